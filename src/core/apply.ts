@@ -1,0 +1,194 @@
+/**
+ * Apply: each phase is ONE atomic write whose first statement is its journal entry, so a crash
+ * at any moment leaves the database wholly before or wholly after the phase, journal included.
+ * The plan is recomputed under the lock, right before the write, from a fresh snapshot.
+ */
+import type { BackupProvider } from './backup-provider.js';
+import { ExitCode, UserError, toErrorInfo } from './errors.js';
+import type { BackupRef } from './events.js';
+import { journalInsert } from './journal.js';
+import { acquireLock, releaseLock, renewLock } from './lock.js';
+import type { PhaseId } from './phases.js';
+import { planMigration, type Plan, type PhasePlan } from './planner.js';
+import { checkInterrupted, inspect, step, type Session } from './session.js';
+import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
+import { hasJournal } from './journal.js';
+
+export interface PhaseResult {
+  phase: PhaseId;
+  /** applied: statements ran; nothing-to-do: already in the target state. */
+  status: 'applied' | 'nothing-to-do';
+  statements: number;
+  journalId: number | null;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  phases: PhaseResult[];
+  backup: BackupRef | null;
+}
+
+export interface ApplyOptions {
+  phases: PhaseId[];
+  /** null means --no-backup: the report says loudly that there is none. */
+  backup: BackupProvider | null;
+}
+
+export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
+  const snapshot = await inspect(session);
+  const plan = planMigration(snapshot, options.phases, { runId: session.runId });
+  session.emit({ type: 'plan-ready', plan });
+  refuseConflicts(plan.phases);
+  if (plan.phases.every((p) => p.statements.length === 0)) {
+    for (const p of plan.phases) session.emit({ type: 'phase-finished', phase: p.phase, action: 'apply', outcome: { status: 'not-executed', reason: `${p.title} is already applied` }, statements: 0, journalId: null });
+    return { plan, phases: plan.phases.map((p) => ({ phase: p.phase, status: 'nothing-to-do', statements: 0, journalId: null })), backup: null };
+  }
+  return withLock(session, snapshot, options.backup, async (backup) => {
+    const results: PhaseResult[] = [];
+    for (const phase of options.phases) {
+      checkInterrupted(session);
+      results.push(await applyPhase(session, phase, backup));
+      await renewLock(session.db, session.runId);
+    }
+    return { plan, phases: results, backup };
+  });
+}
+
+/**
+ * Takes the lock, then the backup, runs `work`, and always releases the lock. Bookkeeping
+ * tables created by a run that then failed before writing anything are removed again.
+ */
+export async function withLock<T>(
+  session: Session,
+  snapshot: Snapshot,
+  provider: BackupProvider | null,
+  work: (backup: BackupRef | null) => Promise<T>,
+): Promise<T> {
+  if (provider) await provider.prepare();
+  checkInterrupted(session);
+  const hadBookkeeping = hasJournal(snapshot);
+  await step(session, 'lock', 'Take the migration lock', async () => {
+    const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
+    session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
+    if (lock.tookOverFrom) {
+      session.emit({ type: 'warning', message: `took over an expired lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid}` });
+    }
+  });
+  let wrote = false;
+  try {
+    let backup: BackupRef | null = null;
+    if (provider) {
+      backup = await step(session, 'backup', 'Back up the database', async () => {
+        const taken = await provider.take(session.db, await takeSnapshot(session.db), session.emit);
+        session.emit({ type: 'backup-taken', backup: taken });
+        return taken;
+      }, (b) => b.path);
+    } else {
+      session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
+    }
+    checkInterrupted(session);
+    wrote = true;
+    return await work(backup);
+  } finally {
+    await releaseLock(session.db, session.runId).catch(() => undefined);
+    if (!wrote && !hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
+    session.emit({ type: 'lock-released' });
+  }
+}
+
+async function dropUnusedBookkeeping(session: Session): Promise<void> {
+  const rows = await session.db.query('SELECT count(*) AS n FROM _schema_wizard_journal');
+  if (Number(rows[0].n) > 0) return;
+  await session.db.atomicWrite([{ sql: 'DROP TABLE _schema_wizard_journal' }, { sql: 'DROP TABLE _schema_wizard_lock' }]);
+}
+
+/** Applies one phase from a fresh snapshot; the caller holds the lock. */
+export async function applyPhase(session: Session, phase: PhaseId, backup: BackupRef | null): Promise<PhaseResult> {
+  const stepName = phase === 'phase1' ? 'apply-phase1' : 'apply-phase2';
+  const snapshot = await takeSnapshot(session.db);
+  const plan = planMigration(snapshot, [phase], { runId: session.runId }).phases[0];
+  refuseConflicts([plan]);
+  if (plan.statements.length === 0) {
+    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'not-executed', reason: `${plan.title} is already applied` }, statements: 0, journalId: null });
+    return { phase, status: 'nothing-to-do', statements: 0, journalId: null };
+  }
+  const total = plan.statements.length;
+  session.emit({ type: 'phase-started', phase, action: 'apply', total });
+  try {
+    const results = await step(session, stepName, `Apply ${plan.title}`, () =>
+      session.db.atomicWrite(
+        [
+          journalInsert(
+            {
+              runId: session.runId,
+              phase,
+              action: 'apply',
+              statements: plan.statements.map((s) => s.sql),
+              dropped: plan.dropped,
+              created: plan.created,
+              renamed: plan.renamed,
+              archive: plan.archive,
+              backup,
+              operator: session.operator,
+              toolVersion: session.toolVersion,
+              startedAt: new Date().toISOString(),
+              undoes: null,
+            },
+            snapshot,
+          ),
+          ...plan.statements.map((s) => ({ sql: s.sql })),
+        ],
+        (index, ms) => {
+          if (index > 0) session.emit({ type: 'statement-executed', phase, index, total, sql: plan.statements[index - 1].sql, ms });
+        },
+      ),
+    );
+    const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
+    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
+    await checkRowsKept(session, phase, snapshot, plan);
+    return { phase, status: 'applied', statements: total, journalId };
+  } catch (error) {
+    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
+    throw error;
+  }
+}
+
+/** Proves the phase kept every row: counts after equal counts before; a dropped table's rows sit in its archive. */
+async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot, plan: PhasePlan): Promise<void> {
+  const after = await takeSnapshot(session.db);
+  const countsAfter = rowCounts(after);
+  const problems: string[] = [];
+  for (const [table, rows] of Object.entries(rowCounts(before))) {
+    if (plan.archive?.table === table) {
+      const archived = findTable(after, plan.archive.archiveTable)?.rows;
+      if (archived !== rows) problems.push(`${table}: ${rows} rows before, ${archived ?? 'no'} rows in ${plan.archive.archiveTable}`);
+    } else if (countsAfter[table] !== rows) {
+      problems.push(`${table}: ${rows} rows before, ${countsAfter[table] ?? 'table missing'} after`);
+    }
+  }
+  const ok = problems.length === 0;
+  session.emit({
+    type: 'rows-checked',
+    phase,
+    ok,
+    detail: ok ? `row counts of ${Object.keys(countsAfter).length} tables unchanged${plan.archive ? `; ${plan.archive.rows} ${plan.archive.table} rows archived` : ''}` : problems.join('; '),
+  });
+  if (!ok) {
+    throw new UserError(`Row counts changed during ${plan.title}: ${problems.join('; ')}.`, {
+      hint: 'Another process is writing to the database: stop the application services, verify, and roll back if needed.',
+      exitCode: ExitCode.failed,
+    });
+  }
+}
+
+export function refuseConflicts(phases: PhasePlan[]): void {
+  const blocked = phases.filter((p) => p.status === 'blocked');
+  if (blocked.length === 0) return;
+  const details = blocked.map((p) => `${p.title}: ${p.conflicts.join(' ')}`).join(' ');
+  throw new UserError(`Cannot apply safely; nothing was changed. ${details}`, {
+    hint: blocked.some((p) => p.phase === 'phase2') && phases.some((p) => p.phase === 'phase1' && p.status !== 'blocked')
+      ? 'Resolve the conflict, or apply Phase 1 alone with --phase 1.'
+      : 'Resolve the conflict described above, then run again (schema-wizard plan shows the state).',
+    exitCode: ExitCode.failed,
+  });
+}

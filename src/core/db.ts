@@ -1,0 +1,226 @@
+/**
+ * The one place that talks to @libsql/client. Every statement passes a one-statement check
+ * first (a local file silently runs only the first of several; a server rejects them), driver
+ * errors become sentences an operator can act on, and every statement sent is counted so
+ * tests and reports can see exactly what ran.
+ */
+import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
+import { ExitCode, UserError, codeOf, messageOf } from './errors.js';
+import { countStatements } from './sql-text.js';
+import type { Target } from './target.js';
+
+export interface Stmt {
+  sql: string;
+  args?: InArgs;
+}
+
+export interface DbOptions {
+  /** How long to wait for another writer's lock (local files), in ms. */
+  busyTimeoutMs?: number;
+  /** Bound on each HTTP request to a remote server, in ms. */
+  requestTimeoutMs?: number;
+}
+
+export interface Db {
+  readonly target: Target;
+  /** Statements sent so far, in order (bookkeeping included). */
+  readonly sent: readonly string[];
+  /** Number of round trips (execute or batch calls) made. */
+  readonly roundTrips: number;
+  query(sql: string, args?: InArgs): Promise<Row[]>;
+  execute(sql: string, args?: InArgs): Promise<ResultSet>;
+  /** Reads in one consistent snapshot (one read transaction, one round trip). */
+  readBatch(stmts: Stmt[]): Promise<ResultSet[]>;
+  /**
+   * Runs statements as ONE atomic write. Local files: one transaction with per-statement
+   * callbacks (real progress for long index builds); remote: one batch request.
+   */
+  atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void): Promise<ResultSet[]>;
+  close(): void;
+}
+
+export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const client = createClient({
+    url: target.url,
+    authToken: target.authToken,
+    intMode: 'bigint',
+    timeout: options.busyTimeoutMs ?? 5_000,
+    ...(target.kind === 'remote' ? { fetch: timedFetch(requestTimeoutMs) } : {}),
+  });
+  const db = new LibsqlDb(target, client);
+  try {
+    // Fails fast on a file that is not a database, a corrupt header, a wrong token or an unreachable host.
+    await db.query('SELECT count(*) AS n FROM sqlite_schema');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+class LibsqlDb implements Db {
+  readonly sent: string[] = [];
+  roundTrips = 0;
+  constructor(
+    readonly target: Target,
+    private readonly client: Client,
+  ) {}
+
+  async query(sql: string, args: InArgs = []): Promise<Row[]> {
+    return (await this.execute(sql, args)).rows;
+  }
+
+  async execute(sql: string, args: InArgs = []): Promise<ResultSet> {
+    this.track([{ sql, args }]);
+    this.roundTrips++;
+    try {
+      return await this.client.execute({ sql, args });
+    } catch (error) {
+      throw translateError(error, this.target);
+    }
+  }
+
+  async readBatch(stmts: Stmt[]): Promise<ResultSet[]> {
+    this.track(stmts);
+    this.roundTrips++;
+    try {
+      return await this.client.batch(stmts.map(toIn), 'read');
+    } catch (error) {
+      throw translateError(error, this.target);
+    }
+  }
+
+  async atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void): Promise<ResultSet[]> {
+    this.track(stmts);
+    if (this.target.kind === 'remote') {
+      this.roundTrips++;
+      const started = performance.now();
+      try {
+        const results = await this.client.batch(stmts.map(toIn), 'write');
+        // One request ran them all: report the batch time against the last statement.
+        stmts.forEach((_, i) => onStatement?.(i, i === stmts.length - 1 ? performance.now() - started : 0));
+        return results;
+      } catch (error) {
+        throw translateError(error, this.target, stmts);
+      }
+    }
+    const tx = await this.client.transaction('write').catch((error) => {
+      throw translateError(error, this.target);
+    });
+    try {
+      const results: ResultSet[] = [];
+      for (let i = 0; i < stmts.length; i++) {
+        const started = performance.now();
+        this.roundTrips++;
+        try {
+          results.push(await tx.execute(toIn(stmts[i])));
+        } catch (error) {
+          throw translateError(error, this.target, [stmts[i]]);
+        }
+        onStatement?.(i, performance.now() - started);
+      }
+      await tx.commit();
+      return results;
+    } finally {
+      // Rolls back if commit was not reached; a no-op after commit.
+      tx.close();
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private track(stmts: Stmt[]): void {
+    for (const stmt of stmts) {
+      const count = countStatements(stmt.sql);
+      if (count !== 1) {
+        throw new Error(`internal: refusing to send ${count} statements in one call: ${stmt.sql.slice(0, 80)}`);
+      }
+      this.sent.push(stmt.sql);
+    }
+  }
+}
+
+function toIn(stmt: Stmt): InStatement {
+  return { sql: stmt.sql, args: stmt.args ?? [] };
+}
+
+/** A fetch with a deadline, so an unreachable host fails in bounded time. */
+function timedFetch(ms: number) {
+  return (input: RequestInfo | URL, init?: RequestInit) =>
+    fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(ms) });
+}
+
+/** Turns driver errors into operator sentences; anything unrecognised passes through. */
+export function translateError(error: unknown, target: Target, stmts?: Stmt[]): Error {
+  if (error instanceof UserError) return error;
+  const message = messageOf(error);
+  const code = codeOf(error) ?? '';
+  const where = target.display;
+  const failedSql = stmts?.length === 1 ? ` while running: ${stmts[0].sql.replace(/\s+/g, ' ').slice(0, 120)}` : '';
+  if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
+    return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
+      hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (/TimeoutError|aborted due to timeout|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|socket hang up/i.test(`${message} ${String((error as { cause?: unknown })?.cause ?? '')}`)) {
+    return new UserError(`Cannot reach ${where}: ${shortNetworkReason(error)}.`, {
+      hint: 'Check the URL and your network; the database was not changed.',
+      exitCode: ExitCode.failed,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_BUSY') || /database is locked/i.test(message)) {
+    return new UserError(`${where} is busy: another process holds a write lock on it.`, {
+      hint: 'Stop the application services that write to it, or raise --busy-timeout, then run again.',
+      exitCode: ExitCode.failed,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_NOTADB') || /file is not a database/i.test(message)) {
+    return new UserError(`${where} is not a SQLite database (or it is encrypted).`, {
+      hint: 'Pass the MCP Memory database file to --db.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || /malformed/i.test(message)) {
+    return new UserError(`${where} is corrupt: ${message}.`, {
+      hint: 'Restore it from a backup (schema-wizard restore --from BACKUP) before migrating.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_READONLY') || /readonly database/i.test(message)) {
+    return new UserError(`${where} is read-only: cannot write to it.`, {
+      hint: 'Give this user write permission on the database file and its directory.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return new UserError(`Cannot open ${where}: ${message}.`, {
+      hint: 'Check that the file and its directory are readable and writable by this user.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (failedSql && error instanceof Error && !error.message.includes('while running')) {
+    const wrapped = new Error(`${message}${failedSql}`, { cause: error });
+    (wrapped as { code?: string }).code = code || undefined;
+    return wrapped;
+  }
+  return error instanceof Error ? error : new Error(message);
+}
+
+function shortNetworkReason(error: unknown): string {
+  const text = `${messageOf(error)} ${messageOf((error as { cause?: unknown })?.cause ?? '')}`;
+  if (/timeout/i.test(text)) return 'no answer before the timeout';
+  if (/ECONNREFUSED/.test(text)) return 'connection refused';
+  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'host not found';
+  return 'the connection failed';
+}

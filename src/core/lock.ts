@@ -1,0 +1,123 @@
+/**
+ * One lock row in _schema_wizard_lock, so two operators (on one machine or two) never run at
+ * once. Taking it is one atomic write: create the bookkeeping tables if needed, read the
+ * current holder, upsert our row only if the slot is free, expired or already ours.
+ */
+import os from 'node:os';
+import type { Row } from '@libsql/client';
+import type { Db } from './db.js';
+import { ExitCode, UserError } from './errors.js';
+import { BOOKKEEPING_DDL, LOCK_TABLE } from './journal.js';
+import type { OperatorInfo } from './operator.js';
+import { num, str } from './snapshot.js';
+
+export interface LockOwner extends OperatorInfo {
+  runId: string;
+  command: string;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+export const LOCK_TTL_MS = 10 * 60_000;
+
+export interface LockResult {
+  owner: LockOwner;
+  /** The expired lock we replaced, if any. */
+  tookOverFrom: LockOwner | null;
+}
+
+export async function acquireLock(
+  db: Db,
+  me: OperatorInfo & { runId: string; command: string },
+  now: Date = new Date(),
+  ttlMs = LOCK_TTL_MS,
+): Promise<LockResult> {
+  const nowIso = now.toISOString();
+  const expires = new Date(now.getTime() + ttlMs).toISOString();
+  const results = await db.atomicWrite([
+    ...BOOKKEEPING_DDL,
+    { sql: `SELECT * FROM ${LOCK_TABLE}` },
+    {
+      sql:
+        `INSERT INTO ${LOCK_TABLE} (id, run_id, host, pid, "user", command, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?) ` +
+        'ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, host = excluded.host, pid = excluded.pid, "user" = excluded."user", ' +
+        'command = excluded.command, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at ' +
+        `WHERE ${LOCK_TABLE}.expires_at < ? OR ${LOCK_TABLE}.run_id = excluded.run_id`,
+      args: [me.runId, me.host, me.pid, me.user, me.command, nowIso, expires, nowIso],
+    },
+    { sql: `SELECT * FROM ${LOCK_TABLE}` },
+  ]);
+  const before = results[BOOKKEEPING_DDL.length].rows[0];
+  const after = results[BOOKKEEPING_DDL.length + 2].rows[0];
+  const holder = toOwner(after);
+  if (holder.runId !== me.runId) {
+    throw lockedError(holder, now);
+  }
+  const previous = before ? toOwner(before) : null;
+  return { owner: holder, tookOverFrom: previous && previous.runId !== me.runId ? previous : null };
+}
+
+/** Pushes our expiry forward between steps, so a long run keeps its lock. */
+export async function renewLock(db: Db, runId: string, now: Date = new Date(), ttlMs = LOCK_TTL_MS): Promise<void> {
+  await db.execute(`UPDATE ${LOCK_TABLE} SET expires_at = ? WHERE id = 1 AND run_id = ?`, [
+    new Date(now.getTime() + ttlMs).toISOString(),
+    runId,
+  ]);
+}
+
+export async function releaseLock(db: Db, runId: string): Promise<void> {
+  await db.execute(`DELETE FROM ${LOCK_TABLE} WHERE id = 1 AND run_id = ?`, [runId]);
+}
+
+/** Reads the lock without taking it; null when free or when no bookkeeping exists yet. */
+export async function readLock(db: Db): Promise<LockOwner | null> {
+  const exists = await db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", [LOCK_TABLE]);
+  if (exists.length === 0) return null;
+  const rows = await db.query(`SELECT * FROM ${LOCK_TABLE}`);
+  return rows[0] ? toOwner(rows[0]) : null;
+}
+
+/** The explicit "clear a crashed run's lock" command. Returns who held it. */
+export async function clearLock(db: Db): Promise<LockOwner | null> {
+  const holder = await readLock(db);
+  if (holder) await db.execute(`DELETE FROM ${LOCK_TABLE} WHERE id = 1 AND run_id = ?`, [holder.runId]);
+  return holder;
+}
+
+export function describeOwner(owner: LockOwner): string {
+  return `run ${owner.runId} (${owner.command}) by ${owner.user}@${owner.host} pid ${owner.pid}, since ${owner.acquiredAt}`;
+}
+
+/** True when the holder is a process on this host that no longer exists. */
+export function holderIsGone(owner: LockOwner, host: string): boolean {
+  if (owner.host !== host) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function lockedError(holder: LockOwner, now: Date): UserError {
+  const gone = holderIsGone(holder, os.hostname());
+  const message = gone
+    ? `Another schema-wizard run left its lock on this database: ${describeOwner(holder)}; that process is no longer running.`
+    : `Another schema-wizard run holds this database: ${describeOwner(holder)}; its lock expires at ${holder.expiresAt}.`;
+  const hint = gone
+    ? 'If that run crashed, clear its lock with `schema-wizard unlock --yes`, then run again.'
+    : `Wait for it to finish (or for its lock to expire, ${Math.max(0, Math.ceil((Date.parse(holder.expiresAt) - now.getTime()) / 60_000))} min), or clear a crashed run's lock with \`schema-wizard unlock --yes\`.`;
+  return new UserError(message, { hint, exitCode: ExitCode.failed });
+}
+
+function toOwner(row: Row): LockOwner {
+  return {
+    runId: str(row.run_id),
+    host: str(row.host),
+    pid: num(row.pid),
+    user: str(row.user),
+    command: str(row.command),
+    acquiredAt: str(row.acquired_at),
+    expiresAt: str(row.expires_at),
+  };
+}

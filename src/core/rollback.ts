@@ -1,0 +1,134 @@
+/**
+ * Rollback from the journal, newest phase first. Each phase's undo is one atomic write that
+ * also records a rollback entry and marks the apply entries it undid.
+ */
+import type { BackupProvider } from './backup-provider.js';
+import { withLock } from './apply.js';
+import { ExitCode, UserError, toErrorInfo } from './errors.js';
+import type { BackupRef } from './events.js';
+import { activeApplies, journalInsert, markUndone, readJournal } from './journal.js';
+import { renewLock } from './lock.js';
+import { PHASES, type PhaseId } from './phases.js';
+import { planRollback, type RollbackPlan } from './rollback-plan.js';
+import { checkInterrupted, inspect, step, type Session } from './session.js';
+import { rowCounts, takeSnapshot } from './snapshot.js';
+
+export interface RollbackPhaseResult {
+  phase: PhaseId;
+  status: 'rolled-back' | 'not-applied' | 'nothing-to-do';
+  statements: number;
+  journalId: number | null;
+  message: string;
+}
+
+export interface RollbackOptions {
+  phases: PhaseId[];
+  backup: BackupProvider | null;
+}
+
+export async function runRollback(session: Session, options: RollbackOptions): Promise<{ phases: RollbackPhaseResult[]; backup: BackupRef | null }> {
+  // Undo in reverse order of application: Phase 2 before Phase 1.
+  const order = [...options.phases].sort().reverse() as PhaseId[];
+  const snapshot = await inspect(session);
+  const journal = await readJournal(session.db, snapshot);
+  const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase)));
+  refuseRollbackConflicts(plans);
+  const idle = plans.filter((p) => p.entries.length === 0 || p.statements.length === 0);
+  if (idle.length === plans.length) {
+    const phases = plans.map((p) => notNeeded(session, p));
+    return { phases, backup: null };
+  }
+  return withLock(session, snapshot, options.backup, async (backup) => {
+    const results: RollbackPhaseResult[] = [];
+    for (const phase of order) {
+      checkInterrupted(session);
+      results.push(await rollbackPhase(session, phase, backup));
+      await renewLock(session.db, session.runId);
+    }
+    return { phases: results, backup };
+  });
+}
+
+function notNeeded(session: Session, plan: RollbackPlan): RollbackPhaseResult {
+  const title = PHASES[plan.phase].title;
+  const message =
+    plan.entries.length === 0
+      ? `${title} was never applied by schema-wizard on this database: nothing to roll back.`
+      : `${title} is already rolled back: nothing to do.`;
+  session.emit({ type: 'phase-finished', phase: plan.phase, action: 'rollback', outcome: { status: 'not-executed', reason: message }, statements: 0, journalId: null });
+  return { phase: plan.phase, status: plan.entries.length === 0 ? 'not-applied' : 'nothing-to-do', statements: 0, journalId: null, message };
+}
+
+export async function rollbackPhase(session: Session, phase: PhaseId, backup: BackupRef | null): Promise<RollbackPhaseResult> {
+  const snapshot = await takeSnapshot(session.db);
+  const entries = activeApplies(await readJournal(session.db, snapshot), phase);
+  const plan = planRollback(snapshot, phase, entries);
+  refuseRollbackConflicts([plan]);
+  if (entries.length === 0 || plan.statements.length === 0) return notNeeded(session, plan);
+  const title = PHASES[phase].title;
+  const total = plan.statements.length;
+  const droppedNames = plan.statements.flatMap((s) => /^DROP INDEX "((?:[^"]|"")+)"$/.exec(s.sql)?.[1].replace(/""/g, '"') ?? []);
+  session.emit({ type: 'phase-started', phase, action: 'rollback', total });
+  try {
+    const results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, () =>
+      session.db.atomicWrite(
+        [
+          journalInsert(
+            {
+              runId: session.runId,
+              phase,
+              action: 'rollback',
+              statements: plan.statements.map((s) => s.sql),
+              dropped: droppedNames,
+              created: [],
+              renamed: [],
+              archive: null,
+              backup,
+              operator: session.operator,
+              toolVersion: session.toolVersion,
+              startedAt: new Date().toISOString(),
+              undoes: entries[0].id,
+            },
+            snapshot,
+          ),
+          ...plan.statements,
+          ...entries.map((e) => markUndone(e.id)),
+        ],
+        (index, ms) => {
+          if (index > 0 && index <= total) session.emit({ type: 'statement-executed', phase, index, total, sql: plan.statements[index - 1].sql, ms });
+        },
+      ),
+    );
+    const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
+    session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
+    await checkRestoredRows(session, phase, plan);
+    return { phase, status: 'rolled-back', statements: total, journalId, message: `${title} rolled back (${total} statements).` };
+  } catch (error) {
+    session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
+    throw error;
+  }
+}
+
+async function checkRestoredRows(session: Session, phase: PhaseId, plan: RollbackPlan): Promise<void> {
+  const counts = rowCounts(await takeSnapshot(session.db));
+  const problems = Object.entries(plan.expectRows)
+    .filter(([table, rows]) => counts[table] !== rows)
+    .map(([table, rows]) => `${table}: expected ${rows} rows, found ${counts[table] ?? 'no table'}`);
+  const restored = Object.entries(plan.expectRows).map(([t, n]) => `${n} ${t} rows restored`);
+  session.emit({ type: 'rows-checked', phase, ok: problems.length === 0, detail: problems.length ? problems.join('; ') : restored.join('; ') || 'no rows to restore' });
+  if (problems.length) {
+    throw new UserError(`Rollback restored the wrong number of rows: ${problems.join('; ')}.`, {
+      hint: 'Restore from the backup taken before the migration (schema-wizard restore --from PATH).',
+      exitCode: ExitCode.failed,
+    });
+  }
+}
+
+function refuseRollbackConflicts(plans: RollbackPlan[]): void {
+  const blocked = plans.filter((p) => p.conflicts.length > 0);
+  if (blocked.length === 0) return;
+  throw new UserError(
+    `Cannot roll back safely; nothing was changed. ${blocked.map((p) => `${PHASES[p.phase].title}: ${p.conflicts.join(' ')}`).join(' ')}`,
+    { hint: 'Fix the objects named above, or restore from a backup (schema-wizard restore --from PATH).', exitCode: ExitCode.failed },
+  );
+}

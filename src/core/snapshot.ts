@@ -1,0 +1,213 @@
+/**
+ * Introspection: a snapshot of the database as it is. Two read batches (schema, then counts),
+ * each one round trip in one read transaction, so a remote database costs two requests.
+ */
+import type { Row } from '@libsql/client';
+import type { Db } from './db.js';
+import { ExitCode, UserError } from './errors.js';
+import { quoteIdent } from './sql-text.js';
+
+export type TableKind = 'plain' | 'virtual' | 'shadow' | 'internal' | 'bookkeeping';
+
+export interface TableInfo {
+  name: string;
+  kind: TableKind;
+  sql: string | null;
+  columns: string[];
+  /** Rows in plain, internal and bookkeeping tables; null for virtual and shadow tables. */
+  rows: number | null;
+}
+
+export interface IndexInfo {
+  name: string;
+  table: string;
+  /** Verbatim DDL; null for automatic indexes (UNIQUE / PRIMARY KEY constraints). */
+  sql: string | null;
+  /** Key columns; null where the key is an expression such as DATE(created_at). */
+  columns: (string | null)[];
+  unique: boolean;
+}
+
+export interface SchemaObject {
+  name: string;
+  table: string;
+  sql: string | null;
+}
+
+export interface Snapshot {
+  tables: TableInfo[];
+  indexes: IndexInfo[];
+  triggers: SchemaObject[];
+  views: SchemaObject[];
+  /** sqlite_sequence, when the database has AUTOINCREMENT tables. */
+  sequences: Record<string, number>;
+  /** users rows whose key column holds something other than 64 hex characters (a SHA-256). */
+  plaintextKeys: { column: string; count: number } | null;
+  pageSize: number;
+  pageCount: number;
+}
+
+export const BOOKKEEPING_PREFIX = '_schema_wizard_';
+/** The tables that make a database an MCP Memory database. */
+export const MCP_MEMORY_CORE_TABLES = ['users', 'memories', 'entities'] as const;
+
+export function isBookkeeping(name: string): boolean {
+  return name.startsWith(BOOKKEEPING_PREFIX);
+}
+
+function isInternal(name: string): boolean {
+  return /^sqlite_/i.test(name) || /^libsql_/i.test(name) || /^_litestream/i.test(name);
+}
+
+export async function takeSnapshot(db: Db): Promise<Snapshot> {
+  const [list, schema, columns, indexCols, pageSize, pageCount] = await db.readBatch([
+    { sql: "SELECT name, type FROM pragma_table_list WHERE schema = 'main'" },
+    { sql: "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid" },
+    {
+      sql:
+        "SELECT m.name AS tbl, c.name AS col FROM sqlite_schema AS m, pragma_table_info(m.name) AS c " +
+        "WHERE m.type = 'table' ORDER BY m.name, c.cid",
+    },
+    {
+      sql:
+        "SELECT m.name AS idx, c.name AS col FROM sqlite_schema AS m, pragma_index_info(m.name) AS c " +
+        "WHERE m.type = 'index' ORDER BY m.name, c.seqno",
+    },
+    { sql: 'PRAGMA page_size' },
+    { sql: 'PRAGMA page_count' },
+  ]);
+
+  const kindByName = new Map<string, string>(list.rows.map((r) => [str(r.name), str(r.type)]));
+  const columnsByTable = groupBy(columns.rows, 'tbl', 'col');
+  const columnsByIndex = groupBy(indexCols.rows, 'idx', 'col');
+
+  const tables: TableInfo[] = [];
+  const indexes: IndexInfo[] = [];
+  const triggers: SchemaObject[] = [];
+  const views: SchemaObject[] = [];
+  for (const row of schema.rows) {
+    const type = str(row.type);
+    const name = str(row.name);
+    const table = str(row.tbl_name);
+    const sql = row.sql === null ? null : str(row.sql);
+    if (type === 'table') {
+      tables.push({ name, kind: tableKind(name, kindByName.get(name)), sql, columns: (columnsByTable.get(name) ?? []).filter((c): c is string => c !== null), rows: null });
+    } else if (type === 'index') {
+      indexes.push({
+        name,
+        table,
+        sql,
+        columns: columnsByIndex.get(name) ?? [],
+        unique: sql === null ? true : /^\s*create\s+unique/i.test(sql),
+      });
+    } else if (type === 'trigger') {
+      triggers.push({ name, table, sql });
+    } else if (type === 'view') {
+      views.push({ name, table, sql });
+    }
+  }
+
+  const countable = tables.filter((t) => t.kind === 'plain' || t.kind === 'internal' || t.kind === 'bookkeeping');
+  const users = tables.find((t) => t.name === 'users' && t.kind === 'plain');
+  const keyColumn = users?.columns.includes('api_key_hash') ? 'api_key_hash' : users?.columns.includes('api_key') ? 'api_key' : null;
+  const hasSequence = tables.some((t) => t.name === 'sqlite_sequence');
+
+  const counted = await db.readBatch([
+    ...countable.map((t) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(t.name)}` })),
+    ...(keyColumn
+      ? [{ sql: `SELECT count(*) AS n FROM users WHERE ${quoteIdent(keyColumn)} IS NOT NULL AND NOT (length(${quoteIdent(keyColumn)}) = 64 AND ${quoteIdent(keyColumn)} NOT GLOB '*[^0-9a-fA-F]*')` }]
+      : []),
+    ...(hasSequence ? [{ sql: 'SELECT name, seq FROM sqlite_sequence' }] : []),
+  ]);
+  countable.forEach((t, i) => {
+    t.rows = num(counted[i].rows[0].n);
+  });
+  let next = countable.length;
+  const plaintextKeys = keyColumn ? { column: keyColumn, count: num(counted[next++].rows[0].n) } : null;
+  const sequences: Record<string, number> = {};
+  if (hasSequence) for (const r of counted[next].rows) sequences[str(r.name)] = num(r.seq);
+
+  return {
+    tables,
+    indexes,
+    triggers,
+    views,
+    sequences,
+    plaintextKeys,
+    pageSize: num(pageSize.rows[0].page_size),
+    pageCount: num(pageCount.rows[0].page_count),
+  };
+}
+
+function tableKind(name: string, listed: string | undefined): TableKind {
+  if (isBookkeeping(name)) return 'bookkeeping';
+  if (isInternal(name)) return 'internal';
+  if (listed === 'virtual') return 'virtual';
+  if (listed === 'shadow') return 'shadow';
+  return 'plain';
+}
+
+/** Refuse anything that is not an MCP Memory database before a single byte is written. */
+export function assertMcpMemory(snapshot: Snapshot, display: string): void {
+  const plain = new Set(snapshot.tables.filter((t) => t.kind === 'plain').map((t) => t.name));
+  const missing = MCP_MEMORY_CORE_TABLES.filter((t) => !plain.has(t));
+  if (missing.length > 0) {
+    throw new UserError(
+      `${display} is not an MCP Memory database (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}); nothing was changed.`,
+      { hint: 'Point --db at the MCP Memory database (it has users, memories and entities tables).', exitCode: ExitCode.usage },
+    );
+  }
+}
+
+// ---- small readers over snapshots, shared by planner, stats and verify ----
+
+export function findTable(snapshot: Snapshot, name: string): TableInfo | undefined {
+  return snapshot.tables.find((t) => t.name === name);
+}
+
+export function findIndex(snapshot: Snapshot, name: string): IndexInfo | undefined {
+  return snapshot.indexes.find((i) => i.name === name);
+}
+
+/** The guide counts plain + virtual tables (9 on v1); FTS shadow and internal tables apart. */
+export function guideTables(snapshot: Snapshot): TableInfo[] {
+  return snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual');
+}
+
+/** Named indexes (created by CREATE INDEX) outside our bookkeeping tables: 23 on v1. */
+export function namedIndexes(snapshot: Snapshot): IndexInfo[] {
+  return snapshot.indexes.filter((i) => i.sql !== null && !isBookkeeping(i.table));
+}
+
+export function userTriggers(snapshot: Snapshot): SchemaObject[] {
+  return snapshot.triggers.filter((t) => !isBookkeeping(t.table));
+}
+
+/** Row counts of plain tables (the data the migration promises to keep). */
+export function rowCounts(snapshot: Snapshot): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const t of snapshot.tables) if (t.kind === 'plain' && t.rows !== null) counts[t.name] = t.rows;
+  return counts;
+}
+
+export function num(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return Number(value);
+  return 0;
+}
+
+export function str(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+function groupBy(rows: Row[], key: string, value: string): Map<string, (string | null)[]> {
+  const map = new Map<string, (string | null)[]>();
+  for (const r of rows) {
+    const k = str(r[key]);
+    const list = map.get(k) ?? [];
+    list.push(r[value] === null ? null : str(r[value]));
+    map.set(k, list);
+  }
+  return map;
+}

@@ -1,0 +1,147 @@
+/**
+ * Where the database is. Resolves --db / TURSO_URL into a validated target before any client is
+ * created: the libSQL client would silently create an empty database for a missing path, so a
+ * file target must exist, be a regular file and start with the SQLite header.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExitCode, UserError } from './errors.js';
+
+export type TargetKind = 'file' | 'remote';
+
+export interface Target {
+  kind: TargetKind;
+  /** URL handed to the client (file:... or remote URL); never contains the token. */
+  url: string;
+  /** What we show people: an absolute path or a host. */
+  display: string;
+  /** The name an operator types to confirm: file name, or database name for remote URLs. */
+  name: string;
+  /** Absolute path for file targets. */
+  path?: string;
+  authToken?: string;
+}
+
+export interface TargetInput {
+  db?: string;
+  authToken?: string;
+  env?: NodeJS.ProcessEnv;
+  /** restore may write to a file that does not exist yet. */
+  allowMissingFile?: boolean;
+}
+
+const REMOTE_SCHEMES = new Set(['libsql:', 'https:', 'http:', 'wss:', 'ws:']);
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+export function resolveTarget(input: TargetInput): Target {
+  const env = input.env ?? process.env;
+  const raw = input.db ?? env.TURSO_URL;
+  const authToken = input.authToken ?? env.TURSO_AUTH_TOKEN ?? undefined;
+  if (!raw || raw.trim() === '') {
+    throw new UserError('No database given.', {
+      hint: 'Pass --db PATH_OR_URL, or set TURSO_URL (and TURSO_AUTH_TOKEN for Turso).',
+    });
+  }
+  const value = raw.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
+  // A Windows drive letter ("C:") is a path, not a scheme.
+  if (scheme && scheme.length > 1) {
+    if (scheme === 'file') return fileTarget(fileUrlToPath(value), input.allowMissingFile);
+    if (REMOTE_SCHEMES.has(`${scheme}:`)) return remoteTarget(value, authToken);
+    throw new UserError(`Unsupported URL scheme "${scheme}:".`, {
+      hint: 'Use a file path, file:, libsql:, https:, http:, wss: or ws:.',
+    });
+  }
+  return fileTarget(path.resolve(value), input.allowMissingFile);
+}
+
+function fileUrlToPath(value: string): string {
+  try {
+    if (value.startsWith('file://')) return fileURLToPath(value);
+  } catch {
+    // fall through to the plain form
+  }
+  return path.resolve(decodeURIComponent(value.slice('file:'.length).replace(/\?.*$/, '')));
+}
+
+function fileTarget(absolute: string, allowMissing = false): Target {
+  const base: Target = {
+    kind: 'file',
+    url: `file:${absolute}`,
+    display: absolute,
+    name: path.basename(absolute),
+    path: absolute,
+  };
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(absolute);
+  } catch {
+    if (allowMissing) return base;
+    throw new UserError(`Database file not found: ${absolute}`, {
+      hint: 'Check the path given to --db (schema-wizard never creates a database).',
+    });
+  }
+  if (stat.isDirectory()) {
+    throw new UserError(`${absolute} is a directory, not a database file.`, {
+      hint: 'Pass the path of the .db file itself to --db.',
+    });
+  }
+  if (!stat.isFile()) {
+    throw new UserError(`${absolute} is not a regular file.`, { hint: 'Pass the path of a SQLite database file.' });
+  }
+  checkSqliteHeader(absolute, stat.size);
+  return base;
+}
+
+function checkSqliteHeader(file: string, size: number): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const header = Buffer.alloc(16);
+    const read = fs.readSync(fd, header, 0, 16, 0);
+    if (size === 0 || read < 16 || header.toString('latin1') !== SQLITE_HEADER) {
+      throw new UserError(`${file} is not a SQLite database.`, {
+        hint: 'Pass the MCP Memory database file (it starts with "SQLite format 3").',
+      });
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`Cannot read ${file}: ${(error as Error).message}`, {
+      hint: 'Check the file permissions.',
+      exitCode: ExitCode.usage,
+    });
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function remoteTarget(value: string, authToken: string | undefined): Target {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UserError(`Not a valid database URL: ${redactUrl(value)}`, {
+      hint: 'Use a URL like libsql://NAME-ORG.turso.io.',
+    });
+  }
+  // A token in the URL (?authToken=) is moved to the client option so it never travels in text we print.
+  const urlToken = url.searchParams.get('authToken') ?? undefined;
+  url.searchParams.delete('authToken');
+  url.username = '';
+  url.password = '';
+  const host = url.host;
+  const name = host.split('.')[0].split(':')[0] || host;
+  return {
+    kind: 'remote',
+    url: url.toString().replace(/\/$/, ''),
+    display: `${url.protocol}//${host}`,
+    name,
+    authToken: authToken ?? urlToken,
+  };
+}
+
+/** A URL without credentials or query string, safe to print. */
+export function redactUrl(value: string): string {
+  return value.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '');
+}

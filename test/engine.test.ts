@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runApply } from '../src/core/apply.js';
+import { runRollback } from '../src/core/rollback.js';
+import { takeSnapshot, guideTables, namedIndexes } from '../src/core/snapshot.js';
+import { planMigration } from '../src/core/planner.js';
+import { contentsOf, schemaOf, v1Database, withSession, rowsOf } from './support/fixtures.js';
+
+const FINAL_INDEXES = [
+  'idx_entities_active', 'idx_entities_user_type', 'idx_interactions_user_date', 'idx_memories_created',
+  'idx_memories_importance', 'idx_memories_user_archived', 'idx_memories_user_importance', 'idx_memories_user_type',
+  'idx_memories_uuid', 'idx_usage_user_date', 'idx_usage_user_provider_date', 'idx_users_api_key_hash', 'idx_users_email',
+];
+
+describe('engine on a v1 file', () => {
+  it('counts v1 the guide way: 9 tables, 23 indexes', async () => {
+    const file = await v1Database();
+    await withSession(file, async (s) => {
+      const snap = await takeSnapshot(s.db);
+      expect(guideTables(snap).map((t) => t.name).sort()).toHaveLength(9);
+      expect(namedIndexes(snap)).toHaveLength(23);
+      const plan = planMigration(snap, ['phase1', 'phase2'], { runId: 'x' });
+      expect(plan.phases[0].statements).toHaveLength(18);
+      expect(plan.phases[1].statements).toHaveLength(3);
+    });
+  });
+
+  it('applies both phases, then rolls everything back to the v1 schema text and rows', async () => {
+    const file = await v1Database();
+    const schemaBefore = await schemaOf(file);
+    const rowsBefore = await contentsOf(file);
+    await withSession(file, async (s) => {
+      const result = await runApply(s, { phases: ['phase1', 'phase2'], backup: null });
+      expect(result.phases.map((p) => p.statements)).toEqual([18, 3]);
+      const snap = await takeSnapshot(s.db);
+      expect(guideTables(snap)).toHaveLength(8);
+      expect(namedIndexes(snap).map((i) => i.name).sort()).toEqual(FINAL_INDEXES);
+    });
+    const users = await rowsOf(file, 'SELECT api_key_hash FROM users ORDER BY rowid');
+    expect(users.map((u) => u.api_key_hash)).toEqual(rowsBefore.users.map((u) => (u as { api_key: unknown }).api_key));
+    await withSession(file, async (s) => {
+      const again = await runApply(s, { phases: ['phase1', 'phase2'], backup: null });
+      expect(again.phases.every((p) => p.status === 'nothing-to-do')).toBe(true);
+    });
+    await withSession(file, async (s) => {
+      const rb = await runRollback(s, { phases: ['phase1', 'phase2'], backup: null });
+      expect(rb.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
+    });
+    expect(await schemaOf(file)).toEqual(schemaBefore);
+    expect(await contentsOf(file)).toEqual(rowsBefore);
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});

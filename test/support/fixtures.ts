@@ -1,0 +1,87 @@
+/** Real libSQL files in temp dirs: every test builds its own database and reads it back directly. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from '@libsql/client';
+import { openDb, type Db } from '../../src/core/db.js';
+import { createV1Database, type DemoOptions } from '../../src/core/demo.js';
+import { makeEmitter, type CoreEvent } from '../../src/core/events.js';
+import { currentOperator, newRunId } from '../../src/core/operator.js';
+import type { Session } from '../../src/core/session.js';
+import { resolveTarget } from '../../src/core/target.js';
+
+export function tempDir(prefix = 'sw-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A fresh v1 database file (small: fast tests). */
+export async function v1Database(options: DemoOptions = {}, dir = tempDir()): Promise<string> {
+  const file = path.join(dir, 'memory.db');
+  await createV1Database(file, { users: 4, memories: 60, ...options });
+  return file;
+}
+
+/** Runs SQL on a database file through its own short-lived client (setup of drift states). */
+export async function sqlOn(file: string, statements: string[]): Promise<void> {
+  const client = createClient({ url: `file:${file}` });
+  try {
+    for (const sql of statements) await client.execute(sql);
+  } finally {
+    client.close();
+  }
+}
+
+export async function rowsOf(file: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = createClient({ url: `file:${file}`, intMode: 'bigint' });
+  try {
+    return (await client.execute(sql)).rows.map((r) => ({ ...r }));
+  } finally {
+    client.close();
+  }
+}
+
+/** name -> verbatim DDL of every schema object outside our bookkeeping. */
+export async function schemaOf(file: string): Promise<Record<string, string | null>> {
+  const rows = await rowsOf(file, "SELECT name, sql FROM sqlite_schema WHERE name NOT LIKE '\\_schema\\_wizard\\_%' ESCAPE '\\' ORDER BY name");
+  return Object.fromEntries(rows.map((r) => [String(r.name), r.sql === null ? null : String(r.sql)]));
+}
+
+/** Every row of every plain table (and sqlite_sequence), ordered by rowid: the data that must survive. */
+export async function contentsOf(file: string): Promise<Record<string, unknown[]>> {
+  const tables = await rowsOf(
+    file,
+    "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_schema\\_wizard\\_%' ESCAPE '\\' ORDER BY name",
+  );
+  const out: Record<string, unknown[]> = {};
+  for (const { name } of tables) out[String(name)] = await rowsOf(file, `SELECT rowid AS _rowid_, * FROM "${String(name)}" ORDER BY rowid`);
+  out.sqlite_sequence = await rowsOf(file, 'SELECT name, seq FROM sqlite_sequence ORDER BY name');
+  return out;
+}
+
+export interface TestSession extends Session {
+  events: CoreEvent[];
+}
+
+export async function openSession(file: string, command = 'test'): Promise<TestSession> {
+  const db: Db = await openDb(resolveTarget({ db: file }));
+  const events: CoreEvent[] = [];
+  return {
+    db,
+    events,
+    emit: makeEmitter((e) => events.push(e)),
+    runId: newRunId(),
+    command,
+    operator: currentOperator(),
+    toolVersion: 'test',
+  };
+}
+
+/** Opens a session, runs fn, always closes the client. */
+export async function withSession<T>(file: string, fn: (s: TestSession) => Promise<T>): Promise<T> {
+  const session = await openSession(file);
+  try {
+    return await fn(session);
+  } finally {
+    session.db.close();
+  }
+}
