@@ -1,0 +1,137 @@
+/**
+ * Argument parsing with node:util parseArgs (strict: an unknown flag is an error). Returns a
+ * typed command line or throws a UserError naming the fix.
+ */
+import { parseArgs } from 'node:util';
+import { ExitCode, UserError } from '../core/errors.js';
+import { parsePhase, type PhaseId } from '../core/phases.js';
+
+export const COMMANDS = ['wizard', 'plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock', 'demo'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+const OPTIONS = {
+  db: { type: 'string' },
+  'auth-token': { type: 'string' },
+  phase: { type: 'string' },
+  json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  debug: { type: 'boolean' },
+  'busy-timeout': { type: 'string' },
+  'backup-dir': { type: 'string' },
+  'no-backup': { type: 'boolean' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  from: { type: 'string' },
+  replace: { type: 'boolean' },
+  info: { type: 'boolean' },
+  thorough: { type: 'boolean' },
+  'health-url': { type: 'string' },
+  'api-key-env': { type: 'string' },
+  'hash-plaintext-keys': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export interface CommandLine {
+  command: CommandName;
+  db?: string;
+  authToken?: string;
+  phases: PhaseId[];
+  phaseGiven: boolean;
+  json: boolean;
+  yes: boolean;
+  debug: boolean;
+  busyTimeoutMs: number;
+  backupDir: string;
+  noBackup: boolean;
+  out?: string;
+  format?: 'db' | 'sql';
+  from?: string;
+  replace: boolean;
+  info: boolean;
+  thorough: boolean;
+  healthUrl?: string;
+  apiKeyEnv?: string;
+  hashPlaintextKeys: boolean;
+  demo: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export function parseCommandLine(argv: string[]): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UserError(cleanParseError((error as Error).message), { hint: 'Run `schema-wizard --help` for the commands and flags.', exitCode: ExitCode.usage });
+  }
+  const { values, positionals } = parsed;
+  const [first, ...rest] = positionals;
+  if (rest.length > 0) {
+    throw new UserError(`Unexpected argument: ${rest[0]}`, { hint: 'Run `schema-wizard --help`.' });
+  }
+  let command: CommandName = 'wizard';
+  if (first !== undefined) {
+    if (!(COMMANDS as readonly string[]).includes(first)) {
+      throw new UserError(`Unknown command: ${first}`, { hint: `Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')}. Run \`schema-wizard --help\`.` });
+    }
+    command = first as CommandName;
+  }
+  const phases = parsePhase(values.phase);
+  if (phases === null) {
+    throw new UserError(`Unknown phase: ${values.phase}`, { hint: 'Use --phase 1, 2 or all (also "Phase 1", phase2).' });
+  }
+  const format = values.format;
+  if (format !== undefined && format !== 'db' && format !== 'sql') {
+    throw new UserError(`Unknown backup format: ${format}`, { hint: 'Use --format db or --format sql.' });
+  }
+  if (values['api-key-env'] !== undefined && values['health-url'] === undefined) {
+    throw new UserError('--api-key-env needs --health-url.', { hint: 'Give the health check URL with --health-url URL.' });
+  }
+  return {
+    command,
+    db: values.db,
+    authToken: values['auth-token'],
+    phases,
+    phaseGiven: values.phase !== undefined,
+    json: values.json ?? false,
+    yes: values.yes ?? false,
+    debug: values.debug ?? false,
+    busyTimeoutMs: parseDuration(values['busy-timeout']),
+    backupDir: values['backup-dir'] ?? 'backups',
+    noBackup: values['no-backup'] ?? false,
+    out: values.out,
+    format,
+    from: values.from,
+    replace: values.replace ?? false,
+    info: values.info ?? false,
+    thorough: values.thorough ?? false,
+    healthUrl: values['health-url'],
+    apiKeyEnv: values['api-key-env'],
+    hashPlaintextKeys: values['hash-plaintext-keys'] ?? false,
+    demo: values.demo ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}
+
+/** "5", "5s", "500ms", "2m" -> milliseconds; default 5 s. */
+export function parseDuration(value: string | undefined): number {
+  if (value === undefined) return 5_000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m) throw new UserError(`Not a duration: ${value}`, { hint: 'Use seconds (--busy-timeout 10) or a unit: 500ms, 10s, 2m.' });
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
+}
+
+function cleanParseError(message: string): string {
+  // parseArgs messages carry a multi-line suggestion; keep the first sentence.
+  const first = message.split('\n')[0].replace(/^TypeError \[[A-Z_]+\]: /, '');
+  const unknown = /Unknown option '([^']+)'/.exec(first);
+  if (unknown) return `Unknown flag: ${unknown[1]}`;
+  const missing = /Option '.*?(--[\w-]+)[^']*' argument missing/.exec(first);
+  if (missing) return `Flag ${missing[1]} needs a value.`;
+  return first;
+}

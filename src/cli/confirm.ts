@@ -1,0 +1,27 @@
+/**
+ * Writes need consent: --yes, or (in a terminal) the operator typing the database's name.
+ * Not interactive and no --yes: refuse with exit 2 naming --yes.
+ */
+import readline from 'node:readline/promises';
+import { ExitCode, UserError } from '../core/errors.js';
+
+export function isInteractive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY && !process.env.CI);
+}
+
+export async function confirmWrite(yes: boolean, what: string, name: string): Promise<void> {
+  if (yes) return;
+  if (!isInteractive()) {
+    throw new UserError(`Refusing to ${what} without --yes (not running in an interactive terminal).`, {
+      hint: 'Add --yes to confirm, after reviewing `schema-wizard plan`.',
+      exitCode: ExitCode.usage,
+    });
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`About to ${what}. Type ${name} to confirm: `);
+    if (answer.trim() !== name) throw new UserError('Not confirmed; nothing was changed.', { hint: `Type ${name} exactly, or pass --yes.`, exitCode: ExitCode.usage });
+  } finally {
+    rl.close();
+  }
+}

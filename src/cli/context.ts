@@ -1,0 +1,43 @@
+/**
+ * Builds what a headless command needs: a validated target, an open database, a session whose
+ * events both print progress (stderr) and fold into the report that the result renders.
+ */
+import { openDb } from '../core/db.js';
+import { makeEmitter, type CoreEvent } from '../core/events.js';
+import { currentOperator, newRunId } from '../core/operator.js';
+import { initialReport, reduceReport, type Report } from '../core/report.js';
+import type { Session } from '../core/session.js';
+import { resolveTarget, type Target } from '../core/target.js';
+import { TOOL_VERSION } from '../core/version.js';
+import type { CommandLine } from './args.js';
+import type { Output } from './output.js';
+import { progressLine } from './progress.js';
+
+export interface CommandContext {
+  session: Session;
+  target: Target;
+  report(): Report;
+  close(): void;
+}
+
+export async function openContext(cli: CommandLine, output: Output, signal: AbortSignal, options: { allowMissingFile?: boolean } = {}): Promise<CommandContext> {
+  const target = resolveTarget({ db: cli.db, authToken: cli.authToken, allowMissingFile: options.allowMissingFile });
+  output.addSecret(target.authToken);
+  let report = initialReport(cli.command);
+  const listener = (event: CoreEvent) => {
+    report = reduceReport(report, event);
+    const line = progressLine(event);
+    if (line !== null) output.err(line);
+  };
+  const emit = makeEmitter(listener);
+  const runId = newRunId();
+  emit({ type: 'run-started', runId, command: cli.command, phases: cli.phases });
+  const db = await openDb(target, { busyTimeoutMs: cli.busyTimeoutMs });
+  emit({ type: 'connected', target: { kind: target.kind, display: target.display, name: target.name } });
+  return {
+    session: { db, emit, runId, command: cli.command, operator: currentOperator(), toolVersion: TOOL_VERSION, signal },
+    target,
+    report: () => report,
+    close: () => db.close(),
+  };
+}

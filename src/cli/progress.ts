@@ -1,0 +1,79 @@
+/**
+ * One stderr line per meaningful event while a headless command runs, so a person or a CI log
+ * can follow along; stdout stays reserved for the result (text or --json).
+ */
+import type { CoreEvent } from '../core/events.js';
+import { oneLine } from '../core/errors.js';
+import { phaseTitle } from '../core/phases.js';
+
+export function progressLine(event: CoreEvent): string | null {
+  switch (event.type) {
+    case 'run-started':
+      return `schema-wizard ${event.command} (run ${event.runId})`;
+    case 'connected':
+      return `connected to ${event.target.display} (${event.target.kind})`;
+    case 'snapshot-taken':
+    case 'plan-ready':
+    case 'backup-taken':
+    case 'lock-released':
+    case 'run-finished':
+      return null;
+    case 'step-started':
+      return `… ${event.label}`;
+    case 'step-finished':
+      switch (event.outcome.status) {
+        case 'success':
+          return `✔ ${labelOf(event.step)} (${formatMs(event.ms)})${event.outcome.detail ? `: ${event.outcome.detail}` : ''}`;
+        case 'error':
+          return `✖ ${labelOf(event.step)}: ${event.outcome.error.message}`;
+        case 'not-executed':
+          return `- ${labelOf(event.step)}: ${event.outcome.reason}`;
+      }
+    // eslint-disable-next-line no-fallthrough
+    case 'lock-acquired':
+      return `lock taken by ${event.owner.user}@${event.owner.host} pid ${event.owner.pid} until ${event.owner.expiresAt}`;
+    case 'backup-progress':
+      return event.total
+        ? `  backup ${Math.floor((event.done / event.total) * 100)}% (${event.done}/${event.total} ${event.unit}${event.etaSec !== null ? `, ETA ${Math.ceil(event.etaSec)} s` : ''})`
+        : `  backup ${event.done} ${event.unit}`;
+    case 'backup-skipped':
+      return `!! NO BACKUP: ${event.reason}`;
+    case 'phase-started':
+      return `${event.action === 'apply' ? 'applying' : 'rolling back'} ${phaseTitle(event.phase)}: ${event.total} statements in one atomic write`;
+    case 'statement-executed':
+      return `  [${event.index}/${event.total}] ${oneLine(event.sql, 100)} (${formatMs(event.ms)})`;
+    case 'phase-finished':
+      if (event.outcome.status === 'success') return `✔ ${phaseTitle(event.phase)} ${event.action === 'apply' ? 'applied' : 'rolled back'} (${event.statements} statements, journal #${event.journalId})`;
+      if (event.outcome.status === 'not-executed') return `- ${event.outcome.reason}`;
+      return `✖ ${phaseTitle(event.phase)} ${event.action} failed and was rolled back as a whole: ${event.outcome.error.message}`;
+    case 'rows-checked':
+      return `${event.ok ? '✔' : '✖'} rows: ${event.detail}`;
+    case 'warning':
+      return `! ${event.message}`;
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+const LABELS: Record<string, string> = {
+  connect: 'Connect',
+  inspect: 'Inspect',
+  plan: 'Plan',
+  lock: 'Lock',
+  backup: 'Backup',
+  'apply-phase1': 'Phase 1',
+  'apply-phase2': 'Phase 2',
+  'rollback-phase1': 'Rollback Phase 1',
+  'rollback-phase2': 'Rollback Phase 2',
+  check: 'Check',
+};
+
+function labelOf(step: string): string {
+  return LABELS[step] ?? step;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

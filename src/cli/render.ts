@@ -1,0 +1,86 @@
+/** Plain-text renderings of plans, reports and stats for the headless commands (stdout). */
+import type { Plan } from '../core/planner.js';
+import type { Report } from '../core/report.js';
+import type { Stats } from '../core/stats.js';
+import { formatMs } from './progress.js';
+
+export function renderPlan(plan: Plan, showSql = true): string {
+  const lines: string[] = [];
+  for (const p of plan.phases) {
+    lines.push(`${p.title} (risk: ${p.risk}): ${describeStatus(p.status)}`);
+    lines.push(`  ${p.description}`);
+    if (p.statements.length > 0) {
+      lines.push(`  ${p.statements.length} statement${p.statements.length === 1 ? '' : 's'}, applied as one atomic write:`);
+      if (showSql) p.statements.forEach((s, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${s.sql};`));
+    }
+    for (const done of p.alreadyDone) lines.push(`  skip: ${done}`);
+    for (const w of p.warnings) lines.push(`  warning: ${w}`);
+    for (const c of p.conflicts) lines.push(`  BLOCKED: ${c}`);
+    lines.push('');
+  }
+  if (plan.drift.length > 0) {
+    lines.push('Drift from the v1 reference schema:');
+    for (const d of plan.drift) lines.push(`  - ${d.message}`);
+  } else {
+    lines.push('No drift from the v1 reference schema.');
+  }
+  return lines.join('\n');
+}
+
+function describeStatus(status: string): string {
+  switch (status) {
+    case 'pending':
+      return 'to apply';
+    case 'partial':
+      return 'partly applied; the rest will be applied';
+    case 'applied':
+      return 'already applied, nothing to do';
+    default:
+      return 'BLOCKED, nothing will be changed';
+  }
+}
+
+export function renderRunSummary(report: Report): string {
+  const lines: string[] = [];
+  if (report.target) lines.push(`Database: ${report.target.display}`);
+  if (report.backup) lines.push(`Backup: ${report.backup.path} (sha256 ${report.backup.sha256.slice(0, 16)}…, verified)`);
+  if (report.backupSkipped) lines.push(`!! NO BACKUP WAS TAKEN: ${report.backupSkipped}`);
+  for (const p of report.phases) {
+    const title = p.phase === 'phase1' ? 'Phase 1' : 'Phase 2';
+    const verb = p.action === 'apply' ? 'applied' : 'rolled back';
+    if (p.status === 'success') lines.push(`${title}: ${verb}, ${p.executed} statements in ${formatMs(p.ms)} (journal #${p.journalId})`);
+    else if (p.status === 'not-executed') lines.push(`${title}: ${p.detail ?? 'not executed'}`);
+    else if (p.status === 'error') lines.push(`${title}: FAILED and rolled back as a whole: ${p.error?.message}`);
+  }
+  for (const c of report.rowChecks) lines.push(`Rows (${c.phase === 'phase1' ? 'Phase 1' : 'Phase 2'}): ${c.ok ? 'kept' : 'CHANGED'}: ${c.detail}`);
+  for (const w of report.warnings) lines.push(`Warning: ${w}`);
+  return lines.join('\n');
+}
+
+export function renderStats(stats: Stats): string {
+  const lines = [
+    `Tables: ${stats.counts.tables} (${stats.counts.plainTables} plain + ${stats.counts.virtualTables} virtual)`,
+    `Indexes: ${stats.counts.indexes}`,
+    `Triggers: ${stats.counts.triggers}`,
+    `Views: ${stats.counts.views}`,
+    `FTS shadow tables (not counted): ${stats.ftsShadowTables.join(', ') || 'none'}`,
+    `Internal tables (not counted): ${stats.internalTables.join(', ') || 'none'}`,
+    `Size: ${formatBytes(stats.size.bytes)} (${stats.size.pageCount} pages of ${stats.size.pageSize} bytes)`,
+    '',
+    'Rows per table:',
+    ...Object.entries(stats.rows)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([t, n]) => `  ${t.padEnd(28)} ${String(n).padStart(10)}`),
+    '',
+    'Indexes by table:',
+    ...stats.indexes.map((i) => `  ${i.table.padEnd(20)} ${i.name.padEnd(32)} ${i.bytes === null ? '' : formatBytes(i.bytes)}`),
+  ];
+  return lines.join('\n');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

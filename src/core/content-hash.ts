@@ -1,0 +1,102 @@
+/**
+ * Content hashes that prove two databases hold the same rows. Each row is encoded canonically
+ * (storage class + value) and hashed; a table's digest combines its row hashes by addition
+ * modulo 2^256, so it does not depend on row order or on rowids that VACUUM or a dump may
+ * renumber. Rows are read with keyset pagination, so memory stays bounded at any table size.
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from './db.js';
+import { quoteIdent } from './sql-text.js';
+import type { Snapshot, TableInfo } from './snapshot.js';
+
+export interface TableDigest {
+  rows: number;
+  sha256: string;
+}
+
+export interface ContentDigest {
+  tables: Record<string, TableDigest>;
+  /** One hash over all table digests (sorted by name). */
+  sha256: string;
+}
+
+const MOD = 1n << 256n;
+const PAGE = 2_000;
+
+/** Tables whose rows are data: plain tables and sqlite_sequence (not FTS shadows, not bookkeeping). */
+export function hashedTables(snapshot: Snapshot): TableInfo[] {
+  return snapshot.tables.filter((t) => t.kind === 'plain' || t.name === 'sqlite_sequence');
+}
+
+export async function digestDatabase(db: Db, snapshot: Snapshot, onRows?: (rows: number) => void): Promise<ContentDigest> {
+  const tables: Record<string, TableDigest> = {};
+  for (const table of hashedTables(snapshot).sort((a, b) => a.name.localeCompare(b.name))) {
+    tables[table.name] = await digestTable(db, table, onRows);
+  }
+  return { tables, sha256: combine(tables) };
+}
+
+export function combine(tables: Record<string, TableDigest>): string {
+  const h = createHash('sha256');
+  for (const name of Object.keys(tables).sort()) h.update(`${name}\u0000${tables[name].rows}\u0000${tables[name].sha256}\n`);
+  return h.digest('hex');
+}
+
+export async function digestTable(db: Db, table: TableInfo, onRows?: (rows: number) => void): Promise<TableDigest> {
+  let sum = 0n;
+  let rows = 0;
+  const hasRowid = !/without\s+rowid/i.test(table.sql ?? '');
+  const cols = table.columns.map(quoteIdent).join(', ') || '*';
+  if (hasRowid) {
+    let after: unknown = null;
+    for (;;) {
+      const page = await db.query(
+        `SELECT rowid AS "_sw_rowid_", ${cols} FROM ${quoteIdent(table.name)} ${after === null ? '' : 'WHERE rowid > ?'} ORDER BY rowid LIMIT ${PAGE}`,
+        after === null ? [] : [after as bigint],
+      );
+      for (const row of page) {
+        sum = (sum + rowHash(row, table.columns)) % MOD;
+      }
+      rows += page.length;
+      if (page.length > 0) onRows?.(page.length);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]._sw_rowid_;
+    }
+  } else {
+    // WITHOUT ROWID tables are ordered by their primary key; OFFSET paging is fine for their sizes.
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await db.query(`SELECT ${cols} FROM ${quoteIdent(table.name)} ORDER BY 1 LIMIT ${PAGE} OFFSET ${offset}`);
+      for (const row of page) sum = (sum + rowHash(row, table.columns)) % MOD;
+      rows += page.length;
+      if (page.length < PAGE) break;
+    }
+  }
+  return { rows, sha256: createHash('sha256').update(`${rows}:${sum.toString(16)}`).digest('hex') };
+}
+
+function rowHash(row: Record<string, unknown>, columns: string[]): bigint {
+  const h = createHash('sha256');
+  for (const column of columns) encodeValue(h, row[column]);
+  return BigInt(`0x${h.digest('hex')}`);
+}
+
+/** Canonical encoding: a storage-class tag, a length where needed, the value's bytes. */
+function encodeValue(h: ReturnType<typeof createHash>, value: unknown): void {
+  if (value === null || value === undefined) {
+    h.update('n;');
+  } else if (typeof value === 'bigint') {
+    h.update(`i${value.toString()};`);
+  } else if (typeof value === 'number') {
+    // With intMode 'bigint' a JS number is always a REAL.
+    h.update(`r${Object.is(value, -0) ? '-0' : value.toString()};`);
+  } else if (typeof value === 'string') {
+    h.update(`t${Buffer.byteLength(value)}:`);
+    h.update(value);
+  } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    h.update(`b${bytes.length}:`);
+    h.update(bytes);
+  } else {
+    h.update(`?${String(value)};`);
+  }
+}
