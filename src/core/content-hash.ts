@@ -43,35 +43,57 @@ export function combine(tables: Record<string, TableDigest>): string {
 }
 
 export async function digestTable(db: Db, table: TableInfo, onRows?: (rows: number) => void): Promise<TableDigest> {
-  let sum = 0n;
-  let rows = 0;
-  const hasRowid = !/without\s+rowid/i.test(table.sql ?? '');
+  const hasher = new TableHasher(table.columns);
+  for await (const page of readPages(db, table)) {
+    for (const row of page) hasher.add(row);
+    onRows?.(page.length);
+  }
+  return hasher.digest();
+}
+
+/**
+ * Reads a table page by page with keyset pagination over rowid (WITHOUT ROWID tables: by
+ * primary key order with OFFSET), so memory is bounded by one page whatever the table size.
+ * Rows carry their rowid as `_sw_rowid_` where the table has one.
+ */
+export async function* readPages(db: Db, table: TableInfo, pageSize = PAGE): AsyncGenerator<Record<string, unknown>[]> {
   const cols = table.columns.map(quoteIdent).join(', ') || '*';
-  if (hasRowid) {
+  const name = quoteIdent(table.name);
+  if (hasRowid(table)) {
     let after: unknown = null;
     for (;;) {
       const page = await db.query(
-        `SELECT rowid AS "_sw_rowid_", ${cols} FROM ${quoteIdent(table.name)} ${after === null ? '' : 'WHERE rowid > ?'} ORDER BY rowid LIMIT ${PAGE}`,
+        `SELECT rowid AS "_sw_rowid_", ${cols} FROM ${name} ${after === null ? '' : 'WHERE rowid > ?'} ORDER BY rowid LIMIT ${pageSize}`,
         after === null ? [] : [after as bigint],
       );
-      for (const row of page) {
-        sum = (sum + rowHash(row, table.columns)) % MOD;
-      }
-      rows += page.length;
-      if (page.length > 0) onRows?.(page.length);
-      if (page.length < PAGE) break;
+      if (page.length > 0) yield page;
+      if (page.length < pageSize) return;
       after = page[page.length - 1]._sw_rowid_;
     }
-  } else {
-    // WITHOUT ROWID tables are ordered by their primary key; OFFSET paging is fine for their sizes.
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await db.query(`SELECT ${cols} FROM ${quoteIdent(table.name)} ORDER BY 1 LIMIT ${PAGE} OFFSET ${offset}`);
-      for (const row of page) sum = (sum + rowHash(row, table.columns)) % MOD;
-      rows += page.length;
-      if (page.length < PAGE) break;
-    }
   }
-  return { rows, sha256: createHash('sha256').update(`${rows}:${sum.toString(16)}`).digest('hex') };
+  for (let offset = 0; ; offset += pageSize) {
+    const page = await db.query(`SELECT ${cols} FROM ${name} ORDER BY 1 LIMIT ${pageSize} OFFSET ${offset}`);
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+  }
+}
+
+export function hasRowid(table: TableInfo): boolean {
+  return !/without\s+rowid/i.test(table.sql ?? '');
+}
+
+/** Accumulates one table's digest row by row (shared by hashing and the SQL dump writer). */
+export class TableHasher {
+  private sum = 0n;
+  rows = 0;
+  constructor(private readonly columns: string[]) {}
+  add(row: Record<string, unknown>): void {
+    this.sum = (this.sum + rowHash(row, this.columns)) % MOD;
+    this.rows++;
+  }
+  digest(): TableDigest {
+    return { rows: this.rows, sha256: createHash('sha256').update(`${this.rows}:${this.sum.toString(16)}`).digest('hex') };
+  }
 }
 
 function rowHash(row: Record<string, unknown>, columns: string[]): bigint {

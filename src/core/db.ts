@@ -36,6 +36,11 @@ export interface Db {
    * callbacks (real progress for long index builds); remote: one batch request.
    */
   atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void): Promise<ResultSet[]>;
+  /**
+   * Loads statements as one transaction with foreign keys off (the client's migrate()): a dump's
+   * rows may arrive child-before-parent or hold orphans the source already had.
+   */
+  load(stmts: Stmt[]): Promise<void>;
   close(): void;
 }
 
@@ -125,6 +130,16 @@ class LibsqlDb implements Db {
     } finally {
       // Rolls back if commit was not reached; a no-op after commit.
       tx.close();
+    }
+  }
+
+  async load(stmts: Stmt[]): Promise<void> {
+    this.track(stmts);
+    this.roundTrips++;
+    try {
+      await this.client.migrate(stmts.map(toIn));
+    } catch (error) {
+      throw translateError(error, this.target);
     }
   }
 

@@ -25,75 +25,143 @@ export function countStatements(sql: string): number {
 
 /** Split SQL text into statements (without trailing semicolons); empty statements are dropped. */
 export function splitStatements(sql: string): string[] {
-  const statements: string[] = [];
-  let start = 0;
-  let i = 0;
-  // Words of the current statement seen so far (upper-cased), to recognise a trigger body.
-  let words: string[] = [];
-  let beginDepth = 0;
-  let hasContent = false;
+  const reader = new StatementReader();
+  const statements = reader.feed(sql);
+  const rest = reader.end();
+  return rest === null ? statements : [...statements, rest];
+}
 
-  const finish = (end: number) => {
-    const text = sql.slice(start, end).trim();
-    if (hasContent && text.length > 0) statements.push(text);
-    start = end + 1;
-    words = [];
-    beginDepth = 0;
-    hasContent = false;
-  };
+type ScanState = 'code' | 'line-comment' | 'block-comment' | 'quote' | 'word';
 
-  while (i < sql.length) {
-    const ch = sql[i];
-    const next = sql[i + 1];
-    if (ch === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end + 1;
-      continue;
+/**
+ * An incremental statement scanner: feed it text in chunks of any size (a dump file read in
+ * blocks) and it returns each statement as soon as its terminating semicolon arrives.
+ */
+export class StatementReader {
+  private buffer = '';
+  private state: ScanState = 'code';
+  private quoteClose = '';
+  /** After a closing quote: the same quote next means an escaped quote ('' or ""). */
+  private pendingQuote = '';
+  /** The previous character seen in code state ('' after a quote, word or comment). */
+  private prevCode = '';
+  private prevInComment = '';
+  private word = '';
+  private words: string[] = [];
+  /** BEGIN/CASE ... END nesting inside CREATE TRIGGER, where ';' does not end the statement. */
+  private depth = 0;
+  private content = false;
+
+  feed(chunk: string): string[] {
+    const out: string[] = [];
+    for (const ch of chunk) {
+      this.buffer += ch;
+      if (this.step(ch)) {
+        const text = this.buffer.slice(0, -1).trim();
+        if (this.content && text.length > 0) out.push(text);
+        this.reset();
+      }
     }
-    if (ch === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
-      continue;
+    return out;
+  }
+
+  /** What is left without a final semicolon, or null. */
+  end(): string | null {
+    if (this.state === 'word') this.endWord();
+    const text = this.buffer.trim();
+    const result = this.content && text.length > 0 ? text : null;
+    this.reset();
+    return result;
+  }
+
+  private step(ch: string): boolean {
+    switch (this.state) {
+      case 'line-comment':
+        if (ch === '\n') this.state = 'code';
+        return false;
+      case 'block-comment':
+        if (this.prevInComment === '*' && ch === '/') this.state = 'code';
+        this.prevInComment = ch;
+        return false;
+      case 'quote':
+        if (ch === this.quoteClose) {
+          this.state = 'code';
+          this.pendingQuote = this.quoteClose === ']' ? '' : this.quoteClose;
+          this.prevCode = '';
+        }
+        return false;
+      case 'word':
+        if (/[A-Za-z0-9_$]/.test(ch)) {
+          this.word += ch;
+          return false;
+        }
+        this.endWord();
+        return this.code(ch);
+      case 'code':
+        return this.code(ch);
+    }
+  }
+
+  private code(ch: string): boolean {
+    if (this.pendingQuote) {
+      const escaped = ch === this.pendingQuote;
+      this.pendingQuote = '';
+      if (escaped) {
+        this.state = 'quote';
+        return false;
+      }
+    }
+    const prev = this.prevCode;
+    this.prevCode = ch;
+    if (prev === '-' && ch === '-') {
+      this.state = 'line-comment';
+      this.prevCode = '';
+      return false;
+    }
+    if (prev === '/' && ch === '*') {
+      this.state = 'block-comment';
+      this.prevInComment = '';
+      this.prevCode = '';
+      return false;
     }
     if (ch === "'" || ch === '"' || ch === '`' || ch === '[') {
-      const close = ch === '[' ? ']' : ch;
-      let j = i + 1;
-      while (j < sql.length) {
-        if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      hasContent = true;
-      i = j + 1;
-      continue;
+      this.state = 'quote';
+      this.quoteClose = ch === '[' ? ']' : ch;
+      this.content = true;
+      return false;
     }
     if (/[A-Za-z_]/.test(ch)) {
-      let j = i + 1;
-      while (j < sql.length && /[A-Za-z0-9_$]/.test(sql[j])) j++;
-      const word = sql.slice(i, j).toUpperCase();
-      hasContent = true;
-      words.push(word);
-      const isTrigger = words[0] === 'CREATE' && words.slice(1, 4).includes('TRIGGER');
-      if (isTrigger && (word === 'BEGIN' || word === 'CASE')) beginDepth++;
-      else if (isTrigger && word === 'END' && beginDepth > 0) beginDepth--;
-      i = j;
-      continue;
+      this.state = 'word';
+      this.word = ch;
+      this.content = true;
+      return false;
     }
-    if (ch === ';') {
-      if (beginDepth === 0) finish(i);
-      i++;
-      continue;
-    }
-    if (!/\s/.test(ch)) hasContent = true;
-    i++;
+    if (ch === ';') return this.depth === 0;
+    if (/[0-9(),.*+<>=!|%&~]/.test(ch)) this.content = true;
+    return false;
   }
-  finish(sql.length);
-  return statements;
+
+  private endWord(): void {
+    const word = this.word.toUpperCase();
+    this.words.push(word);
+    const isTrigger = this.words[0] === 'CREATE' && this.words.slice(1, 4).includes('TRIGGER');
+    if (isTrigger && (word === 'BEGIN' || word === 'CASE')) this.depth++;
+    else if (isTrigger && word === 'END' && this.depth > 0) this.depth--;
+    this.word = '';
+    this.state = 'code';
+    this.prevCode = '';
+  }
+
+  private reset(): void {
+    this.buffer = '';
+    this.state = 'code';
+    this.pendingQuote = '';
+    this.prevCode = '';
+    this.word = '';
+    this.words = [];
+    this.depth = 0;
+    this.content = false;
+  }
 }
 
 /** Collapse whitespace and case so two index definitions can be compared. */

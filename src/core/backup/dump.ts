@@ -1,0 +1,113 @@
+/**
+ * A logical SQL dump streamed through the client: what works against a remote server, which
+ * refuses VACUUM. Order: tables, rows, sqlite_sequence, FTS tables (rebuilt from their content
+ * table, or their rows where they own them), indexes, triggers, views. FTS shadow tables are
+ * never dumped as plain tables. Values are exact: integers as integers, reals with a decimal
+ * point or exponent, text quoted, BLOBs as hex. It loads in stock sqlite3 and through restore.
+ */
+import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import type { Db } from '../db.js';
+import { TableHasher, combine, hasRowid, readPages, type ContentDigest, type TableDigest } from '../content-hash.js';
+import { quoteIdent, quoteText } from '../sql-text.js';
+import type { Snapshot, TableInfo } from '../snapshot.js';
+import { LOCK_TABLE } from '../journal.js';
+
+export const DUMP_HEADER = '-- schema-wizard SQL dump';
+
+export interface DumpResult {
+  /** Digest of the rows written, computed from the very rows read for the dump. */
+  digest: ContentDigest;
+  rows: number;
+}
+
+export async function writeDump(db: Db, snapshot: Snapshot, out: Writable, onRows: (rows: number) => void, now = new Date()): Promise<DumpResult> {
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  const plain = snapshot.tables.filter((t) => (t.kind === 'plain' || t.kind === 'bookkeeping') && t.sql);
+  const virtual = snapshot.tables.filter((t) => t.kind === 'virtual' && t.sql);
+  const sequence = snapshot.tables.find((t) => t.name === 'sqlite_sequence');
+
+  await write(`${DUMP_HEADER} (${now.toISOString()})\nPRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n`);
+  for (const t of plain) await write(`${t.sql};\n`);
+
+  const tables: Record<string, TableDigest> = {};
+  let total = 0;
+  for (const t of plain) {
+    // A lock row belongs to the run that took the backup, never to a restored database.
+    if (t.name === LOCK_TABLE) continue;
+    const digest = await dumpRows(db, t, write, onRows);
+    if (t.kind === 'plain') tables[t.name] = digest;
+    total += digest.rows;
+  }
+  if (sequence) {
+    const hasher = new TableHasher(sequence.columns);
+    await write('DELETE FROM sqlite_sequence;\n');
+    for await (const page of readPages(db, sequence)) {
+      for (const row of page) {
+        hasher.add(row);
+        await write(`INSERT INTO sqlite_sequence (name, seq) VALUES (${literal(row.name)}, ${literal(row.seq)});\n`);
+      }
+    }
+    tables.sqlite_sequence = hasher.digest();
+  }
+  for (const v of virtual) {
+    await write(`${v.sql};\n`);
+    if (isExternalContentFts(v.sql!)) {
+      await write(`INSERT INTO ${quoteIdent(v.name)}(${quoteIdent(v.name)}) VALUES('rebuild');\n`);
+    } else {
+      // The FTS table owns its text (no content= table): its rows must travel with the dump.
+      await dumpRows(db, v, write, onRows);
+    }
+  }
+  for (const i of snapshot.indexes) if (i.sql) await write(`${i.sql};\n`);
+  for (const t of snapshot.triggers) if (t.sql) await write(`${t.sql};\n`);
+  for (const v of snapshot.views) if (v.sql) await write(`${v.sql};\n`);
+  await write('COMMIT;\n');
+  return { digest: { tables, sha256: combine(tables) }, rows: total };
+}
+
+async function dumpRows(db: Db, table: TableInfo, write: (text: string) => Promise<void>, onRows: (n: number) => void): Promise<TableDigest> {
+  const hasher = new TableHasher(table.columns);
+  const withRowid = hasRowid(table);
+  const head = `INSERT INTO ${quoteIdent(table.name)} (${[withRowid ? 'rowid' : null, ...table.columns.map(quoteIdent)].filter(Boolean).join(', ')}) VALUES (`;
+  for await (const page of readPages(db, table)) {
+    let chunk = '';
+    for (const row of page) {
+      hasher.add(row);
+      const values = table.columns.map((c) => literal(row[c]));
+      if (withRowid) values.unshift(literal(row._sw_rowid_));
+      chunk += `${head}${values.join(', ')});\n`;
+    }
+    await write(chunk);
+    onRows(page.length);
+  }
+  return hasher.digest();
+}
+
+export function isExternalContentFts(sql: string): boolean {
+  return /using\s+fts[345]/i.test(sql) && /content\s*=\s*'[^']+'/i.test(sql);
+}
+
+/** A SQL literal that reads back as the same value and storage class. */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'NULL';
+    if (!Number.isFinite(value)) return value > 0 ? '9e999' : '-9e999';
+    const text = String(value);
+    // "12" would read back as INTEGER; a REAL keeps its class with a point or an exponent.
+    return /[.eE]/.test(text) ? text : `${text}.0`;
+  }
+  if (typeof value === 'string') {
+    // A NUL cannot live inside a SQL string literal; such text travels as hex cast to TEXT.
+    return value.includes('\u0000') ? `CAST(X'${Buffer.from(value, 'utf8').toString('hex')}' AS TEXT)` : quoteText(value);
+  }
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    const bytes = value instanceof ArrayBuffer ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return `X'${bytes.toString('hex')}'`;
+  }
+  return quoteText(String(value));
+}

@@ -1,0 +1,155 @@
+/**
+ * Restore from a verified backup. The backup is checked against its manifest first; a file
+ * target is rebuilt beside itself, proven (integrity_check + content hashes equal to the
+ * manifest), then swapped in by rename, the replaced file kept aside until the restored one is
+ * verified in place. A remote target must be empty unless --replace says otherwise.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { digestDatabase } from '../content-hash.js';
+import { openDb, type Db } from '../db.js';
+import { ExitCode, UserError } from '../errors.js';
+import type { Emit } from '../events.js';
+import { takeSnapshot } from '../snapshot.js';
+import { quoteIdent } from '../sql-text.js';
+import type { Target } from '../target.js';
+import { writeDump } from './dump.js';
+import { fsyncDir, fsyncFile, removeQuietly } from './files.js';
+import { loadDump } from './load.js';
+import { readVerifiedManifest, type BackupManifest } from './manifest.js';
+import { assertIntegrity, assertSameContent } from './take.js';
+
+export interface RestoreOptions {
+  from: string;
+  target: Target;
+  replace: boolean;
+  emit: Emit;
+}
+
+export interface RestoreResult {
+  from: string;
+  target: string;
+  manifest: BackupManifest;
+  rows: number;
+  /** Where the replaced file sat while the restore was verified (removed afterwards). */
+  replacedKeptAt: string | null;
+}
+
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  const from = path.resolve(options.from);
+  const manifest = await readVerifiedManifest(from);
+  return options.target.kind === 'file' ? restoreFile(from, manifest, options) : restoreRemote(from, manifest, options);
+}
+
+async function restoreFile(from: string, manifest: BackupManifest, options: RestoreOptions): Promise<RestoreResult> {
+  const targetPath = options.target.path!;
+  const partial = `${targetPath}.restore-${process.pid}.partial`;
+  removeQuietly(partial);
+  try {
+    if (manifest.format === 'db') {
+      fs.copyFileSync(from, partial);
+      fs.chmodSync(partial, 0o600);
+    } else {
+      fs.writeFileSync(partial, '', { mode: 0o600 });
+      await withFile(partial, (db) => loadDump(db, from));
+    }
+    await withFile(partial, (db) => proveContent(db, manifest, 'the restored copy'));
+    fsyncFile(partial);
+  } catch (error) {
+    removeQuietly(partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`);
+    throw error;
+  }
+
+  // Swap: the current file (and its WAL/SHM/journal, which belong to it) is kept aside first.
+  const aside = fs.existsSync(targetPath) ? `${targetPath}.replaced-${Date.now()}` : null;
+  if (aside) {
+    fs.renameSync(targetPath, aside);
+    for (const suffix of SIDE_FILES) if (fs.existsSync(targetPath + suffix)) fs.renameSync(targetPath + suffix, aside + suffix);
+  }
+  fs.renameSync(partial, targetPath);
+  fsyncDir(path.dirname(targetPath));
+  try {
+    await withFile(targetPath, (db) => proveContent(db, manifest, 'the restored database'));
+  } catch (error) {
+    if (aside) {
+      fs.renameSync(targetPath, partial);
+      fs.renameSync(aside, targetPath);
+      for (const suffix of SIDE_FILES) if (fs.existsSync(aside + suffix)) fs.renameSync(aside + suffix, targetPath + suffix);
+      removeQuietly(partial);
+    }
+    throw error;
+  }
+  if (aside) removeQuietly(aside, ...SIDE_FILES.map((s) => aside + s));
+  return { from, target: targetPath, manifest, rows: manifest.rows, replacedKeptAt: aside };
+}
+
+async function restoreRemote(from: string, manifest: BackupManifest, options: RestoreOptions): Promise<RestoreResult> {
+  const db = await openDb(options.target);
+  try {
+    const existing = (await takeSnapshot(db)).tables.filter((t) => t.kind !== 'internal' && t.kind !== 'shadow');
+    if (existing.length > 0 && !options.replace) {
+      throw new UserError(`${options.target.display} is not empty (${existing.length} tables); restore refuses to mix a backup into it.`, {
+        hint: 'Restore into an empty database, or pass --replace to drop everything in it first.',
+      });
+    }
+    const dump = manifest.format === 'sql' ? from : await dumpOfFileBackup(from);
+    try {
+      if (existing.length > 0) await dropEverything(db);
+      await loadDump(db, dump);
+    } finally {
+      if (dump !== from) fs.rmSync(path.dirname(dump), { recursive: true, force: true });
+    }
+    await proveContent(db, manifest, 'the restored database');
+    return { from, target: options.target.display, manifest, rows: manifest.rows, replacedKeptAt: null };
+  } finally {
+    db.close();
+  }
+}
+
+/** A .db backup travels to a server as a dump of itself. */
+async function dumpOfFileBackup(from: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-restore-'));
+  const dump = path.join(dir, 'backup.sql');
+  await withFile(from, async (db) => {
+    const out = fs.createWriteStream(dump, { mode: 0o600 });
+    await writeDump(db, await takeSnapshot(db), out, () => undefined);
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  });
+  return dump;
+}
+
+async function dropEverything(db: Db): Promise<void> {
+  const snapshot = await takeSnapshot(db);
+  const stmts = [
+    ...snapshot.views.map((v) => ({ sql: `DROP VIEW IF EXISTS ${quoteIdent(v.name)}` })),
+    ...snapshot.triggers.map((t) => ({ sql: `DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}` })),
+    ...snapshot.tables.filter((t) => t.kind === 'virtual').map((t) => ({ sql: `DROP TABLE IF EXISTS ${quoteIdent(t.name)}` })),
+    ...snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'bookkeeping').map((t) => ({ sql: `DROP TABLE IF EXISTS ${quoteIdent(t.name)}` })),
+  ];
+  if (snapshot.tables.some((t) => t.name === 'sqlite_sequence')) stmts.push({ sql: 'DELETE FROM sqlite_sequence' });
+  await db.load(stmts);
+}
+
+async function proveContent(db: Db, manifest: BackupManifest, what: string): Promise<void> {
+  await assertIntegrity(db, what, 'quick_check');
+  try {
+    assertSameContent(manifest.content, await digestDatabase(db, await takeSnapshot(db)), what);
+  } catch (error) {
+    throw new UserError(`Restore verification failed: ${(error as Error).message.replace(/^Backup verification failed: /, '')}`, {
+      hint: 'The previous database was put back; try another backup.',
+      exitCode: ExitCode.failed,
+    });
+  }
+}
+
+async function withFile<T>(file: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb({ kind: 'file', url: `file:${file}`, display: file, name: path.basename(file), path: file });
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Takes a backup and proves it before it counts: a `db` copy (VACUUM INTO, consistent while the
+ * application reads) passes integrity_check and holds the same rows as the source; a `sql` dump
+ * is loaded into a scratch database that must hold the same rows too. Only then is the file
+ * renamed into place with its manifest and .sha256; on any failure the partial file is removed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BackupProvider } from '../backup-provider.js';
+import { digestDatabase, type ContentDigest } from '../content-hash.js';
+import { openDb, type Db } from '../db.js';
+import { ExitCode, UserError } from '../errors.js';
+import type { BackupRef, Emit } from '../events.js';
+import { LOCK_TABLE } from '../journal.js';
+import { guideTables, namedIndexes, takeSnapshot, userTriggers, type Snapshot } from '../snapshot.js';
+import type { Target } from '../target.js';
+import { writeDump } from './dump.js';
+import { backupWriteError, ensureWritableDir, freshBackupPath, fsyncDir, fsyncFile, removeQuietly, sha256File } from './files.js';
+import { loadDump } from './load.js';
+import { writeManifest, type BackupManifest } from './manifest.js';
+
+export interface BackupOptions {
+  /** Directory for timestamped names (default ./backups). */
+  dir: string;
+  /** Exact output path instead of a timestamped name. */
+  out?: string;
+  /** db needs a local file; remote databases are always dumped as sql. */
+  format?: 'db' | 'sql';
+  toolVersion: string;
+}
+
+export interface BackupResult {
+  ref: BackupRef;
+  manifest: BackupManifest;
+}
+
+export function backupFormat(target: Target, requested: 'db' | 'sql' | undefined): 'db' | 'sql' {
+  if (requested === 'db' && target.kind === 'remote') {
+    throw new UserError('A remote database cannot be copied as a .db file (the server refuses VACUUM).', {
+      hint: 'Use --format sql (the default for remote databases): a streamed SQL dump.',
+    });
+  }
+  return requested ?? (target.kind === 'remote' ? 'sql' : 'db');
+}
+
+export function prepareBackup(options: BackupOptions): void {
+  if (options.out) {
+    if (fs.existsSync(options.out)) {
+      throw new UserError(`${options.out} already exists; a backup never overwrites a file.`, { hint: 'Choose a new --out path.' });
+    }
+    ensureWritableDir(path.dirname(path.resolve(options.out)));
+  } else {
+    ensureWritableDir(options.dir);
+  }
+}
+
+export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOptions, emit: Emit): Promise<BackupResult> {
+  const format = backupFormat(db.target, options.format);
+  prepareBackup(options);
+  const file = path.resolve(options.out ?? freshBackupPath(options.dir, format));
+  const partial = `${file}.partial`;
+  const progress = progressReporter(emit, hashedRowTotal(snapshot));
+  try {
+    let sourceDigest: ContentDigest;
+    if (format === 'db') {
+      sourceDigest = await copyAndVerify(db, snapshot, partial, progress);
+    } else {
+      sourceDigest = await dumpAndVerify(db, snapshot, partial, progress);
+    }
+    fsyncFile(partial);
+    const sha256 = await sha256File(partial);
+    const bytes = fs.statSync(partial).size;
+    fs.renameSync(partial, file);
+    fsyncDir(path.dirname(file));
+    const manifest: BackupManifest = {
+      tool: 'schema-wizard',
+      toolVersion: options.toolVersion,
+      format,
+      file: path.basename(file),
+      bytes,
+      sha256,
+      createdAt: new Date().toISOString(),
+      source: { kind: db.target.kind, display: db.target.display, name: db.target.name },
+      rows: Object.values(sourceDigest.tables).reduce((n, t) => n + t.rows, 0),
+      content: sourceDigest,
+      schema: {
+        tables: guideTables(snapshot).map((t) => t.name).sort(),
+        indexes: namedIndexes(snapshot).length,
+        triggers: userTriggers(snapshot).length,
+        views: snapshot.views.length,
+      },
+    };
+    writeManifest(file, manifest);
+    return { ref: { path: file, sha256, format, bytes }, manifest };
+  } catch (error) {
+    removeQuietly(partial, `${partial}.verify.db`, `${partial}.verify.db-journal`);
+    if (error instanceof UserError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && /^E[A-Z]+$/.test(code)) throw backupWriteError(file, error);
+    if (/disk is full|SQLITE_FULL/i.test(String((error as Error).message))) throw backupWriteError(file, Object.assign(new Error('disk full'), { code: 'ENOSPC' }));
+    throw error;
+  }
+}
+
+/** VACUUM INTO a private file, then prove the copy: integrity_check and identical content. */
+async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, progress: (n: number) => void): Promise<ContentDigest> {
+  fs.writeFileSync(partial, '', { mode: 0o600 });
+  await db.execute('VACUUM INTO ?', [partial]);
+  fs.chmodSync(partial, 0o600);
+  const copy = await openDb({ kind: 'file', url: `file:${partial}`, display: partial, name: path.basename(partial), path: partial });
+  try {
+    // The lock row belongs to this run, not to the database a restore brings back.
+    if (snapshot.tables.some((t) => t.name === LOCK_TABLE)) await copy.execute(`DELETE FROM ${LOCK_TABLE}`);
+    await assertIntegrity(copy, partial);
+    const copyDigest = await digestDatabase(copy, await takeSnapshot(copy));
+    const sourceDigest = await digestDatabase(db, snapshot, progress);
+    assertSameContent(sourceDigest, copyDigest, 'the copy');
+    return sourceDigest;
+  } finally {
+    copy.close();
+  }
+}
+
+/** Streams the dump (hashing the very rows written), then loads it into scratch and compares. */
+async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progress: (n: number) => void): Promise<ContentDigest> {
+  const out = fs.createWriteStream(partial, { mode: 0o600 });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  const { digest } = await Promise.race([writeDump(db, snapshot, out, progress), failed]);
+  await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+  const countsNow = await takeSnapshot(db);
+  for (const [table, d] of Object.entries(digest.tables)) {
+    const now = countsNow.tables.find((t) => t.name === table)?.rows;
+    if (now !== d.rows) throw changedWhileBackingUp(`${table} had ${d.rows} rows when dumped and ${now ?? 'none'} now`);
+  }
+  const scratchPath = `${partial}.verify.db`;
+  const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-verify-'));
+  const scratchFile = path.join(scratchDir, 'verify.db');
+  fs.writeFileSync(scratchFile, '');
+  const scratch = await openDb({ kind: 'file', url: `file:${scratchFile}`, display: scratchPath, name: 'verify.db', path: scratchFile });
+  try {
+    await loadDump(scratch, partial);
+    await assertIntegrity(scratch, 'the loaded dump');
+    assertSameContent(digest, await digestDatabase(scratch, await takeSnapshot(scratch)), 'the dump');
+    return digest;
+  } finally {
+    scratch.close();
+    fs.rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+export async function assertIntegrity(db: Db, what: string, pragma: 'integrity_check' | 'quick_check' = 'integrity_check'): Promise<void> {
+  const rows = await db.query(`PRAGMA ${pragma}`);
+  const messages = rows.map((r) => String(Object.values(r)[0]));
+  if (!(messages.length === 1 && messages[0] === 'ok')) {
+    throw new UserError(`${pragma} failed on ${what}: ${messages.slice(0, 3).join('; ')}`, { hint: 'The backup is not usable; nothing was changed.', exitCode: ExitCode.failed });
+  }
+}
+
+export function assertSameContent(expected: ContentDigest, actual: ContentDigest, what: string): void {
+  const problems: string[] = [];
+  for (const [table, d] of Object.entries(expected.tables)) {
+    const got = actual.tables[table];
+    if (!got) problems.push(`${table} missing`);
+    else if (got.rows !== d.rows) problems.push(`${table}: ${got.rows} rows, expected ${d.rows}`);
+    else if (got.sha256 !== d.sha256) problems.push(`${table}: content differs`);
+  }
+  for (const table of Object.keys(actual.tables)) if (!expected.tables[table]) problems.push(`${table} unexpected`);
+  if (problems.length > 0) throw changedWhileBackingUp(`${what} does not match the source: ${problems.slice(0, 5).join('; ')}`);
+}
+
+function changedWhileBackingUp(detail: string): UserError {
+  return new UserError(`Backup verification failed: ${detail}.`, {
+    hint: 'Stop the application services that write to the database, then run again.',
+    exitCode: ExitCode.failed,
+  });
+}
+
+function hashedRowTotal(snapshot: Snapshot): number {
+  return snapshot.tables.filter((t) => t.kind === 'plain').reduce((n, t) => n + (t.rows ?? 0), 0);
+}
+
+/** Rows-done events with rate and ETA, at most four a second. */
+function progressReporter(emit: Emit, total: number): (rows: number) => void {
+  const started = performance.now();
+  let done = 0;
+  let last = 0;
+  return (rows) => {
+    done += rows;
+    const now = performance.now();
+    if (now - last < 250 && done < total) return;
+    last = now;
+    const seconds = (now - started) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    emit({ type: 'backup-progress', done, total, unit: 'rows', ratePerSec: Math.round(rate), etaSec: rate > 0 ? Math.max(0, (total - done) / rate) : null });
+  };
+}
+
+/** The automatic backup before apply/rollback. */
+export function backupProvider(options: BackupOptions): BackupProvider {
+  return {
+    prepare: async () => prepareBackup(options),
+    take: async (db, snapshot, emit) => (await takeBackup(db, snapshot, options, emit)).ref,
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { StatementReader, countStatements, normalizeSql, plainIdent, quoteIdent, splitStatements } from '../src/core/sql-text.js';
+
+describe('statement splitting', () => {
+  it('splits plain statements and drops empty ones', () => {
+    expect(splitStatements('CREATE TABLE a(x); CREATE TABLE b(x);;  ')).toEqual(['CREATE TABLE a(x)', 'CREATE TABLE b(x)']);
+  });
+  it('keeps semicolons inside quotes, doubled quotes and comments', () => {
+    const sql = "INSERT INTO t VALUES('a;b', 'it''s; fine'); -- c; d\nSELECT \"x;y\" /* ; */ FROM [w;z]";
+    expect(splitStatements(sql)).toHaveLength(2);
+    expect(splitStatements(sql)[0]).toBe("INSERT INTO t VALUES('a;b', 'it''s; fine')");
+  });
+  it('treats a trigger body with inner semicolons and CASE ... END as one statement', () => {
+    const trigger = `CREATE TRIGGER t AFTER UPDATE ON m BEGIN
+      INSERT INTO f VALUES (CASE WHEN new.x THEN 1 ELSE 2 END);
+      DELETE FROM g WHERE id = old.id; END`;
+    expect(countStatements(trigger)).toBe(1);
+    expect(countStatements(`${trigger}; SELECT 1`)).toBe(2);
+  });
+  it('counts comment-only or empty text as no statement', () => {
+    expect(countStatements('-- nothing\n/* here */ ;')).toBe(0);
+    expect(countStatements('')).toBe(0);
+  });
+  it('reads statements incrementally across arbitrary chunk boundaries', () => {
+    const text = "INSERT INTO t VALUES('x;''y');\nCREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1; END;\nSELECT 2;";
+    for (const size of [1, 2, 3, 7, 100]) {
+      const reader = new StatementReader();
+      const got: string[] = [];
+      for (let i = 0; i < text.length; i += size) got.push(...reader.feed(text.slice(i, i + size)));
+      expect(reader.end()).toBeNull();
+      expect(got).toEqual(splitStatements(text));
+      expect(got).toHaveLength(3);
+    }
+  });
+});
+
+describe('identifiers', () => {
+  it('quotes with doubled quotes and leaves simple names bare only when safe', () => {
+    expect(quoteIdent('a"b')).toBe('"a""b"');
+    expect(plainIdent('api_key_hash')).toBe('api_key_hash');
+    expect(plainIdent('order')).toBe('"order"');
+    expect(plainIdent('two words')).toBe('"two words"');
+  });
+  it('normalizes index DDL for comparison', () => {
+    expect(normalizeSql('CREATE INDEX  x ON t ( a , "b" )')).toBe(normalizeSql('create index x on t(a,b)'));
+  });
+});
