@@ -6,7 +6,7 @@
  */
 import { PHASES, V1_OBJECTS, type ColumnRename, type PhaseDefinition, type PhaseId } from './phases.js';
 import { findIndex, findTable, isBookkeeping, type Snapshot } from './snapshot.js';
-import { normalizeSql, plainIdent, quoteIdent } from './sql-text.js';
+import { normalizeSql, plainIdent } from './sql-text.js';
 
 export type StatementKind = 'archive-rows' | 'drop-index' | 'drop-trigger' | 'drop-table' | 'rename-column' | 'create-index';
 
@@ -119,13 +119,13 @@ function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOption
     const hasRowid = !/without\s+rowid/i.test(table.sql ?? '');
     const archiveTable = archiveTableName(options.runId, name);
     plan.archive = { table: name, archiveTable, rows, columns: table.columns, hasRowid };
-    const selectList = [hasRowid ? `rowid AS ${quoteIdent('_schema_wizard_rowid')}` : null, ...table.columns.map(quoteIdent)]
+    const selectList = [hasRowid ? `rowid AS ${plainIdent('_schema_wizard_rowid')}` : null, ...table.columns.map(plainIdent)]
       .filter(Boolean)
       .join(', ');
     plan.statements.push({
       kind: 'archive-rows',
       object: name,
-      sql: `CREATE TABLE ${quoteIdent(archiveTable)} AS SELECT ${selectList} FROM ${quoteIdent(name)}`,
+      sql: `CREATE TABLE ${plainIdent(archiveTable)} AS SELECT ${selectList} FROM ${plainIdent(name)}`,
     });
     if (rows > 0) {
       plan.warnings.push(
@@ -133,15 +133,15 @@ function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOption
       );
     }
     for (const index of snapshot.indexes.filter((i) => i.table === name && i.sql !== null)) {
-      plan.statements.push({ kind: 'drop-index', object: index.name, sql: `DROP INDEX ${quoteIdent(index.name)}` });
+      plan.statements.push({ kind: 'drop-index', object: index.name, sql: `DROP INDEX ${plainIdent(index.name)}` });
       plan.dropped.push(index.name);
       explicitDrops.delete(index.name);
     }
     for (const trigger of snapshot.triggers.filter((t) => t.table === name)) {
-      plan.statements.push({ kind: 'drop-trigger', object: trigger.name, sql: `DROP TRIGGER ${quoteIdent(trigger.name)}` });
+      plan.statements.push({ kind: 'drop-trigger', object: trigger.name, sql: `DROP TRIGGER ${plainIdent(trigger.name)}` });
       plan.dropped.push(trigger.name);
     }
-    plan.statements.push({ kind: 'drop-table', object: name, sql: `DROP TABLE ${quoteIdent(name)}` });
+    plan.statements.push({ kind: 'drop-table', object: name, sql: `DROP TABLE ${plainIdent(name)}` });
     plan.dropped.push(name);
   }
 
@@ -158,7 +158,7 @@ function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOption
       plan.conflicts.push(`${drop.name} is an automatic index (a UNIQUE or PRIMARY KEY constraint) and cannot be dropped.`);
       continue;
     }
-    plan.statements.push({ kind: 'drop-index', object: drop.name, sql: `DROP INDEX ${quoteIdent(drop.name)}` });
+    plan.statements.push({ kind: 'drop-index', object: drop.name, sql: `DROP INDEX ${plainIdent(drop.name)}` });
     plan.dropped.push(drop.name);
     const coverer = drop.coveredBy;
     const covererWillExist = coverer && (findIndex(snapshot, coverer) || def.createIndexes.some((c) => c.name === coverer));
@@ -187,7 +187,7 @@ function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOption
       plan.statements.push({
         kind: 'rename-column',
         object: `${rename.table}.${rename.from}`,
-        sql: `ALTER TABLE ${quoteIdent(rename.table)} RENAME COLUMN ${quoteIdent(rename.from)} TO ${plainIdent(rename.to)}`,
+        sql: `ALTER TABLE ${plainIdent(rename.table)} RENAME COLUMN ${plainIdent(rename.from)} TO ${plainIdent(rename.to)}`,
       });
       plan.renamed.push(rename);
     }

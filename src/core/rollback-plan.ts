@@ -15,6 +15,8 @@ export interface RollbackPlan {
   /** Apply entries undone, newest first. */
   entries: number[];
   statements: Stmt[];
+  /** Objects the undo drops (the indexes the apply created), for the rollback's journal entry. */
+  dropped: string[];
   alreadyDone: string[];
   conflicts: string[];
   /** Row counts to expect afterwards, for tables whose rows come back from an archive. */
@@ -24,17 +26,19 @@ export interface RollbackPlan {
 const ORDER: Record<DroppedObject['type'], number> = { table: 0, index: 1, trigger: 2, view: 3 };
 
 export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: JournalEntry[]): RollbackPlan {
-  const plan: RollbackPlan = { phase, entries: entries.map((e) => e.id), statements: [], alreadyDone: [], conflicts: [], expectRows: {} };
+  const plan: RollbackPlan = { phase, entries: entries.map((e) => e.id), statements: [], dropped: [], alreadyDone: [], conflicts: [], expectRows: {} };
   for (const entry of entries) {
     for (const name of entry.created) {
-      if (findIndex(snapshot, name)) plan.statements.push({ sql: `DROP INDEX ${quoteIdent(name)}` });
-      else plan.alreadyDone.push(`index ${name} already absent`);
+      if (findIndex(snapshot, name)) {
+        plan.statements.push({ sql: `DROP INDEX ${plainIdent(name)}` });
+        plan.dropped.push(name);
+      } else plan.alreadyDone.push(`index ${name} already absent`);
     }
     for (const rename of [...entry.renamed].reverse()) {
       const columns = findTable(snapshot, rename.table)?.columns ?? [];
       if (columns.includes(rename.to) && !columns.includes(rename.from)) {
         plan.statements.push({
-          sql: `ALTER TABLE ${quoteIdent(rename.table)} RENAME COLUMN ${quoteIdent(rename.to)} TO ${plainIdent(rename.from)}`,
+          sql: `ALTER TABLE ${plainIdent(rename.table)} RENAME COLUMN ${plainIdent(rename.to)} TO ${plainIdent(rename.from)}`,
         });
       } else if (columns.includes(rename.from) && !columns.includes(rename.to)) {
         plan.alreadyDone.push(`column ${rename.table}.${rename.from} already has its old name`);
@@ -88,6 +92,6 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
       plan.statements.push({ sql: 'INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', args: [object.name, BigInt(entry.sequence)] });
     }
   }
-  plan.statements.push({ sql: `DROP TABLE ${quoteIdent(archive.archiveTable)}` });
+  plan.statements.push({ sql: `DROP TABLE ${plainIdent(archive.archiveTable)}` });
   plan.expectRows[object.name] = expected ?? archived.rows ?? 0;
 }

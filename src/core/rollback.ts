@@ -67,7 +67,6 @@ export async function rollbackPhase(session: Session, phase: PhaseId, backup: Ba
   if (entries.length === 0 || plan.statements.length === 0) return notNeeded(session, plan);
   const title = PHASES[phase].title;
   const total = plan.statements.length;
-  const droppedNames = plan.statements.flatMap((s) => /^DROP INDEX "((?:[^"]|"")+)"$/.exec(s.sql)?.[1].replace(/""/g, '"') ?? []);
   session.emit({ type: 'phase-started', phase, action: 'rollback', total });
   try {
     const results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, () =>
@@ -79,7 +78,7 @@ export async function rollbackPhase(session: Session, phase: PhaseId, backup: Ba
               phase,
               action: 'rollback',
               statements: plan.statements.map((s) => s.sql),
-              dropped: droppedNames,
+              dropped: plan.dropped,
               created: [],
               renamed: [],
               archive: null,

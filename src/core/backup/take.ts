@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BackupProvider } from '../backup-provider.js';
-import { digestDatabase, type ContentDigest } from '../content-hash.js';
+import { digestDatabase, hashedTables, type ContentDigest } from '../content-hash.js';
 import { openDb, type Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { BackupRef, Emit } from '../events.js';
@@ -177,7 +177,7 @@ function changedWhileBackingUp(detail: string): UserError {
 }
 
 function hashedRowTotal(snapshot: Snapshot): number {
-  return snapshot.tables.filter((t) => t.kind === 'plain').reduce((n, t) => n + (t.rows ?? 0), 0);
+  return hashedTables(snapshot).reduce((n, t) => n + (t.rows ?? 0), 0);
 }
 
 /** Rows-done events with rate and ETA, at most four a second. */

@@ -1,0 +1,19 @@
+/** The shape every headless command shares: it returns a value; main prints it and exits. */
+import type { Report } from '../core/report.js';
+import type { CommandLine } from './args.js';
+import type { Output } from './output.js';
+
+export interface CommandResult {
+  exitCode: number;
+  /** Command-specific fields of the --json document (ok, exitCode and command are added). */
+  json: Record<string, unknown>;
+  /** What a person reads on stdout without --json. */
+  text: string;
+}
+
+/** Lets main reach the report of a command that failed half-way, for its error output. */
+export interface RunState {
+  report?: () => Report;
+}
+
+export type CommandHandler = (cli: CommandLine, output: Output, signal: AbortSignal, state: RunState) => Promise<CommandResult>;

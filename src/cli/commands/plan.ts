@@ -1,0 +1,30 @@
+/** `plan`: the guide's dry run. Reads only; it must not write a byte. */
+import { planMigration } from '../../core/planner.js';
+import { inspect } from '../../core/session.js';
+import type { CommandHandler } from '../command.js';
+import { openContext } from '../context.js';
+import { renderPlan } from '../render.js';
+
+export const planCommand: CommandHandler = async (cli, output, signal, state) => {
+  const ctx = await openContext(cli, output, signal);
+  state.report = ctx.report;
+  try {
+    const snapshot = await inspect(ctx.session);
+    const plan = planMigration(snapshot, cli.phases, { runId: ctx.session.runId });
+    ctx.session.emit({ type: 'plan-ready', plan });
+    const blocked = plan.phases.some((p) => p.status === 'blocked');
+    const todo = plan.phases.reduce((n, p) => n + p.statements.length, 0);
+    const summary = blocked
+      ? 'Some phase is BLOCKED: `apply` would refuse it and change nothing.'
+      : todo === 0
+        ? 'Nothing to do: the database is already in the target state.'
+        : `Dry run only: nothing was changed. \`schema-wizard apply --phase ${cli.phaseGiven ? cli.phases.map((p) => p.slice(-1)).join(',') : 'all'} --yes\` would run ${todo} statements.`;
+    return {
+      exitCode: 0,
+      json: { plan, snapshot: ctx.report().snapshot, plaintextKeys: snapshot.plaintextKeys },
+      text: `${renderPlan(plan)}\n\n${summary}`,
+    };
+  } finally {
+    ctx.close();
+  }
+};

@@ -1,0 +1,88 @@
+/**
+ * The one exit point: parse, dispatch, print the result (text or one JSON document), map
+ * errors to exit codes. Ctrl+C raises an AbortSignal the core checks between steps; a second
+ * Ctrl+C quits at once (a phase in flight is one transaction, so it is never half-applied).
+ */
+import { ExitCode, UserError, toErrorInfo } from '../core/errors.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { parseCommandLine, type CommandLine, type CommandName } from './args.js';
+import type { CommandHandler, CommandResult, RunState } from './command.js';
+import { HELP } from './help.js';
+import { Output, type Streams } from './output.js';
+
+const HANDLERS: Record<CommandName, () => Promise<CommandHandler>> = {
+  plan: async () => (await import('./commands/plan.js')).planCommand,
+  apply: async () => (await import('./commands/apply.js')).applyCommand,
+  rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
+  stats: async () => (await import('./commands/stats.js')).statsCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  smoke: async () => (await import('./commands/smoke.js')).smokeCommand,
+  backup: async () => (await import('./commands/backup.js')).backupCommand,
+  restore: async () => (await import('./commands/restore.js')).restoreCommand,
+  unlock: async () => (await import('./commands/unlock.js')).unlockCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  wizard: async () => (await import('./commands/wizard.js')).wizardCommand,
+};
+
+export async function main(argv: string[], streams: Streams = process): Promise<number> {
+  const output = new Output(streams);
+  const controller = new AbortController();
+  const state: RunState = {};
+  let cli: CommandLine | undefined;
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    controller.abort();
+    output.err('Interrupted: stopping after the current step (a phase in flight commits or rolls back as a whole). Ctrl+C again quits now.');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    output.addSecret(process.env.TURSO_AUTH_TOKEN);
+    cli = parseCommandLine(argv);
+    output.addSecret(cli.authToken);
+    if (cli.help) {
+      output.out(HELP);
+      return ExitCode.ok;
+    }
+    if (cli.version) {
+      output.out(TOOL_VERSION);
+      return ExitCode.ok;
+    }
+    if (cli.demo && cli.command !== 'wizard') {
+      cli = await (await import('./commands/demo.js')).withDemoDatabase(cli);
+    }
+    const handler = await HANDLERS[cli.command]();
+    const result = await handler(cli, output, controller.signal, state);
+    print(output, cli, result);
+    return result.exitCode;
+  } catch (error) {
+    return printError(output, cli, error, state);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function print(output: Output, cli: CommandLine, result: CommandResult): void {
+  if (cli.json) {
+    output.json({ ok: result.exitCode === 0, exitCode: result.exitCode, command: cli.command, ...result.json });
+  } else if (result.text) {
+    output.out(result.text);
+  }
+}
+
+function printError(output: Output, cli: CommandLine | undefined, error: unknown, state: RunState): number {
+  const exitCode = error instanceof UserError ? error.exitCode : ExitCode.failed;
+  const info = toErrorInfo(error);
+  if (cli?.json) {
+    const report = state.report?.();
+    output.json({ ok: false, exitCode, command: cli.command, error: info, ...(report ? { report } : {}) });
+  }
+  output.err(`error: ${info.message}`);
+  if (info.hint) output.err(`  fix: ${info.hint}`);
+  if (cli?.debug && error instanceof Error && error.stack) {
+    output.err(error.stack);
+    if (error.cause instanceof Error && error.cause.stack) output.err(`cause: ${error.cause.stack}`);
+  } else if (!(error instanceof UserError)) {
+    output.err('  (unexpected error: run again with --debug for details)');
+  }
+  return exitCode;
+}
