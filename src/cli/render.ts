@@ -52,7 +52,7 @@ export function renderRunSummary(report: Report): string {
     else if (p.status === 'not-executed') lines.push(`${title}: ${p.detail ?? 'not executed'}`);
     else if (p.status === 'error') lines.push(`${title}: FAILED and rolled back as a whole: ${p.error?.message}`);
   }
-  for (const c of report.rowChecks) lines.push(`Rows (${c.phase === 'phase1' ? 'Phase 1' : 'Phase 2'}): ${c.ok ? 'kept' : 'CHANGED'}: ${c.detail}`);
+  for (const c of report.rowChecks) lines.push(`Rows (${c.phase === 'phase1' ? 'Phase 1' : 'Phase 2'}): ${c.ok ? 'ok' : 'MISMATCH'}: ${c.detail}`);
   for (const w of report.warnings) lines.push(`Warning: ${w}`);
   return lines.join('\n');
 }

@@ -6,7 +6,7 @@ import type { BackupProvider } from './backup-provider.js';
 import { withLock } from './apply.js';
 import { ExitCode, UserError, toErrorInfo } from './errors.js';
 import type { BackupRef } from './events.js';
-import { activeApplies, journalInsert, markUndone, readJournal } from './journal.js';
+import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
 import { renewLock } from './lock.js';
 import { PHASES, type PhaseId } from './phases.js';
 import { planRollback, type RollbackPlan } from './rollback-plan.js';
@@ -35,7 +35,7 @@ export async function runRollback(session: Session, options: RollbackOptions): P
   refuseRollbackConflicts(plans);
   const idle = plans.filter((p) => p.entries.length === 0 || p.statements.length === 0);
   if (idle.length === plans.length) {
-    const phases = plans.map((p) => notNeeded(session, p));
+    const phases = plans.map((p) => notNeeded(session, p, everApplied(journal, p.phase)));
     return { phases, backup: null };
   }
   return withLock(session, snapshot, options.backup, async (backup) => {
@@ -49,22 +49,26 @@ export async function runRollback(session: Session, options: RollbackOptions): P
   });
 }
 
-function notNeeded(session: Session, plan: RollbackPlan): RollbackPhaseResult {
+function everApplied(journal: JournalEntry[], phase: PhaseId): boolean {
+  return journal.some((e) => e.action === 'apply' && e.phase === phase);
+}
+
+function notNeeded(session: Session, plan: RollbackPlan, applied: boolean): RollbackPhaseResult {
   const title = PHASES[plan.phase].title;
-  const message =
-    plan.entries.length === 0
-      ? `${title} was never applied by schema-wizard on this database: nothing to roll back.`
-      : `${title} is already rolled back: nothing to do.`;
+  const message = !applied
+    ? `${title} was never applied by schema-wizard on this database: nothing to roll back.`
+    : `${title} is already rolled back: nothing to do.`;
   session.emit({ type: 'phase-finished', phase: plan.phase, action: 'rollback', outcome: { status: 'not-executed', reason: message }, statements: 0, journalId: null });
-  return { phase: plan.phase, status: plan.entries.length === 0 ? 'not-applied' : 'nothing-to-do', statements: 0, journalId: null, message };
+  return { phase: plan.phase, status: applied ? 'nothing-to-do' : 'not-applied', statements: 0, journalId: null, message };
 }
 
 export async function rollbackPhase(session: Session, phase: PhaseId, backup: BackupRef | null): Promise<RollbackPhaseResult> {
   const snapshot = await takeSnapshot(session.db);
-  const entries = activeApplies(await readJournal(session.db, snapshot), phase);
+  const journal = await readJournal(session.db, snapshot);
+  const entries = activeApplies(journal, phase);
   const plan = planRollback(snapshot, phase, entries);
   refuseRollbackConflicts([plan]);
-  if (entries.length === 0 || plan.statements.length === 0) return notNeeded(session, plan);
+  if (entries.length === 0 || plan.statements.length === 0) return notNeeded(session, plan, everApplied(journal, phase));
   const title = PHASES[phase].title;
   const total = plan.statements.length;
   session.emit({ type: 'phase-started', phase, action: 'rollback', total });

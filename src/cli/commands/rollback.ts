@@ -14,11 +14,10 @@ export const rollbackCommand: CommandHandler = async (cli, output, signal, state
     await confirmWrite(cli.yes, `roll back ${cli.phases.map(phaseTitle).join(' and ')} on ${ctx.target.display}`, ctx.target.name);
     const result = await runRollback(ctx.session, { phases: cli.phases, backup: automaticBackup(cli) });
     const report = ctx.report();
-    const messages = result.phases.map((p) => p.message);
     return {
       exitCode: 0,
       json: { phases: result.phases, backup: result.backup, noBackup: report.backupSkipped !== null, report },
-      text: [...messages, renderRunSummary(report)].join('\n'),
+      text: renderRunSummary(report),
     };
   } finally {
     ctx.close();
