@@ -6,13 +6,17 @@
 import type { BackupProvider } from './backup-provider.js';
 import { ExitCode, UserError, toErrorInfo } from './errors.js';
 import type { BackupRef } from './events.js';
-import { journalInsert } from './journal.js';
+import { beforeStatsOf, journalInsert } from './journal.js';
 import { acquireLock, releaseLock, renewLock } from './lock.js';
 import type { PhaseId } from './phases.js';
 import { planMigration, type Plan, type PhasePlan } from './planner.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
 import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
 import { hasJournal } from './journal.js';
+import type { Stmt } from './db.js';
+import { sha256Hex } from './sha256.js';
+import { quoteIdent } from './sql-text.js';
+import { digestDatabase, type ContentDigest } from './content-hash.js';
 
 export interface PhaseResult {
   phase: PhaseId;
@@ -32,6 +36,8 @@ export interface ApplyOptions {
   phases: PhaseId[];
   /** null means --no-backup: the report says loudly that there is none. */
   backup: BackupProvider | null;
+  /** Replace plaintext API keys by their SHA-256 hex during Phase 2 (explicit; undone only by the backup). */
+  hashPlaintextKeys?: boolean;
 }
 
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
@@ -43,26 +49,33 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     for (const p of plan.phases) session.emit({ type: 'phase-finished', phase: p.phase, action: 'apply', outcome: { status: 'not-executed', reason: `${p.title} is already applied` }, statements: 0, journalId: null });
     return { plan, phases: plan.phases.map((p) => ({ phase: p.phase, status: 'nothing-to-do', statements: 0, journalId: null })), backup: null };
   }
-  return withLock(session, snapshot, options.backup, async (backup) => {
+  return withLock(session, snapshot, options.backup, async (start) => {
     const results: PhaseResult[] = [];
     for (const phase of options.phases) {
       checkInterrupted(session);
-      results.push(await applyPhase(session, phase, backup));
+      results.push(await applyPhase(session, phase, start, options.hashPlaintextKeys ?? false));
       await renewLock(session.db, session.runId);
     }
-    return { plan, phases: results, backup };
+    return { plan, phases: results, backup: start.backup };
   });
 }
 
+/** What a locked run starts from: its backup (if any) and the content measured before any write. */
+export interface RunStart {
+  backup: BackupRef | null;
+  digest: ContentDigest & { measuredAt: string };
+}
+
 /**
- * Takes the lock, then the backup, runs `work`, and always releases the lock. Bookkeeping
- * tables created by a run that then failed before writing anything are removed again.
+ * Takes the lock, then the backup (whose verification measures the content digest; without a
+ * backup the digest is measured directly), runs `work`, and always releases the lock.
+ * Bookkeeping tables created by a run that failed before writing anything are removed again.
  */
 export async function withLock<T>(
   session: Session,
   snapshot: Snapshot,
   provider: BackupProvider | null,
-  work: (backup: BackupRef | null) => Promise<T>,
+  work: (start: RunStart) => Promise<T>,
 ): Promise<T> {
   if (provider) await provider.prepare();
   checkInterrupted(session);
@@ -77,18 +90,23 @@ export async function withLock<T>(
   let wrote = false;
   try {
     let backup: BackupRef | null = null;
+    let digest: ContentDigest;
+    const measuredAt = new Date().toISOString();
     if (provider) {
-      backup = await step(session, 'backup', 'Back up the database', async () => {
-        const taken = await provider.take(session.db, await takeSnapshot(session.db), session.emit);
-        session.emit({ type: 'backup-taken', backup: taken });
-        return taken;
-      }, (b) => b.path);
+      const taken = await step(session, 'backup', 'Back up the database', async () => {
+        const result = await provider.take(session.db, await takeSnapshot(session.db), session.emit);
+        session.emit({ type: 'backup-taken', backup: result.ref });
+        return result;
+      }, (b) => b.ref.path);
+      backup = taken.ref;
+      digest = taken.digest;
     } else {
       session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
+      digest = await step(session, 'check', 'Measure the content before writing', async () => digestDatabase(session.db, await takeSnapshot(session.db)), (d) => `${Object.keys(d.tables).length} tables hashed`);
     }
     checkInterrupted(session);
     wrote = true;
-    return await work(backup);
+    return await work({ backup, digest: { ...digest, measuredAt } });
   } finally {
     await releaseLock(session.db, session.runId).catch(() => undefined);
     if (!wrote && !hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
@@ -103,7 +121,7 @@ async function dropUnusedBookkeeping(session: Session): Promise<void> {
 }
 
 /** Applies one phase from a fresh snapshot; the caller holds the lock. */
-export async function applyPhase(session: Session, phase: PhaseId, backup: BackupRef | null): Promise<PhaseResult> {
+export async function applyPhase(session: Session, phase: PhaseId, start: RunStart, hashPlaintextKeys = false): Promise<PhaseResult> {
   const stepName = phase === 'phase1' ? 'apply-phase1' : 'apply-phase2';
   const snapshot = await takeSnapshot(session.db);
   const plan = planMigration(snapshot, [phase], { runId: session.runId }).phases[0];
@@ -112,7 +130,9 @@ export async function applyPhase(session: Session, phase: PhaseId, backup: Backu
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'not-executed', reason: `${plan.title} is already applied` }, statements: 0, journalId: null });
     return { phase, status: 'nothing-to-do', statements: 0, journalId: null };
   }
-  const total = plan.statements.length;
+  const keyUpdates = phase === 'phase2' && hashPlaintextKeys ? await plaintextKeyUpdates(session, snapshot) : [];
+  const statements = [...plan.statements.map((s) => ({ sql: s.sql })), ...keyUpdates];
+  const total = statements.length;
   session.emit({ type: 'phase-started', phase, action: 'apply', total });
   try {
     const results = await step(session, stepName, `Apply ${plan.title}`, () =>
@@ -123,27 +143,36 @@ export async function applyPhase(session: Session, phase: PhaseId, backup: Backu
               runId: session.runId,
               phase,
               action: 'apply',
-              statements: plan.statements.map((s) => s.sql),
+              statements: statements.map((s) => s.sql),
               dropped: plan.dropped,
               created: plan.created,
               renamed: plan.renamed,
               archive: plan.archive,
-              backup,
+              backup: start.backup,
+              beforeContent: start.digest,
+              beforeStats: beforeStatsOf(snapshot),
               operator: session.operator,
               toolVersion: session.toolVersion,
               startedAt: new Date().toISOString(),
               undoes: null,
+              hashedKeys: keyUpdates.length,
             },
             snapshot,
           ),
-          ...plan.statements.map((s) => ({ sql: s.sql })),
+          ...statements,
         ],
         (index, ms) => {
-          if (index > 0) session.emit({ type: 'statement-executed', phase, index, total, sql: plan.statements[index - 1].sql, ms });
+          if (index > 0) session.emit({ type: 'statement-executed', phase, index, total, sql: statements[index - 1].sql, ms });
         },
       ),
     );
     const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
+    if (keyUpdates.length > 0) {
+      session.emit({
+        type: 'warning',
+        message: `${keyUpdates.length} plaintext API keys were replaced by their SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
+      });
+    }
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
     await checkRowsKept(session, phase, snapshot, plan);
     return { phase, status: 'applied', statements: total, journalId };
@@ -151,6 +180,23 @@ export async function applyPhase(session: Session, phase: PhaseId, backup: Backu
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
     throw error;
   }
+}
+
+/**
+ * One bound UPDATE per user whose key is not yet a SHA-256 hex digest, run after the rename in
+ * the same atomic write. Values are bound, never printed, never journaled (only the SQL text is).
+ */
+async function plaintextKeyUpdates(session: Session, snapshot: Snapshot): Promise<Stmt[]> {
+  const column = snapshot.plaintextKeys?.column;
+  if (!column || snapshot.plaintextKeys!.count === 0) return [];
+  const col = quoteIdent(column);
+  const rows = await session.db.query(
+    `SELECT rowid AS r, ${col} AS k FROM users WHERE ${col} IS NOT NULL AND NOT (length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-fA-F]*')`,
+  );
+  return rows.map((row) => ({
+    sql: 'UPDATE users SET api_key_hash = ? WHERE rowid = ? AND api_key_hash = ?',
+    args: [sha256Hex(String(row.k)), row.r as bigint, String(row.k)],
+  }));
 }
 
 /** Proves the phase kept every row: counts after equal counts before; a dropped table's rows sit in its archive. */

@@ -3,12 +3,16 @@
  * does not care whether it is a file copy or a streamed dump (Atlas's Snapshoter idea).
  */
 import type { Db } from './db.js';
+import type { ContentDigest } from './content-hash.js';
 import type { BackupRef, Emit } from './events.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface BackupProvider {
   /** Checks the destination (exists, writable) before anything is written to the database. */
   prepare(): Promise<void>;
-  /** Takes and verifies a backup; throws (leaving no partial file) when it cannot. */
-  take(db: Db, snapshot: Snapshot, emit: Emit): Promise<BackupRef>;
+  /**
+   * Takes and verifies a backup; throws (leaving no partial file) when it cannot. Returns the
+   * source's content digest too, which the journal keeps as the data "before".
+   */
+  take(db: Db, snapshot: Snapshot, emit: Emit): Promise<{ ref: BackupRef; digest: ContentDigest }>;
 }

@@ -2,9 +2,9 @@
  * Builds MCP Memory v1 databases with deterministic data: the wizard's --demo, the tests and the
  * benchmark all use it. Rows are written in large transactions through the real client.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createClient, type InStatement } from '@libsql/client';
+import { sha256Hex } from './sha256.js';
 import { splitStatements } from './sql-text.js';
 import { V1_SCHEMA_SQL } from './v1-schema.js';
 
@@ -36,9 +36,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { sha256Hex };
 
 const WORDS = ['project', 'meeting', 'design', 'budget', 'review', 'launch', 'customer', 'schema', 'index', 'memory', 'vector', 'search', 'deadline', 'travel', 'invoice', 'research'];
 const TYPES = ['semantic', 'episodic', 'procedural', 'working'];

@@ -5,11 +5,12 @@
  * that same transaction, so it describes the database at the very moment of the change.
  */
 import type { Db, Stmt } from './db.js';
+import type { ContentDigest } from './content-hash.js';
 import type { BackupRef } from './events.js';
 import type { OperatorInfo } from './operator.js';
 import type { PhaseId } from './phases.js';
 import type { ArchivePlan } from './planner.js';
-import { findTable, num, str, type Snapshot } from './snapshot.js';
+import { findTable, guideTables, namedIndexes, num, str, userTriggers, type Snapshot } from './snapshot.js';
 import { quoteIdent } from './sql-text.js';
 import type { ColumnRename } from './phases.js';
 
@@ -23,7 +24,8 @@ export const BOOKKEEPING_DDL: Stmt[] = [
       'id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, phase TEXT NOT NULL, action TEXT NOT NULL, ' +
       'statements TEXT NOT NULL, dropped TEXT NOT NULL, created TEXT NOT NULL, renamed TEXT NOT NULL, ' +
       'archive TEXT, sequence INTEGER, before_counts TEXT NOT NULL, backup TEXT, operator TEXT NOT NULL, ' +
-      'tool_version TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, undone_by INTEGER, undoes INTEGER)',
+      'tool_version TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, undone_by INTEGER, undoes INTEGER, ' +
+      'before_content TEXT, before_stats TEXT, hashed_keys INTEGER NOT NULL DEFAULT 0)',
   },
   {
     sql:
@@ -60,6 +62,20 @@ export interface JournalEntry {
   finishedAt: string;
   undoneBy: number | null;
   undoes: number | null;
+  /** Content digest of every table, measured at the start of the run (backup or hashing). */
+  beforeContent: (ContentDigest & { measuredAt: string }) | null;
+  /** Schema statistics before the phase, for stats' before/after table. */
+  beforeStats: BeforeStats | null;
+  /** Plaintext API keys replaced by their SHA-256 in this phase (undo only from the backup). */
+  hashedKeys: number;
+}
+
+export interface BeforeStats {
+  tables: number;
+  indexes: number;
+  triggers: number;
+  bytes: number;
+  freeBytes: number;
 }
 
 export interface EntryInput {
@@ -76,6 +92,9 @@ export interface EntryInput {
   toolVersion: string;
   startedAt: string;
   undoes: number | null;
+  beforeContent?: (ContentDigest & { measuredAt: string }) | null;
+  beforeStats?: BeforeStats | null;
+  hashedKeys?: number;
 }
 
 const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -102,8 +121,8 @@ export function journalInsert(entry: EntryInput, snapshot: Snapshot): Stmt {
   const sequenceSql = tracksSequence ? '(SELECT seq FROM sqlite_sequence WHERE name = ?)' : 'NULL';
   return {
     sql:
-      `INSERT INTO ${JOURNAL_TABLE} (run_id, phase, action, statements, dropped, created, renamed, archive, sequence, before_counts, backup, operator, tool_version, started_at, finished_at, undoes) ` +
-      `VALUES (?, ?, ?, ?, ${droppedSql}, ?, ?, ?, ${sequenceSql}, ${countsSql}, ?, ?, ?, ?, ${NOW_SQL}, ?)`,
+      `INSERT INTO ${JOURNAL_TABLE} (run_id, phase, action, statements, dropped, created, renamed, archive, sequence, before_counts, backup, operator, tool_version, started_at, finished_at, undoes, before_content, before_stats, hashed_keys) ` +
+      `VALUES (?, ?, ?, ?, ${droppedSql}, ?, ?, ?, ${sequenceSql}, ${countsSql}, ?, ?, ?, ?, ${NOW_SQL}, ?, ?, ?, ?)`,
     args: [
       entry.runId,
       entry.phase,
@@ -120,6 +139,9 @@ export function journalInsert(entry: EntryInput, snapshot: Snapshot): Stmt {
       entry.toolVersion,
       entry.startedAt,
       entry.undoes,
+      entry.beforeContent ? JSON.stringify(entry.beforeContent) : null,
+      entry.beforeStats ? JSON.stringify(entry.beforeStats) : null,
+      BigInt(entry.hashedKeys ?? 0),
     ],
   };
 }
@@ -129,6 +151,16 @@ export function markUndone(applyId: number): Stmt {
   return {
     sql: `UPDATE ${JOURNAL_TABLE} SET undone_by = (SELECT max(id) FROM ${JOURNAL_TABLE}) WHERE id = ?`,
     args: [applyId],
+  };
+}
+
+export function beforeStatsOf(snapshot: Snapshot): BeforeStats {
+  return {
+    tables: guideTables(snapshot).length,
+    indexes: namedIndexes(snapshot).length,
+    triggers: userTriggers(snapshot).length,
+    bytes: snapshot.pageCount * snapshot.pageSize,
+    freeBytes: snapshot.freePages * snapshot.pageSize,
   };
 }
 
@@ -158,6 +190,9 @@ export async function readJournal(db: Db, snapshot: Snapshot): Promise<JournalEn
     finishedAt: str(r.finished_at),
     undoneBy: r.undone_by === null ? null : num(r.undone_by),
     undoes: r.undoes === null ? null : num(r.undoes),
+    beforeContent: r.before_content === null ? null : JSON.parse(str(r.before_content)),
+    beforeStats: r.before_stats === null ? null : JSON.parse(str(r.before_stats)),
+    hashedKeys: num(r.hashed_keys),
   }));
 }
 

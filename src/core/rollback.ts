@@ -38,7 +38,7 @@ export async function runRollback(session: Session, options: RollbackOptions): P
     const phases = plans.map((p) => notNeeded(session, p, everApplied(journal, p.phase)));
     return { phases, backup: null };
   }
-  return withLock(session, snapshot, options.backup, async (backup) => {
+  return withLock(session, snapshot, options.backup, async ({ backup }) => {
     const results: RollbackPhaseResult[] = [];
     for (const phase of order) {
       checkInterrupted(session);
@@ -71,6 +71,14 @@ export async function rollbackPhase(session: Session, phase: PhaseId, backup: Ba
   if (entries.length === 0 || plan.statements.length === 0) return notNeeded(session, plan, everApplied(journal, phase));
   const title = PHASES[phase].title;
   const total = plan.statements.length;
+  const hashed = entries.reduce((n, e) => n + e.hashedKeys, 0);
+  if (hashed > 0) {
+    const backups = entries.flatMap((e) => (e.backup ? [e.backup.path] : []));
+    session.emit({
+      type: 'warning',
+      message: `${hashed} API keys were hashed when ${title} was applied; rollback renames the column back but cannot bring the plaintext values back${backups.length ? ` (they are in ${backups.join(', ')})` : ''}.`,
+    });
+  }
   session.emit({ type: 'phase-started', phase, action: 'rollback', total });
   try {
     const results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, () =>

@@ -45,6 +45,8 @@ export interface Snapshot {
   plaintextKeys: { column: string; count: number } | null;
   pageSize: number;
   pageCount: number;
+  /** Pages on the freelist: space dropped objects left behind that the file keeps until VACUUM. */
+  freePages: number;
 }
 
 export const BOOKKEEPING_PREFIX = '_schema_wizard_';
@@ -60,7 +62,7 @@ function isInternal(name: string): boolean {
 }
 
 export async function takeSnapshot(db: Db): Promise<Snapshot> {
-  const [list, schema, columns, indexCols, pageSize, pageCount] = await db.readBatch([
+  const [list, schema, columns, indexCols, pageSize, pageCount, freePages] = await db.readBatch([
     { sql: "SELECT name, type FROM pragma_table_list WHERE schema = 'main'" },
     { sql: "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid" },
     {
@@ -75,6 +77,7 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
     },
     { sql: 'PRAGMA page_size' },
     { sql: 'PRAGMA page_count' },
+    { sql: 'PRAGMA freelist_count' },
   ]);
 
   const kindByName = new Map<string, string>(list.rows.map((r) => [str(r.name), str(r.type)]));
@@ -136,6 +139,7 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
     plaintextKeys,
     pageSize: num(pageSize.rows[0].page_size),
     pageCount: num(pageCount.rows[0].page_count),
+    freePages: num(freePages.rows[0].freelist_count),
   };
 }
 

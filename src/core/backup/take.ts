@@ -200,6 +200,9 @@ function progressReporter(emit: Emit, total: number): (rows: number) => void {
 export function backupProvider(options: BackupOptions): BackupProvider {
   return {
     prepare: async () => prepareBackup(options),
-    take: async (db, snapshot, emit) => (await takeBackup(db, snapshot, options, emit)).ref,
+    take: async (db, snapshot, emit) => {
+      const { ref, manifest } = await takeBackup(db, snapshot, options, emit);
+      return { ref, digest: manifest.content };
+    },
   };
 }
