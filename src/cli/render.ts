@@ -2,6 +2,7 @@
 import type { Plan } from '../core/planner.js';
 import type { Report } from '../core/report.js';
 import type { Stats } from '../core/stats.js';
+import type { Impact } from '../core/impact.js';
 import { formatMs } from './progress.js';
 
 export function renderPlan(plan: Plan, showSql = true): string {
@@ -65,7 +66,7 @@ export function renderStats(stats: Stats): string {
     `Views: ${stats.counts.views}`,
     `FTS shadow tables (not counted): ${stats.ftsShadowTables.join(', ') || 'none'}`,
     `Internal tables (not counted): ${stats.internalTables.join(', ') || 'none'}`,
-    `Size: ${formatBytes(stats.size.bytes)} (${stats.size.pageCount} pages of ${stats.size.pageSize} bytes)`,
+    `Size: ${formatBytes(stats.size.bytes)} (${stats.size.pageCount} pages of ${stats.size.pageSize} bytes; ${formatBytes(stats.size.freeBytes)} free until VACUUM)`,
     '',
     'Rows per table:',
     ...Object.entries(stats.rows)
@@ -83,4 +84,20 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+const MARK: Record<string, string> = { pass: '✔', fail: '✖', warn: '!', pending: '…' };
+
+export function renderChecks(checks: { name: string; phase: string; status: string; detail: string }[]): string {
+  return checks.map((c) => `${MARK[c.status] ?? '?'} [${c.phase}] ${c.name}: ${c.detail}`).join('\n');
+}
+
+export function renderImpact(impact: Impact): string {
+  const lines = [`Performance impact (before: measured at ${impact.measuredBeforeAt}; after: now)`, '| Metric | Before | After | Change | Guide claimed |', '|---|---|---|---|---|'];
+  for (const r of impact.rows) {
+    const sign = r.change > 0 ? '+' : '';
+    lines.push(`| ${r.metric} | ${r.before} | ${r.after} | ${sign}${r.change} (${sign}${r.percent}%) | ${r.guideClaim} |`);
+  }
+  for (const n of impact.notMeasured) lines.push(`| ${n.metric} | not measured by stats | | see ${n.where} | ${n.guideClaim} |`);
+  return lines.join('\n');
 }

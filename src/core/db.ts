@@ -41,6 +41,11 @@ export interface Db {
    * rows may arrive child-before-parent or hold orphans the source already had.
    */
   load(stmts: Stmt[]): Promise<void>;
+  /**
+   * Runs `work` inside a write transaction that is always rolled back, whatever happens: the
+   * smoke tests exercise the live schema and leave the database as it was.
+   */
+  rolledBack<T>(work: (execute: (sql: string, args?: InArgs) => Promise<ResultSet>) => Promise<T>): Promise<T>;
   close(): void;
 }
 
@@ -140,6 +145,26 @@ class LibsqlDb implements Db {
       await this.client.migrate(stmts.map(toIn));
     } catch (error) {
       throw translateError(error, this.target);
+    }
+  }
+
+  async rolledBack<T>(work: (execute: (sql: string, args?: InArgs) => Promise<ResultSet>) => Promise<T>): Promise<T> {
+    const tx = await this.client.transaction('write').catch((error) => {
+      throw translateError(error, this.target);
+    });
+    try {
+      return await work(async (sql, args = []) => {
+        this.track([{ sql, args }]);
+        this.roundTrips++;
+        try {
+          return await tx.execute({ sql, args });
+        } catch (error) {
+          throw translateError(error, this.target, [{ sql, args }]);
+        }
+      });
+    } finally {
+      await tx.rollback().catch(() => undefined);
+      tx.close();
     }
   }
 

@@ -32,7 +32,8 @@ export interface Stats {
   views: string[];
   rows: Record<string, number>;
   totalRows: number;
-  size: { pageSize: number; pageCount: number; bytes: number };
+  /** bytes = page_count x page_size; freeBytes = freelist pages the file keeps until VACUUM. */
+  size: { pageSize: number; pageCount: number; bytes: number; freeBytes: number };
   /** Whether per-index sizes could be measured. */
   dbstat: boolean;
 }
@@ -63,7 +64,7 @@ export async function collectStats(db: Db, snapshot: Snapshot): Promise<Stats> {
     views: snapshot.views.map((v) => v.name).sort(),
     rows,
     totalRows: Object.values(rows).reduce((a, b) => a + b, 0),
-    size: { pageSize: snapshot.pageSize, pageCount: snapshot.pageCount, bytes: snapshot.pageSize * snapshot.pageCount },
+    size: { pageSize: snapshot.pageSize, pageCount: snapshot.pageCount, bytes: snapshot.pageSize * snapshot.pageCount, freeBytes: snapshot.pageSize * snapshot.freePages },
     dbstat: sizes !== null,
   };
 }

@@ -12,7 +12,7 @@ export const applyCommand: CommandHandler = async (cli, output, signal, state) =
   state.report = ctx.report;
   try {
     await confirmWrite(cli.yes, `apply ${cli.phases.map(phaseTitle).join(' and ')} to ${ctx.target.display}`, ctx.target.name);
-    const result = await runApply(ctx.session, { phases: cli.phases, backup: automaticBackup(cli) });
+    const result = await runApply(ctx.session, { phases: cli.phases, backup: automaticBackup(cli), hashPlaintextKeys: cli.hashPlaintextKeys });
     const report = ctx.report();
     return {
       exitCode: 0,

@@ -1,9 +1,11 @@
-/** `stats`: counts the guide's way, rows per table, sizes. Reads only. */
+/** `stats`: counts the guide's way, rows per table, sizes, and measured before/after. Reads only. */
+import { impactOf } from '../../core/impact.js';
+import { readJournal } from '../../core/journal.js';
 import { inspect } from '../../core/session.js';
 import { collectStats } from '../../core/stats.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
-import { renderStats } from '../render.js';
+import { renderImpact, renderStats } from '../render.js';
 
 export const statsCommand: CommandHandler = async (cli, output, signal, state) => {
   const ctx = await openContext(cli, output, signal);
@@ -11,7 +13,12 @@ export const statsCommand: CommandHandler = async (cli, output, signal, state) =
   try {
     const snapshot = await inspect(ctx.session);
     const stats = await collectStats(ctx.session.db, snapshot);
-    return { exitCode: 0, json: { ...stats }, text: renderStats(stats) };
+    const impact = impactOf(await readJournal(ctx.session.db, snapshot), stats);
+    return {
+      exitCode: 0,
+      json: { ...stats, impact },
+      text: [renderStats(stats), impact ? `\n${renderImpact(impact)}` : ''].join('\n'),
+    };
   } finally {
     ctx.close();
   }

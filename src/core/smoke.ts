@@ -1,0 +1,171 @@
+/**
+ * The guide's five production smoke tests, run against the live schema inside ONE write
+ * transaction that is always rolled back: the database is the same afterwards (`.dump`
+ * identical). Optionally the application's own health check, with the key read from an
+ * environment variable and never printed.
+ */
+import { randomBytes } from 'node:crypto';
+import type { InArgs, ResultSet } from '@libsql/client';
+import { messageOf } from './errors.js';
+import { step, inspect, type Session } from './session.js';
+import { sha256Hex } from './sha256.js';
+import { findTable, num, str, type Snapshot } from './snapshot.js';
+
+export interface SmokeTest {
+  name: string;
+  status: 'pass' | 'fail';
+  ms: number;
+  detail: string;
+}
+
+export interface SmokeReport {
+  ok: boolean;
+  tests: SmokeTest[];
+}
+
+export interface SmokeOptions {
+  healthUrl?: string;
+  /** The API key for the health check (from the environment; never printed). */
+  apiKey?: string;
+  onTest?: (test: SmokeTest) => void;
+}
+
+type Exec = (sql: string, args?: InArgs) => Promise<ResultSet>;
+
+class SmokeFailure extends Error {}
+
+function expect(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new SmokeFailure(message);
+}
+
+export async function runSmoke(session: Session, options: SmokeOptions = {}): Promise<SmokeReport> {
+  const snapshot = await inspect(session);
+  return step(session, 'check', 'Smoke tests', async () => {
+    const tests: SmokeTest[] = [];
+    const record = async (name: string, body: () => Promise<string>) => {
+      const started = performance.now();
+      let test: SmokeTest;
+      try {
+        test = { name, status: 'pass', ms: 0, detail: await body() };
+      } catch (error) {
+        test = { name, status: 'fail', ms: 0, detail: messageOf(error) };
+      }
+      test.ms = Math.round((performance.now() - started) * 10) / 10;
+      tests.push(test);
+      options.onTest?.(test);
+    };
+    const token = `swsmoke${randomBytes(6).toString('hex')}`;
+    const userId = `schema-wizard-smoke-${token}`;
+    const now = new Date().toISOString();
+    await session.db.rolledBack(async (exec) => {
+      await record('user authentication', () => authentication(exec, snapshot, userId, token, now));
+      await record('memory creation and retrieval', () => memories(exec, snapshot, userId, token, now));
+      await record('entity management', () => entities(exec, snapshot, userId, token, now));
+      await record('vector search', () => vectorSearch(exec, userId, now));
+      await record('API usage tracking', () => usageTracking(exec, userId));
+    });
+    if (options.healthUrl) await record('application health check', () => healthCheck(options.healthUrl!, options.apiKey));
+    return { ok: tests.every((t) => t.status === 'pass'), tests };
+  }, (r) => `${r.tests.filter((t) => t.status === 'pass').length} of ${r.tests.length} passed`);
+}
+
+/** A throwaway user whose key is stored as SHA-256 hex is found by hash, through idx_users_api_key_hash. */
+async function authentication(exec: Exec, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
+  const columns = findTable(snapshot, 'users')?.columns ?? [];
+  expect(columns.includes('api_key_hash'), 'users has no api_key_hash column: the application cannot authenticate anyone (apply Phase 2)');
+  const key = `mcp_${token}_${randomBytes(16).toString('hex')}`;
+  await exec('INSERT INTO users (id, email, name, api_key_hash, is_active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)', [
+    userId, `${token}@schema-wizard.invalid`, 'schema-wizard smoke test', sha256Hex(key), now, now,
+  ]);
+  const found = await exec('SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
+  expect(found.rows.length === 1 && str(found.rows[0].id) === userId, 'the user was not found by the hash of its key');
+  const plan = await exec('EXPLAIN QUERY PLAN SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
+  const detail = plan.rows.map((r) => str(r.detail)).join('; ');
+  expect(/idx_users_api_key_hash/.test(detail), `the lookup does not use idx_users_api_key_hash (${detail})`);
+  return 'found by SHA-256 of the key, using idx_users_api_key_hash';
+}
+
+async function memories(exec: Exec, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
+  const inserted = await exec(
+    'INSERT INTO memories (user_id, title, content, memory_type, importance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [userId, `${token} smoke memory`, 'Written by schema-wizard smoke tests inside a rolled-back transaction.', 'semantic', 2n, now, now],
+  );
+  const id = inserted.lastInsertRowid!;
+  const read = await exec('SELECT title FROM memories WHERE id = ? AND user_id = ?', [id, userId]);
+  expect(read.rows.length === 1 && str(read.rows[0].title).startsWith(token), 'the memory could not be read back');
+  expect(Boolean(findTable(snapshot, 'memories_fts')), 'memories_fts is missing: full-text search cannot work');
+  const hits = await exec('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?', [token]);
+  expect(hits.rows.some((r) => num(r.rowid) === Number(id)), 'memories_fts MATCH did not find the new memory (FTS trigger not firing?)');
+  return `memory ${id} created, read back, found by memories_fts MATCH`;
+}
+
+async function entities(exec: Exec, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
+  const inserted = await exec('INSERT INTO entities (user_id, name, entity_type, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    userId, `${token} Entity`, 'person', 'smoke test entity', now, now,
+  ]);
+  const id = inserted.lastInsertRowid!;
+  const renamed = `${token}renamed`;
+  await exec('UPDATE entities SET name = ?, updated_at = ? WHERE id = ?', [renamed, now, id]);
+  const read = await exec('SELECT name FROM entities WHERE id = ?', [id]);
+  expect(str(read.rows[0]?.name) === renamed, 'the entity update was not visible');
+  const fts = Boolean(findTable(snapshot, 'entities_fts'));
+  if (fts) {
+    const hit = await exec('SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?', [renamed]);
+    expect(hit.rows.some((r) => num(r.rowid) === Number(id)), 'entities_fts did not follow the update');
+  }
+  await exec('DELETE FROM entities WHERE id = ?', [id]);
+  const gone = await exec('SELECT count(*) AS n FROM entities WHERE id = ?', [id]);
+  expect(num(gone.rows[0].n) === 0, 'the entity was not deleted');
+  if (fts) {
+    const after = await exec('SELECT count(*) AS n FROM entities_fts WHERE entities_fts MATCH ?', [renamed]);
+    expect(num(after.rows[0].n) === 0, 'entities_fts still finds the deleted entity');
+  }
+  return `created, updated, deleted${fts ? '; entities_fts followed each change' : '; entities_fts absent, full-text part skipped'}`;
+}
+
+/** libSQL vector functions over the TEXT JSON embeddings the schema stores. */
+async function vectorSearch(exec: Exec, userId: string, now: string): Promise<string> {
+  const vectors = ['[1,0,0,0]', '[0,1,0,0]', '[0,0,1,0]'];
+  const ids: bigint[] = [];
+  for (const [i, embedding] of vectors.entries()) {
+    const r = await exec(
+      'INSERT INTO memories (user_id, title, content, memory_type, embedding, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [userId, `vector ${i}`, 'vector smoke test', 'semantic', embedding, now, now],
+    );
+    ids.push(r.lastInsertRowid!);
+  }
+  const nearest = await exec(
+    'SELECT id, vector_distance_cos(vector32(embedding), vector32(?)) AS distance FROM memories WHERE user_id = ? AND embedding IS NOT NULL ORDER BY distance LIMIT 1',
+    ['[0.1,0.9,0.05,0]', userId],
+  );
+  expect(nearest.rows.length === 1, 'the vector query returned nothing');
+  expect(BigInt(nearest.rows[0].id as bigint) === ids[1], `nearest memory was ${nearest.rows[0].id}, expected ${ids[1]}`);
+  return `vector_distance_cos found the nearest memory (distance ${num(nearest.rows[0].distance).toFixed(4)})`;
+}
+
+async function usageTracking(exec: Exec, userId: string): Promise<string> {
+  const day = new Date().toISOString().slice(0, 10);
+  const rows: [string, bigint, number][] = [['openai', 100n, 0.001], ['openai', 50n, 0.0005], ['openrouter', 10n, 0.0001]];
+  for (const [i, [provider, tokens, cost]] of rows.entries()) {
+    await exec(
+      'INSERT INTO api_usage_tracking (id, user_id, api_provider, model, tokens_used, cost_usd, operation_type, timestamp, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [`${userId}-${i}`, userId, provider, 'text-embedding-3-small', tokens, cost, 'embedding', BigInt(Date.now()), day],
+    );
+  }
+  const totals = await exec(
+    'SELECT api_provider, date, sum(tokens_used) AS tokens, count(*) AS calls FROM api_usage_tracking WHERE user_id = ? AND date = ? GROUP BY api_provider, date ORDER BY api_provider',
+    [userId, day],
+  );
+  const got = totals.rows.map((r) => `${str(r.api_provider)}:${num(r.tokens)}:${num(r.calls)}`).join(',');
+  expect(got === 'openai:150:2,openrouter:10:1', `aggregation gave ${got}`);
+  const plan = await exec('EXPLAIN QUERY PLAN SELECT sum(tokens_used) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?', [userId, 'openai', day]);
+  const detail = plan.rows.map((r) => str(r.detail)).join('; ');
+  expect(/INDEX/.test(detail), `the per-user/provider/date aggregation scans the table (${detail})`);
+  return `per-user/provider/date totals correct; ${/INDEX (\S+)/.exec(detail)?.[1] ?? 'an index'} used`;
+}
+
+async function healthCheck(url: string, apiKey: string | undefined): Promise<string> {
+  const response = await fetch(url, { headers: apiKey ? { 'X-API-Key': apiKey } : {}, signal: AbortSignal.timeout(10_000) });
+  expect(response.ok, `HTTP ${response.status} from the health check`);
+  return `HTTP ${response.status}${apiKey ? ' with X-API-Key' : ''}`;
+}

@@ -1,0 +1,64 @@
+/**
+ * "Read queries same or better", measured: EXPLAIN QUERY PLAN of the application's own queries.
+ * Each must be served by an index; every one of them had an index on v1, so a full scan is a
+ * regression and fails.
+ */
+import type { Db } from '../db.js';
+import { findTable, str, type Snapshot } from '../snapshot.js';
+import type { Check } from './types.js';
+
+interface AppQuery {
+  name: string;
+  table: string;
+  sql: (snapshot: Snapshot) => string | null;
+  args: (string | bigint)[];
+}
+
+const keyColumn = (s: Snapshot) => {
+  const cols = findTable(s, 'users')?.columns ?? [];
+  return cols.includes('api_key_hash') ? 'api_key_hash' : cols.includes('api_key') ? 'api_key' : null;
+};
+
+export const APP_QUERIES: AppQuery[] = [
+  { name: 'memories by user and type', table: 'memories', sql: () => 'SELECT id, title FROM memories WHERE user_id = ? AND memory_type = ? ORDER BY created_at DESC LIMIT 20', args: ['u', 'semantic'] },
+  { name: 'memories by user and archived flag', table: 'memories', sql: () => 'SELECT id, title FROM memories WHERE user_id = ? AND is_archived = ?', args: ['u', 0n] },
+  { name: 'interactions counted per user', table: 'interactions', sql: () => 'SELECT count(*) FROM interactions WHERE user_id = ?', args: ['u'] },
+  { name: 'interactions per user per day', table: 'interactions', sql: () => 'SELECT count(*) FROM interactions WHERE user_id = ? AND DATE(created_at) = ?', args: ['u', '2025-01-01'] },
+  { name: 'usage by user, provider and date', table: 'api_usage_tracking', sql: () => 'SELECT sum(tokens_used), sum(cost_usd) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?', args: ['u', 'openai', '2025-01-01'] },
+  { name: 'user by API key hash', table: 'users', sql: (s) => (keyColumn(s) ? `SELECT id FROM users WHERE ${keyColumn(s)} = ?` : null), args: ['0'.repeat(64)] },
+  { name: 'entities by user and type', table: 'entities', sql: () => 'SELECT id, name FROM entities WHERE user_id = ? AND entity_type = ?', args: ['u', 'person'] },
+];
+
+export interface PlanOutcome {
+  index: string | null;
+  fullScan: boolean;
+  detail: string;
+}
+
+export async function explain(db: Db, sql: string, args: (string | bigint)[]): Promise<PlanOutcome> {
+  const rows = await db.query(`EXPLAIN QUERY PLAN ${sql}`, args);
+  const details = rows.map((r) => str(r.detail));
+  const using = details.map((d) => /USING (?:COVERING )?INDEX (\S+)/.exec(d)?.[1] ?? (/USING INTEGER PRIMARY KEY/.test(d) ? 'INTEGER PRIMARY KEY' : null)).find(Boolean) ?? null;
+  const fullScan = details.some((d) => /^SCAN \S+$/.test(d.trim()) || /^SCAN \S+ (?!USING)/.test(d.trim()));
+  return { index: using, fullScan: fullScan && using === null, detail: details.join('; ') };
+}
+
+export async function queryPlanChecks(db: Db, snapshot: Snapshot): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const q of APP_QUERIES) {
+    const name = `query plan: ${q.name}`;
+    const sql = q.sql(snapshot);
+    if (!sql || !findTable(snapshot, q.table)) {
+      checks.push({ name, phase: 'queries', status: 'fail', detail: `cannot run: ${q.table} or its key column is missing` });
+      continue;
+    }
+    const plan = await explain(db, sql, q.args);
+    checks.push({
+      name,
+      phase: 'queries',
+      status: plan.index ? 'pass' : 'fail',
+      detail: plan.index ? `uses ${plan.index}` : `full scan, no index (${plan.detail}); v1 had an index for this query`,
+    });
+  }
+  return checks;
+}
