@@ -8,15 +8,24 @@ import { restoreBackup } from '../src/core/backup/restore.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
 import { resolveTarget } from '../src/core/target.js';
 import { contentsOf, schemaOf, tempDir, v1Database, withSession, sqlOn, rowsOf } from './support/fixtures.js';
+import { connectionFor, TARGETS, type TargetKind } from './support/targets.js';
 
-async function backupOf(file: string, format: 'db' | 'sql', dir = tempDir('sw-bk-')) {
-  return withSession(file, async (s) => takeBackup(s.db, await takeSnapshot(s.db), { dir, format, toolVersion: 'test' }, s.emit));
+async function backupOf(file: string, format: 'db' | 'sql', kind: TargetKind = 'file', dir = tempDir('sw-bk-')) {
+  return withSession(file, async (s) => takeBackup(s.db, await takeSnapshot(s.db), { dir, format, toolVersion: 'test' }, s.emit), kind);
 }
 
-describe.each(['db', 'sql'] as const)('%s backups', (format) => {
+/** Where a restore goes: a new file, or an empty database behind the loopback server. */
+async function restoreTarget(kind: TargetKind, file = path.join(tempDir(), 'restored.db')) {
+  const c = await connectionFor(file, kind);
+  return { file, target: resolveTarget({ db: c.db, authToken: c.authToken, allowMissingFile: true }) };
+}
+
+const COMBINATIONS: [format: 'db' | 'sql', kind: TargetKind][] = [['db', 'file'], ['sql', 'file'], ['sql', 'remote']];
+
+describe.each(COMBINATIONS)('%s backups of a %s database', (format, kind) => {
   it('are private, named like the guide, verified, with manifest and checksum', async () => {
     const file = await v1Database({ memories: 120 });
-    const { ref, manifest } = await backupOf(file, format);
+    const { ref, manifest } = await backupOf(file, format, kind);
     expect(path.basename(ref.path)).toMatch(new RegExp(`^backup-\\d{8}-\\d{6}\\.${format}$`));
     for (const f of [ref.path, `${ref.path}.json`, `${ref.path}.sha256`]) expect(fs.statSync(f).mode & 0o777).toBe(0o600);
     expect(manifest.content.tables.memories.rows).toBe(120);
@@ -25,33 +34,34 @@ describe.each(['db', 'sql'] as const)('%s backups', (format) => {
     expect(fs.readdirSync(path.dirname(ref.path)).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
-  it('round-trip exactly through restore into a new file', async () => {
+  it('round-trip exactly through restore into a new database', async () => {
     const file = await v1Database();
-    const { ref } = await backupOf(file, format);
-    const restored = path.join(tempDir(), 'restored.db');
-    await withSession(file, async (s) => restoreBackup({ from: ref.path, target: resolveTarget({ db: restored, allowMissingFile: true }), replace: false, emit: s.emit }));
-    expect(await contentsOf(restored)).toEqual(await contentsOf(file));
-    expect(await schemaOf(restored)).toEqual(await schemaOf(file));
+    const { ref } = await backupOf(file, format, kind);
+    const restored = await restoreTarget(kind);
+    await withSession(file, async (s) => restoreBackup({ from: ref.path, target: restored.target, replace: false, emit: s.emit }));
+    expect(await contentsOf(restored.file)).toEqual(await contentsOf(file));
+    expect(await schemaOf(restored.file)).toEqual(await schemaOf(file));
   });
 
   it('refuse a truncated or altered backup without touching the target', async () => {
     const file = await v1Database();
-    const { ref } = await backupOf(file, format);
+    const { ref } = await backupOf(file, format, kind);
     const target = await v1Database({ memories: 10, seed: 7 });
     const before = fs.readFileSync(target);
     const bytes = fs.readFileSync(ref.path);
     fs.writeFileSync(ref.path, bytes.subarray(0, bytes.length - 100));
+    const { target: restoreInto } = await restoreTarget(kind, target);
     await expect(
-      withSession(file, async (s) => restoreBackup({ from: ref.path, target: resolveTarget({ db: target }), replace: false, emit: s.emit })),
+      withSession(file, async (s) => restoreBackup({ from: ref.path, target: restoreInto, replace: true, emit: s.emit })),
     ).rejects.toThrow(/does not match its manifest/);
     expect(fs.readFileSync(target).equals(before)).toBe(true);
   });
 });
 
-describe('sql dumps', () => {
+describe.each(TARGETS)('sql dumps (%s)', (kind) => {
   it('load in stock sqlite3 with the same schema and a working full-text index', async () => {
     const file = await v1Database();
-    const { ref } = await backupOf(file, 'sql');
+    const { ref } = await backupOf(file, 'sql', kind);
     const loaded = path.join(tempDir(), 'stock.db');
     execFileSync('sqlite3', [loaded], { input: fs.readFileSync(ref.path) });
     expect(await schemaOf(loaded)).toEqual(await schemaOf(file));
@@ -71,26 +81,28 @@ describe('sql dumps', () => {
       "INSERT INTO extra_values VALUES (12.0, 3, X'00FF10', 'tab\there')",
       "INSERT INTO extra_values VALUES (9007199254740993, 1e300, NULL, 'it''s;\nmultiline')",
     ]);
-    const { ref } = await backupOf(file, 'sql');
-    const restored = path.join(tempDir(), 'restored.db');
-    await withSession(file, async (s) => restoreBackup({ from: ref.path, target: resolveTarget({ db: restored, allowMissingFile: true }), replace: false, emit: s.emit }));
+    const { ref } = await backupOf(file, 'sql', kind);
+    const { file: restored, target } = await restoreTarget(kind);
+    await withSession(file, async (s) => restoreBackup({ from: ref.path, target, replace: false, emit: s.emit }));
     const q = 'SELECT typeof(a) AS ta, a, typeof(b) AS tb, b, hex(c) AS c, hex(d) AS d FROM extra_values ORDER BY rowid';
     expect(await rowsOf(restored, q)).toEqual(await rowsOf(file, q));
   });
 });
 
-describe('automatic backup before apply', () => {
+describe.each(TARGETS)('automatic backup before apply (%s)', (kind) => {
   it('restores the v1 database exactly after both phases were applied', async () => {
     const file = await v1Database();
     const v1Rows = await contentsOf(file);
     const v1Schema = await schemaOf(file);
     const dir = tempDir('sw-auto-');
     const { backupProvider } = await import('../src/core/backup/take.js');
-    const result = await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: backupProvider({ dir, toolVersion: 'test' }) }));
+    const result = await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: backupProvider({ dir, toolVersion: 'test' }) }), kind);
     expect(result.backup?.path.startsWith(dir)).toBe(true);
+    expect(result.backup?.format).toBe(kind === 'file' ? 'db' : 'sql');
     const journal = await rowsOf(file, 'SELECT backup FROM _schema_wizard_journal');
     expect(JSON.parse(String(journal[0].backup)).sha256).toBe(result.backup?.sha256);
-    await withSession(file, (s) => restoreBackup({ from: result.backup!.path, target: resolveTarget({ db: file }), replace: false, emit: s.emit }));
+    const { target } = await restoreTarget(kind, file);
+    await withSession(file, (s) => restoreBackup({ from: result.backup!.path, target, replace: true, emit: s.emit }));
     expect(await schemaOf(file)).toEqual(v1Schema);
     expect(await contentsOf(file)).toEqual(v1Rows);
     expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.replaced-') || f.includes('.partial'))).toEqual([]);
@@ -105,7 +117,7 @@ describe('automatic backup before apply', () => {
     const isRoot = process.getuid?.() === 0;
     // root ignores directory permissions; a path under a regular file is unwritable for everyone.
     const badDir = isRoot ? path.join(file, 'sub') : dir;
-    await expect(withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: backupProvider({ dir: badDir, toolVersion: 'test' }) }))).rejects.toThrow(/not writable/);
+    await expect(withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: backupProvider({ dir: badDir, toolVersion: 'test' }) }), kind)).rejects.toThrow(/not writable/);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 });

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { runCli, runCli as run } from './support/cli.js';
+import { connectionFor, TARGETS } from './support/targets.js';
 import { contentsOf, rowsOf, schemaOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
 
 describe('usage errors exit 2 with one line naming the fix', () => {
@@ -56,8 +57,15 @@ describe('a full headless run', () => {
     for (const c of ['plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock']) expect(run.stdout).toContain(`  ${c} `);
   });
 
+});
+
+describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
   it('plan, apply, stats and rollback by phase, as the guide runs them', async () => {
     const file = await v1Database();
+    const conn = await connectionFor(file, kind);
+    // The guide's way: TURSO_URL and TURSO_AUTH_TOKEN in the environment, no --db.
+    const env = { TURSO_URL: conn.db, TURSO_AUTH_TOKEN: conn.authToken ?? '' };
+    const runCli = (args: string[], options: { cwd?: string } = {}) => run(args.filter((a, i) => a !== '--db' && args[i - 1] !== '--db'), { ...options, env });
     const cwd = path.dirname(file);
     const v1Schema = await schemaOf(file);
     const v1Rows = await contentsOf(file);
@@ -76,6 +84,7 @@ describe('a full headless run', () => {
     expect(doc.ok).toBe(true);
     expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: 18, journalId: 1 }]);
     expect(fs.existsSync(doc.backup.path)).toBe(true);
+    expect(doc.backup.format).toBe(kind === 'file' ? 'db' : 'sql');
     expect(path.dirname(doc.backup.path)).toBe(path.join(cwd, 'backups'));
     expect(apply.stderr).toMatch(/\[18\/18\]/);
 
@@ -101,6 +110,9 @@ describe('a full headless run', () => {
     expect(again.stdout).toMatch(/already rolled back/);
   });
 
+});
+
+describe('failures', () => {
   it('a conflict fails with exit 1 and changes nothing', async () => {
     const file = await v1Database();
     await sqlOn(file, ['ALTER TABLE users ADD COLUMN api_key_hash TEXT']);

@@ -4,7 +4,8 @@ import { runApply } from '../src/core/apply.js';
 import { runRollback } from '../src/core/rollback.js';
 import { takeSnapshot, guideTables, namedIndexes } from '../src/core/snapshot.js';
 import { planMigration } from '../src/core/planner.js';
-import { contentsOf, schemaOf, v1Database, withSession, rowsOf } from './support/fixtures.js';
+import { contentsOf, schemaOf, v1Database, withSession as withSessionOn, rowsOf, type TestSession } from './support/fixtures.js';
+import { TARGETS } from './support/targets.js';
 
 const FINAL_INDEXES = [
   'idx_entities_active', 'idx_entities_user_type', 'idx_interactions_user_date', 'idx_memories_created',
@@ -12,10 +13,13 @@ const FINAL_INDEXES = [
   'idx_memories_uuid', 'idx_usage_user_date', 'idx_usage_user_provider_date', 'idx_users_api_key_hash', 'idx_users_email',
 ];
 
-describe('engine on a v1 file', () => {
+describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
+  const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
+
   it('counts v1 the guide way: 9 tables, 23 indexes', async () => {
     const file = await v1Database();
     await withSession(file, async (s) => {
+      expect(s.db.target.kind).toBe(kind);
       const snap = await takeSnapshot(s.db);
       expect(guideTables(snap).map((t) => t.name).sort()).toHaveLength(9);
       expect(namedIndexes(snap)).toHaveLength(23);

@@ -17,6 +17,7 @@ const OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
   debug: { type: 'boolean' },
   'busy-timeout': { type: 'string' },
+  'connect-timeout': { type: 'string' },
   'backup-dir': { type: 'string' },
   'no-backup': { type: 'boolean' },
   out: { type: 'string' },
@@ -43,6 +44,7 @@ export interface CommandLine {
   yes: boolean;
   debug: boolean;
   busyTimeoutMs: number;
+  connectTimeoutMs: number;
   backupDir: string;
   noBackup: boolean;
   out?: string;
@@ -99,6 +101,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     yes: values.yes ?? false,
     debug: values.debug ?? false,
     busyTimeoutMs: parseDuration(values['busy-timeout']),
+    connectTimeoutMs: parseDuration(values['connect-timeout'], 10_000),
     backupDir: values['backup-dir'] ?? 'backups',
     noBackup: values['no-backup'] ?? false,
     out: values.out,
@@ -116,9 +119,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
   };
 }
 
-/** "5", "5s", "500ms", "2m" -> milliseconds; default 5 s. */
-export function parseDuration(value: string | undefined): number {
-  if (value === undefined) return 5_000;
+/** "5", "5s", "500ms", "2m" -> milliseconds. */
+export function parseDuration(value: string | undefined, fallbackMs = 5_000): number {
+  if (value === undefined) return fallbackMs;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
   if (!m) throw new UserError(`Not a duration: ${value}`, { hint: 'Use seconds (--busy-timeout 10) or a unit: 500ms, 10s, 2m.' });
   const n = Number(m[1]);

@@ -14,6 +14,8 @@ export interface CommandResult {
 /** Lets main reach the report of a command that failed half-way, for its error output. */
 export interface RunState {
   report?: () => Report;
+  /** Round trips to the database (HTTP requests for remote targets). */
+  requests?: () => number;
 }
 
 export type CommandHandler = (cli: CommandLine, output: Output, signal: AbortSignal, state: RunState) => Promise<CommandResult>;

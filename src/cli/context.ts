@@ -10,6 +10,7 @@ import type { Session } from '../core/session.js';
 import { resolveTarget, type Target } from '../core/target.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { CommandLine } from './args.js';
+import type { RunState } from './command.js';
 import type { Output } from './output.js';
 import { progressLine } from './progress.js';
 
@@ -20,8 +21,8 @@ export interface CommandContext {
   close(): void;
 }
 
-export async function openContext(cli: CommandLine, output: Output, signal: AbortSignal, options: { allowMissingFile?: boolean } = {}): Promise<CommandContext> {
-  const target = resolveTarget({ db: cli.db, authToken: cli.authToken, allowMissingFile: options.allowMissingFile });
+export async function openContext(cli: CommandLine, output: Output, signal: AbortSignal, state: RunState): Promise<CommandContext> {
+  const target = resolveTarget({ db: cli.db, authToken: cli.authToken });
   output.addSecret(target.authToken);
   let report = initialReport(cli.command);
   const listener = (event: CoreEvent) => {
@@ -32,7 +33,9 @@ export async function openContext(cli: CommandLine, output: Output, signal: Abor
   const emit = makeEmitter(listener);
   const runId = newRunId();
   emit({ type: 'run-started', runId, command: cli.command, phases: cli.phases });
-  const db = await openDb(target, { busyTimeoutMs: cli.busyTimeoutMs });
+  state.report = () => report;
+  const db = await openDb(target, { busyTimeoutMs: cli.busyTimeoutMs, connectTimeoutMs: cli.connectTimeoutMs });
+  state.requests = () => db.roundTrips;
   emit({ type: 'connected', target: { kind: target.kind, display: target.display, name: target.name } });
   return {
     session: { db, emit, runId, command: cli.command, operator: currentOperator(), toolVersion: TOOL_VERSION, signal },

@@ -24,6 +24,7 @@ Connection
                          (default: $TURSO_URL)
   --auth-token TOKEN     token for remote databases (default: $TURSO_AUTH_TOKEN); never printed
   --busy-timeout DUR     wait this long for another writer's lock (default 5s; 500ms, 10s, 2m)
+  --connect-timeout DUR  give up on a remote server that does not answer (default 10s)
 
 Flags
   --phase P              1, 2 or all (also phase1, "Phase 1"); default all

@@ -52,7 +52,7 @@ export async function main(argv: string[], streams: Streams = process): Promise<
     }
     const handler = await HANDLERS[cli.command]();
     const result = await handler(cli, output, controller.signal, state);
-    print(output, cli, result);
+    print(output, cli, result, state);
     return result.exitCode;
   } catch (error) {
     return printError(output, cli, error, state);
@@ -61,9 +61,10 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   }
 }
 
-function print(output: Output, cli: CommandLine, result: CommandResult): void {
+function print(output: Output, cli: CommandLine, result: CommandResult, state: RunState): void {
   if (cli.json) {
-    output.json({ ok: result.exitCode === 0, exitCode: result.exitCode, command: cli.command, ...result.json });
+    const requests = state.requests?.();
+    output.json({ ok: result.exitCode === 0, exitCode: result.exitCode, command: cli.command, ...result.json, ...(requests !== undefined ? { requests } : {}) });
   } else if (result.text) {
     output.out(result.text);
   }

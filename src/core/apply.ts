@@ -84,7 +84,7 @@ export async function withLock<T>(
     const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
     session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
     if (lock.tookOverFrom) {
-      session.emit({ type: 'warning', message: `took over an expired lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid}` });
+      session.emit({ type: 'warning', message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is` });
     }
   });
   let wrote = false;
@@ -134,6 +134,7 @@ export async function applyPhase(session: Session, phase: PhaseId, start: RunSta
   const statements = [...plan.statements.map((s) => ({ sql: s.sql })), ...keyUpdates];
   const total = statements.length;
   session.emit({ type: 'phase-started', phase, action: 'apply', total });
+  const tripsBefore = session.db.roundTrips;
   try {
     const results = await step(session, stepName, `Apply ${plan.title}`, () =>
       session.db.atomicWrite(
@@ -173,7 +174,7 @@ export async function applyPhase(session: Session, phase: PhaseId, start: RunSta
         message: `${keyUpdates.length} plaintext API keys were replaced by their SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
       });
     }
-    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
+    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
     await checkRowsKept(session, phase, snapshot, plan);
     return { phase, status: 'applied', statements: total, journalId };
   } catch (error) {

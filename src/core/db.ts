@@ -17,7 +17,9 @@ export interface Stmt {
 export interface DbOptions {
   /** How long to wait for another writer's lock (local files), in ms. */
   busyTimeoutMs?: number;
-  /** Bound on each HTTP request to a remote server, in ms. */
+  /** How long the first request to a remote server may take (unreachable host), in ms. */
+  connectTimeoutMs?: number;
+  /** Bound on every later HTTP request (a phase's batch can build indexes for a while), in ms. */
   requestTimeoutMs?: number;
 }
 
@@ -50,18 +52,19 @@ export interface Db {
 }
 
 export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
-  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const deadlines = { first: options.connectTimeoutMs ?? 10_000, later: options.requestTimeoutMs ?? 600_000, connected: false };
   const client = createClient({
     url: target.url,
     authToken: target.authToken,
     intMode: 'bigint',
     timeout: options.busyTimeoutMs ?? 5_000,
-    ...(target.kind === 'remote' ? { fetch: timedFetch(requestTimeoutMs) } : {}),
+    ...(target.kind === 'remote' ? { fetch: timedFetch(() => (deadlines.connected ? deadlines.later : deadlines.first)) } : {}),
   });
   const db = new LibsqlDb(target, client);
   try {
     // Fails fast on a file that is not a database, a corrupt header, a wrong token or an unreachable host.
     await db.query('SELECT count(*) AS n FROM sqlite_schema');
+    deadlines.connected = true;
   } catch (error) {
     db.close();
     throw error;
@@ -187,10 +190,9 @@ function toIn(stmt: Stmt): InStatement {
   return { sql: stmt.sql, args: stmt.args ?? [] };
 }
 
-/** A fetch with a deadline, so an unreachable host fails in bounded time. */
-function timedFetch(ms: number) {
-  return (input: RequestInfo | URL, init?: RequestInit) =>
-    fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(ms) });
+/** A fetch with a deadline, so an unreachable or silent host fails in bounded time. */
+function timedFetch(ms: () => number) {
+  return (input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(ms()) });
 }
 
 /** Turns driver errors into operator sentences; anything unrecognised passes through. */

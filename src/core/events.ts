@@ -61,7 +61,7 @@ export type CoreEvent =
   | { type: 'backup-skipped'; at: string; reason: string }
   | { type: 'phase-started'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; total: number }
   | { type: 'statement-executed'; at: string; phase: PhaseId; index: number; total: number; sql: string; ms: number }
-  | { type: 'phase-finished'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; outcome: Outcome; statements: number; journalId: number | null }
+  | { type: 'phase-finished'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; outcome: Outcome; statements: number; journalId: number | null; requests?: number }
   | { type: 'rows-checked'; at: string; phase: PhaseId; ok: boolean; detail: string }
   | { type: 'warning'; at: string; message: string }
   | { type: 'run-finished'; at: string; outcome: Outcome };

@@ -32,6 +32,30 @@ export async function acquireLock(
   now: Date = new Date(),
   ttlMs = LOCK_TTL_MS,
 ): Promise<LockResult> {
+  const first = await tryLock(db, me, now, ttlMs, null);
+  if (first.holder.runId === me.runId) return { owner: first.holder, tookOverFrom: tookOver(first.before, me) };
+  // A holder on this host whose process is gone crashed: take its lock over, naming it. The
+  // upsert only matches that exact run id, so a live run that got there first still wins.
+  if (holderIsGone(first.holder, os.hostname())) {
+    const second = await tryLock(db, me, now, ttlMs, first.holder.runId);
+    if (second.holder.runId === me.runId) return { owner: second.holder, tookOverFrom: tookOver(second.before, me) };
+    throw lockedError(second.holder, now);
+  }
+  throw lockedError(first.holder, now);
+}
+
+function tookOver(before: LockOwner | null, me: { runId: string }): LockOwner | null {
+  return before && before.runId !== me.runId ? before : null;
+}
+
+/** One atomic write: bookkeeping tables, the current holder, our upsert if allowed, the holder after. */
+async function tryLock(
+  db: Db,
+  me: OperatorInfo & { runId: string; command: string },
+  now: Date,
+  ttlMs: number,
+  staleRunId: string | null,
+): Promise<{ before: LockOwner | null; holder: LockOwner }> {
   const nowIso = now.toISOString();
   const expires = new Date(now.getTime() + ttlMs).toISOString();
   const results = await db.atomicWrite([
@@ -42,19 +66,14 @@ export async function acquireLock(
         `INSERT INTO ${LOCK_TABLE} (id, run_id, host, pid, "user", command, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?) ` +
         'ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, host = excluded.host, pid = excluded.pid, "user" = excluded."user", ' +
         'command = excluded.command, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at ' +
-        `WHERE ${LOCK_TABLE}.expires_at < ? OR ${LOCK_TABLE}.run_id = excluded.run_id`,
-      args: [me.runId, me.host, me.pid, me.user, me.command, nowIso, expires, nowIso],
+        `WHERE ${LOCK_TABLE}.expires_at < ? OR ${LOCK_TABLE}.run_id = excluded.run_id OR ${LOCK_TABLE}.run_id = ?`,
+      args: [me.runId, me.host, BigInt(me.pid), me.user, me.command, nowIso, expires, nowIso, staleRunId],
     },
     { sql: `SELECT * FROM ${LOCK_TABLE}` },
   ]);
   const before = results[BOOKKEEPING_DDL.length].rows[0];
   const after = results[BOOKKEEPING_DDL.length + 2].rows[0];
-  const holder = toOwner(after);
-  if (holder.runId !== me.runId) {
-    throw lockedError(holder, now);
-  }
-  const previous = before ? toOwner(before) : null;
-  return { owner: holder, tookOverFrom: previous && previous.runId !== me.runId ? previous : null };
+  return { before: before ? toOwner(before) : null, holder: toOwner(after) };
 }
 
 /** Pushes our expiry forward between steps, so a long run keeps its lock. */
@@ -100,13 +119,9 @@ export function holderIsGone(owner: LockOwner, host: string): boolean {
 }
 
 function lockedError(holder: LockOwner, now: Date): UserError {
-  const gone = holderIsGone(holder, os.hostname());
-  const message = gone
-    ? `Another schema-wizard run left its lock on this database: ${describeOwner(holder)}; that process is no longer running.`
-    : `Another schema-wizard run holds this database: ${describeOwner(holder)}; its lock expires at ${holder.expiresAt}.`;
-  const hint = gone
-    ? 'If that run crashed, clear its lock with `schema-wizard unlock --yes`, then run again.'
-    : `Wait for it to finish (or for its lock to expire, ${Math.max(0, Math.ceil((Date.parse(holder.expiresAt) - now.getTime()) / 60_000))} min), or clear a crashed run's lock with \`schema-wizard unlock --yes\`.`;
+  const message = `Another schema-wizard run holds this database: ${describeOwner(holder)}; its lock expires at ${holder.expiresAt}.`;
+  const minutes = Math.max(0, Math.ceil((Date.parse(holder.expiresAt) - now.getTime()) / 60_000));
+  const hint = `Wait for it to finish (or for its lock to expire, in ${minutes} min); if that run crashed on another machine, clear its lock with \`schema-wizard unlock --yes\`.`;
   return new UserError(message, { hint, exitCode: ExitCode.failed });
 }
 

@@ -27,6 +27,8 @@ export interface PhaseRecord {
   /** Time of the statements as measured one by one (local files) or as one batch (remote). */
   ms: number;
   journalId: number | null;
+  /** Round trips the phase's write took (1 remotely: one batch). */
+  requests?: number;
   detail?: string;
   error?: ErrorInfo;
 }
@@ -116,6 +118,7 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
         status: event.outcome.status,
         executed: event.outcome.status === 'success' ? event.statements : base.executed,
         journalId: event.journalId,
+        ...(event.requests !== undefined ? { requests: event.requests } : {}),
         ...(event.outcome.status === 'success' && event.outcome.detail ? { detail: event.outcome.detail } : {}),
         ...(event.outcome.status === 'not-executed' ? { detail: event.outcome.reason } : {}),
         ...(event.outcome.status === 'error' ? { error: event.outcome.error } : {}),

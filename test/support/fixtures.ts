@@ -9,6 +9,7 @@ import { makeEmitter, type CoreEvent } from '../../src/core/events.js';
 import { currentOperator, newRunId } from '../../src/core/operator.js';
 import type { Session } from '../../src/core/session.js';
 import { resolveTarget } from '../../src/core/target.js';
+import { connectionFor, type TargetKind } from './targets.js';
 
 export function tempDir(prefix = 'sw-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -62,8 +63,9 @@ export interface TestSession extends Session {
   events: CoreEvent[];
 }
 
-export async function openSession(file: string, command = 'test'): Promise<TestSession> {
-  const db: Db = await openDb(resolveTarget({ db: file }));
+export async function openSession(file: string, command = 'test', kind: TargetKind = 'file'): Promise<TestSession> {
+  const connection = await connectionFor(file, kind);
+  const db: Db = await openDb(resolveTarget({ db: connection.db, authToken: connection.authToken }));
   const events: CoreEvent[] = [];
   return {
     db,
@@ -76,9 +78,9 @@ export async function openSession(file: string, command = 'test'): Promise<TestS
   };
 }
 
-/** Opens a session, runs fn, always closes the client. */
-export async function withSession<T>(file: string, fn: (s: TestSession) => Promise<T>): Promise<T> {
-  const session = await openSession(file);
+/** Opens a session on the file (directly, or through the loopback server), runs fn, closes the client. */
+export async function withSession<T>(file: string, fn: (s: TestSession) => Promise<T>, kind: TargetKind = 'file'): Promise<T> {
+  const session = await openSession(file, 'test', kind);
   try {
     return await fn(session);
   } finally {

@@ -8,8 +8,7 @@ import { openContext } from '../context.js';
 import { formatBytes } from '../render.js';
 
 export const backupCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal);
-  state.report = ctx.report;
+  const ctx = await openContext(cli, output, signal, state);
   try {
     await inspect(ctx.session);
     const { ref, manifest } = await step(ctx.session, 'backup', 'Back up the database', async () => {

@@ -6,8 +6,7 @@ import { openContext } from '../context.js';
 import { renderPlan } from '../render.js';
 
 export const planCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal);
-  state.report = ctx.report;
+  const ctx = await openContext(cli, output, signal, state);
   try {
     const snapshot = await inspect(ctx.session);
     const plan = planMigration(snapshot, cli.phases, { runId: ctx.session.runId });

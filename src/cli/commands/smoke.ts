@@ -11,8 +11,7 @@ export const smokeCommand: CommandHandler = async (cli, output, signal, state) =
     if (!apiKey) throw new UserError(`Environment variable ${cli.apiKeyEnv} is empty or unset.`, { hint: `Export the application's API key in ${cli.apiKeyEnv}, or drop --api-key-env.` });
     output.addSecret(apiKey);
   }
-  const ctx = await openContext(cli, output, signal);
-  state.report = ctx.report;
+  const ctx = await openContext(cli, output, signal, state);
   try {
     const report = await runSmoke(ctx.session, {
       healthUrl: cli.healthUrl,

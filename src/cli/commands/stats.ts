@@ -8,8 +8,7 @@ import { openContext } from '../context.js';
 import { renderImpact, renderStats } from '../render.js';
 
 export const statsCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal);
-  state.report = ctx.report;
+  const ctx = await openContext(cli, output, signal, state);
   try {
     const snapshot = await inspect(ctx.session);
     const stats = await collectStats(ctx.session.db, snapshot);

@@ -5,8 +5,7 @@ import { confirmWrite } from '../confirm.js';
 import { openContext } from '../context.js';
 
 export const unlockCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal);
-  state.report = ctx.report;
+  const ctx = await openContext(cli, output, signal, state);
   try {
     await confirmWrite(cli.yes, `clear the schema-wizard lock on ${ctx.target.display}`, ctx.target.name);
     const holder = await clearLock(ctx.session.db);

@@ -8,8 +8,7 @@ import { openContext } from '../context.js';
 import { renderChecks, renderStats } from '../render.js';
 
 export const verifyCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal);
-  state.report = ctx.report;
+  const ctx = await openContext(cli, output, signal, state);
   try {
     if (cli.info) {
       const snapshot = await inspect(ctx.session);

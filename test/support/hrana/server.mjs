@@ -295,7 +295,7 @@ function valueToWire(v) {
 // ---------------------------------------------------------------------------------------------------
 // Streams. One engine connection per stream; batons are single-use random strings.
 
-const stats = { requests: 0, pipelines: 0, statements: 0, openStreams: 0, expiredStreams: 0 };
+const stats = { requests: 0, pipelines: 0, statements: 0, openStreams: 0, expiredStreams: 0, refused: [] };
 const EXPIRED = Symbol('expired');
 /** baton -> stream | EXPIRED */
 const batons = new Map();
@@ -385,7 +385,11 @@ function checkSyntax(db, text) {
 
 function checkStatement(db, statement) {
   const why = refusal(statement.tokens);
-  if (why) throw parseError(why);
+  if (why) {
+    // Counted so tests can prove the tool never sends what a real server refuses.
+    stats.refused.push(statement.text.slice(0, 200));
+    throw parseError(why);
+  }
   checkSyntax(db, statement.text);
 }
 
@@ -629,6 +633,7 @@ async function handleHttp(req, res) {
   if (path === '/_test/stats' && req.method === 'GET') return sendJson(res, 200, stats);
   if (path === '/_test/reset-stats' && req.method === 'POST') {
     stats.requests = stats.pipelines = stats.statements = stats.expiredStreams = 0;
+    stats.refused = [];
     return sendJson(res, 200, stats);
   }
 

@@ -29,6 +29,8 @@ export interface HranaServerStats {
   openStreams: number;
   /** Streams that expired since the last reset. */
   expiredStreams: number;
+  /** Statements refused as a real server would (VACUUM, ANALYZE, ...), since the last reset. */
+  refused: string[];
 }
 
 export interface HranaServer {

@@ -1,0 +1,45 @@
+/**
+ * One parameterized list of database targets for every database-touching suite: a `file:`
+ * database, and the same file served over HTTP by the loopback Hrana server (the remote/Turso
+ * path through the real protocol). Tests still read and set up the underlying file directly.
+ */
+import { afterAll } from 'vitest';
+import { startHranaServer, type HranaServer } from './hrana/start.js';
+
+export type TargetKind = 'file' | 'remote';
+export const TARGETS: TargetKind[] = ['file', 'remote'];
+
+const servers = new Map<string, HranaServer>();
+
+afterAll(async () => {
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+  servers.clear();
+});
+
+/** The server for a database file (started once per file, stopped after the suite). */
+export async function serverFor(file: string): Promise<HranaServer> {
+  let server = servers.get(file);
+  if (!server) {
+    server = await startHranaServer({ dbPath: file });
+    servers.set(file, server);
+  }
+  return server;
+}
+
+export interface Connection {
+  /** What --db gets. */
+  db: string;
+  authToken?: string;
+}
+
+export async function connectionFor(file: string, kind: TargetKind): Promise<Connection> {
+  if (kind === 'file') return { db: file };
+  const server = await serverFor(file);
+  return { db: server.url, authToken: server.token };
+}
+
+/** CLI flags that point at the target: --db, plus --auth-token for remote. */
+export async function dbArgs(file: string, kind: TargetKind): Promise<string[]> {
+  const c = await connectionFor(file, kind);
+  return c.authToken ? ['--db', c.db, '--auth-token', c.authToken] : ['--db', c.db];
+}
