@@ -19,6 +19,7 @@ const OPTIONS = {
   'busy-timeout': { type: 'string' },
   'connect-timeout': { type: 'string' },
   'backup-dir': { type: 'string' },
+  'report-dir': { type: 'string' },
   'no-backup': { type: 'boolean' },
   out: { type: 'string' },
   format: { type: 'string' },
@@ -46,6 +47,7 @@ export interface CommandLine {
   busyTimeoutMs: number;
   connectTimeoutMs: number;
   backupDir: string;
+  reportDir?: string;
   noBackup: boolean;
   out?: string;
   format?: 'db' | 'sql';
@@ -103,6 +105,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     busyTimeoutMs: parseDuration(values['busy-timeout']),
     connectTimeoutMs: parseDuration(values['connect-timeout'], 10_000),
     backupDir: values['backup-dir'] ?? 'backups',
+    reportDir: values['report-dir'],
     noBackup: values['no-backup'] ?? false,
     out: values.out,
     format,

@@ -21,13 +21,21 @@ export interface CommandContext {
   close(): void;
 }
 
-export async function openContext(cli: CommandLine, output: Output, signal: AbortSignal, state: RunState): Promise<CommandContext> {
+export interface ContextOptions {
+  /** Also receives every event (the wizard renders them). */
+  onEvent?: (event: CoreEvent) => void;
+  /** Print one progress line per event on stderr (headless commands); the wizard draws instead. */
+  printProgress?: boolean;
+}
+
+export async function openContext(cli: CommandLine, output: Output, signal: AbortSignal, state: RunState, options: ContextOptions = {}): Promise<CommandContext> {
   const target = resolveTarget({ db: cli.db, authToken: cli.authToken });
   output.addSecret(target.authToken);
   let report = initialReport(cli.command);
   const listener = (event: CoreEvent) => {
     report = reduceReport(report, event);
-    const line = progressLine(event);
+    options.onEvent?.(event);
+    const line = options.printProgress === false ? null : progressLine(event);
     if (line !== null) output.err(line);
   };
   const emit = makeEmitter(listener);
@@ -37,10 +45,15 @@ export async function openContext(cli: CommandLine, output: Output, signal: Abor
   const db = await openDb(target, { busyTimeoutMs: cli.busyTimeoutMs, connectTimeoutMs: cli.connectTimeoutMs });
   state.requests = () => db.roundTrips;
   emit({ type: 'connected', target: { kind: target.kind, display: target.display, name: target.name } });
+  let closed = false;
   return {
     session: { db, emit, runId, command: cli.command, operator: currentOperator(), toolVersion: TOOL_VERSION, signal },
     target,
     report: () => report,
-    close: () => db.close(),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
   };
 }

@@ -32,6 +32,7 @@ Flags
   --json                 print one JSON document on stdout; progress goes to stderr
   --backup-dir DIR       where automatic backups go (default ./backups)
   --no-backup            apply/rollback without a backup (the report says so loudly)
+  --report-dir DIR       wizard: where the maintenance-window report goes (default ./reports)
   --out PATH             backup: exact backup path; demo: database path
   --format db|sql        backup format (default: db for files, sql for remote)
   --from PATH            restore: the backup to restore

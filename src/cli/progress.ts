@@ -5,6 +5,7 @@
 import type { CoreEvent } from '../core/events.js';
 import { oneLine } from '../core/errors.js';
 import { phaseTitle } from '../core/phases.js';
+import { labelOf as itemLabel } from '../core/window/checklist.js';
 
 export function progressLine(event: CoreEvent): string | null {
   switch (event.type) {
@@ -50,6 +51,20 @@ export function progressLine(event: CoreEvent): string | null {
       return `${event.ok ? '✔' : '✖'} rows: ${event.detail}`;
     case 'warning':
       return `! ${event.message}`;
+    case 'item-started':
+      return `[ ] ${itemLabel(event.item)}`;
+    case 'item-finished':
+      return `[${event.outcome.status === 'success' ? 'x' : event.outcome.status === 'error' ? '!' : '-'}] ${itemLabel(event.item)}${
+        event.outcome.status === 'success' && event.outcome.detail ? `: ${event.outcome.detail}` : event.outcome.status === 'not-executed' ? `: ${event.outcome.reason}` : event.outcome.status === 'error' ? `: ${event.outcome.error.message}` : ''
+      }`;
+    case 'verified':
+      return `    ${event.checks.filter((c) => c.status === 'pass').length} pass, ${event.checks.filter((c) => c.status === 'warn').length} warn, ${event.checks.filter((c) => c.status === 'fail').length} fail, ${event.checks.filter((c) => c.status === 'pending').length} pending`;
+    case 'smoke-tested':
+      return `    ${event.test.status === 'pass' ? '✔' : '✖'} ${event.test.name} (${event.test.ms} ms)`;
+    case 'stats-taken':
+      return null;
+    case 'operator-confirmed':
+      return `    confirmed (${event.by}): ${event.statement}`;
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -7,6 +7,10 @@ import type { LockOwner } from './lock.js';
 import type { PhaseId } from './phases.js';
 import type { Plan } from './planner.js';
 import type { TargetKind } from './target.js';
+import type { SmokeTest } from './smoke.js';
+import type { Stats } from './stats.js';
+import type { Check } from './verify/types.js';
+import type { ChecklistId } from './window/checklist.js';
 
 export type StepName =
   | 'connect'
@@ -64,6 +68,12 @@ export type CoreEvent =
   | { type: 'phase-finished'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; outcome: Outcome; statements: number; journalId: number | null; requests?: number }
   | { type: 'rows-checked'; at: string; phase: PhaseId; ok: boolean; detail: string }
   | { type: 'warning'; at: string; message: string }
+  | { type: 'item-started'; at: string; item: ChecklistId }
+  | { type: 'item-finished'; at: string; item: ChecklistId; outcome: Outcome; ms: number }
+  | { type: 'verified'; at: string; item: ChecklistId; ok: boolean; checks: Check[] }
+  | { type: 'smoke-tested'; at: string; test: SmokeTest }
+  | { type: 'stats-taken'; at: string; when: 'before' | 'after'; stats: Stats }
+  | { type: 'operator-confirmed'; at: string; item: ChecklistId; statement: string; by: 'operator' | '--yes' }
   | { type: 'run-finished'; at: string; outcome: Outcome };
 
 export type EventListener = (event: CoreEvent) => void;

@@ -7,6 +7,19 @@ import type { BackupRef, CoreEvent, Outcome, SnapshotSummary, StepName, TargetSu
 import type { LockOwner } from './lock.js';
 import type { PhaseId } from './phases.js';
 import type { Plan } from './planner.js';
+import type { SmokeTest } from './smoke.js';
+import type { Stats } from './stats.js';
+import type { Check } from './verify/types.js';
+import type { ChecklistId } from './window/checklist.js';
+
+export interface ChecklistRecord {
+  item: ChecklistId;
+  status: 'running' | 'success' | 'error' | 'not-executed';
+  startedAt: string;
+  ms: number | null;
+  detail?: string;
+  error?: ErrorInfo;
+}
 
 export interface StepRecord {
   step: StepName;
@@ -50,6 +63,13 @@ export interface Report {
   backupProgress: { done: number; total: number | null; unit: 'rows' | 'bytes'; ratePerSec: number; etaSec: number | null } | null;
   rowChecks: { phase: PhaseId; ok: boolean; detail: string }[];
   warnings: string[];
+  /** The wizard's checklist, in the order items ran. */
+  checklist: ChecklistRecord[];
+  verifications: { item: ChecklistId; ok: boolean; checks: Check[] }[];
+  smoke: SmokeTest[];
+  statsBefore: Stats | null;
+  statsAfter: Stats | null;
+  confirmations: { item: ChecklistId; statement: string; by: 'operator' | '--yes'; at: string }[];
   outcome: Outcome | null;
 }
 
@@ -70,6 +90,12 @@ export function initialReport(command: string): Report {
     backupProgress: null,
     rowChecks: [],
     warnings: [],
+    checklist: [],
+    verifications: [],
+    smoke: [],
+    statsBefore: null,
+    statsAfter: null,
+    confirmations: [],
     outcome: null,
   };
 }
@@ -132,6 +158,31 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
       return { ...report, rowChecks: [...report.rowChecks, { phase: event.phase, ok: event.ok, detail: event.detail }] };
     case 'warning':
       return report.warnings.includes(event.message) ? report : { ...report, warnings: [...report.warnings, event.message] };
+    case 'item-started':
+      return { ...report, checklist: [...report.checklist, { item: event.item, status: 'running', startedAt: event.at, ms: null }] };
+    case 'item-finished': {
+      const rounded = Math.round(event.ms);
+      const o = event.outcome;
+      return {
+        ...report,
+        checklist: updateLast(report.checklist, (c) => c.item === event.item && c.status === 'running', (c) => ({
+          ...c,
+          status: o.status,
+          ms: rounded,
+          ...(o.status === 'success' && o.detail ? { detail: o.detail } : {}),
+          ...(o.status === 'not-executed' ? { detail: o.reason } : {}),
+          ...(o.status === 'error' ? { error: o.error } : {}),
+        })),
+      };
+    }
+    case 'verified':
+      return { ...report, verifications: [...report.verifications, { item: event.item, ok: event.ok, checks: event.checks }] };
+    case 'smoke-tested':
+      return { ...report, smoke: [...report.smoke, event.test] };
+    case 'stats-taken':
+      return event.when === 'before' ? { ...report, statsBefore: event.stats } : { ...report, statsAfter: event.stats };
+    case 'operator-confirmed':
+      return { ...report, confirmations: [...report.confirmations, { item: event.item, statement: event.statement, by: event.by, at: event.at }] };
     case 'run-finished':
       return { ...report, outcome: event.outcome, finishedAt: event.at };
     default: {

@@ -1,10 +1,42 @@
-/** The interactive wizard's entry; the Ink UI lives in src/ui. */
+/**
+ * The wizard: `npx schema-wizard`. In a terminal it opens the Ink UI; without one it refuses
+ * unless --yes, and then runs the same maintenance window headless with the safe answers.
+ */
+import path from 'node:path';
 import { ExitCode, UserError } from '../../core/errors.js';
+import { finishWindow } from '../../core/window/report-files.js';
+import { YES_DECIDER } from '../../core/window/questions.js';
+import { runWindow } from '../../core/window/run-window.js';
+import { automaticBackup } from '../backup-choice.js';
 import type { CommandHandler } from '../command.js';
+import { isInteractive } from '../confirm.js';
+import { openContext } from '../context.js';
+import { withDemoDatabase } from './demo.js';
 
-export const wizardCommand: CommandHandler = async () => {
-  throw new UserError('The interactive wizard is not built yet.', {
-    hint: 'Use the headless commands: plan, apply, verify, stats, rollback (schema-wizard --help).',
-    exitCode: ExitCode.usage,
-  });
+export const wizardCommand: CommandHandler = async (cli, output, signal, state) => {
+  const interactive = isInteractive();
+  if (!interactive && !cli.yes) {
+    throw new UserError('The wizard needs an interactive terminal (or --yes to run it unattended).', {
+      hint: 'In scripts and CI use the headless commands: schema-wizard plan | apply --yes | verify | smoke | stats | rollback --yes (see --help).',
+      exitCode: ExitCode.usage,
+    });
+  }
+  const line = cli.demo ? await withDemoDatabase(cli) : cli;
+  const reportDir = line.reportDir ?? (cli.demo ? path.dirname(line.db!) : 'reports');
+  if (interactive) {
+    const { runInteractiveWizard } = await import('../../ui/run-wizard.js');
+    return runInteractiveWizard(line, output, reportDir, state);
+  }
+  const ctx = await openContext(line, output, signal, state);
+  try {
+    const result = await runWindow(ctx.session, { decider: YES_DECIDER, backup: automaticBackup(line), closeDb: ctx.close });
+    const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
+    return {
+      exitCode: result.outcome === 'complete' ? ExitCode.ok : ExitCode.failed,
+      json: { outcome: result.outcome, message: result.message, reportFiles: files, report: ctx.report() },
+      text: [result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`, files ? `Report: ${files.markdown}` : ''].filter(Boolean).join('\n'),
+    };
+  } finally {
+    ctx.close();
+  }
 };

@@ -1,0 +1,106 @@
+// Turns the results into markdown tables and PASS/MISS verdicts. Verdicts are reported, never
+// enforced: timing depends on the machine, so a MISS is information, not a failed run.
+import { sizeLabel } from './datasets.mjs';
+
+/** Which stock sqlite3 steps do the same work as each tool step ([] = sqlite3 has no counterpart). */
+export const COUNTERPARTS = {
+  backup: ['.backup', 'integrity_check (backup)'],
+  'apply --phase 1': ['Phase 1 DDL'],
+  'verify --phase 1': [],
+  'apply --phase 2': ['Phase 2 DDL'],
+  verify: ['integrity_check'],
+  smoke: [],
+};
+const ONE_SHOT_COUNTERPART = ['.backup', 'integrity_check (backup)', 'Phase 1 DDL', 'Phase 2 DDL'];
+
+export const TARGETS = {
+  endToEnd: { label: 'end to end vs stock sqlite3', limit: 1.3, unit: 'x' },
+  peakRss: { label: 'peak RSS of any schema-wizard process', limit: 300, unit: ' MiB' },
+  dumpLocal: { label: 'SQL dump, local, vs `sqlite3 .dump`', limit: 1.5, unit: 'x' },
+  dumpLoopback: { label: 'SQL dump over loopback Hrana vs `sqlite3 .dump`', limit: 3, unit: 'x' },
+  coldStart: { label: '`--help` cold start (median)', limit: 300, unit: ' ms' },
+};
+
+const sum = (values) => values.reduce((a, b) => a + b, 0);
+const mib = (kib) => kib / 1024;
+const sec = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`);
+const ratio = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '—');
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const pct = (before, after) => `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)}%`;
+const verdict = (value, limit) => (value <= limit ? 'PASS' : 'MISS');
+
+/** Derived numbers of one size: sums, ratios, peak RSS and target verdicts. */
+export function summarize(size) {
+  const toolMs = sum(Object.values(size.tool).map((s) => s.ms));
+  const sqliteMs = sum(Object.values(size.sqlite3).map((s) => s.ms));
+  const toolProcesses = { ...size.tool, 'apply --yes': size.oneShot, 'backup --format sql': size.dumps.local, 'backup (loopback)': size.dumps.loopback };
+  const [peakStep, peak] = Object.entries(toolProcesses).reduce((best, [name, s]) => (s.rssKiB > best[1].rssKiB ? [name, s] : best), ['', { rssKiB: 0 }]);
+  const values = {
+    endToEnd: toolMs / sqliteMs,
+    peakRss: mib(peak.rssKiB),
+    dumpLocal: size.dumps.local.ms / size.dumps.sqlite3.ms,
+    dumpLoopback: size.dumps.loopback.ms / size.dumps.sqlite3.ms,
+  };
+  const verdicts = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, verdict(v, TARGETS[k].limit)]));
+  const oneShotSqliteMs = sum(ONE_SHOT_COUNTERPART.map((k) => size.sqlite3[k].ms));
+  return { toolMs, sqliteMs, oneShotRatio: size.oneShot.ms / oneShotSqliteMs, oneShotSqliteMs, peakStep, values, verdicts };
+}
+
+function sizeSection(size) {
+  const s = size.summary;
+  const lines = [`### ${sizeLabel(size.memories)} memories`, ''];
+  const o = size.options;
+  lines.push(`${o.memories} memories (1536-d TEXT embeddings), ${o.entities} entities, ${o.interactions} interactions, ${o.usage} api_usage_tracking rows, ${o.users} users, ${o.learnedPatterns} learned_patterns rows; seed ${o.seed}; v1 file ${mb(size.storage.before.fileBytes)}.`, '');
+  lines.push('| Step | schema-wizard | peak RSS | stock sqlite3 doing the same | sqlite3 | ratio |', '|---|---:|---:|---|---:|---:|');
+  for (const [name, t] of Object.entries(size.tool)) {
+    const parts = COUNTERPARTS[name];
+    const ms = sum(parts.map((p) => size.sqlite3[p].ms));
+    lines.push(`| \`${name}\` | ${sec(t.ms)} | ${mib(t.rssKiB).toFixed(0)} MiB | ${parts.length ? parts.join(' + ') : '(none)'} | ${parts.length ? sec(ms) : '—'} | ${parts.length ? ratio(t.ms / ms) : '—'} |`);
+  }
+  const peakSteps = Math.max(...Object.values(size.tool).map((t) => t.rssKiB));
+  lines.push(`| **end to end (6 steps)** | **${sec(s.toolMs)}** | ${mib(peakSteps).toFixed(0)} MiB | all 5 above | **${sec(s.sqliteMs)}** | **${ratio(s.values.endToEnd)}** |`);
+  lines.push(`| \`apply --yes\` (one shot, own verified backup) | ${sec(size.oneShot.ms)} | ${mib(size.oneShot.rssKiB).toFixed(0)} MiB | .backup + integrity_check + Phase 1 + Phase 2 | ${sec(s.oneShotSqliteMs)} | ${ratio(s.oneShotRatio)} |`, '');
+
+  const d = size.dumps;
+  lines.push('| SQL dump | time | peak RSS | file | vs `sqlite3 .dump` |', '|---|---:|---:|---:|---:|');
+  lines.push(`| \`sqlite3 DB .dump > file\` | ${sec(d.sqlite3.ms)} | ${mib(d.sqlite3.rssKiB).toFixed(0)} MiB | ${mb(d.sqlite3.bytes)} | 1.00x |`);
+  lines.push(`| \`backup --format sql\` (local, verified) | ${sec(d.local.ms)} | ${mib(d.local.rssKiB).toFixed(0)} MiB | ${mb(d.local.bytes)} | ${ratio(s.values.dumpLocal)} |`);
+  lines.push(`| \`backup --db http://127.0.0.1:N\` (loopback Hrana, verified) | ${sec(d.loopback.ms)} | ${mib(d.loopback.rssKiB).toFixed(0)} MiB | ${mb(d.loopback.bytes)} | ${ratio(s.values.dumpLoopback)} |`, '');
+
+  const w = size.writes;
+  const fmt = (x) => `${Math.round(x.min)} / ${Math.round(x.median)} / ${Math.round(x.max)}`;
+  lines.push(`| Write throughput (rows/s, min / median / max of ${w.before.values.length}) | before (v1) | after (migrated) | change (median) |`, '|---|---:|---:|---:|');
+  lines.push(`| ${w.rowsPerRun} rows per run (memories + api_usage_tracking) | ${fmt(w.before)} | ${fmt(w.after)} | ${pct(w.before.median, w.after.median)} |`, '');
+
+  const b = size.storage.before;
+  const a = size.storage.after;
+  lines.push('| Storage | before (v1) | after (migrated) | change |', '|---|---:|---:|---:|');
+  lines.push(`| file size | ${b.fileBytes} | ${a.fileBytes} | ${pct(b.fileBytes, a.fileBytes)} |`);
+  lines.push(`| page_count x page_size | ${b.pageCount} x ${b.pageSize} = ${b.pages} | ${a.pageCount} x ${a.pageSize} = ${a.pages} | ${pct(b.pages, a.pages)} |`);
+  lines.push(`| used = (page_count - freelist_count) x page_size | ${b.usedBytes} | ${a.usedBytes} | ${pct(b.usedBytes, a.usedBytes)} |`, '');
+  return lines.join('\n');
+}
+
+export function renderMarkdown(results) {
+  const lines = ['## schema-wizard benchmark', ''];
+  const m = results.machine;
+  lines.push(`${results.date}; ${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM; node ${m.node}; sqlite3 ${m.sqlite3}; ${results.runs} runs for repeated measurements.`, '');
+  for (const size of results.sizes) lines.push(sizeSection(size));
+  const c = results.coldStart;
+  lines.push(`Cold start, \`node bin/schema-wizard.js --help\` x ${c.values.length}: min ${c.min.toFixed(0)} ms / median ${c.median.toFixed(0)} ms / max ${c.max.toFixed(0)} ms (peak RSS ${mib(c.rssKiB).toFixed(0)} MiB).`, '');
+
+  lines.push('### Targets', '', 'Set at 100k (peak RSS: at every size); smaller sizes are shown for the trend. Reported, never enforced.', '');
+  lines.push(`| Target | limit | ${results.sizes.map((s) => sizeLabel(s.memories)).join(' | ')} |`, `|---|---:|${results.sizes.map(() => '---:|').join('')}`);
+  for (const key of ['endToEnd', 'peakRss', 'dumpLocal', 'dumpLoopback']) {
+    const t = TARGETS[key];
+    const cells = results.sizes.map((s) => {
+      const v = s.summary.values[key];
+      return `${t.unit === 'x' ? ratio(v) : `${v.toFixed(0)}${t.unit}`} ${s.summary.verdicts[key]}${key === 'peakRss' ? ` (${s.summary.peakStep})` : ''}`;
+    });
+    lines.push(`| ${t.label} | ${t.limit}${t.unit} | ${cells.join(' | ')} |`);
+  }
+  // Cold start does not depend on the database: one measurement, shown under every size.
+  const cold = `${c.median.toFixed(0)} ms ${verdict(c.median, TARGETS.coldStart.limit)}`;
+  lines.push(`| ${TARGETS.coldStart.label} | ${TARGETS.coldStart.limit} ms | ${results.sizes.map(() => cold).join(' | ')} |`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,124 @@
+// The measurements of one size. Each function works on its own copy of the cached database.
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI, sqlite, sqliteIntegrity, startHrana, timed, tool } from './exec.mjs';
+import { copyOf, storage } from './datasets.mjs';
+import { writeRun } from './writes.mjs';
+
+/** Keep what the tables show; stdout/stderr would bloat the JSON. */
+const keep = (r) => ({ ms: r.ms, timeS: r.timeS, rssKiB: r.rssKiB });
+
+/** The tool's headless full run, one CLI process per step, on copy `db`. */
+export async function toolSteps(db, work, log) {
+  const backupDir = path.join(work, 'tool-backups');
+  const steps = [
+    ['backup', ['backup', '--db', db, '--backup-dir', backupDir]],
+    ['apply --phase 1', ['apply', '--phase', '1', '--yes', '--no-backup', '--db', db]],
+    ['verify --phase 1', ['verify', '--phase', '1', '--db', db]],
+    ['apply --phase 2', ['apply', '--phase', '2', '--yes', '--no-backup', '--db', db]],
+    ['verify', ['verify', '--db', db]],
+    ['smoke', ['smoke', '--db', db]],
+  ];
+  const out = {};
+  for (const [name, args] of steps) {
+    log(`  schema-wizard ${name}`);
+    out[name] = keep(await tool(args));
+  }
+  fs.rmSync(backupDir, { recursive: true, force: true });
+  return out;
+}
+
+/** One `apply --yes` (its own verified backup, both phases) for comparison with the step-by-step run. */
+export async function toolOneShot(db, work, log) {
+  const backupDir = path.join(work, 'oneshot-backups');
+  log('  schema-wizard apply --yes (one shot)');
+  const r = keep(await tool(['apply', '--yes', '--db', db, '--backup-dir', backupDir]));
+  fs.rmSync(backupDir, { recursive: true, force: true });
+  return r;
+}
+
+/** The exact DDL the tool would run, per phase, read from `plan --json` (not timed). */
+export async function planSql(db) {
+  const { json } = await tool(['plan', '--db', db]);
+  const sql = {};
+  for (const phase of json.plan.phases) sql[phase.phase] = phase.statements.map((s) => s.sql);
+  if (!sql.phase1?.length || !sql.phase2?.length) throw new Error(`plan of ${db} has nothing to do: not a v1 database?`);
+  return sql;
+}
+
+/** Stock sqlite3 doing the same work on copy `db`: backup + check, both phases (one transaction each), check. */
+export async function sqliteSteps(db, work, sql, log) {
+  const tx = (statements) => `BEGIN;\n${statements.map((s) => `${s};`).join('\n')}\nCOMMIT;`;
+  const backupFile = path.join(work, 'sqlite3-backup.db');
+  log('  sqlite3 .backup, integrity_check, Phase 1, Phase 2, integrity_check');
+  const out = {
+    '.backup': keep(await sqlite(db, `.backup '${backupFile}'`)),
+    'integrity_check (backup)': keep(await sqliteIntegrity(backupFile)),
+    'Phase 1 DDL': keep(await sqlite(db, tx(sql.phase1))),
+    'Phase 2 DDL': keep(await sqlite(db, tx(sql.phase2))),
+    integrity_check: keep(await sqliteIntegrity(db)),
+  };
+  fs.rmSync(backupFile, { force: true });
+  return out;
+}
+
+/** SQL dumps: the tool's verified `backup --format sql` locally and over loopback Hrana, vs `sqlite3 .dump`. */
+export async function dumps(db, work, log) {
+  const file = (name) => path.join(work, name);
+  log('  sqlite3 .dump');
+  const stock = await sqlite(db, '.dump', { stdoutFile: file('sqlite3.sql') });
+  const stockBytes = fs.statSync(file('sqlite3.sql')).size;
+  fs.rmSync(file('sqlite3.sql'));
+  log('  schema-wizard backup --format sql (local)');
+  const local = await tool(['backup', '--format', 'sql', '--db', db, '--out', file('tool-local.sql')]);
+  log('  schema-wizard backup over loopback Hrana');
+  const token = `bench-${process.pid}`;
+  const server = await startHrana(db, token);
+  let remote;
+  try {
+    remote = await tool(['backup', '--db', server.url, '--auth-token', token, '--out', file('tool-remote.sql')]);
+  } finally {
+    await server.stop();
+  }
+  const result = {
+    sqlite3: { ...keep(stock), bytes: stockBytes },
+    local: { ...keep(local), bytes: local.json.backup.bytes },
+    loopback: { ...keep(remote), bytes: remote.json.backup.bytes },
+  };
+  for (const f of ['tool-local.sql', 'tool-remote.sql']) for (const ext of ['', '.json', '.sha256']) fs.rmSync(file(f + ext), { force: true });
+  return result;
+}
+
+/** Write throughput before (v1 copy) and after (migrated copy), runs interleaved so drift hits both. */
+export async function writeThroughput(beforeDb, afterDb, runs, log) {
+  log(`  write throughput, ${runs} runs each (interleaved)`);
+  const before = [];
+  const after = [];
+  for (let run = 0; run < runs; run++) {
+    before.push(await writeRun(beforeDb, run, 'before'));
+    after.push(await writeRun(afterDb, run, 'after'));
+  }
+  return { before: spread(before.map((r) => r.rowsPerSec)), after: spread(after.map((r) => r.rowsPerSec)), rowsPerRun: before[0].rows };
+}
+
+/** `schema-wizard --help`, a cold node process each time. */
+export async function coldStart(runs, log) {
+  log(`cold start: schema-wizard --help x ${runs}`);
+  const ms = [];
+  let rssKiB = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = await timed(process.execPath, [CLI, '--help']);
+    if (r.code !== 0) throw new Error(`schema-wizard --help exited ${r.code}`);
+    ms.push(r.ms);
+    rssKiB = Math.max(rssKiB, r.rssKiB);
+  }
+  return { ...spread(ms), rssKiB };
+}
+
+export function spread(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { min: s[0], median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, max: s[s.length - 1], values };
+}
+
+export { copyOf, storage };

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run bench [-- --sizes 1k,10k,100k] [--runs 5] [--cache DIR] [--seed 1] [--json]`
+//
+// Times schema-wizard's headless full run against stock sqlite3 doing the same work, on generated
+// v1 databases (cached, always used through copies), plus SQL dumps (local and over the loopback
+// Hrana server), write throughput and storage before/after the migration, and CLI cold start.
+// Markdown on stdout (JSON with --json); progress on stderr. Exit 0 when every command ran and
+// did its job; 1 if one failed. Timing targets are reported as PASS/MISS, never enforced.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, SQLITE3, StepFailed, timed } from './lib/exec.mjs';
+import { cachedDatabase, copyOf, parseSize, sizeLabel, storage } from './lib/datasets.mjs';
+import { renderMarkdown, summarize } from './lib/report.mjs';
+import { coldStart, dumps, planSql, sqliteSteps, toolOneShot, toolSteps, writeThroughput } from './lib/steps.mjs';
+
+const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json]
+  --sizes  comma-separated: 1k, 10k, 100k or plain numbers of memories (default 1k,10k,100k)
+  --runs   repeated measurements: write throughput runs (>= 5 recommended); cold start uses max(10, 2N)
+  --cache  where generated databases and scratch copies live (default bench/.cache)
+  --seed   generator seed (default 1)
+  --json   print one JSON document instead of markdown`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '1k,10k,100k' },
+      runs: { type: 'string', default: '5' },
+      cache: { type: 'string', default: path.join(ROOT, 'bench', '.cache') },
+      seed: { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const runs = Number(values.runs);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not "${values.runs}"`);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, not "${values.seed}"`);
+  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json };
+}
+
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+
+async function machine() {
+  const sqliteVersion = (await timed(SQLITE3, ['--version'])).stdout.trim().split(' ').slice(0, 2).join(' ');
+  return { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), node: process.version, sqlite3: sqliteVersion, platform: `${os.type()} ${os.release()} ${os.arch()}` };
+}
+
+/** Every measurement of one size; the work directory (GBs at 100k) is removed afterwards. */
+async function benchSize(memories, opts) {
+  const label = sizeLabel(memories);
+  log(`== ${label}`);
+  const { file: v1, options: dataset, generatedMs } = await cachedDatabase(opts.cache, memories, opts.seed, log);
+  const work = path.join(opts.cache, `work-${label}-${process.pid}`);
+  fs.mkdirSync(work, { recursive: true });
+  try {
+    const toolDb = copyOf(v1, path.join(work, 'tool.db'));
+    const sqliteDb = copyOf(v1, path.join(work, 'sqlite3.db'));
+    const tool = await toolSteps(toolDb, work, log);
+    const sqlite3 = await sqliteSteps(sqliteDb, work, await planSql(sqliteDb), log);
+    fs.rmSync(sqliteDb);
+
+    const oneShotDb = copyOf(v1, path.join(work, 'oneshot.db'));
+    const oneShot = await toolOneShot(oneShotDb, work, log);
+    fs.rmSync(oneShotDb);
+
+    // A v1 copy for the dumps, then for the "before" writes (dumps only read it).
+    const v1Copy = copyOf(v1, path.join(work, 'v1.db'));
+    const dumpResults = await dumps(v1Copy, work, log);
+    // Storage before writes change anything: the v1 file vs the tool-migrated file.
+    const storageResults = { before: await storage(v1Copy), after: await storage(toolDb) };
+    const writes = await writeThroughput(v1Copy, toolDb, opts.runs, log);
+
+    const size = { memories, options: dataset, generatedMs, tool, sqlite3, oneShot, dumps: dumpResults, storage: storageResults, writes };
+    size.summary = summarize(size);
+    return size;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const opts = options();
+  const started = new Date();
+  const results = { command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), date: started.toISOString(), machine: await machine(), runs: opts.runs, seed: opts.seed, sizes: [] };
+  results.coldStart = await coldStart(Math.max(10, 2 * opts.runs), log);
+  for (const memories of opts.sizes) results.sizes.push(await benchSize(memories, opts));
+  results.totalSeconds = (Date.now() - started.getTime()) / 1000;
+  log(`done in ${results.totalSeconds.toFixed(0)} s`);
+  process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderMarkdown(results)}\n`);
+}
+
+main().catch((error) => {
+  log(error instanceof StepFailed ? `FAILED: ${error.message}` : `FAILED: ${error.stack ?? error}`);
+  process.exitCode = 1;
+});

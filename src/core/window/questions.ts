@@ -1,0 +1,49 @@
+/**
+ * Where the maintenance window needs a person. The runner asks through a Decider; the Ink UI
+ * answers with select inputs, a headless `--yes` run answers with the safe defaults.
+ */
+import type { ErrorInfo } from '../errors.js';
+import type { PhaseId } from '../phases.js';
+import type { PhasePlan, Plan } from '../planner.js';
+import type { ChecklistId } from './checklist.js';
+
+export type Question =
+  | { kind: 'resume'; message: string }
+  | { kind: 'review-plan'; plan: Plan }
+  | { kind: 'operator'; item: ChecklistId; statement: string }
+  | { kind: 'typed'; expected: string; target: string }
+  | { kind: 'phase'; phase: PhaseId; plan: PhasePlan; applied: PhaseId[] }
+  | { kind: 'failure'; item: ChecklistId; phase: PhaseId | null; error: ErrorInfo; canRestore: boolean };
+
+export interface Answers {
+  resume: 'continue' | 'quit';
+  'review-plan': 'continue' | 'quit';
+  operator: 'yes' | 'quit';
+  typed: 'confirmed' | 'quit';
+  phase: 'continue' | 'skip' | 'rollback' | 'quit';
+  failure: 'retry' | 'rollback-phase' | 'restore' | 'quit';
+}
+
+export type AnswerTo<Q extends Question> = Answers[Q['kind']];
+
+export interface Decider {
+  ask<Q extends Question>(question: Q): Promise<AnswerTo<Q>>;
+  /** How answers were given, for the report: a person, or --yes. */
+  readonly by: 'operator' | '--yes';
+}
+
+/** The headless answers: always the safe way forward; on a failure, stop with the state kept. */
+export const YES_DECIDER: Decider = {
+  by: '--yes',
+  async ask(question) {
+    const answers: { [K in Question['kind']]: Answers[K] } = {
+      resume: 'continue',
+      'review-plan': 'continue',
+      operator: 'yes',
+      typed: 'confirmed',
+      phase: 'continue',
+      failure: 'quit',
+    };
+    return answers[question.kind] as never;
+  },
+};

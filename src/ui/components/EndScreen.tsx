@@ -1,0 +1,35 @@
+/** The last screen: `Migration complete` (or why it stopped), the summary and where the report is. */
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { Report } from '../../core/report.js';
+import type { WindowResult } from '../../core/window/run-window.js';
+import { tint } from '../theme.js';
+
+export function EndScreen({ result, report, reportPath }: { result: WindowResult; report: Report; reportPath: string | null }) {
+  const complete = result.outcome === 'complete';
+  const applied = report.phases.filter((p) => p.action === 'apply' && p.status === 'success');
+  const checks = report.verifications.flatMap((v) => v.checks);
+  return (
+    <Box flexDirection="column" marginTop={1} borderStyle="round" borderColor={tint(complete ? 'green' : 'yellow')} paddingX={1}>
+      <Text bold color={tint(complete ? 'green' : 'yellow')}>
+        {complete ? 'Migration complete' : `Migration stopped (${result.outcome})`}
+      </Text>
+      {!complete ? <Text wrap="wrap">{result.message}</Text> : null}
+      <Text wrap="wrap">Database: {report.target?.display}</Text>
+      <Text wrap="wrap">{report.backup ? `Backup: ${report.backup.path}` : 'Backup: NONE (--no-backup)'}</Text>
+      <Text>Phases applied: {applied.length ? applied.map((p) => (p.phase === 'phase1' ? 'Phase 1' : 'Phase 2')).join(', ') : 'none'}</Text>
+      {checks.length ? (
+        <Text>
+          Checks: {checks.filter((c) => c.status === 'pass').length} passed, {checks.filter((c) => c.status === 'warn').length} warnings, {checks.filter((c) => c.status === 'fail').length} failed
+        </Text>
+      ) : null}
+      {report.smoke.length ? <Text>Smoke tests: {report.smoke.filter((t) => t.status === 'pass').length} of {report.smoke.length} passed</Text> : null}
+      {report.statsBefore && report.statsAfter ? (
+        <Text>
+          Tables {report.statsBefore.counts.tables} → {report.statsAfter.counts.tables}, indexes {report.statsBefore.counts.indexes} → {report.statsAfter.counts.indexes}
+        </Text>
+      ) : null}
+      {reportPath ? <Text wrap="wrap">Report: {reportPath}</Text> : null}
+    </Box>
+  );
+}

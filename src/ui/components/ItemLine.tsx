@@ -1,0 +1,26 @@
+/** One checklist line: its mark, label, time, and a detail line under it. */
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { ChecklistRecord } from '../../core/report.js';
+import { labelOf } from '../../core/window/checklist.js';
+import { MARKS, MARK_COLORS, tint } from '../theme.js';
+
+export function ItemLine({ record }: { record: ChecklistRecord }) {
+  const mark = MARKS[record.status];
+  const detail = record.error?.message ?? record.detail;
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text color={tint(MARK_COLORS[record.status])}>{mark}</Text> <Text bold>{labelOf(record.item)}</Text>
+        {record.ms !== null && record.ms >= 100 ? <Text dimColor> ({(record.ms / 1000).toFixed(1)} s)</Text> : null}
+      </Text>
+      {detail ? (
+        <Box marginLeft={2}>
+          <Text color={record.status === 'error' ? tint('red') : undefined} dimColor={record.status !== 'error'} wrap="wrap">
+            {detail}
+          </Text>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

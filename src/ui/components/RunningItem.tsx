@@ -1,0 +1,39 @@
+/** The step in progress: spinner, elapsed time, and progress where known (statement n of m, backup %). */
+import React from 'react';
+import { Text } from 'ink';
+import Spinner from 'ink-spinner';
+import type { ChecklistRecord, Report } from '../../core/report.js';
+import { labelOf } from '../../core/window/checklist.js';
+import { tint } from '../theme.js';
+
+export function progressOf(report: Report): string | null {
+  const phase = report.phases.at(-1);
+  if (phase && phase.status === 'running') return `statement ${phase.executed} of ${phase.total}`;
+  const b = report.backupProgress;
+  if (b && b.total) {
+    const eta = b.etaSec !== null ? `, ETA ${Math.ceil(b.etaSec)} s` : '';
+    return `${Math.floor((b.done / b.total) * 100)}% of ${b.total} ${b.unit}${eta}`;
+  }
+  return null;
+}
+
+export function RunningItem({ record, report, now, waiting }: { record: ChecklistRecord; report: Report; now: number; waiting: boolean }) {
+  const elapsed = Math.max(0, (now - Date.parse(record.startedAt)) / 1000);
+  const progress = progressOf(report);
+  if (waiting) {
+    return (
+      <Text>
+        <Text color={tint('cyan')}>▸</Text> <Text bold>{labelOf(record.item)}</Text> <Text dimColor>waiting for you</Text>
+      </Text>
+    );
+  }
+  return (
+    <Text>
+      <Text color={tint('cyan')}>
+        <Spinner type="dots" />
+      </Text>{' '}
+      <Text bold>{labelOf(record.item)}</Text> <Text dimColor>{elapsed.toFixed(1)} s</Text>
+      {progress ? <Text> · {progress}</Text> : null}
+    </Text>
+  );
+}

@@ -1,0 +1,39 @@
+/** Before the first write: the operator types the database's name. Esc quits. */
+import React, { useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { tint } from '../theme.js';
+
+export function TypedConfirm({ expected, target, onDone, isFocused = true }: { expected: string; target: string; onDone: (ok: boolean) => void; isFocused?: boolean }) {
+  const [typed, setTyped] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  useInput(
+    (input, key) => {
+      if (key.escape) return onDone(false);
+      if (key.return) {
+        if (typed === expected) return onDone(true);
+        setMismatch(true);
+        return;
+      }
+      if (key.backspace || key.delete) {
+        setTyped((t) => t.slice(0, -1));
+        return;
+      }
+      if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return;
+      setMismatch(false);
+      setTyped((t) => t + input);
+    },
+    { isActive: isFocused },
+  );
+  return (
+    <Box flexDirection="column" marginTop={1}>
+      <Text wrap="wrap">The next step writes to {target}.</Text>
+      <Text bold>Type {expected} to confirm</Text>
+      <Text>
+        <Text color={tint('cyan')}>› </Text>
+        {typed}
+        <Text inverse> </Text>
+      </Text>
+      {mismatch ? <Text color={tint('red')}>That is not {expected}. Type it exactly, or press Esc to quit (nothing changed).</Text> : <Text dimColor>Enter to confirm, Esc to quit</Text>}
+    </Box>
+  );
+}

@@ -1,0 +1,57 @@
+/**
+ * Runs the maintenance window for the UI: folds the core's events into the report (the core's
+ * own pure reducer), and turns each question into pending state that a component answers.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { CoreEvent } from '../core/events.js';
+import { foldEvents, reduceReport, type Report } from '../core/report.js';
+import type { Decider, Question } from '../core/window/questions.js';
+import type { WindowResult } from '../core/window/run-window.js';
+import type { Pending } from './components/QuestionView.js';
+
+export interface EventSource {
+  /** Events emitted before the UI subscribed. */
+  past: CoreEvent[];
+  subscribe(listener: (event: CoreEvent) => void): () => void;
+}
+
+export interface WindowRun {
+  report: Report;
+  pending: Pending | null;
+  result: WindowResult | null;
+  reportPath: string | null;
+  error: Error | null;
+}
+
+export type StartWindow = (decider: Decider) => Promise<{ result: WindowResult; reportPath: string | null }>;
+
+export function useWindowRun(source: EventSource, start: StartWindow): WindowRun {
+  const [report, setReport] = useState<Report>(() => foldEvents('wizard', source.past));
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [done, setDone] = useState<{ result: WindowResult; reportPath: string | null } | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const started = useRef(false);
+
+  useEffect(() => source.subscribe((event) => setReport((r) => reduceReport(r, event))), [source]);
+
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    const decider: Decider = {
+      by: 'operator',
+      ask: (question: Question) =>
+        new Promise((resolve) => {
+          setPending({
+            question,
+            answer: (value) => {
+              setPending(null);
+              resolve(value as never);
+            },
+          });
+        }),
+    };
+    start(decider).then(setDone, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
+  }, [start]);
+
+  return { report, pending, result: done?.result ?? null, reportPath: done?.reportPath ?? null, error };
+}
