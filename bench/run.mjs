@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --sizes 1k,10k,100k] [--runs 5] [--cache DIR] [--seed 1] [--json]`
+// `npm run bench [-- --sizes 1k,10k,100k] [--runs 5] [--cache DIR] [--seed 1] [--json] [--save FILE]`
 //
 // Times schema-wizard's headless full run against stock sqlite3 doing the same work, on generated
 // v1 databases (cached, always used through copies), plus SQL dumps (local and over the loopback
@@ -20,7 +20,8 @@ const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cac
   --runs   repeated measurements: write throughput runs (>= 5 recommended); cold start uses max(10, 2N)
   --cache  where generated databases and scratch copies live (default bench/.cache)
   --seed   generator seed (default 1)
-  --json   print one JSON document instead of markdown`;
+  --json   print one JSON document instead of markdown
+  --save   also write the JSON document to this file (keeps the raw numbers of a markdown run)`;
 
 function options() {
   const { values } = parseArgs({
@@ -30,6 +31,7 @@ function options() {
       cache: { type: 'string', default: path.join(ROOT, 'bench', '.cache') },
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      save: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -41,7 +43,7 @@ function options() {
   const seed = Number(values.seed);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not "${values.runs}"`);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, not "${values.seed}"`);
-  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json };
+  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json, save: values.save };
 }
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -71,7 +73,7 @@ async function benchSize(memories, opts) {
 
     // A v1 copy for the dumps, then for the "before" writes (dumps only read it).
     const v1Copy = copyOf(v1, path.join(work, 'v1.db'));
-    const dumpResults = await dumps(v1Copy, work, log);
+    const dumpResults = await dumps(v1Copy, work, log, opts.failures);
     // Storage before writes change anything: the v1 file vs the tool-migrated file.
     const storageResults = { before: await storage(v1Copy), after: await storage(toolDb) };
     const writes = await writeThroughput(v1Copy, toolDb, opts.runs, log);
@@ -85,14 +87,19 @@ async function benchSize(memories, opts) {
 }
 
 async function main() {
-  const opts = options();
+  const opts = { ...options(), failures: [] };
   const started = new Date();
   const results = { command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), date: started.toISOString(), machine: await machine(), runs: opts.runs, seed: opts.seed, sizes: [] };
   results.coldStart = await coldStart(Math.max(10, 2 * opts.runs), log);
   for (const memories of opts.sizes) results.sizes.push(await benchSize(memories, opts));
   results.totalSeconds = (Date.now() - started.getTime()) / 1000;
+  results.failures = opts.failures;
   log(`done in ${results.totalSeconds.toFixed(0)} s`);
+  if (opts.save) fs.writeFileSync(opts.save, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderMarkdown(results)}\n`);
+  // Everything was measured, but a command failed: the harness run is not a success.
+  for (const failure of opts.failures) log(`FAILED: ${failure}`);
+  if (opts.failures.length > 0) process.exitCode = 1;
 }
 
 main().catch((error) => {

@@ -58,6 +58,17 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       expect(report.ok).toBe(false);
     });
 
+    it('verify and smoke between the phases do not block Phase 2 in the same session (EXPLAIN lock trap)', async () => {
+      const file = await v1Database({ plaintextKeys: 0 });
+      await withSession(file, async (s) => {
+        await runApply(s, { phases: ['phase1'], backup: null });
+        await runVerify(s, { phases: ['phase1'], thorough: false });
+        await runSmoke(s);
+        const result = await runApply(s, { phases: ['phase2'], backup: null });
+        expect(result.phases[0].status).toBe('applied');
+      });
+    });
+
     it('a lost row fails data preservation', async () => {
       const file = await v1Database({ plaintextKeys: 0 });
       await migrate(file);

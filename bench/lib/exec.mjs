@@ -43,12 +43,21 @@ export function timed(cmd, args, { stdoutFile, cwd = ROOT } = {}) {
   });
 }
 
-/** A command that did not do its job: the harness stops and exits non-zero. */
-export class StepFailed extends Error {}
+/**
+ * A command that did not do its job. It carries the process's timing (`result`): a failure that
+ * comes at the end of a long step (a backup whose verification fails) still says what it cost.
+ */
+export class StepFailed extends Error {
+  constructor(message, result, reason) {
+    super(message);
+    this.result = result;
+    this.reason = reason;
+  }
+}
 
 function failure(what, r, detail) {
   const tail = r.stderr.trim().split('\n').slice(-5).join('\n    ');
-  return new StepFailed(`${what} failed (exit ${r.code}${detail ? `, ${detail}` : ''})\n    ${tail}`);
+  return new StepFailed(`${what} failed (exit ${r.code}${detail ? `, ${detail}` : ''})\n    ${tail}`, { ms: r.ms, timeS: r.timeS, rssKiB: r.rssKiB }, detail ?? `exit ${r.code}`);
 }
 
 /**
@@ -57,7 +66,8 @@ function failure(what, r, detail) {
  */
 export async function tool(args) {
   const r = await timed(process.execPath, [CLI, ...args, '--json']);
-  const what = `schema-wizard ${args.join(' ')}`;
+  // Never print a token, even the harness's throwaway one.
+  const what = `schema-wizard ${args.map((a, i) => (args[i - 1] === '--auth-token' ? '***' : a)).join(' ')}`;
   let json;
   try {
     json = JSON.parse(r.stdout);

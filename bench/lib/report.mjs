@@ -42,6 +42,9 @@ export function summarize(size) {
     dumpLoopback: size.dumps.loopback.ms / size.dumps.sqlite3.ms,
   };
   const verdicts = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, verdict(v, TARGETS[k].limit)]));
+  // A failed backup's time is a lower bound (it failed at its final check): it cannot pass.
+  if (size.dumps.local.failed) verdicts.dumpLocal = 'FAILED';
+  if (size.dumps.loopback.failed) verdicts.dumpLoopback = 'FAILED';
   const oneShotSqliteMs = sum(ONE_SHOT_COUNTERPART.map((k) => size.sqlite3[k].ms));
   return { toolMs, sqliteMs, oneShotRatio: size.oneShot.ms / oneShotSqliteMs, oneShotSqliteMs, peakStep, values, verdicts };
 }
@@ -64,8 +67,10 @@ function sizeSection(size) {
   const d = size.dumps;
   lines.push('| SQL dump | time | peak RSS | file | vs `sqlite3 .dump` |', '|---|---:|---:|---:|---:|');
   lines.push(`| \`sqlite3 DB .dump > file\` | ${sec(d.sqlite3.ms)} | ${mib(d.sqlite3.rssKiB).toFixed(0)} MiB | ${mb(d.sqlite3.bytes)} | 1.00x |`);
-  lines.push(`| \`backup --format sql\` (local, verified) | ${sec(d.local.ms)} | ${mib(d.local.rssKiB).toFixed(0)} MiB | ${mb(d.local.bytes)} | ${ratio(s.values.dumpLocal)} |`);
-  lines.push(`| \`backup --db http://127.0.0.1:N\` (loopback Hrana, verified) | ${sec(d.loopback.ms)} | ${mib(d.loopback.rssKiB).toFixed(0)} MiB | ${mb(d.loopback.bytes)} | ${ratio(s.values.dumpLoopback)} |`, '');
+  const dumpRow = (label, r, value) =>
+    `| ${label} | ${sec(r.ms)}${r.failed ? ` **FAILED**: ${r.failed}` : ''} | ${mib(r.rssKiB).toFixed(0)} MiB | ${r.bytes === null ? '—' : mb(r.bytes)} | ${ratio(value)}${r.failed ? ' (at failure)' : ''} |`;
+  lines.push(dumpRow('`backup --format sql` (local, verified)', d.local, s.values.dumpLocal));
+  lines.push(dumpRow('`backup --db http://127.0.0.1:N` (loopback Hrana, verified)', d.loopback, s.values.dumpLoopback), '');
 
   const w = size.writes;
   const fmt = (x) => `${Math.round(x.min)} / ${Math.round(x.median)} / ${Math.round(x.max)}`;
@@ -102,5 +107,6 @@ export function renderMarkdown(results) {
   // Cold start does not depend on the database: one measurement, shown under every size.
   const cold = `${c.median.toFixed(0)} ms ${verdict(c.median, TARGETS.coldStart.limit)}`;
   lines.push(`| ${TARGETS.coldStart.label} | ${TARGETS.coldStart.limit} ms | ${results.sizes.map(() => cold).join(' | ')} |`, '');
+  if (results.failures.length > 0) lines.push('### Failed commands', '', ...results.failures.map((f) => `- ${f.split('\n')[0]}`), '');
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // The measurements of one size. Each function works on its own copy of the cached database.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, sqlite, sqliteIntegrity, startHrana, timed, tool } from './exec.mjs';
+import { CLI, StepFailed, sqlite, sqliteIntegrity, startHrana, timed, tool } from './exec.mjs';
 import { copyOf, storage } from './datasets.mjs';
 import { writeRun } from './writes.mjs';
 
@@ -62,28 +62,43 @@ export async function sqliteSteps(db, work, sql, log) {
   return out;
 }
 
+/**
+ * Runs a tool backup that is measured on its own: if it fails, the failure is recorded with the
+ * time it took (the run will exit 1) and the other measurements go on.
+ */
+async function attemptBackup(args, failures) {
+  try {
+    const r = await tool(args);
+    return { ...keep(r), bytes: r.json.backup.bytes };
+  } catch (error) {
+    if (!(error instanceof StepFailed)) throw error;
+    failures.push(error.message);
+    return { ...error.result, bytes: null, failed: error.reason };
+  }
+}
+
 /** SQL dumps: the tool's verified `backup --format sql` locally and over loopback Hrana, vs `sqlite3 .dump`. */
-export async function dumps(db, work, log) {
+export async function dumps(db, work, log, failures) {
   const file = (name) => path.join(work, name);
   log('  sqlite3 .dump');
   const stock = await sqlite(db, '.dump', { stdoutFile: file('sqlite3.sql') });
   const stockBytes = fs.statSync(file('sqlite3.sql')).size;
   fs.rmSync(file('sqlite3.sql'));
   log('  schema-wizard backup --format sql (local)');
-  const local = await tool(['backup', '--format', 'sql', '--db', db, '--out', file('tool-local.sql')]);
+  const local = await attemptBackup(['backup', '--format', 'sql', '--db', db, '--out', file('tool-local.sql')], failures);
   log('  schema-wizard backup over loopback Hrana');
   const token = `bench-${process.pid}`;
   const server = await startHrana(db, token);
   let remote;
   try {
-    remote = await tool(['backup', '--db', server.url, '--auth-token', token, '--out', file('tool-remote.sql')]);
+    remote = await attemptBackup(['backup', '--db', server.url, '--auth-token', token, '--out', file('tool-remote.sql')], failures);
   } finally {
     await server.stop();
   }
   const result = {
     sqlite3: { ...keep(stock), bytes: stockBytes },
-    local: { ...keep(local), bytes: local.json.backup.bytes },
-    loopback: { ...keep(remote), bytes: remote.json.backup.bytes },
+    local,
+    loopback: remote,
   };
   for (const f of ['tool-local.sql', 'tool-remote.sql']) for (const ext of ['', '.json', '.sha256']) fs.rmSync(file(f + ext), { force: true });
   return result;

@@ -30,6 +30,12 @@ export interface Db {
   /** Number of round trips (execute or batch calls) made. */
   readonly roundTrips: number;
   query(sql: string, args?: InArgs): Promise<Row[]>;
+  /**
+   * EXPLAIN QUERY PLAN on a connection of its own. The local engine leaves an EXPLAIN statement
+   * holding a schema lock on its connection, and a later DROP INDEX on that pooled connection
+   * fails with SQLITE_LOCKED; a short-lived client releases it on close.
+   */
+  explain(sql: string, args?: InArgs): Promise<Row[]>;
   execute(sql: string, args?: InArgs): Promise<ResultSet>;
   /** Reads in one consistent snapshot (one read transaction, one round trip). */
   readBatch(stmts: Stmt[]): Promise<ResultSet[]>;
@@ -82,6 +88,21 @@ class LibsqlDb implements Db {
 
   async query(sql: string, args: InArgs = []): Promise<Row[]> {
     return (await this.execute(sql, args)).rows;
+  }
+
+  async explain(sql: string, args: InArgs = []): Promise<Row[]> {
+    const text = `EXPLAIN QUERY PLAN ${sql}`;
+    if (this.target.kind === 'remote') return this.query(text, args);
+    this.track([{ sql: text, args }]);
+    this.roundTrips++;
+    const own = createClient({ url: this.target.url, intMode: 'bigint' });
+    try {
+      return (await own.execute({ sql: text, args })).rows;
+    } catch (error) {
+      throw translateError(error, this.target);
+    } finally {
+      own.close();
+    }
   }
 
   async execute(sql: string, args: InArgs = []): Promise<ResultSet> {

@@ -31,6 +31,8 @@ export interface SmokeOptions {
 }
 
 type Exec = (sql: string, args?: InArgs) => Promise<ResultSet>;
+/** Query plans come from the schema alone, so they are read on their own connection (see Db.explain). */
+type Explain = (sql: string, args?: InArgs) => Promise<Record<string, unknown>[]>;
 
 class SmokeFailure extends Error {}
 
@@ -58,11 +60,12 @@ export async function runSmoke(session: Session, options: SmokeOptions = {}): Pr
     const userId = `schema-wizard-smoke-${token}`;
     const now = new Date().toISOString();
     await session.db.rolledBack(async (exec) => {
-      await record('user authentication', () => authentication(exec, snapshot, userId, token, now));
+      const explain: Explain = (sql, args) => session.db.explain(sql, args);
+      await record('user authentication', () => authentication(exec, explain, snapshot, userId, token, now));
       await record('memory creation and retrieval', () => memories(exec, snapshot, userId, token, now));
       await record('entity management', () => entities(exec, snapshot, userId, token, now));
       await record('vector search', () => vectorSearch(exec, userId, now));
-      await record('API usage tracking', () => usageTracking(exec, userId));
+      await record('API usage tracking', () => usageTracking(exec, explain, userId));
     });
     if (options.healthUrl) await record('application health check', () => healthCheck(options.healthUrl!, options.apiKey));
     return { ok: tests.every((t) => t.status === 'pass'), tests };
@@ -70,7 +73,7 @@ export async function runSmoke(session: Session, options: SmokeOptions = {}): Pr
 }
 
 /** A throwaway user whose key is stored as SHA-256 hex is found by hash, through idx_users_api_key_hash. */
-async function authentication(exec: Exec, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
+async function authentication(exec: Exec, explain: Explain, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
   const columns = findTable(snapshot, 'users')?.columns ?? [];
   expect(columns.includes('api_key_hash'), 'users has no api_key_hash column: the application cannot authenticate anyone (apply Phase 2)');
   const key = `mcp_${token}_${randomBytes(16).toString('hex')}`;
@@ -79,8 +82,8 @@ async function authentication(exec: Exec, snapshot: Snapshot, userId: string, to
   ]);
   const found = await exec('SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
   expect(found.rows.length === 1 && str(found.rows[0].id) === userId, 'the user was not found by the hash of its key');
-  const plan = await exec('EXPLAIN QUERY PLAN SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
-  const detail = plan.rows.map((r) => str(r.detail)).join('; ');
+  const plan = await explain('SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
+  const detail = plan.map((r) => str(r.detail)).join('; ');
   expect(/idx_users_api_key_hash/.test(detail), `the lookup does not use idx_users_api_key_hash (${detail})`);
   return 'found by SHA-256 of the key, using idx_users_api_key_hash';
 }
@@ -143,7 +146,7 @@ async function vectorSearch(exec: Exec, userId: string, now: string): Promise<st
   return `vector_distance_cos found the nearest memory (distance ${num(nearest.rows[0].distance).toFixed(4)})`;
 }
 
-async function usageTracking(exec: Exec, userId: string): Promise<string> {
+async function usageTracking(exec: Exec, explain: Explain, userId: string): Promise<string> {
   const day = new Date().toISOString().slice(0, 10);
   const rows: [string, bigint, number][] = [['openai', 100n, 0.001], ['openai', 50n, 0.0005], ['openrouter', 10n, 0.0001]];
   for (const [i, [provider, tokens, cost]] of rows.entries()) {
@@ -158,8 +161,8 @@ async function usageTracking(exec: Exec, userId: string): Promise<string> {
   );
   const got = totals.rows.map((r) => `${str(r.api_provider)}:${num(r.tokens)}:${num(r.calls)}`).join(',');
   expect(got === 'openai:150:2,openrouter:10:1', `aggregation gave ${got}`);
-  const plan = await exec('EXPLAIN QUERY PLAN SELECT sum(tokens_used) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?', [userId, 'openai', day]);
-  const detail = plan.rows.map((r) => str(r.detail)).join('; ');
+  const plan = await explain('SELECT sum(tokens_used) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?', [userId, 'openai', day]);
+  const detail = plan.map((r) => str(r.detail)).join('; ');
   expect(/INDEX/.test(detail), `the per-user/provider/date aggregation scans the table (${detail})`);
   return `per-user/provider/date totals correct; ${/INDEX (\S+)/.exec(detail)?.[1] ?? 'an index'} used`;
 }

@@ -41,13 +41,18 @@ export function useWindowRun(source: EventSource, start: StartWindow): WindowRun
       by: 'operator',
       ask: (question: Question) =>
         new Promise((resolve) => {
-          setPending({
+          let answered = false;
+          const pending: Pending = {
             question,
             answer: (value) => {
-              setPending(null);
+              // A key that reaches a prompt as it unmounts must not answer (or clear) the next one.
+              if (answered) return;
+              answered = true;
+              setPending((current) => (current === pending ? null : current));
               resolve(value as never);
             },
-          });
+          };
+          setPending(pending);
         }),
     };
     start(decider).then(setDone, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));

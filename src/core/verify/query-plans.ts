@@ -36,7 +36,7 @@ export interface PlanOutcome {
 }
 
 export async function explain(db: Db, sql: string, args: (string | bigint)[]): Promise<PlanOutcome> {
-  const rows = await db.query(`EXPLAIN QUERY PLAN ${sql}`, args);
+  const rows = await db.explain(sql, args);
   const details = rows.map((r) => str(r.detail));
   const using = details.map((d) => /USING (?:COVERING )?INDEX (\S+)/.exec(d)?.[1] ?? (/USING INTEGER PRIMARY KEY/.test(d) ? 'INTEGER PRIMARY KEY' : null)).find(Boolean) ?? null;
   const fullScan = details.some((d) => /^SCAN \S+$/.test(d.trim()) || /^SCAN \S+ (?!USING)/.test(d.trim()));

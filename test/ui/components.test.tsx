@@ -1,0 +1,118 @@
+/** Presentational pieces of the wizard, rendered from props alone. */
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { ChecksList } from '../../src/ui/components/ChecksList.js';
+import { EndScreen } from '../../src/ui/components/EndScreen.js';
+import { ItemLine } from '../../src/ui/components/ItemLine.js';
+import { QuestionView } from '../../src/ui/components/QuestionView.js';
+import { progressOf } from '../../src/ui/components/RunningItem.js';
+import { initialReport } from '../../src/core/report.js';
+import type { PhasePlan } from '../../src/core/planner.js';
+import { DOWN, ENTER, ESC, press, waitForFrame } from '../support/frames.js';
+
+const phasePlan: PhasePlan = {
+  phase: 'phase2', title: 'Phase 2', risk: 'medium', description: 'Rename users.api_key to api_key_hash.', status: 'pending',
+  statements: [{ kind: 'drop-index', object: 'idx_users_api_key', sql: 'DROP INDEX idx_users_api_key' }],
+  alreadyDone: [], conflicts: [], warnings: ['2 users hold an API key that is not a SHA-256 hex digest'], dropped: [], created: [], renamed: [], archive: null,
+};
+
+describe('ItemLine', () => {
+  it('ticks a finished item with its detail', () => {
+    const { lastFrame } = render(<ItemLine record={{ item: 'backup', status: 'success', startedAt: '', ms: 1500, detail: '/b/backup.db (verified)' }} />);
+    expect(lastFrame()).toContain('✔ Backup database (1.5 s)');
+    expect(lastFrame()).toContain('/b/backup.db (verified)');
+  });
+  it('marks a failed item with its error', () => {
+    const { lastFrame } = render(<ItemLine record={{ item: 'phase1', status: 'error', startedAt: '', ms: 5, error: { name: 'Error', message: 'disk I/O error' } }} />);
+    expect(lastFrame()).toContain('✖ Apply Phase 1');
+    expect(lastFrame()).toContain('disk I/O error');
+  });
+});
+
+describe('ChecksList', () => {
+  it('shows each check with its status and the detail of non-passing ones', () => {
+    const { lastFrame } = render(
+      <ChecksList checks={[{ name: 'quick_check', phase: 'integrity', status: 'pass', detail: 'ok' }, { name: 'index count', phase: 'schema', status: 'warn', detail: 'plus 2 others' }]} />,
+    );
+    expect(lastFrame()).toContain('✔ quick_check');
+    expect(lastFrame()).toContain('! index count: plus 2 others');
+    expect(lastFrame()).not.toContain(': ok');
+  });
+});
+
+describe('QuestionView', () => {
+  it('a phase decision offers Continue first, and shows the SQL on request', async () => {
+    let answered: string | null = null;
+    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: ['phase1'] }, answer: (v) => (answered = v) }} />);
+    const frame = lastFrame()!;
+    expect(frame).toContain('Phase 2 (medium risk)');
+    expect(frame.indexOf('Continue')).toBeLessThan(frame.indexOf('View SQL'));
+    for (const label of ['Skip this phase', 'Roll back (Phase 1)', 'Quit']) expect(frame).toContain(label);
+    expect(frame).not.toContain('DROP INDEX idx_users_api_key;');
+    const ui = { lastFrame, stdin };
+    await press(ui, DOWN);
+    await waitForFrame(lastFrame, (f) => /❯ View SQL/.test(f), 'View SQL highlighted');
+    // The handler is listening now (the arrow moved): one Enter, not a retried one.
+    stdin.write(ENTER);
+    await waitForFrame(lastFrame, (f) => f.includes('DROP INDEX idx_users_api_key;'), 'the SQL');
+    expect(answered).toBeNull();
+  });
+
+  it('Enter on a phase decision answers continue', async () => {
+    let answered: string | null = null;
+    const { stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />);
+    for (let i = 0; i < 40 && answered === null; i++) {
+      stdin.write(ENTER);
+      await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer', 250).catch(() => undefined);
+    }
+    expect(answered).toBe('continue');
+  });
+
+  it('the typed confirmation accepts only the exact name; Esc quits', async () => {
+    let answered: string | null = null;
+    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'typed', expected: 'memory.db', target: '/srv/memory.db' }, answer: (v) => (answered = v) }} />);
+    expect(lastFrame()).toContain('Type memory.db to confirm');
+    const ui = { lastFrame, stdin };
+    await press(ui, 'memory.d');
+    await waitForFrame(lastFrame, (f) => f.includes('› memory.d'), 'typed text');
+    await press(ui, ENTER);
+    await waitForFrame(lastFrame, (f) => f.includes('That is not memory.db'), 'the mismatch message');
+    expect(answered).toBeNull();
+    await press(ui, 'b');
+    await waitForFrame(lastFrame, (f) => f.includes('› memory.db'), 'full name');
+    stdin.write(ENTER);
+    await waitForFrame(() => String(answered), (a) => a === 'confirmed', 'confirmation');
+
+    let second: string | null = null;
+    const esc = render(<QuestionView pending={{ question: { kind: 'typed', expected: 'x.db', target: 'x' }, answer: (v) => (second = v) }} />);
+    for (let i = 0; i < 40 && second === null; i++) {
+      esc.stdin.write(ESC);
+      await waitForFrame(() => String(second), (a) => a !== 'null', 'quit', 250).catch(() => undefined);
+    }
+    expect(second).toBe('quit');
+  });
+
+  it('a failure offers Retry first, then roll back, restore and quit', () => {
+    const { lastFrame } = render(
+      <QuestionView pending={{ question: { kind: 'failure', item: 'phase1', phase: 'phase1', error: { name: 'UserError', message: 'database is busy', hint: 'stop the services' }, canRestore: true }, answer: () => undefined }} />,
+    );
+    const frame = lastFrame()!;
+    expect(frame).toContain('✖ database is busy');
+    expect(frame).toContain('fix: stop the services');
+    const order = ['Retry', 'Roll back Phase 1', 'Restore from backup', 'Quit (state kept)'].map((l) => frame.indexOf(l));
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]))).toBe(true);
+  });
+});
+
+describe('progress and the end screen', () => {
+  it('shows statement n of m while a phase runs', () => {
+    const report = { ...initialReport('wizard'), phases: [{ phase: 'phase1' as const, action: 'apply' as const, status: 'running' as const, total: 18, executed: 7, ms: 3, journalId: null }] };
+    expect(progressOf(report)).toBe('statement 7 of 18');
+  });
+  it('heads a completed run with Migration complete and the report path', () => {
+    const { lastFrame } = render(<EndScreen result={{ outcome: 'complete', message: 'Migration complete.' }} report={{ ...initialReport('wizard'), target: { kind: 'file', display: '/srv/m.db', name: 'm.db' } }} reportPath="/srv/report.md" />);
+    expect(lastFrame()).toContain('Migration complete');
+    expect(lastFrame()).toContain('Report: /srv/report.md');
+  });
+});

@@ -1,0 +1,127 @@
+/** The whole wizard flow in ink-testing-library, against a real temp database. */
+import fs from 'node:fs';
+import path from 'node:path';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import type { CoreEvent } from '../../src/core/events.js';
+import { makeEmitter } from '../../src/core/events.js';
+import { PHASE_1, PHASE_2 } from '../../src/core/phases.js';
+import { progressOf as phaseProgress } from '../../src/core/planner.js';
+import { initialReport, reduceReport } from '../../src/core/report.js';
+import { takeSnapshot } from '../../src/core/snapshot.js';
+import { backupProvider } from '../../src/core/backup/take.js';
+import { finishWindow } from '../../src/core/window/report-files.js';
+import { runWindow } from '../../src/core/window/run-window.js';
+import { WizardApp } from '../../src/ui/WizardApp.js';
+import type { EventSource, StartWindow } from '../../src/ui/use-window-run.js';
+import { openSession, v1Database, withSession } from '../support/fixtures.js';
+import { DOWN, ENTER, press, waitForFrame } from '../support/frames.js';
+
+async function mountWizard(file: string) {
+  const session = await openSession(file, 'wizard');
+  const listeners = new Set<(e: CoreEvent) => void>();
+  let report = initialReport('wizard');
+  session.emit = makeEmitter((event) => {
+    report = reduceReport(report, event);
+    for (const l of listeners) l(event);
+  });
+  const source: EventSource = { past: [], subscribe: (l) => (listeners.add(l), () => listeners.delete(l)) };
+  const dir = path.dirname(file);
+  const controller = new AbortController();
+  session.signal = controller.signal;
+  const start: StartWindow = async (decider) => {
+    const result = await runWindow(session, { decider, backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }), closeDb: () => session.db.close() });
+    const files = finishWindow(session.emit, () => report, dir, result, session.operator);
+    return { result, reportPath: files?.markdown ?? null };
+  };
+  let exitCode: number | null = null;
+  const ui = render(<WizardApp source={source} start={start} onAbort={() => controller.abort()} onExit={(c) => (exitCode = c)} />);
+  return { ui, session, exitCode: () => exitCode, dir };
+}
+
+/** Answers the prompt that is showing with Enter (the safe default), typing the name where asked. */
+async function pressThrough(ui: ReturnType<typeof render>, name: string, until: RegExp) {
+  for (let i = 0; i < 40; i++) {
+    const frame = await waitForFrame(ui.lastFrame, (f) => until.test(f) || /❯ |Type .* to confirm/.test(f), 'a prompt or the end');
+    if (until.test(frame)) return frame;
+    if (/Type .* to confirm/.test(frame)) {
+      ui.stdin.write(name);
+      await waitForFrame(ui.lastFrame, (f) => f.includes(`› ${name}`), 'the typed name');
+    }
+    await press(ui, ENTER);
+  }
+  throw new Error('too many prompts');
+}
+
+describe('wizard flow', () => {
+  it('pressing Enter at every prompt (and typing the name) migrates the database', async () => {
+    const file = await v1Database();
+    const { ui, session, exitCode, dir } = await mountWizard(file);
+    try {
+      const frame = await pressThrough(ui, 'memory.db', /Migration complete/);
+      expect(frame).toContain('Phases applied: Phase 1, Phase 2');
+      await waitForFrame(() => String(exitCode()), (c) => c === '0', 'exit code 0');
+      const all = ui.frames.join('\n');
+      for (const label of ['Backup database', 'Check current stats', 'Verify Phase 1', 'Smoke tests', 'Check final stats']) expect(all).toContain(`✔ ${label}`);
+    } finally {
+      ui.unmount();
+      session.db.close();
+    }
+    await withSession(file, async (s) => {
+      const snap = await takeSnapshot(s.db);
+      expect(phaseProgress(snap, PHASE_1)).toEqual({ done: 17, total: 17 });
+      expect(phaseProgress(snap, PHASE_2)).toEqual({ done: 3, total: 3 });
+    });
+    const reports = fs.readdirSync(dir).filter((f) => /^schema-wizard-report-.*\.(md|json)$/.test(f));
+    expect(reports).toHaveLength(2);
+    const md = fs.readFileSync(path.join(dir, reports.find((f) => f.endsWith('.md'))!), 'utf8');
+    expect(md).toContain('Migration complete');
+    expect(md).toContain('## Smoke tests');
+    expect(fs.readdirSync(path.join(dir, 'backups')).some((f) => f.endsWith('.db'))).toBe(true);
+  });
+
+  it('Skip this phase on Phase 2 leaves it untouched; smoke then fails authentication and Quit keeps the state', async () => {
+    const file = await v1Database();
+    const { ui, session } = await mountWizard(file);
+    try {
+      await pressThrough(ui, 'memory.db', /Apply Phase 2 now\?/);
+      await press(ui, DOWN);
+      await press(ui, DOWN);
+      await waitForFrame(ui.lastFrame, (f) => /❯ Skip this phase/.test(f), 'Skip highlighted');
+      await press(ui, ENTER);
+      const failure = await pressThrough(ui, 'memory.db', /What now\?/);
+      expect(failure).toContain('user authentication');
+      await press(ui, DOWN);
+      await press(ui, DOWN);
+      await waitForFrame(ui.lastFrame, (f) => /❯ Quit \(state kept\)/.test(f), 'Quit highlighted');
+      await press(ui, ENTER);
+      const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped (quit)'), 'the end screen');
+      expect(end).toContain('Phases applied: Phase 1');
+    } finally {
+      ui.unmount();
+      session.db.close();
+    }
+    await withSession(file, async (s) => {
+      const snap = await takeSnapshot(s.db);
+      expect(phaseProgress(snap, PHASE_1).done).toBe(17);
+      expect(phaseProgress(snap, PHASE_2).done).toBe(0);
+    });
+  });
+
+  it('resumes a database whose earlier run stopped after Phase 1', async () => {
+    const file = await v1Database();
+    const { runApply } = await import('../../src/core/apply.js');
+    await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+    const { ui, session } = await mountWizard(file);
+    try {
+      const frame = await waitForFrame(ui.lastFrame, (f) => f.includes('applied Phase 1 and stopped before Phase 2'), 'the resume prompt');
+      expect(frame).toContain('❯ Continue from where it stopped');
+      await pressThrough(ui, 'memory.db', /Migration complete/);
+    } finally {
+      ui.unmount();
+      session.db.close();
+    }
+    await withSession(file, async (s) => expect(phaseProgress(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The real CLI in a real pseudo-terminal: tmux runs `schema-wizard`, the test reads the screen
+ * with capture-pane and answers with send-keys, through the whole checklist.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
+import { progressOf } from '../src/core/planner.js';
+import { takeSnapshot } from '../src/core/snapshot.js';
+import { BIN } from './support/cli.js';
+import { tempDir, v1Database, withSession } from './support/fixtures.js';
+
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+
+async function waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const screen = tmux('capture-pane', '-p', '-t', session);
+    if (predicate(screen)) return screen;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the wizard in a real terminal (tmux)', () => {
+  it('goes through the whole checklist to Migration complete', { timeout: 120_000 }, async () => {
+    const file = await v1Database();
+    const dir = tempDir('sw-tmux-');
+    const exitFile = path.join(dir, 'exit-code');
+    const session = `sw-${process.pid}-${Date.now()}`;
+    const command = `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'backups')}; echo $? > ${exitFile}; sleep 60`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '50', command);
+    try {
+      const seen: string[] = [];
+      for (let step = 0; step < 40; step++) {
+        const screen = await waitForScreen(session, (s) => /Migration complete/.test(s) || /❯ |Type \S+ to confirm/.test(s), 'a prompt');
+        if (/╭[\s\S]*Migration complete/.test(screen) || fs.existsSync(exitFile)) break;
+        let current = screen;
+        const prompt = /Type (\S+) to confirm/.exec(screen);
+        if (prompt) {
+          seen.push('typed');
+          tmux('send-keys', '-t', session, '-l', prompt[1]);
+          current = await waitForScreen(session, (s) => s.includes(`› ${prompt[1]}`), 'the typed name');
+        } else {
+          seen.push(/Apply Phase (\d) now/.exec(screen)?.[0] ?? 'prompt');
+        }
+        tmux('send-keys', '-t', session, 'Enter');
+        // The next prompt (or the end) replaces this one.
+        await waitForScreen(session, (s) => s !== current, 'the screen to change');
+      }
+      const end = await waitForScreen(session, () => fs.existsSync(exitFile), 'the process to exit');
+      expect(end).toContain('Migration complete');
+      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('0');
+      expect(seen).toContain('typed');
+      expect(seen).toContain('Apply Phase 1 now');
+      expect(seen).toContain('Apply Phase 2 now');
+      // No line wider than 80 columns, in a 100-column terminal.
+      expect(end.split('\n').every((line) => line.trimEnd().length <= 80)).toBe(true);
+    } finally {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // already gone
+      }
+    }
+    await withSession(file, async (s) => {
+      const snap = await takeSnapshot(s.db);
+      expect(progressOf(snap, PHASE_1).done).toBe(17);
+      expect(progressOf(snap, PHASE_2).done).toBe(3);
+    });
+    const reports = fs.readdirSync(dir).filter((f) => f.startsWith('schema-wizard-report-'));
+    expect(reports.sort().map((f) => path.extname(f))).toEqual(['.json', '.md']);
+    expect(fs.statSync(path.join(dir, reports[0])).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses to start without a terminal unless --yes, naming the headless commands', async () => {
+    const { runCli } = await import('./support/cli.js');
+    const run = await runCli([]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/needs an interactive terminal/);
+    expect(run.stderr).toMatch(/plan \| apply --yes/);
+  });
+
+  it('--demo --yes runs the whole window unattended and writes the report', async () => {
+    const { runCli } = await import('./support/cli.js');
+    const dir = tempDir('sw-demo-');
+    const run = await runCli(['--demo', '--yes', '--json', '--report-dir', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().outcome).toBe('complete');
+    expect(fs.existsSync(run.json().reportFiles.markdown)).toBe(true);
+    expect(run.stderr).toMatch(/confirmed \(--yes\): Application services that use this database are stopped/);
+  });
+});
