@@ -15,15 +15,15 @@ export const DOWN = '\u001b[B';
 
 /**
  * Sends a key and waits for the frame to change. An Ink input handler attaches just after its
- * component's first frame, so a key that changed nothing is sent again (it cannot reach the
- * next prompt: that one would have changed the frame).
+ * component renders (and re-attaches after each re-render), so a key that changed nothing
+ * within a second was dropped and is sent again.
  */
 export async function press(ui: { lastFrame: () => string | undefined; stdin: { write: (data: string) => void } }, key: string): Promise<void> {
   const before = ui.lastFrame();
-  for (let attempt = 0; attempt < 40; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
     ui.stdin.write(key);
     try {
-      await waitForFrame(ui.lastFrame, (f) => f !== before, 'the next frame', 250);
+      await waitForFrame(ui.lastFrame, (f) => f !== before, 'the next frame', 1000);
       return;
     } catch {
       // unchanged: the handler was not listening yet

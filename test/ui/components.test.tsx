@@ -53,10 +53,19 @@ describe('QuestionView', () => {
     const ui = { lastFrame, stdin };
     await press(ui, DOWN);
     await waitForFrame(lastFrame, (f) => /❯ View SQL/.test(f), 'View SQL highlighted');
-    // The handler is listening now (the arrow moved): one Enter, not a retried one.
-    stdin.write(ENTER);
+    await press(ui, ENTER);
     await waitForFrame(lastFrame, (f) => f.includes('DROP INDEX idx_users_api_key;'), 'the SQL');
     expect(answered).toBeNull();
+  });
+
+  it('fast keys select what is on screen: Down, Down, Enter at once skips the phase', async () => {
+    let answered: string | null = null;
+    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />);
+    await press({ lastFrame, stdin }, DOWN);
+    stdin.write(DOWN);
+    stdin.write(ENTER);
+    await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer');
+    expect(answered).toBe('skip');
   });
 
   it('Enter on a phase decision answers continue', async () => {
@@ -64,7 +73,7 @@ describe('QuestionView', () => {
     const { stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />);
     for (let i = 0; i < 40 && answered === null; i++) {
       stdin.write(ENTER);
-      await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer', 250).catch(() => undefined);
+      await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer', 1000).catch(() => undefined);
     }
     expect(answered).toBe('continue');
   });
@@ -88,7 +97,7 @@ describe('QuestionView', () => {
     const esc = render(<QuestionView pending={{ question: { kind: 'typed', expected: 'x.db', target: 'x' }, answer: (v) => (second = v) }} />);
     for (let i = 0; i < 40 && second === null; i++) {
       esc.stdin.write(ESC);
-      await waitForFrame(() => String(second), (a) => a !== 'null', 'quit', 250).catch(() => undefined);
+      await waitForFrame(() => String(second), (a) => a !== 'null', 'quit', 1000).catch(() => undefined);
     }
     expect(second).toBe('quit');
   });

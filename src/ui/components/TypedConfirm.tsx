@@ -1,26 +1,29 @@
 /** Before the first write: the operator types the database's name. Esc quits. */
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { tint } from '../theme.js';
 
 export function TypedConfirm({ expected, target, onDone, isFocused = true }: { expected: string; target: string; onDone: (ok: boolean) => void; isFocused?: boolean }) {
+  // The text lives in a ref: a handler from an earlier render must still see every keystroke.
+  const text = useRef('');
   const [typed, setTyped] = useState('');
   const [mismatch, setMismatch] = useState(false);
+  const set = (value: string) => {
+    text.current = value;
+    setTyped(value);
+  };
   useInput(
     (input, key) => {
       if (key.escape) return onDone(false);
       if (key.return) {
-        if (typed === expected) return onDone(true);
+        if (text.current === expected) return onDone(true);
         setMismatch(true);
         return;
       }
-      if (key.backspace || key.delete) {
-        setTyped((t) => t.slice(0, -1));
-        return;
-      }
+      if (key.backspace || key.delete) return set(text.current.slice(0, -1));
       if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return;
       setMismatch(false);
-      setTyped((t) => t + input);
+      set(text.current + input);
     },
     { isActive: isFocused },
   );
