@@ -75,6 +75,32 @@ describe('the wizard in a real terminal (tmux)', () => {
     expect(fs.statSync(path.join(dir, reports[0])).mode & 0o777).toBe(0o600);
   });
 
+  it('Ctrl+C asks before quitting, then exits 130 with nothing applied', { timeout: 60_000 }, async () => {
+    const file = await v1Database();
+    const dir = tempDir('sw-tmux-');
+    const exitFile = path.join(dir, 'exit-code');
+    const session = `sw-${process.pid}-${Date.now()}-c`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '50', `env -u CI ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
+    try {
+      await waitForScreen(session, (s) => s.includes('Dry run done'), 'the dry-run prompt');
+      tmux('send-keys', '-t', session, 'C-c');
+      await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
+      tmux('send-keys', '-t', session, 'Down');
+      await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
+      tmux('send-keys', '-t', session, 'Enter');
+      const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
+      expect(end).toContain('Migration stopped');
+      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('130');
+    } finally {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // already gone
+      }
+    }
+    await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
+  });
+
   it('refuses to start without a terminal unless --yes, naming the headless commands', async () => {
     const { runCli } = await import('./support/cli.js');
     const run = await runCli([]);

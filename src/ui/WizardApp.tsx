@@ -51,7 +51,9 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
 
   useEffect(() => {
     if (!finished) return;
-    const code = run.error
+    const code = stopping
+      ? ExitCode.interrupted
+      : run.error
       ? run.error instanceof UserError
         ? run.error.exitCode
         : ExitCode.failed

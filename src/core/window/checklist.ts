@@ -16,7 +16,7 @@ export const CHECKLIST = [
   { id: 'smoke', label: 'Smoke tests' },
   { id: 'stats-after', label: 'Check final stats' },
   { id: 'ops-after', label: 'Services started, logs and performance watched' },
-  { id: 'complete', label: 'Migration complete: report written' },
+  { id: 'complete', label: 'Write the maintenance-window report' },
 ] as const;
 
 export type ChecklistId = (typeof CHECKLIST)[number]['id'];
