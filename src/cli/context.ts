@@ -7,7 +7,7 @@ import { makeEmitter, type CoreEvent } from '../core/events.js';
 import { currentOperator, newRunId } from '../core/operator.js';
 import { initialReport, reduceReport, type Report } from '../core/report.js';
 import type { Session } from '../core/session.js';
-import { resolveTarget, type Target } from '../core/target.js';
+import { assertWritableTarget, resolveTarget, type Target } from '../core/target.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { CommandLine } from './args.js';
 import type { RunState } from './command.js';
@@ -22,6 +22,8 @@ export interface CommandContext {
 }
 
 export interface ContextOptions {
+  /** The command writes: refuse a read-only file before connecting. */
+  writes?: boolean;
   /** Also receives every event (the wizard renders them). */
   onEvent?: (event: CoreEvent) => void;
   /** Print one progress line per event on stderr (headless commands); the wizard draws instead. */
@@ -30,6 +32,7 @@ export interface ContextOptions {
 
 export async function openContext(cli: CommandLine, output: Output, signal: AbortSignal, state: RunState, options: ContextOptions = {}): Promise<CommandContext> {
   const target = resolveTarget({ db: cli.db, authToken: cli.authToken });
+  if (options.writes) assertWritableTarget(target);
   output.addSecret(target.authToken);
   let report = initialReport(cli.command);
   const listener = (event: CoreEvent) => {

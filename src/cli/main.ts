@@ -39,6 +39,8 @@ export async function main(argv: string[], streams: Streams = process): Promise<
     output.addSecret(process.env.TURSO_AUTH_TOKEN);
     cli = parseCommandLine(argv);
     output.addSecret(cli.authToken);
+    // The command line (and a token on it) shows in `ps`; replace the process title.
+    if (cli.authToken) process.title = 'schema-wizard';
     if (cli.help) {
       output.out(HELP);
       return ExitCode.ok;

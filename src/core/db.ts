@@ -252,7 +252,7 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
     });
   }
   if (code.startsWith('SQLITE_CORRUPT') || /malformed/i.test(message)) {
-    return new UserError(`${where} is corrupt: ${message}.`, {
+    return new UserError(`${where} is corrupt: ${message.replace(/^(SQLITE_\w+: )+/, '')}.`, {
       hint: 'Restore it from a backup (schema-wizard restore --from BACKUP) before migrating.',
       exitCode: ExitCode.usage,
       cause: error,

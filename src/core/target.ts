@@ -141,6 +141,33 @@ function remoteTarget(value: string, authToken: string | undefined): Target {
   };
 }
 
+/**
+ * Before a write: a file whose permission bits say read-only (or in a read-only directory) is
+ * refused up front. Checked on the mode bits, not with access(2), because root may write
+ * anyway and a file marked read-only is the operator's explicit "do not touch".
+ */
+export function assertWritableTarget(target: Target): void {
+  if (target.kind !== 'file' || !target.path || !fs.existsSync(target.path)) return;
+  const fileMode = fs.statSync(target.path).mode;
+  const dir = path.dirname(target.path);
+  const dirMode = fs.statSync(dir).mode;
+  const readOnlyFile = (fileMode & 0o222) === 0;
+  const readOnlyDir = (dirMode & 0o222) === 0;
+  let denied = false;
+  try {
+    fs.accessSync(target.path, fs.constants.W_OK);
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    denied = true;
+  }
+  if (readOnlyFile || readOnlyDir || denied) {
+    throw new UserError(
+      `${readOnlyDir && !readOnlyFile ? `The directory ${dir}` : target.path} is read-only: schema-wizard needs to write the database and its journal file beside it; nothing was changed.`,
+      { hint: `Make it writable (chmod u+w ${readOnlyDir && !readOnlyFile ? dir : target.path}) or work on a writable copy.`, exitCode: ExitCode.usage },
+    );
+  }
+}
+
 /** A URL without credentials or query string, safe to print. */
 export function redactUrl(value: string): string {
   return value.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '');

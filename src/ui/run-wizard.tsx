@@ -18,6 +18,7 @@ export async function runInteractiveWizard(cli: CommandLine, output: Output, rep
   const listeners = new Set<(event: CoreEvent) => void>();
   const ctx = await openContext(cli, output, controller.signal, state, {
     printProgress: false,
+    writes: true,
     onEvent: (event) => {
       past.push(event);
       for (const listener of listeners) listener(event);

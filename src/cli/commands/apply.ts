@@ -8,7 +8,7 @@ import { automaticBackup } from '../backup-choice.js';
 import { renderRunSummary } from '../render.js';
 
 export const applyCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal, state);
+  const ctx = await openContext(cli, output, signal, state, { writes: true });
   try {
     await confirmWrite(cli.yes, `apply ${cli.phases.map(phaseTitle).join(' and ')} to ${ctx.target.display}`, ctx.target.name);
     const result = await runApply(ctx.session, { phases: cli.phases, backup: automaticBackup(cli), hashPlaintextKeys: cli.hashPlaintextKeys });

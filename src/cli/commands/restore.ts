@@ -2,7 +2,7 @@
 import { restoreBackup } from '../../core/backup/restore.js';
 import { UserError } from '../../core/errors.js';
 import { makeEmitter } from '../../core/events.js';
-import { resolveTarget } from '../../core/target.js';
+import { assertWritableTarget, resolveTarget } from '../../core/target.js';
 import type { CommandHandler } from '../command.js';
 import { confirmWrite } from '../confirm.js';
 import { progressLine } from '../progress.js';
@@ -10,6 +10,7 @@ import { progressLine } from '../progress.js';
 export const restoreCommand: CommandHandler = async (cli, output) => {
   if (!cli.from) throw new UserError('restore needs --from PATH (a .db or .sql backup).', { hint: 'Example: schema-wizard restore --from backups/backup-20250101-120000.db --db memory.db --yes' });
   const target = resolveTarget({ db: cli.db, authToken: cli.authToken, allowMissingFile: true });
+  assertWritableTarget(target);
   output.addSecret(target.authToken);
   await confirmWrite(cli.yes, `replace ${target.display} with ${cli.from}`, target.name);
   const emit = makeEmitter((event) => {

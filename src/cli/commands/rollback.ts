@@ -8,7 +8,7 @@ import { automaticBackup } from '../backup-choice.js';
 import { renderRunSummary } from '../render.js';
 
 export const rollbackCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal, state);
+  const ctx = await openContext(cli, output, signal, state, { writes: true });
   try {
     await confirmWrite(cli.yes, `roll back ${cli.phases.map(phaseTitle).join(' and ')} on ${ctx.target.display}`, ctx.target.name);
     const result = await runRollback(ctx.session, { phases: cli.phases, backup: automaticBackup(cli) });

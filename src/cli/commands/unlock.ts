@@ -5,7 +5,7 @@ import { confirmWrite } from '../confirm.js';
 import { openContext } from '../context.js';
 
 export const unlockCommand: CommandHandler = async (cli, output, signal, state) => {
-  const ctx = await openContext(cli, output, signal, state);
+  const ctx = await openContext(cli, output, signal, state, { writes: true });
   try {
     await confirmWrite(cli.yes, `clear the schema-wizard lock on ${ctx.target.display}`, ctx.target.name);
     const holder = await clearLock(ctx.session.db);

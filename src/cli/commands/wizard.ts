@@ -27,7 +27,7 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
     const { runInteractiveWizard } = await import('../../ui/run-wizard.js');
     return runInteractiveWizard(line, output, reportDir, state);
   }
-  const ctx = await openContext(line, output, signal, state);
+  const ctx = await openContext(line, output, signal, state, { writes: true });
   try {
     const result = await runWindow(ctx.session, { decider: YES_DECIDER, backup: automaticBackup(line), closeDb: ctx.close });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);

@@ -18,7 +18,7 @@ export function freshBackupPath(dir: string, ext: 'db' | 'sql', now: Date = new 
   const base = backupBaseName(now);
   for (let i = 1; ; i++) {
     const candidate = path.join(dir, `${base}${i === 1 ? '' : `-${i}`}.${ext}`);
-    if (!fs.existsSync(candidate) && !fs.existsSync(`${candidate}.partial`)) return candidate;
+    if (!fs.existsSync(candidate)) return candidate;
   }
 }
 

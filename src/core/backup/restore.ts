@@ -63,26 +63,32 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
     throw error;
   }
 
-  // Swap: the current file (and its WAL/SHM/journal, which belong to it) is kept aside first.
-  const aside = fs.existsSync(targetPath) ? `${targetPath}.replaced-${Date.now()}` : null;
-  if (aside) {
-    fs.renameSync(targetPath, aside);
-    for (const suffix of SIDE_FILES) if (fs.existsSync(targetPath + suffix)) fs.renameSync(targetPath + suffix, aside + suffix);
+  // Swap so that at every instant the target path holds a whole database (old, then new): the
+  // current file is settled (hot journal rolled back, WAL checkpointed into it), kept aside by a
+  // hard link, then replaced by one atomic rename. A kill at any moment leaves one or the other.
+  let aside: string | null = null;
+  if (fs.existsSync(targetPath)) {
+    await withFile(targetPath, async (db) => {
+      await db.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    });
+    aside = `${targetPath}.replaced-${Date.now()}`;
+    try {
+      fs.linkSync(targetPath, aside);
+    } catch {
+      fs.copyFileSync(targetPath, aside);
+    }
   }
   fs.renameSync(partial, targetPath);
   fsyncDir(path.dirname(targetPath));
+  // Side files of the replaced database are empty after the checkpoint; they must not meet the new one.
+  removeQuietly(...SIDE_FILES.map((s) => targetPath + s));
   try {
     await withFile(targetPath, (db) => proveContent(db, manifest, 'the restored database'));
   } catch (error) {
-    if (aside) {
-      fs.renameSync(targetPath, partial);
-      fs.renameSync(aside, targetPath);
-      for (const suffix of SIDE_FILES) if (fs.existsSync(aside + suffix)) fs.renameSync(aside + suffix, targetPath + suffix);
-      removeQuietly(partial);
-    }
+    if (aside) fs.renameSync(aside, targetPath);
     throw error;
   }
-  if (aside) removeQuietly(aside, ...SIDE_FILES.map((s) => aside + s));
+  if (aside) removeQuietly(aside);
   return { from, target: targetPath, manifest, rows: manifest.rows, replacedKeptAt: aside };
 }
 

@@ -45,6 +45,7 @@ export function backupFormat(target: Target, requested: 'db' | 'sql' | undefined
 }
 
 export function prepareBackup(options: BackupOptions): void {
+  removeAbandonedPartials(options.out ? path.dirname(path.resolve(options.out)) : options.dir);
   if (options.out) {
     if (fs.existsSync(options.out)) {
       throw new UserError(`${options.out} already exists; a backup never overwrites a file.`, { hint: 'Choose a new --out path.' });
@@ -59,7 +60,8 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
   const format = backupFormat(db.target, options.format);
   prepareBackup(options);
   const file = path.resolve(options.out ?? freshBackupPath(options.dir, format));
-  const partial = `${file}.partial`;
+  // The pid in the name lets a later run recognise (and remove) what a killed run left behind.
+  const partial = `${file}.${process.pid}.partial`;
   const progress = progressReporter(emit, hashedRowTotal(snapshot));
   try {
     let sourceDigest: ContentDigest;
@@ -194,6 +196,20 @@ function progressReporter(emit: Emit, total: number): (rows: number) => void {
     const rate = seconds > 0 ? done / seconds : 0;
     emit({ type: 'backup-progress', done, total, unit: 'rows', ratePerSec: Math.round(rate), etaSec: rate > 0 ? Math.max(0, (total - done) / rate) : null });
   };
+}
+
+/** Partial files of backup runs whose process is gone (killed mid-backup). */
+function removeAbandonedPartials(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
+    const pid = /\.(\d+)\.partial(\.verify\.db)?$/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') removeQuietly(path.join(dir, name));
+    }
+  }
 }
 
 /** The automatic backup before apply/rollback. */
