@@ -58,6 +58,8 @@ async function benchSize(memories, opts) {
   const label = sizeLabel(memories);
   log(`== ${label}`);
   const { file: v1, options: dataset, generatedMs } = await cachedDatabase(opts.cache, memories, opts.seed, log);
+  // The 1-minute load average before and after: the machine may be shared, and timings with it.
+  const loadBefore = os.loadavg()[0];
   const work = path.join(opts.cache, `work-${label}-${process.pid}`);
   fs.mkdirSync(work, { recursive: true });
   try {
@@ -78,7 +80,8 @@ async function benchSize(memories, opts) {
     const storageResults = { before: await storage(v1Copy), after: await storage(toolDb) };
     const writes = await writeThroughput(v1Copy, toolDb, opts.runs, log);
 
-    const size = { memories, options: dataset, generatedMs, tool, sqlite3, oneShot, dumps: dumpResults, storage: storageResults, writes };
+    const load = { before: loadBefore, after: os.loadavg()[0] };
+    const size = { memories, options: dataset, generatedMs, load, tool, sqlite3, oneShot, dumps: dumpResults, storage: storageResults, writes };
     size.summary = summarize(size);
     return size;
   } finally {

@@ -53,7 +53,7 @@ function sizeSection(size) {
   const s = size.summary;
   const lines = [`### ${sizeLabel(size.memories)} memories`, ''];
   const o = size.options;
-  lines.push(`${o.memories} memories (1536-d TEXT embeddings), ${o.entities} entities, ${o.interactions} interactions, ${o.usage} api_usage_tracking rows, ${o.users} users, ${o.learnedPatterns} learned_patterns rows; seed ${o.seed}; v1 file ${mb(size.storage.before.fileBytes)}.`, '');
+  lines.push(`${o.memories} memories (1536-d TEXT embeddings), ${o.entities} entities, ${o.interactions} interactions, ${o.usage} api_usage_tracking rows, ${o.users} users, ${o.learnedPatterns} learned_patterns rows; seed ${o.seed}; v1 file ${mb(size.storage.before.fileBytes)}; 1-min load average ${size.load.before.toFixed(2)} before, ${size.load.after.toFixed(2)} after.`, '');
   lines.push('| Step | schema-wizard | peak RSS | stock sqlite3 doing the same | sqlite3 | ratio |', '|---|---:|---:|---|---:|---:|');
   for (const [name, t] of Object.entries(size.tool)) {
     const parts = COUNTERPARTS[name];

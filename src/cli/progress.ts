@@ -83,6 +83,7 @@ const LABELS: Record<string, string> = {
   'rollback-phase1': 'Rollback Phase 1',
   'rollback-phase2': 'Rollback Phase 2',
   check: 'Check',
+  restore: 'Restore',
 };
 
 function labelOf(step: string): string {

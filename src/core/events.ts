@@ -22,7 +22,8 @@ export type StepName =
   | 'apply-phase2'
   | 'rollback-phase1'
   | 'rollback-phase2'
-  | 'check';
+  | 'check'
+  | 'restore';
 
 /** Each step's outcome is a value: success, error (with its cause), or not executed (with why). */
 export type Outcome =

@@ -40,7 +40,9 @@ const SIDE_FILES = ['-wal', '-shm', '-journal'];
 
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const from = path.resolve(options.from);
+  options.emit({ type: 'step-started', step: 'restore', label: 'Check the backup against its manifest' });
   const manifest = await readVerifiedManifest(from);
+  options.emit({ type: 'step-started', step: 'restore', label: `Rebuild ${options.target.display} from ${path.basename(from)}` });
   return options.target.kind === 'file' ? restoreFile(from, manifest, options) : restoreRemote(from, manifest, options);
 }
 
@@ -78,6 +80,7 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
       fs.copyFileSync(targetPath, aside);
     }
   }
+  options.emit({ type: 'step-started', step: 'restore', label: 'Swap the restored database in' });
   fs.renameSync(partial, targetPath);
   fsyncDir(path.dirname(targetPath));
   // Side files of the replaced database are empty after the checkpoint; they must not meet the new one.
