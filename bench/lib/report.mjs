@@ -67,6 +67,7 @@ function sizeSection(size) {
   const d = size.dumps;
   lines.push('| SQL dump | time | peak RSS | file | vs `sqlite3 .dump` |', '|---|---:|---:|---:|---:|');
   lines.push(`| \`sqlite3 DB .dump > file\` | ${sec(d.sqlite3.ms)} | ${mib(d.sqlite3.rssKiB).toFixed(0)} MiB | ${mb(d.sqlite3.bytes)} | 1.00x |`);
+  lines.push(`| reference: \`sqlite3 .dump\` + reload + integrity_check (a verified dump in C) | ${sec(d.sqlite3Verified.ms)} | ${mib(d.sqlite3Verified.rssKiB).toFixed(0)} MiB | — | ${ratio(d.sqlite3Verified.ms / d.sqlite3.ms)} |`);
   const dumpRow = (label, r, value) =>
     `| ${label} | ${sec(r.ms)}${r.failed ? ` **FAILED**: ${r.failed}` : ''} | ${mib(r.rssKiB).toFixed(0)} MiB | ${r.bytes === null ? '—' : mb(r.bytes)} | ${ratio(value)}${r.failed ? ' (at failure)' : ''} |`;
   lines.push(dumpRow('`backup --format sql` (local, verified)', d.local, s.values.dumpLocal));
