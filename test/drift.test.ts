@@ -9,7 +9,7 @@ import { runRollback } from '../src/core/rollback.js';
 import { namedIndexes, takeSnapshot } from '../src/core/snapshot.js';
 import { countStatements } from '../src/core/sql-text.js';
 import { resolveTarget } from '../src/core/target.js';
-import { contentsOf, rowsOf, schemaOf, sqlOn, v1Database, withSession as withSessionOn, type TestSession } from './support/fixtures.js';
+import { migratedDataOf, contentsOf, rowsOf, schemaOf, sqlOn, v1Database, withSession as withSessionOn, type TestSession } from './support/fixtures.js';
 import { TARGETS, type TargetKind } from './support/targets.js';
 
 const AFTER_PHASE_1 = [
@@ -18,17 +18,6 @@ const AFTER_PHASE_1 = [
   'idx_memories_uuid', 'idx_usage_user_date', 'idx_usage_user_provider_date', 'idx_users_api_key', 'idx_users_email',
 ];
 
-/** Data rows that must survive a migration, keyed by table (learned_patterns is archived, users renamed). */
-async function dataOf(file: string) {
-  const all = await contentsOf(file);
-  delete all.learned_patterns;
-  delete all.sqlite_sequence;
-  all.users = all.users.map((u) => {
-    const { api_key, api_key_hash, ...rest } = u as Record<string, unknown>;
-    return { ...rest, key: api_key ?? api_key_hash };
-  });
-  return all;
-}
 
 describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
@@ -111,14 +100,14 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       it(name, async () => {
         const file = await v1Database();
         await sqlOn(file, setup);
-        const data = await dataOf(file);
+        const data = await migratedDataOf(file);
         const schemaBefore = await schemaOf(file);
         const rowsBefore = await contentsOf(file);
         await applyAll(file);
         const { p1, p2, snap } = await finalState(file);
         expect(p1.done).toBe(p1.total);
         expect(p2.done).toBe(p2.total);
-        expect(await dataOf(file)).toEqual(data);
+        expect(await migratedDataOf(file)).toEqual(data);
         // Extra objects are untouched.
         for (const [obj, sql] of Object.entries(schemaBefore)) {
           if (/^(app_settings|idx_custom|active_memories)/.test(obj)) expect((await schemaOf(file))[obj]).toBe(sql);

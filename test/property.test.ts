@@ -13,7 +13,7 @@ import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
 import { progressOf } from '../src/core/planner.js';
 import { runRollback } from '../src/core/rollback.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
-import { contentsOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
+import { migratedDataOf, contentsOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
 
 const SEEDS = process.env.SW_PROPERTY_SEED ? [Number(process.env.SW_PROPERTY_SEED)] : Array.from({ length: Number(process.env.SW_PROPERTY_SEEDS ?? 40) }, (_, i) => i + 1);
 let template = '';
@@ -59,17 +59,6 @@ function driftFor(seed: number): { sql: string[]; extras: string[] } {
   return { sql, extras };
 }
 
-/** Rows that must survive, with the API key column under one name whatever it is called. */
-async function dataOf(file: string) {
-  const all = await contentsOf(file);
-  delete all.learned_patterns;
-  delete all.sqlite_sequence;
-  all.users = all.users.map((u) => {
-    const { api_key, api_key_hash, ...rest } = u as Record<string, unknown>;
-    return { ...rest, key: api_key ?? api_key_hash };
-  });
-  return all;
-}
 
 describe('random drift states', () => {
   it(`converge, keep every row and every extra, and roll back exactly (${SEEDS.length} seeds)`, { timeout: 300_000 }, async () => {
@@ -80,7 +69,7 @@ describe('random drift states', () => {
       await sqlOn(file, sql);
       const schemaBefore = await schemaOf(file);
       const rowsBefore = await contentsOf(file);
-      const dataBefore = await dataOf(file);
+      const dataBefore = await migratedDataOf(file);
       const where = `seed ${seed} (SW_PROPERTY_SEED=${seed}); drift: ${sql.join('; ')}`;
       try {
         await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null }));
@@ -89,7 +78,7 @@ describe('random drift states', () => {
           expect(progressOf(snap, PHASE_1), where).toEqual({ done: 17, total: 17 });
           expect(progressOf(snap, PHASE_2), where).toEqual({ done: 3, total: 3 });
         });
-        expect(await dataOf(file), where).toEqual(dataBefore);
+        expect(await migratedDataOf(file), where).toEqual(dataBefore);
         const schemaAfter = await schemaOf(file);
         for (const extra of extras) expect(schemaAfter[extra], `${where}: ${extra}`).toBe(schemaBefore[extra]);
         await withSession(file, (s) => runRollback(s, { phases: ['phase1', 'phase2'], backup: null }));

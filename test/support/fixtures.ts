@@ -87,3 +87,18 @@ export async function withSession<T>(file: string, fn: (s: TestSession) => Promi
     session.db.close();
   }
 }
+
+/**
+ * The rows a migration must keep, keyed by table: learned_patterns (archived) and
+ * sqlite_sequence (counter state) aside, the API key column under one name whatever it is called.
+ */
+export async function migratedDataOf(file: string): Promise<Record<string, unknown[]>> {
+  const all = await contentsOf(file);
+  delete all.learned_patterns;
+  delete all.sqlite_sequence;
+  all.users = all.users.map((u) => {
+    const { api_key, api_key_hash, ...rest } = u as Record<string, unknown>;
+    return { ...rest, key: api_key ?? api_key_hash };
+  });
+  return all;
+}
