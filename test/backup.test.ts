@@ -55,6 +55,14 @@ describe.each(COMBINATIONS)('%s backups of a %s database', (format, kind) => {
       withSession(file, async (s) => restoreBackup({ from: ref.path, target: restoreInto, replace: true, emit: s.emit })),
     ).rejects.toThrow(/does not match its manifest/);
     expect(fs.readFileSync(target).equals(before)).toBe(true);
+    // Same length, one byte altered: refused too.
+    const altered = Buffer.from(bytes);
+    altered[Math.floor(altered.length / 2)] ^= 0xff;
+    fs.writeFileSync(ref.path, altered);
+    await expect(
+      withSession(file, async (s) => restoreBackup({ from: ref.path, target: restoreInto, replace: true, emit: s.emit })),
+    ).rejects.toThrow(/truncated or altered/);
+    expect(fs.readFileSync(target).equals(before)).toBe(true);
   });
 });
 

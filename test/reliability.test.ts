@@ -3,12 +3,13 @@
  * once, a crashed run's lock, and secrets. Each case: a clear sentence, the right exit code,
  * and a database left untouched (or converging on re-run).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
-import { rowsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
+import { contentsOf, rowsOf, schemaOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
+import { BIN } from './support/cli.js';
 
 const LOCK_DDL =
   'CREATE TABLE IF NOT EXISTS _schema_wizard_lock (id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, "user" TEXT NOT NULL, command TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)';
@@ -33,6 +34,7 @@ describe('bad input is refused with one line, exit 2, nothing touched', () => {
       /is corrupt: database disk image is malformed/,
     ],
     ['a read-only file', async (dir: string) => { const f = await v1Database({}, dir); fs.chmodSync(f, 0o444); return f; }, /is read-only/],
+    ['a read-only directory', async (dir: string) => { const sub = path.join(dir, 'ro'); fs.mkdirSync(sub); const f = await v1Database({}, sub); fs.chmodSync(sub, 0o555); return f; }, /The directory .* is read-only/],
   ])('%s', async (_name, make, message) => {
     const dir = tempDir();
     const target = await make(dir);
@@ -49,6 +51,26 @@ describe('bad input is refused with one line, exit 2, nothing touched', () => {
     const run = await runCli(['stats', '--db', '/nonexistent/dir/x.db', '--debug']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+/** A private mount namespace with a tiny tmpfs: a real "disk full" without touching the machine. */
+const canMountTmpfs = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /tmp && true']).status === 0;
+
+describe('a full disk during the backup', () => {
+  it.skipIf(!canMountTmpfs)('stops apply with a clear error, removes the partial file, and leaves the data as it was', async () => {
+    const file = await v1Database({ memories: 300 });
+    const schema = await schemaOf(file);
+    const rows = await contentsOf(file);
+    const full = tempDir('sw-full-');
+    const script = `mount -t tmpfs -o size=64k tmpfs ${full} && cd ${full} && CI=1 ${process.execPath} ${BIN} apply --db ${file} --yes --backup-dir ${full}/b; echo "exit=$?"; ls -A ${full}/b`;
+    const run = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script], { encoding: 'utf8' });
+    expect(run.stdout).toMatch(/exit=1/);
+    expect(run.stderr).toMatch(/Backup failed while writing .*backup-\d{8}-\d{6}\.db: the disk is full\. The partial file was removed and the database was not changed\./);
+    expect(run.stderr).toMatch(/fix: Free space or choose another --backup-dir/);
+    expect(run.stdout.replace(/exit=1\s*/, '').trim()).toBe('');
+    expect(await schemaOf(file)).toEqual(schema);
+    expect(await contentsOf(file)).toEqual(rows);
   });
 });
 
