@@ -129,3 +129,18 @@ describe.each(TARGETS)('automatic backup before apply (%s)', (kind) => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 });
+
+describe('REAL values in dumps', () => {
+  it('read back as the same double in libSQL and in stock sqlite3, where shortest decimals do not', async () => {
+    const { realLiteral } = await import('../src/core/backup/dump.js');
+    // 0.002877: SQLite parses the decimal one bit off; plus thirds, pi, tiny, huge, subnormal, negative.
+    const values = [0.002877, 1 / 3, Math.PI, 1e-300, 5e-324, -2.5e-7, 1e300, -123456.789, 0.1, 12, 2 ** 60 + 2 ** 8];
+    for (let i = 0; i < 300; i++) values.push(Math.round(((i * 7919) % 10007) * 10) / 1e6);
+    const file = path.join(tempDir(), 'reals.db');
+    const sql = ['CREATE TABLE r (i INTEGER PRIMARY KEY, v);', ...values.map((v, i) => `INSERT INTO r VALUES (${i}, ${realLiteral(v)});`)].join('\n');
+    execFileSync('sqlite3', [file], { input: sql });
+    const back = await rowsOf(file, 'SELECT v, typeof(v) AS t FROM r ORDER BY i');
+    expect(back.map((r) => r.v)).toEqual(values);
+    expect(back.every((r) => r.t === 'real')).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from './db.js';
+import { keepHeapBounded } from './memory.js';
 import { quoteIdent } from './sql-text.js';
 import type { Snapshot, TableInfo } from './snapshot.js';
 
@@ -51,31 +52,59 @@ export async function digestTable(db: Db, table: TableInfo, onRows?: (rows: numb
   return hasher.digest();
 }
 
+/** About this many bytes of row data per page: wide rows (1536-d embeddings) get short pages. */
+const PAGE_BYTES = 4 << 20;
+
 /**
  * Reads a table page by page with keyset pagination over rowid (WITHOUT ROWID tables: by
- * primary key order with OFFSET), so memory is bounded by one page whatever the table size.
- * Rows carry their rowid as `_sw_rowid_` where the table has one.
+ * primary key order with OFFSET), so memory is bounded by one page whatever the table size. The
+ * page length adapts to the rows' size, keeping a page near PAGE_BYTES. Rows carry their rowid
+ * as `_sw_rowid_` where the table has one.
  */
-export async function* readPages(db: Db, table: TableInfo, pageSize = PAGE): AsyncGenerator<Record<string, unknown>[]> {
+export async function* readPages(db: Db, table: TableInfo, firstPage = 500): AsyncGenerator<Record<string, unknown>[]> {
   const cols = table.columns.map(quoteIdent).join(', ') || '*';
   const name = quoteIdent(table.name);
+  let pageSize = firstPage;
+  const adapt = (page: Record<string, unknown>[]) => {
+    keepHeapBounded();
+    const bytes = approximateBytes(page);
+    const perRow = Math.max(1, bytes / Math.max(1, page.length));
+    pageSize = Math.max(16, Math.min(PAGE, Math.floor(PAGE_BYTES / perRow)));
+  };
   if (hasRowid(table)) {
     let after: unknown = null;
     for (;;) {
+      const limit = pageSize;
       const page = await db.query(
-        `SELECT rowid AS "_sw_rowid_", ${cols} FROM ${name} ${after === null ? '' : 'WHERE rowid > ?'} ORDER BY rowid LIMIT ${pageSize}`,
+        `SELECT rowid AS "_sw_rowid_", ${cols} FROM ${name} ${after === null ? '' : 'WHERE rowid > ?'} ORDER BY rowid LIMIT ${limit}`,
         after === null ? [] : [after as bigint],
       );
       if (page.length > 0) yield page;
-      if (page.length < pageSize) return;
+      if (page.length < limit) return;
       after = page[page.length - 1]._sw_rowid_;
+      adapt(page);
     }
   }
-  for (let offset = 0; ; offset += pageSize) {
-    const page = await db.query(`SELECT ${cols} FROM ${name} ORDER BY 1 LIMIT ${pageSize} OFFSET ${offset}`);
+  for (let offset = 0; ; ) {
+    const limit = pageSize;
+    const page = await db.query(`SELECT ${cols} FROM ${name} ORDER BY 1 LIMIT ${limit} OFFSET ${offset}`);
     if (page.length > 0) yield page;
-    if (page.length < pageSize) return;
+    if (page.length < limit) return;
+    offset += page.length;
+    adapt(page);
   }
+}
+
+function approximateBytes(page: Record<string, unknown>[]): number {
+  let bytes = 0;
+  for (const row of page) {
+    for (const value of Object.values(row)) {
+      if (typeof value === 'string') bytes += value.length;
+      else if (value instanceof ArrayBuffer) bytes += value.byteLength;
+      else bytes += 8;
+    }
+  }
+  return bytes;
 }
 
 export function hasRowid(table: TableInfo): boolean {

@@ -33,19 +33,40 @@ export function splitStatements(sql: string): string[] {
 
 type ScanState = 'code' | 'line-comment' | 'block-comment' | 'quote' | 'word';
 
+const SEMI = 59; // ;
+const DASH = 45; // -
+const SLASH = 47; // /
+const STAR = 42; // *
+const NEWLINE = 10;
+
+function isWordStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isWordChar(c: number): boolean {
+  return isWordStart(c) || (c >= 48 && c <= 57) || c === 36;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+}
+
 /**
  * An incremental statement scanner: feed it text in chunks of any size (a dump file read in
- * blocks) and it returns each statement as soon as its terminating semicolon arrives.
+ * blocks) and it returns each statement as soon as its terminating semicolon arrives. It works
+ * on character codes and jumps over quoted text with indexOf, because a dump is mostly long
+ * string literals (embeddings) and a restore scans every byte of it.
  */
 export class StatementReader {
-  private buffer = '';
+  /** Text of the current statement from earlier chunks. */
+  private pending = '';
   private state: ScanState = 'code';
   private quoteClose = '';
   /** After a closing quote: the same quote next means an escaped quote ('' or ""). */
-  private pendingQuote = '';
-  /** The previous character seen in code state ('' after a quote, word or comment). */
-  private prevCode = '';
-  private prevInComment = '';
+  private pendingQuote = -1;
+  /** The previous character code seen in code state (-1 after a quote, word or comment). */
+  private prevCode = -1;
+  private prevInComment = -1;
   private word = '';
   private words: string[] = [];
   /** BEGIN/CASE ... END nesting inside CREATE TRIGGER, where ';' does not end the statement. */
@@ -54,74 +75,93 @@ export class StatementReader {
 
   feed(chunk: string): string[] {
     const out: string[] = [];
-    for (const ch of chunk) {
-      this.buffer += ch;
-      if (this.step(ch)) {
-        const text = this.buffer.slice(0, -1).trim();
+    let start = 0;
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.state === 'quote') {
+        const close = chunk.indexOf(this.quoteClose, i);
+        if (close === -1) {
+          i = chunk.length;
+          break;
+        }
+        i = close;
+      } else if (this.state === 'line-comment') {
+        const nl = chunk.indexOf('\n', i);
+        if (nl === -1) {
+          i = chunk.length;
+          break;
+        }
+        i = nl;
+      }
+      if (this.step(chunk.charCodeAt(i), chunk[i])) {
+        const text = (this.pending + chunk.slice(start, i)).trim();
         if (this.content && text.length > 0) out.push(text);
         this.reset();
+        start = i + 1;
       }
+      i++;
     }
+    this.pending += chunk.slice(start);
     return out;
   }
 
   /** What is left without a final semicolon, or null. */
   end(): string | null {
     if (this.state === 'word') this.endWord();
-    const text = this.buffer.trim();
+    const text = this.pending.trim();
     const result = this.content && text.length > 0 ? text : null;
     this.reset();
     return result;
   }
 
-  private step(ch: string): boolean {
+  /** Processes one character; returns true when it ends a statement. */
+  private step(c: number, ch: string): boolean {
     switch (this.state) {
       case 'line-comment':
-        if (ch === '\n') this.state = 'code';
+        if (c === NEWLINE) this.state = 'code';
         return false;
       case 'block-comment':
-        if (this.prevInComment === '*' && ch === '/') this.state = 'code';
-        this.prevInComment = ch;
+        if (this.prevInComment === STAR && c === SLASH) this.state = 'code';
+        this.prevInComment = c;
         return false;
       case 'quote':
-        if (ch === this.quoteClose) {
-          this.state = 'code';
-          this.pendingQuote = this.quoteClose === ']' ? '' : this.quoteClose;
-          this.prevCode = '';
-        }
+        // Only reached on the closing quote character (feed jumps to it).
+        this.state = 'code';
+        this.pendingQuote = this.quoteClose === ']' ? -1 : c;
+        this.prevCode = -1;
         return false;
       case 'word':
-        if (/[A-Za-z0-9_$]/.test(ch)) {
+        if (isWordChar(c)) {
           this.word += ch;
           return false;
         }
         this.endWord();
-        return this.code(ch);
+        return this.code(c, ch);
       case 'code':
-        return this.code(ch);
+        return this.code(c, ch);
     }
   }
 
-  private code(ch: string): boolean {
-    if (this.pendingQuote) {
-      const escaped = ch === this.pendingQuote;
-      this.pendingQuote = '';
+  private code(c: number, ch: string): boolean {
+    if (this.pendingQuote !== -1) {
+      const escaped = c === this.pendingQuote;
+      this.pendingQuote = -1;
       if (escaped) {
         this.state = 'quote';
         return false;
       }
     }
     const prev = this.prevCode;
-    this.prevCode = ch;
-    if (prev === '-' && ch === '-') {
+    this.prevCode = c;
+    if (prev === DASH && c === DASH) {
       this.state = 'line-comment';
-      this.prevCode = '';
+      this.prevCode = -1;
       return false;
     }
-    if (prev === '/' && ch === '*') {
+    if (prev === SLASH && c === STAR) {
       this.state = 'block-comment';
-      this.prevInComment = '';
-      this.prevCode = '';
+      this.prevInComment = -1;
+      this.prevCode = -1;
       return false;
     }
     if (ch === "'" || ch === '"' || ch === '`' || ch === '[') {
@@ -130,33 +170,34 @@ export class StatementReader {
       this.content = true;
       return false;
     }
-    if (/[A-Za-z_]/.test(ch)) {
+    if (isWordStart(c)) {
       this.state = 'word';
       this.word = ch;
       this.content = true;
       return false;
     }
-    if (ch === ';') return this.depth === 0;
-    if (/[0-9(),.*+<>=!|%&~]/.test(ch)) this.content = true;
+    if (c === SEMI) return this.depth === 0;
+    if (!isSpace(c) && c !== DASH && c !== SLASH) this.content = true;
     return false;
   }
 
   private endWord(): void {
+    // Only the first few words and BEGIN/CASE/END matter; keep the list short.
     const word = this.word.toUpperCase();
-    this.words.push(word);
+    if (this.words.length < 4) this.words.push(word);
     const isTrigger = this.words[0] === 'CREATE' && this.words.slice(1, 4).includes('TRIGGER');
     if (isTrigger && (word === 'BEGIN' || word === 'CASE')) this.depth++;
     else if (isTrigger && word === 'END' && this.depth > 0) this.depth--;
     this.word = '';
     this.state = 'code';
-    this.prevCode = '';
+    this.prevCode = -1;
   }
 
   private reset(): void {
-    this.buffer = '';
+    this.pending = '';
     this.state = 'code';
-    this.pendingQuote = '';
-    this.prevCode = '';
+    this.pendingQuote = -1;
+    this.prevCode = -1;
     this.word = '';
     this.words = [];
     this.depth = 0;

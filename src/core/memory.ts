@@ -1,0 +1,28 @@
+/**
+ * Bounded memory for streaming work (dumps, restores, content hashes of 2 GB databases). V8
+ * lets its heap grow well past what the live data needs before collecting, and native memory
+ * behind libSQL statements is invisible to it; so the streaming loops call keepHeapBounded()
+ * between pages, which collects only when the heap has actually grown past the bound.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+const HEAP_BOUND = 96 << 20;
+
+let gc: (() => void) | null | undefined;
+
+function collector(): (() => void) | null {
+  if (gc === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  return gc;
+}
+
+export function keepHeapBounded(bound = HEAP_BOUND): void {
+  if (process.memoryUsage().heapUsed > bound) collector()?.();
+}
