@@ -26,3 +26,13 @@ function collector(): (() => void) | null {
 export function keepHeapBounded(bound = HEAP_BOUND): void {
   if (process.memoryUsage().heapUsed > bound) collector()?.();
 }
+
+/**
+ * A collection now, whatever the heap size: each statement of a loaded dump is a native
+ * prepared statement freed only when its small JS wrapper is collected, and V8 cannot see the
+ * native memory piling up behind thousands of them (measured: 10k dump verified in 186 MB RSS
+ * with a collection per batch, 294 MB without).
+ */
+export function releaseStatements(): void {
+  collector()?.();
+}

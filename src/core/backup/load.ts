@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { Db, Stmt } from '../db.js';
-import { keepHeapBounded } from '../memory.js';
+import { releaseStatements } from '../memory.js';
 import { StatementReader } from '../sql-text.js';
 
 const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+foreign_keys\s*=\s*\w+)$/i;
@@ -21,7 +21,7 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
   const flush = async () => {
     if (batch.length === 0) return;
     await db.load(batch);
-    keepHeapBounded();
+    releaseStatements();
     statements += batch.length;
     batch = [];
     chars = 0;
