@@ -5,7 +5,7 @@
  * the phase with an explanation instead of a guess.
  */
 import { PHASES, V1_OBJECTS, type ColumnRename, type PhaseDefinition, type PhaseId } from './phases.js';
-import { findIndex, findTable, isBookkeeping, type Snapshot } from './snapshot.js';
+import { findIndex, findTable, hasRowid, isBookkeeping, type Snapshot } from './snapshot.js';
 import { normalizeSql, plainIdent } from './sql-text.js';
 
 export type StatementKind = 'archive-rows' | 'drop-index' | 'drop-trigger' | 'drop-table' | 'rename-column' | 'create-index';
@@ -116,10 +116,10 @@ function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOption
       continue;
     }
     const rows = table.rows ?? 0;
-    const hasRowid = !/without\s+rowid/i.test(table.sql ?? '');
+    const withRowid = hasRowid(table);
     const archiveTable = archiveTableName(options.runId, name);
-    plan.archive = { table: name, archiveTable, rows, columns: table.columns, hasRowid };
-    const selectList = [hasRowid ? `rowid AS ${plainIdent('_schema_wizard_rowid')}` : null, ...table.columns.map(plainIdent)]
+    plan.archive = { table: name, archiveTable, rows, columns: table.columns, hasRowid: withRowid };
+    const selectList = [withRowid ? `rowid AS ${plainIdent('_schema_wizard_rowid')}` : null, ...table.columns.map(plainIdent)]
       .filter(Boolean)
       .join(', ');
     plan.statements.push({

@@ -165,6 +165,11 @@ export function assertMcpMemory(snapshot: Snapshot, display: string): void {
 
 // ---- small readers over snapshots, shared by planner, stats and verify ----
 
+/** Whether rows are addressed by rowid (false for WITHOUT ROWID tables). */
+export function hasRowid(table: TableInfo): boolean {
+  return !/without\s+rowid/i.test(table.sql ?? '');
+}
+
 export function findTable(snapshot: Snapshot, name: string): TableInfo | undefined {
   return snapshot.tables.find((t) => t.name === name);
 }

@@ -8,9 +8,10 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Db } from '../db.js';
-import { TableHasher, combine, hasRowid, readPages, type ContentDigest, type TableDigest } from '../content-hash.js';
+import { TableHasher, combine, type ContentDigest, type TableDigest } from '../content-hash.js';
+import { rowBatches } from '../row-stream.js';
 import { quoteIdent, quoteText } from '../sql-text.js';
-import type { Snapshot, TableInfo } from '../snapshot.js';
+import { hasRowid, type Snapshot, type TableInfo } from '../snapshot.js';
 import { LOCK_TABLE } from '../journal.js';
 
 export const DUMP_HEADER = '-- schema-wizard SQL dump';
@@ -42,12 +43,13 @@ export async function writeDump(db: Db, snapshot: Snapshot, out: Writable, onRow
     total += digest.rows;
   }
   if (sequence) {
-    const hasher = new TableHasher(sequence.columns);
+    const hasher = new TableHasher();
     await write('DELETE FROM sqlite_sequence;\n');
-    for await (const page of readPages(db, sequence)) {
-      for (const row of page) {
-        hasher.add(row);
-        await write(`INSERT INTO sqlite_sequence (name, seq) VALUES (${literal(row.name)}, ${literal(row.seq)});\n`);
+    const seq = { ...sequence, columns: ['name', 'seq'] };
+    for await (const batch of rowBatches(db, seq)) {
+      for (const row of batch) {
+        hasher.add(row, 1);
+        await write(`INSERT INTO sqlite_sequence (name, seq) VALUES (${literal(row[1])}, ${literal(row[2])});\n`);
       }
     }
     tables.sqlite_sequence = hasher.digest();
@@ -69,19 +71,18 @@ export async function writeDump(db: Db, snapshot: Snapshot, out: Writable, onRow
 }
 
 async function dumpRows(db: Db, table: TableInfo, write: (text: string) => Promise<void>, onRows: (n: number) => void): Promise<TableDigest> {
-  const hasher = new TableHasher(table.columns);
+  const hasher = new TableHasher();
   const withRowid = hasRowid(table);
+  const skip = withRowid ? 1 : 0;
   const head = `INSERT INTO ${quoteIdent(table.name)} (${[withRowid ? 'rowid' : null, ...table.columns.map(quoteIdent)].filter(Boolean).join(', ')}) VALUES (`;
-  for await (const page of readPages(db, table)) {
+  for await (const batch of rowBatches(db, table)) {
     let chunk = '';
-    for (const row of page) {
-      hasher.add(row);
-      const values = table.columns.map((c) => literal(row[c]));
-      if (withRowid) values.unshift(literal(row._sw_rowid_));
-      chunk += `${head}${values.join(', ')});\n`;
+    for (const row of batch) {
+      hasher.add(row, skip);
+      chunk += `${head}${row.map(literal).join(', ')});\n`;
     }
     await write(chunk);
-    onRows(page.length);
+    onRows(batch.length);
   }
   return hasher.digest();
 }
