@@ -4,19 +4,18 @@
  * The plan is recomputed under the lock, right before the write, from a fresh snapshot.
  */
 import type { BackupProvider } from './backup-provider.js';
+import { digestDatabase, type ContentDigest } from './content-hash.js';
+import type { Stmt } from './db.js';
 import { ExitCode, UserError, toErrorInfo } from './errors.js';
 import type { BackupRef } from './events.js';
-import { beforeStatsOf, journalInsert } from './journal.js';
+import { beforeStatsOf, hasJournal, journalInsert } from './journal.js';
 import { acquireLock, releaseLock, renewLock } from './lock.js';
 import type { PhaseId } from './phases.js';
 import { planMigration, type Plan, type PhasePlan } from './planner.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
-import { hasJournal } from './journal.js';
-import type { Stmt } from './db.js';
 import { sha256Hex } from './sha256.js';
+import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
 import { quoteIdent } from './sql-text.js';
-import { digestDatabase, type ContentDigest } from './content-hash.js';
 
 export interface PhaseResult {
   phase: PhaseId;

@@ -36,7 +36,6 @@ export function prng(seed: number): () => number {
   };
 }
 
-export { sha256Hex };
 
 const WORDS = ['project', 'meeting', 'design', 'budget', 'review', 'launch', 'customer', 'schema', 'index', 'memory', 'vector', 'search', 'deadline', 'travel', 'invoice', 'research'];
 const TYPES = ['semantic', 'episodic', 'procedural', 'working'];

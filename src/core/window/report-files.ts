@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { backupBaseName, writePrivateFile } from '../backup/files.js';
+import type { Emit } from '../events.js';
 import type { OperatorInfo } from '../operator.js';
 import type { Report } from '../report.js';
 import { labelOf } from './checklist.js';
@@ -86,7 +87,7 @@ function escape(text: string): string {
 
 /** The checklist's last item: write the report files and tick it. */
 export function finishWindow(
-  emit: (event: { type: 'item-started'; item: 'complete' } | { type: 'item-finished'; item: 'complete'; outcome: { status: 'success'; detail: string } | { status: 'error'; error: { name: string; message: string } }; ms: number } | { type: 'run-finished'; outcome: { status: 'success'; detail: string } | { status: 'not-executed'; reason: string } }) => void,
+  emit: Emit,
   report: () => Report,
   dir: string,
   result: WindowResult,
