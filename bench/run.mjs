@@ -15,7 +15,7 @@ import { cachedDatabase, copyOf, parseSize, sizeLabel, storage } from './lib/dat
 import { renderMarkdown, summarize } from './lib/report.mjs';
 import { coldStart, dumps, planSql, sqliteSteps, toolOneShot, toolSteps, writeThroughput } from './lib/steps.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json]
+const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json] [--save FILE]
   --sizes  comma-separated: 1k, 10k, 100k or plain numbers of memories (default 1k,10k,100k)
   --runs   repeated measurements: write throughput runs (>= 5 recommended); cold start uses max(10, 2N)
   --cache  where generated databases and scratch copies live (default bench/.cache)
@@ -50,7 +50,10 @@ const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 async function machine() {
   const sqliteVersion = (await timed(SQLITE3, ['--version'])).stdout.trim().split(' ').slice(0, 2).join(' ');
-  return { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), node: process.version, sqlite3: sqliteVersion, platform: `${os.type()} ${os.release()} ${os.arch()}` };
+  // Which build was measured (null outside a git checkout, e.g. a `git archive` snapshot).
+  const git = await timed('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).catch(() => null);
+  const commit = git?.code === 0 ? git.stdout.trim() : null;
+  return { commit, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), node: process.version, sqlite3: sqliteVersion, platform: `${os.type()} ${os.release()} ${os.arch()}` };
 }
 
 /** Every measurement of one size; the work directory (GBs at 100k) is removed afterwards. */
@@ -90,7 +93,15 @@ async function benchSize(memories, opts) {
 }
 
 async function main() {
-  const opts = { ...options(), failures: [] };
+  let opts;
+  try {
+    opts = { ...options(), failures: [] };
+  } catch (error) {
+    // A bad flag or size: say which, show the usage, exit 2 (nothing was measured).
+    process.stderr.write(`error: ${error.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const started = new Date();
   const results = { command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), date: started.toISOString(), machine: await machine(), runs: opts.runs, seed: opts.seed, sizes: [] };
   results.coldStart = await coldStart(Math.max(10, 2 * opts.runs), log);

@@ -90,7 +90,7 @@ function sizeSection(size) {
 export function renderMarkdown(results) {
   const lines = ['## schema-wizard benchmark', ''];
   const m = results.machine;
-  lines.push(`${results.date}; ${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM; node ${m.node}; sqlite3 ${m.sqlite3}; ${results.runs} runs for repeated measurements.`, '');
+  lines.push(`${results.date}; build ${m.commit ?? 'unknown (not a git checkout)'}; ${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM; node ${m.node}; sqlite3 ${m.sqlite3}; ${results.runs} runs for repeated measurements.`, '');
   for (const size of results.sizes) lines.push(sizeSection(size));
   const c = results.coldStart;
   lines.push(`Cold start, \`node bin/schema-wizard.js --help\` x ${c.values.length}: min ${c.min.toFixed(0)} ms / median ${c.median.toFixed(0)} ms / max ${c.max.toFixed(0)} ms (peak RSS ${mib(c.rssKiB).toFixed(0)} MiB).`, '');

@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI, StepFailed, sqlite, sqliteIntegrity, startHrana, timed, tool } from './exec.mjs';
-import { copyOf, storage } from './datasets.mjs';
 import { writeRun } from './writes.mjs';
 
 /** Keep what the tables show; stdout/stderr would bloat the JSON. */
@@ -142,5 +141,3 @@ export function spread(values) {
   const mid = s.length >> 1;
   return { min: s[0], median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, max: s[s.length - 1], values };
 }
-
-export { copyOf, storage };
