@@ -4,6 +4,7 @@
  * integrity (quick_check or integrity_check, foreign keys, FTS5), and query plans.
  */
 import { digestDatabase, digestTable, type ContentDigest } from '../content-hash.js';
+import { digestFileInWorker } from '../parallel-digest.js';
 import { messageOf } from '../errors.js';
 import { activeApplies, readJournal, type JournalEntry } from '../journal.js';
 import { PHASES, type PhaseId } from '../phases.js';
@@ -24,13 +25,17 @@ export async function runVerify(session: Session, options: VerifyOptions): Promi
   const journal = await readJournal(session.db, snapshot);
   return step(session, 'check', 'Verify', async () => {
     const checks: Check[] = [...schemaChecks(snapshot, journal)];
-    const current = await digestDatabase(session.db, snapshot);
+    // The full content pass is the longest check: on a local file it runs on the other core
+    // while this thread runs the integrity checks and query plans.
+    const target = session.db.target;
+    const currentDigest = target.kind === 'file' && target.path ? digestFileInWorker(target.path, snapshot) : digestDatabase(session.db, snapshot);
+    currentDigest.catch(() => undefined);
     // After the nine Phase 1 schema checks: the tenth Phase 1 promise needs the data.
     checks.splice(9, 0, await archiveCheck(session, snapshot, journal));
     checks.push(plaintextKeyCheck(snapshot));
-    checks.push(...(await dataChecks(session, snapshot, journal, current)));
-    checks.push(...(await integrityChecks(session, snapshot, options.thorough)));
-    checks.push(...(await queryPlanChecks(session.db, snapshot)));
+    const integrity = await integrityChecks(session, snapshot, options.thorough);
+    const plans = await queryPlanChecks(session.db, snapshot);
+    checks.push(...(await dataChecks(session, snapshot, journal, await currentDigest)), ...integrity, ...plans);
     const phases = { phase1: phaseState(snapshot, journal, PHASES.phase1), phase2: phaseState(snapshot, journal, PHASES.phase2) };
     const requestedPending = options.phases.some((p) => phases[p] !== 'applied');
     const relevant = checks.filter((c) => c.phase !== 'phase1' && c.phase !== 'phase2' ? true : options.phases.includes(c.phase));
