@@ -12,7 +12,7 @@ import { quoteIdent } from './sql-text.js';
 import { hasRowid, type TableInfo } from './snapshot.js';
 
 /** About this many bytes of row data per batch: wide rows (1536-d embeddings) get short batches. */
-const BATCH_BYTES = 4 << 20;
+const BATCH_BYTES = 2 << 20;
 const MAX_BATCH_ROWS = 5_000;
 
 /** Rows as [rowid, ...columns] when the table has a rowid, else [...columns]. */
