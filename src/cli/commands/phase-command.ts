@@ -1,0 +1,35 @@
+/**
+ * apply and rollback share one shape: confirm the write, run the phases through the core with
+ * the automatic backup, render the folded report.
+ */
+import type { BackupProvider } from '../../core/backup-provider.js';
+import type { BackupRef } from '../../core/events.js';
+import { phaseTitle } from '../../core/phases.js';
+import type { Session } from '../../core/session.js';
+import type { CommandLine } from '../args.js';
+import { automaticBackup } from '../backup-choice.js';
+import type { CommandHandler } from '../command.js';
+import { confirmWrite } from '../confirm.js';
+import { openContext } from '../context.js';
+import { renderRunSummary } from '../render.js';
+
+type PhaseRun = (session: Session, cli: CommandLine, backup: BackupProvider | null) => Promise<{ phases: unknown[]; backup: BackupRef | null }>;
+
+/** `describe` says what is about to happen to the database, for the confirmation. */
+export function phaseCommand(describe: (phases: string, target: string) => string, run: PhaseRun): CommandHandler {
+  return async (cli, output, signal, state) => {
+    const ctx = await openContext(cli, output, signal, state, { writes: true });
+    try {
+      await confirmWrite(cli.yes, describe(cli.phases.map(phaseTitle).join(' and '), ctx.target.display), ctx.target.name);
+      const result = await run(ctx.session, cli, automaticBackup(cli));
+      const report = ctx.report();
+      return {
+        exitCode: 0,
+        json: { phases: result.phases, backup: result.backup, noBackup: report.backupSkipped !== null, report },
+        text: renderRunSummary(report),
+      };
+    } finally {
+      ctx.close();
+    }
+  };
+}
