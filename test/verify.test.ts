@@ -154,6 +154,16 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       for (const run of outputs) for (const key of plain) expect(run.stdout + run.stderr).not.toContain(key);
     });
 
+    it('apply --hash-plaintext-keys on a database whose Phase 2 is already applied refuses, changing nothing', async () => {
+      const file = await v1Database({ plaintextKeys: 2 });
+      await migrate(file);
+      const before = await rowsOf(file, 'SELECT api_key_hash FROM users ORDER BY rowid');
+      const run = await runCli(['apply', ...(await db(file)), '--yes', '--hash-plaintext-keys', '--no-backup']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/hashes keys only as part of applying Phase 2/);
+      expect(await rowsOf(file, 'SELECT api_key_hash FROM users ORDER BY rowid')).toEqual(before);
+    });
+
     it('apply --hash-plaintext-keys hashes them in Phase 2 so those users authenticate', async () => {
       const file = await v1Database({ plaintextKeys: 2 });
       const plain = (await rowsOf(file, "SELECT id, api_key FROM users WHERE api_key LIKE 'mcp_plain_key_%'")).map((r) => [String(r.id), String(r.api_key)]);

@@ -14,7 +14,7 @@ import type { PhaseId } from './phases.js';
 import { planMigration, type Plan, type PhasePlan } from './planner.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
 import { sha256Hex } from './sha256.js';
-import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
+import { findTable, notSha256Hex, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
 import { quoteIdent } from './sql-text.js';
 
 export interface PhaseResult {
@@ -44,6 +44,13 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
   const plan = planMigration(snapshot, options.phases, { runId: session.runId });
   session.emit({ type: 'plan-ready', plan });
   refuseConflicts(plan.phases);
+  const phase2 = plan.phases.find((p) => p.phase === 'phase2');
+  if (options.hashPlaintextKeys && snapshot.plaintextKeys?.count && (!phase2 || phase2.statements.length === 0)) {
+    throw new UserError('--hash-plaintext-keys hashes keys only as part of applying Phase 2, and Phase 2 has nothing to apply here; nothing was changed.', {
+      hint: 'Roll Phase 2 back (schema-wizard rollback --phase 2 --yes), then apply it again with --hash-plaintext-keys.',
+      exitCode: ExitCode.usage,
+    });
+  }
   if (plan.phases.every((p) => p.statements.length === 0)) {
     for (const p of plan.phases) session.emit({ type: 'phase-finished', phase: p.phase, action: 'apply', outcome: { status: 'not-executed', reason: `${p.title} is already applied` }, statements: 0, journalId: null });
     return { plan, phases: plan.phases.map((p) => ({ phase: p.phase, status: 'nothing-to-do', statements: 0, journalId: null })), backup: null };
@@ -86,7 +93,6 @@ export async function withLock<T>(
       session.emit({ type: 'warning', message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is` });
     }
   });
-  let wrote = false;
   try {
     let backup: BackupRef | null = null;
     let digest: ContentDigest;
@@ -104,11 +110,11 @@ export async function withLock<T>(
       digest = await step(session, 'check', 'Measure the content before writing', async () => digestDatabase(session.db, await takeSnapshot(session.db)), (d) => `${Object.keys(d.tables).length} tables hashed`);
     }
     checkInterrupted(session);
-    wrote = true;
     return await work({ backup, digest: { ...digest, measuredAt } });
   } finally {
     await releaseLock(session.db, session.runId).catch(() => undefined);
-    if (!wrote && !hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
+    // Tables this run created for its lock go again if no phase reached the journal.
+    if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
     session.emit({ type: 'lock-released' });
   }
 }
@@ -134,8 +140,9 @@ export async function applyPhase(session: Session, phase: PhaseId, start: RunSta
   const total = statements.length;
   session.emit({ type: 'phase-started', phase, action: 'apply', total });
   const tripsBefore = session.db.roundTrips;
+  let results;
   try {
-    const results = await step(session, stepName, `Apply ${plan.title}`, () =>
+    results = await step(session, stepName, `Apply ${plan.title}`, () =>
       session.db.atomicWrite(
         [
           journalInsert(
@@ -166,20 +173,21 @@ export async function applyPhase(session: Session, phase: PhaseId, start: RunSta
         },
       ),
     );
-    const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
-    if (keyUpdates.length > 0) {
-      session.emit({
-        type: 'warning',
-        message: `${keyUpdates.length} plaintext API keys were replaced by their SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
-      });
-    }
-    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
-    await checkRowsKept(session, phase, snapshot, plan);
-    return { phase, status: 'applied', statements: total, journalId };
   } catch (error) {
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
     throw error;
   }
+  const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
+  if (keyUpdates.length > 0) {
+    session.emit({
+      type: 'warning',
+      message: `${keyUpdates.length} plaintext API keys were replaced by their SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
+    });
+  }
+  session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
+  // Committed from here on: a failing row check is reported as such, never as a failed phase.
+  await checkRowsKept(session, phase, snapshot, plan);
+  return { phase, status: 'applied', statements: total, journalId };
 }
 
 /**
@@ -189,10 +197,7 @@ export async function applyPhase(session: Session, phase: PhaseId, start: RunSta
 async function plaintextKeyUpdates(session: Session, snapshot: Snapshot): Promise<Stmt[]> {
   const column = snapshot.plaintextKeys?.column;
   if (!column || snapshot.plaintextKeys!.count === 0) return [];
-  const col = quoteIdent(column);
-  const rows = await session.db.query(
-    `SELECT rowid AS r, ${col} AS k FROM users WHERE ${col} IS NOT NULL AND NOT (length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-fA-F]*')`,
-  );
+  const rows = await session.db.query(`SELECT rowid AS r, ${quoteIdent(column)} AS k FROM users WHERE ${notSha256Hex(column)}`);
   return rows.map((row) => ({
     sql: 'UPDATE users SET api_key_hash = ? WHERE rowid = ? AND api_key_hash = ?',
     args: [sha256Hex(String(row.k)), row.r as bigint, String(row.k)],

@@ -89,7 +89,7 @@ export async function releaseLock(db: Db, runId: string): Promise<void> {
 }
 
 /** Reads the lock without taking it; null when free or when no bookkeeping exists yet. */
-export async function readLock(db: Db): Promise<LockOwner | null> {
+async function readLock(db: Db): Promise<LockOwner | null> {
   const exists = await db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", [LOCK_TABLE]);
   if (exists.length === 0) return null;
   const rows = await db.query(`SELECT * FROM ${LOCK_TABLE}`);
@@ -99,7 +99,7 @@ export async function readLock(db: Db): Promise<LockOwner | null> {
 /** The explicit "clear a crashed run's lock" command. Returns who held it. */
 export async function clearLock(db: Db): Promise<LockOwner | null> {
   const holder = await readLock(db);
-  if (holder) await db.execute(`DELETE FROM ${LOCK_TABLE} WHERE id = 1 AND run_id = ?`, [holder.runId]);
+  if (holder) await releaseLock(db, holder.runId);
   return holder;
 }
 

@@ -15,9 +15,15 @@ function workerUrl(): URL {
   return new URL('../../dist/core/digest-worker.js', import.meta.url);
 }
 
-export function digestFileInWorker(path: string, snapshot: Snapshot): Promise<ContentDigest> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl(), { workerData: { path, snapshot } });
+export interface DigestJob {
+  done: Promise<ContentDigest>;
+  /** Stops the worker (a no-op once it finished): call it when the caller fails first. */
+  stop(): void;
+}
+
+export function digestFileInWorker(path: string, snapshot: Snapshot): DigestJob {
+  const worker = new Worker(workerUrl(), { workerData: { path, snapshot } });
+  const done = new Promise<ContentDigest>((resolve, reject) => {
     worker.once('message', (message: { digest?: ContentDigest; error?: string }) => {
       if (message.digest) resolve(message.digest);
       else reject(new Error(message.error ?? 'digest worker failed'));
@@ -28,4 +34,6 @@ export function digestFileInWorker(path: string, snapshot: Snapshot): Promise<Co
       if (code !== 0) reject(new Error(`digest worker exited with code ${code}`));
     });
   });
+  done.catch(() => undefined);
+  return { done, stop: () => void worker.terminate() };
 }

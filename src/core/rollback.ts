@@ -80,8 +80,9 @@ export async function rollbackPhase(session: Session, phase: PhaseId, backup: Ba
     });
   }
   session.emit({ type: 'phase-started', phase, action: 'rollback', total });
+  let results;
   try {
-    const results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, () =>
+    results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, () =>
       session.db.atomicWrite(
         [
           journalInsert(
@@ -110,14 +111,15 @@ export async function rollbackPhase(session: Session, phase: PhaseId, backup: Ba
         },
       ),
     );
-    const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
-    session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
-    await checkRestoredRows(session, phase, plan);
-    return { phase, status: 'rolled-back', statements: total, journalId, message: `${title} rolled back (${total} statements).` };
   } catch (error) {
     session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
     throw error;
   }
+  const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
+  session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
+  // Committed from here on: a failing row check is reported as such, never as a failed phase.
+  await checkRestoredRows(session, phase, plan);
+  return { phase, status: 'rolled-back', statements: total, journalId, message: `${title} rolled back (${total} statements).` };
 }
 
 async function checkRestoredRows(session: Session, phase: PhaseId, plan: RollbackPlan): Promise<void> {

@@ -117,9 +117,7 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
 
   const counted = await db.readBatch([
     ...countable.map((t) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(t.name)}` })),
-    ...(keyColumn
-      ? [{ sql: `SELECT count(*) AS n FROM users WHERE ${quoteIdent(keyColumn)} IS NOT NULL AND NOT (length(${quoteIdent(keyColumn)}) = 64 AND ${quoteIdent(keyColumn)} NOT GLOB '*[^0-9a-fA-F]*')` }]
-      : []),
+    ...(keyColumn ? [{ sql: `SELECT count(*) AS n FROM users WHERE ${notSha256Hex(keyColumn)}` }] : []),
     ...(hasSequence ? [{ sql: 'SELECT name, seq FROM sqlite_sequence' }] : []),
   ]);
   countable.forEach((t, i) => {
@@ -149,6 +147,12 @@ function tableKind(name: string, listed: string | undefined): TableKind {
   if (listed === 'virtual') return 'virtual';
   if (listed === 'shadow') return 'shadow';
   return 'plain';
+}
+
+/** SQL condition: the key column holds something other than 64 hex characters (not a SHA-256). */
+export function notSha256Hex(column: string): string {
+  const col = quoteIdent(column);
+  return `${col} IS NOT NULL AND NOT (length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-fA-F]*')`;
 }
 
 /** Refuse anything that is not an MCP Memory database before a single byte is written. */

@@ -32,7 +32,7 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
     const result = await runWindow(ctx.session, { decider: YES_DECIDER, backup: automaticBackup(line), closeDb: ctx.close });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     return {
-      exitCode: result.outcome === 'complete' ? ExitCode.ok : ExitCode.failed,
+      exitCode: result.outcome === 'complete' ? ExitCode.ok : result.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.failed,
       json: { outcome: result.outcome, message: result.message, reportFiles: files, report: ctx.report() },
       text: [result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`, files ? `Report: ${files.markdown}` : ''].filter(Boolean).join('\n'),
     };

@@ -88,7 +88,10 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
   try {
     await withFile(targetPath, (db) => proveContent(db, manifest, 'the restored database'));
   } catch (error) {
+    // Never leave an unverified database in place: the old one goes back, or the path is empty again.
     if (aside) fs.renameSync(aside, targetPath);
+    else removeQuietly(targetPath);
+    removeQuietly(...SIDE_FILES.map((s) => targetPath + s));
     throw error;
   }
   if (aside) removeQuietly(aside);
@@ -111,7 +114,7 @@ async function restoreRemote(from: string, manifest: BackupManifest, options: Re
     } finally {
       if (dump !== from) fs.rmSync(path.dirname(dump), { recursive: true, force: true });
     }
-    await proveContent(db, manifest, 'the restored database');
+    await proveContent(db, manifest, 'the restored database', 'The remote database now holds rows that do not match the backup: run the restore again with --replace, or use another backup.');
     return { from, target: options.target.display, manifest, rows: manifest.rows, replacedKeptAt: null };
   } finally {
     db.close();
@@ -142,15 +145,12 @@ async function dropEverything(db: Db): Promise<void> {
   await db.load(stmts);
 }
 
-async function proveContent(db: Db, manifest: BackupManifest, what: string): Promise<void> {
+async function proveContent(db: Db, manifest: BackupManifest, what: string, hint = 'The previous database was put back (or none was there); try another backup.'): Promise<void> {
   await assertIntegrity(db, what, 'quick_check');
   try {
     assertSameContent(manifest.content, await digestDatabase(db, await takeSnapshot(db)), what);
   } catch (error) {
-    throw new UserError(`Restore verification failed: ${(error as Error).message.replace(/^Backup verification failed: /, '')}`, {
-      hint: 'The previous database was put back; try another backup.',
-      exitCode: ExitCode.failed,
-    });
+    throw new UserError(`Restore verification failed: ${(error as Error).message.replace(/^Backup verification failed: /, '')}`, { hint, exitCode: ExitCode.failed });
   }
 }
 

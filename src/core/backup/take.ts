@@ -97,7 +97,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     writeManifest(file, manifest);
     return { ref: { path: file, sha256, format, bytes }, manifest };
   } catch (error) {
-    removeQuietly(partial, `${partial}.verify.db`, `${partial}.verify.db-journal`);
+    removeQuietly(partial);
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code && /^E[A-Z]+$/.test(code)) throw backupWriteError(file, error);
@@ -117,9 +117,14 @@ async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, progre
     if (snapshot.tables.some((t) => t.name === LOCK_TABLE)) await copy.execute(`DELETE FROM ${LOCK_TABLE}`);
     await assertIntegrity(copy, partial);
     // The copy is hashed on the other core while this thread hashes the source.
-    const [copyDigest, sourceDigest] = await Promise.all([digestFileInWorker(partial, await takeSnapshot(copy)), digestDatabase(db, snapshot, progress)]);
-    assertSameContent(sourceDigest, copyDigest, 'the copy');
-    return sourceDigest;
+    const job = digestFileInWorker(partial, await takeSnapshot(copy));
+    try {
+      const [copyDigest, sourceDigest] = await Promise.all([job.done, digestDatabase(db, snapshot, progress)]);
+      assertSameContent(sourceDigest, copyDigest, 'the copy');
+      return sourceDigest;
+    } finally {
+      job.stop();
+    }
   } finally {
     copy.close();
   }
@@ -129,25 +134,34 @@ async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, progre
 async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progress: (n: number) => void): Promise<ContentDigest> {
   const out = fs.createWriteStream(partial, { mode: 0o600 });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  const { digest } = await Promise.race([writeDump(db, snapshot, out, progress), failed]);
-  await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+  failed.catch(() => undefined);
+  let digest: ContentDigest;
+  try {
+    ({ digest } = await Promise.race([writeDump(db, snapshot, out, progress), failed]));
+    await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+  } catch (error) {
+    out.destroy();
+    throw error;
+  }
   const countsNow = await takeSnapshot(db);
   for (const [table, d] of Object.entries(digest.tables)) {
     const now = countsNow.tables.find((t) => t.name === table)?.rows;
     if (now !== d.rows) throw changedWhileBackingUp(`${table} had ${d.rows} rows when dumped and ${now ?? 'none'} now`);
   }
-  const scratchPath = `${partial}.verify.db`;
   const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-verify-'));
-  const scratchFile = path.join(scratchDir, 'verify.db');
-  fs.writeFileSync(scratchFile, '');
-  const scratch = await openDb({ kind: 'file', url: `file:${scratchFile}`, display: scratchPath, name: 'verify.db', path: scratchFile });
   try {
-    await loadDump(scratch, partial);
-    await assertIntegrity(scratch, 'the loaded dump');
-    assertSameContent(digest, await digestDatabase(scratch, await takeSnapshot(scratch)), 'the dump');
-    return digest;
+    const scratchFile = path.join(scratchDir, 'verify.db');
+    fs.writeFileSync(scratchFile, '');
+    const scratch = await openDb({ kind: 'file', url: `file:${scratchFile}`, display: 'the dump loaded for verification', name: 'verify.db', path: scratchFile });
+    try {
+      await loadDump(scratch, partial);
+      await assertIntegrity(scratch, 'the loaded dump');
+      assertSameContent(digest, await digestDatabase(scratch, await takeSnapshot(scratch)), 'the dump');
+      return digest;
+    } finally {
+      scratch.close();
+    }
   } finally {
-    scratch.close();
     fs.rmSync(scratchDir, { recursive: true, force: true });
   }
 }
@@ -203,7 +217,7 @@ function progressReporter(emit: Emit, total: number): (rows: number) => void {
 function removeAbandonedPartials(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const name of fs.readdirSync(dir)) {
-    const pid = /\.(\d+)\.partial(\.verify\.db)?$/.exec(name)?.[1];
+    const pid = /\.(\d+)\.partial$/.exec(name)?.[1];
     if (!pid || Number(pid) === process.pid) continue;
     try {
       process.kill(Number(pid), 0);

@@ -14,10 +14,8 @@ interface AppQuery {
   args: (string | bigint)[];
 }
 
-const keyColumn = (s: Snapshot) => {
-  const cols = findTable(s, 'users')?.columns ?? [];
-  return cols.includes('api_key_hash') ? 'api_key_hash' : cols.includes('api_key') ? 'api_key' : null;
-};
+/** The users key column as the snapshot found it (api_key_hash after Phase 2, api_key before). */
+const keyColumn = (s: Snapshot) => s.plaintextKeys?.column ?? null;
 
 export const APP_QUERIES: AppQuery[] = [
   { name: 'memories by user and type', table: 'memories', sql: () => 'SELECT id, title FROM memories WHERE user_id = ? AND memory_type = ? ORDER BY created_at DESC LIMIT 20', args: ['u', 'semantic'] },
@@ -31,7 +29,6 @@ export const APP_QUERIES: AppQuery[] = [
 
 export interface PlanOutcome {
   index: string | null;
-  fullScan: boolean;
   detail: string;
 }
 
@@ -39,8 +36,7 @@ export async function explain(db: Db, sql: string, args: (string | bigint)[]): P
   const rows = await db.explain(sql, args);
   const details = rows.map((r) => str(r.detail));
   const using = details.map((d) => /USING (?:COVERING )?INDEX (\S+)/.exec(d)?.[1] ?? (/USING INTEGER PRIMARY KEY/.test(d) ? 'INTEGER PRIMARY KEY' : null)).find(Boolean) ?? null;
-  const fullScan = details.some((d) => /^SCAN \S+$/.test(d.trim()) || /^SCAN \S+ (?!USING)/.test(d.trim()));
-  return { index: using, fullScan: fullScan && using === null, detail: details.join('; ') };
+  return { index: using, detail: details.join('; ') };
 }
 
 export async function queryPlanChecks(db: Db, snapshot: Snapshot): Promise<Check[]> {

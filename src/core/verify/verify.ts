@@ -28,14 +28,17 @@ export async function runVerify(session: Session, options: VerifyOptions): Promi
     // The full content pass is the longest check: on a local file it runs on the other core
     // while this thread runs the integrity checks and query plans.
     const target = session.db.target;
-    const currentDigest = target.kind === 'file' && target.path ? digestFileInWorker(target.path, snapshot) : digestDatabase(session.db, snapshot);
-    currentDigest.catch(() => undefined);
-    // After the nine Phase 1 schema checks: the tenth Phase 1 promise needs the data.
-    checks.splice(9, 0, await archiveCheck(session, snapshot, journal));
-    checks.push(plaintextKeyCheck(snapshot));
-    const integrity = await integrityChecks(session, snapshot, options.thorough);
-    const plans = await queryPlanChecks(session.db, snapshot);
-    checks.push(...(await dataChecks(session, snapshot, journal, await currentDigest)), ...integrity, ...plans);
+    const job = target.kind === 'file' && target.path ? digestFileInWorker(target.path, snapshot) : { done: digestDatabase(session.db, snapshot), stop: () => undefined };
+    try {
+      // After the nine Phase 1 schema checks: the tenth Phase 1 promise needs the data.
+      checks.splice(9, 0, await archiveCheck(session, snapshot, journal));
+      checks.push(plaintextKeyCheck(snapshot));
+      const integrity = await integrityChecks(session, snapshot, options.thorough);
+      const plans = await queryPlanChecks(session.db, snapshot);
+      checks.push(...(await dataChecks(session, snapshot, journal, await job.done)), ...integrity, ...plans);
+    } finally {
+      job.stop();
+    }
     const phases = { phase1: phaseState(snapshot, journal, PHASES.phase1), phase2: phaseState(snapshot, journal, PHASES.phase2) };
     const requestedPending = options.phases.some((p) => phases[p] !== 'applied');
     const relevant = checks.filter((c) => c.phase !== 'phase1' && c.phase !== 'phase2' ? true : options.phases.includes(c.phase));
