@@ -94,29 +94,35 @@ export async function withLock<T>(
     }
   });
   try {
-    let backup: BackupRef | null = null;
-    let digest: ContentDigest;
-    const measuredAt = new Date().toISOString();
-    if (provider) {
-      const taken = await step(session, 'backup', 'Back up the database', async () => {
-        const result = await provider.take(session.db, await takeSnapshot(session.db), session.emit);
-        session.emit({ type: 'backup-taken', backup: result.ref });
-        return result;
-      }, (b) => b.ref.path);
-      backup = taken.ref;
-      digest = taken.digest;
-    } else {
-      session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
-      digest = await step(session, 'check', 'Measure the content before writing', async () => digestDatabase(session.db, await takeSnapshot(session.db)), (d) => `${Object.keys(d.tables).length} tables hashed`);
-    }
+    const start = await takeRunStart(session, provider);
     checkInterrupted(session);
-    return await work({ backup, digest: { ...digest, measuredAt } });
+    return await work(start);
   } finally {
     await releaseLock(session.db, session.runId).catch(() => undefined);
     // Tables this run created for its lock go again if no phase reached the journal.
     if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
     session.emit({ type: 'lock-released' });
   }
+}
+
+/**
+ * The backup (its verification measures the content digest) or, with --no-backup, the digest
+ * measured directly: what every journal entry of the run records as "before". The caller holds
+ * the lock and has called provider.prepare().
+ */
+export async function takeRunStart(session: Session, provider: BackupProvider | null): Promise<RunStart> {
+  const measuredAt = new Date().toISOString();
+  if (!provider) {
+    session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
+    const digest = await step(session, 'check', 'Measure the content before writing', async () => digestDatabase(session.db, await takeSnapshot(session.db)), (d) => `${Object.keys(d.tables).length} tables hashed`);
+    return { backup: null, digest: { ...digest, measuredAt } };
+  }
+  const taken = await step(session, 'backup', 'Back up the database', async () => {
+    const result = await provider.take(session.db, await takeSnapshot(session.db), session.emit);
+    session.emit({ type: 'backup-taken', backup: result.ref });
+    return result;
+  }, (b) => b.ref.path);
+  return { backup: taken.ref, digest: { ...taken.digest, measuredAt } };
 }
 
 async function dropUnusedBookkeeping(session: Session): Promise<void> {

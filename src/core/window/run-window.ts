@@ -4,10 +4,9 @@
  * (renewed on a timer, never a transaction), a verified backup comes before the first write,
  * and every phase is one atomic write, so quitting at any prompt leaves a consistent database.
  */
-import { applyPhase, refuseConflicts, type RunStart } from '../apply.js';
+import { applyPhase, refuseConflicts, takeRunStart, type RunStart } from '../apply.js';
 import type { BackupProvider } from '../backup-provider.js';
 import { restoreBackup } from '../backup/restore.js';
-import { digestDatabase } from '../content-hash.js';
 import { ExitCode, UserError, toErrorInfo } from '../errors.js';
 import { activeApplies, readJournal } from '../journal.js';
 import { acquireLock, releaseLock, renewLock } from '../lock.js';
@@ -118,7 +117,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
 
   try {
     // 1. Connect and pre-flight: what the database is, drift, an unfinished run, the lock.
-    const snapshot = await item('preflight', async () => {
+    await item('preflight', async () => {
       const snap = await inspect(session);
       const plan = planMigration(snap, ['phase1', 'phase2'], { runId: session.runId });
       session.emit({ type: 'plan-ready', plan });
@@ -139,15 +138,8 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
 
     // 2. Backup (verified) before any write; its verification measures the content "before".
     start = await item('backup', async (): Promise<RunStart> => {
-      const measuredAt = new Date().toISOString();
-      if (!options.backup) {
-        session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
-        return { backup: null, digest: { ...(await digestDatabase(session.db, await takeSnapshot(session.db))), measuredAt } };
-      }
-      await options.backup.prepare();
-      const taken = await options.backup.take(session.db, await takeSnapshot(session.db), session.emit);
-      session.emit({ type: 'backup-taken', backup: taken.ref });
-      return { backup: taken.ref, digest: { ...taken.digest, measuredAt } };
+      await options.backup?.prepare();
+      return takeRunStart(session, options.backup);
     }, (s) => (s.backup ? `${s.backup.path} (verified, sha256 ${s.backup.sha256.slice(0, 12)}…)` : 'NO BACKUP (--no-backup)'));
 
     // 3. Stats before.
