@@ -1,4 +1,5 @@
 /** Plain-text renderings of plans, reports and stats for the headless commands (stdout). */
+import { phaseTitle } from '../core/phases.js';
 import type { Plan } from '../core/planner.js';
 import type { Report } from '../core/report.js';
 import type { Stats } from '../core/stats.js';
@@ -47,13 +48,13 @@ export function renderRunSummary(report: Report): string {
   if (report.backup) lines.push(`Backup: ${report.backup.path} (sha256 ${report.backup.sha256.slice(0, 16)}…, verified)`);
   if (report.backupSkipped) lines.push(`!! NO BACKUP WAS TAKEN: ${report.backupSkipped}`);
   for (const p of report.phases) {
-    const title = p.phase === 'phase1' ? 'Phase 1' : 'Phase 2';
+    const title = phaseTitle(p.phase);
     const verb = p.action === 'apply' ? 'applied' : 'rolled back';
     if (p.status === 'success') lines.push(`${title}: ${verb}, ${p.executed} statements in ${formatMs(p.ms)} (journal #${p.journalId})`);
     else if (p.status === 'not-executed') lines.push(`${title}: ${p.detail ?? 'not executed'}`);
     else if (p.status === 'error') lines.push(`${title}: FAILED and rolled back as a whole: ${p.error?.message}`);
   }
-  for (const c of report.rowChecks) lines.push(`Rows (${c.phase === 'phase1' ? 'Phase 1' : 'Phase 2'}): ${c.ok ? 'ok' : 'MISMATCH'}: ${c.detail}`);
+  for (const c of report.rowChecks) lines.push(`Rows (${phaseTitle(c.phase)}): ${c.ok ? 'ok' : 'MISMATCH'}: ${c.detail}`);
   for (const w of report.warnings) lines.push(`Warning: ${w}`);
   return lines.join('\n');
 }

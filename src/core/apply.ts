@@ -57,9 +57,14 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
   }
   return withLock(session, snapshot, options.backup, async (start) => {
     const results: PhaseResult[] = [];
+    // Under the lock nothing else changes the schema: each phase plans from the snapshot the
+    // previous step already took (the run start, then the previous phase's row check).
+    let current = start.snapshot;
     for (const phase of options.phases) {
       checkInterrupted(session);
-      results.push(await applyPhase(session, phase, start, options.hashPlaintextKeys ?? false));
+      const { result, after } = await applyPhase(session, phase, start, { snapshot: current, hashPlaintextKeys: options.hashPlaintextKeys });
+      results.push(result);
+      current = after;
       await renewLock(session.db, session.runId);
     }
     return { plan, phases: results, backup: start.backup };
@@ -70,6 +75,14 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
 export interface RunStart {
   backup: BackupRef | null;
   digest: ContentDigest & { measuredAt: string };
+  /** The database as the run found it under the lock (what the backup and digest read). */
+  snapshot: Snapshot;
+}
+
+/** A phase's outcome, and the database as its row check saw it afterwards. */
+export interface PhaseRun {
+  result: PhaseResult;
+  after: Snapshot;
 }
 
 /**
@@ -112,17 +125,18 @@ export async function withLock<T>(
  */
 export async function takeRunStart(session: Session, provider: BackupProvider | null): Promise<RunStart> {
   const measuredAt = new Date().toISOString();
+  const snapshot = await takeSnapshot(session.db);
   if (!provider) {
     session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
-    const digest = await step(session, 'check', 'Measure the content before writing', async () => digestDatabase(session.db, await takeSnapshot(session.db)), (d) => `${Object.keys(d.tables).length} tables hashed`);
-    return { backup: null, digest: { ...digest, measuredAt } };
+    const digest = await step(session, 'check', 'Measure the content before writing', () => digestDatabase(session.db, snapshot), (d) => `${Object.keys(d.tables).length} tables hashed`);
+    return { backup: null, digest: { ...digest, measuredAt }, snapshot };
   }
   const taken = await step(session, 'backup', 'Back up the database', async () => {
-    const result = await provider.take(session.db, await takeSnapshot(session.db), session.emit);
+    const result = await provider.take(session.db, snapshot, session.emit);
     session.emit({ type: 'backup-taken', backup: result.ref });
     return result;
   }, (b) => b.ref.path);
-  return { backup: taken.ref, digest: { ...taken.digest, measuredAt } };
+  return { backup: taken.ref, digest: { ...taken.digest, measuredAt }, snapshot };
 }
 
 async function dropUnusedBookkeeping(session: Session): Promise<void> {
@@ -131,17 +145,25 @@ async function dropUnusedBookkeeping(session: Session): Promise<void> {
   await session.db.atomicWrite([{ sql: 'DROP TABLE _schema_wizard_journal' }, { sql: 'DROP TABLE _schema_wizard_lock' }]);
 }
 
-/** Applies one phase from a fresh snapshot; the caller holds the lock. */
-export async function applyPhase(session: Session, phase: PhaseId, start: RunStart, hashPlaintextKeys = false): Promise<PhaseResult> {
+/**
+ * Applies one phase; the caller holds the lock. `snapshot` is the database as it is now (taken
+ * fresh when not given, e.g. after an operator's pause).
+ */
+export async function applyPhase(
+  session: Session,
+  phase: PhaseId,
+  start: RunStart,
+  options: { snapshot?: Snapshot; hashPlaintextKeys?: boolean } = {},
+): Promise<PhaseRun> {
   const stepName = phase === 'phase1' ? 'apply-phase1' : 'apply-phase2';
-  const snapshot = await takeSnapshot(session.db);
+  const snapshot = options.snapshot ?? (await takeSnapshot(session.db));
   const plan = planMigration(snapshot, [phase], { runId: session.runId }).phases[0];
   refuseConflicts([plan]);
   if (plan.statements.length === 0) {
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'not-executed', reason: `${plan.title} is already applied` }, statements: 0, journalId: null });
-    return { phase, status: 'nothing-to-do', statements: 0, journalId: null };
+    return { result: { phase, status: 'nothing-to-do', statements: 0, journalId: null }, after: snapshot };
   }
-  const keyUpdates = phase === 'phase2' && hashPlaintextKeys ? await plaintextKeyUpdates(session, snapshot) : [];
+  const keyUpdates = phase === 'phase2' && options.hashPlaintextKeys ? await plaintextKeyUpdates(session, snapshot) : [];
   const statements = [...plan.statements.map((s) => ({ sql: s.sql })), ...keyUpdates];
   const total = statements.length;
   session.emit({ type: 'phase-started', phase, action: 'apply', total });
@@ -192,8 +214,8 @@ export async function applyPhase(session: Session, phase: PhaseId, start: RunSta
   }
   session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
   // Committed from here on: a failing row check is reported as such, never as a failed phase.
-  await checkRowsKept(session, phase, snapshot, plan);
-  return { phase, status: 'applied', statements: total, journalId };
+  const after = await checkRowsKept(session, phase, snapshot, plan);
+  return { result: { phase, status: 'applied', statements: total, journalId }, after };
 }
 
 /**
@@ -211,7 +233,7 @@ async function plaintextKeyUpdates(session: Session, snapshot: Snapshot): Promis
 }
 
 /** Proves the phase kept every row: counts after equal counts before; a dropped table's rows sit in its archive. */
-async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot, plan: PhasePlan): Promise<void> {
+async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot, plan: PhasePlan): Promise<Snapshot> {
   const after = await takeSnapshot(session.db);
   const countsAfter = rowCounts(after);
   const problems: string[] = [];
@@ -236,6 +258,7 @@ async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot,
       exitCode: ExitCode.failed,
     });
   }
+  return after;
 }
 
 export function refuseConflicts(phases: PhasePlan[]): void {

@@ -11,7 +11,7 @@ import { renewLock } from './lock.js';
 import { PHASES, type PhaseId } from './phases.js';
 import { planRollback, type RollbackPlan } from './rollback-plan.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { rowCounts, takeSnapshot } from './snapshot.js';
+import { rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
 
 export interface RollbackPhaseResult {
   phase: PhaseId;
@@ -38,14 +38,18 @@ export async function runRollback(session: Session, options: RollbackOptions): P
     const phases = plans.map((p) => notNeeded(session, p, everApplied(journal, p.phase)));
     return { phases, backup: null };
   }
-  return withLock(session, snapshot, options.backup, async ({ backup }) => {
+  return withLock(session, snapshot, options.backup, async (start) => {
     const results: RollbackPhaseResult[] = [];
+    // Each phase plans from the snapshot the previous step already took (see runApply).
+    let current = start.snapshot;
     for (const phase of order) {
       checkInterrupted(session);
-      results.push(await rollbackPhase(session, phase, backup));
+      const { result, after } = await rollbackPhase(session, phase, start.backup, current);
+      results.push(result);
+      current = after;
       await renewLock(session.db, session.runId);
     }
-    return { phases: results, backup };
+    return { phases: results, backup: start.backup };
   });
 }
 
@@ -62,13 +66,19 @@ function notNeeded(session: Session, plan: RollbackPlan, applied: boolean): Roll
   return { phase: plan.phase, status: applied ? 'nothing-to-do' : 'not-applied', statements: 0, journalId: null, message };
 }
 
-export async function rollbackPhase(session: Session, phase: PhaseId, backup: BackupRef | null): Promise<RollbackPhaseResult> {
-  const snapshot = await takeSnapshot(session.db);
+/** Rolls one phase back; the caller holds the lock. `snapshot` is the database as it is now (fresh when not given). */
+export async function rollbackPhase(
+  session: Session,
+  phase: PhaseId,
+  backup: BackupRef | null,
+  given?: Snapshot,
+): Promise<{ result: RollbackPhaseResult; after: Snapshot }> {
+  const snapshot = given ?? (await takeSnapshot(session.db));
   const journal = await readJournal(session.db, snapshot);
   const entries = activeApplies(journal, phase);
   const plan = planRollback(snapshot, phase, entries);
   refuseRollbackConflicts([plan]);
-  if (entries.length === 0 || plan.statements.length === 0) return notNeeded(session, plan, everApplied(journal, phase));
+  if (entries.length === 0 || plan.statements.length === 0) return { result: notNeeded(session, plan, everApplied(journal, phase)), after: snapshot };
   const title = PHASES[phase].title;
   const total = plan.statements.length;
   const hashed = entries.reduce((n, e) => n + e.hashedKeys, 0);
@@ -118,12 +128,13 @@ export async function rollbackPhase(session: Session, phase: PhaseId, backup: Ba
   const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
   session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
   // Committed from here on: a failing row check is reported as such, never as a failed phase.
-  await checkRestoredRows(session, phase, plan);
-  return { phase, status: 'rolled-back', statements: total, journalId, message: `${title} rolled back (${total} statements).` };
+  const after = await checkRestoredRows(session, phase, plan);
+  return { result: { phase, status: 'rolled-back', statements: total, journalId, message: `${title} rolled back (${total} statements).` }, after };
 }
 
-async function checkRestoredRows(session: Session, phase: PhaseId, plan: RollbackPlan): Promise<void> {
-  const counts = rowCounts(await takeSnapshot(session.db));
+async function checkRestoredRows(session: Session, phase: PhaseId, plan: RollbackPlan): Promise<Snapshot> {
+  const after = await takeSnapshot(session.db);
+  const counts = rowCounts(after);
   const problems = Object.entries(plan.expectRows)
     .filter(([table, rows]) => counts[table] !== rows)
     .map(([table, rows]) => `${table}: expected ${rows} rows, found ${counts[table] ?? 'no table'}`);
@@ -135,6 +146,7 @@ async function checkRestoredRows(session: Session, phase: PhaseId, plan: Rollbac
       exitCode: ExitCode.failed,
     });
   }
+  return after;
 }
 
 function refuseRollbackConflicts(plans: RollbackPlan[]): void {

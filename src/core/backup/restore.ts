@@ -11,7 +11,7 @@ import { digestDatabase } from '../content-hash.js';
 import { openDb, type Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Emit } from '../events.js';
-import { takeSnapshot } from '../snapshot.js';
+import { takeSnapshot, type Snapshot } from '../snapshot.js';
 import { quoteIdent } from '../sql-text.js';
 import type { Target } from '../target.js';
 import { writeDump } from './dump.js';
@@ -101,7 +101,8 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
 async function restoreRemote(from: string, manifest: BackupManifest, options: RestoreOptions): Promise<RestoreResult> {
   const db = await openDb(options.target);
   try {
-    const existing = (await takeSnapshot(db)).tables.filter((t) => t.kind !== 'internal' && t.kind !== 'shadow');
+    const current = await takeSnapshot(db);
+    const existing = current.tables.filter((t) => t.kind !== 'internal' && t.kind !== 'shadow');
     if (existing.length > 0 && !options.replace) {
       throw new UserError(`${options.target.display} is not empty (${existing.length} tables); restore refuses to mix a backup into it.`, {
         hint: 'Restore into an empty database, or pass --replace to drop everything in it first.',
@@ -109,7 +110,7 @@ async function restoreRemote(from: string, manifest: BackupManifest, options: Re
     }
     const dump = manifest.format === 'sql' ? from : await dumpOfFileBackup(from);
     try {
-      if (existing.length > 0) await dropEverything(db);
+      if (existing.length > 0) await dropEverything(db, current);
       await loadDump(db, dump);
     } finally {
       if (dump !== from) fs.rmSync(path.dirname(dump), { recursive: true, force: true });
@@ -133,8 +134,7 @@ async function dumpOfFileBackup(from: string): Promise<string> {
   return dump;
 }
 
-async function dropEverything(db: Db): Promise<void> {
-  const snapshot = await takeSnapshot(db);
+async function dropEverything(db: Db, snapshot: Snapshot): Promise<void> {
   const stmts = [
     ...snapshot.views.map((v) => ({ sql: `DROP VIEW IF EXISTS ${quoteIdent(v.name)}` })),
     ...snapshot.triggers.map((t) => ({ sql: `DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}` })),

@@ -142,16 +142,18 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       return takeRunStart(session, options.backup);
     }, (s) => (s.backup ? `${s.backup.path} (verified, sha256 ${s.backup.sha256.slice(0, 12)}…)` : 'NO BACKUP (--no-backup)'));
 
-    // 3. Stats before.
+    // 3-4. Stats before and the dry run read the snapshot the backup was taken from: under the
+    // lock nothing has changed since.
+    const found = start.snapshot;
     await item('stats-before', async () => {
-      const stats = await collectStats(session.db, await takeSnapshot(session.db));
+      const stats = await collectStats(session.db, found);
       session.emit({ type: 'stats-taken', when: 'before', stats });
       return stats;
     }, (s) => `${s.counts.tables} tables, ${s.counts.indexes} indexes, ${s.counts.triggers} triggers, ${s.totalRows} rows`);
 
     // 4. Dry run: the plan, its risks, drift and warnings.
     await item('dry-run', async () => {
-      const plan = planMigration(await takeSnapshot(session.db), ['phase1', 'phase2'], { runId: session.runId });
+      const plan = planMigration(found, ['phase1', 'phase2'], { runId: session.runId });
       session.emit({ type: 'plan-ready', plan });
       refuseConflicts(plan.phases);
       if ((await ask({ kind: 'review-plan', plan })) !== 'continue') throw new Stop('quit', 'Quit after the dry run; nothing was changed.');
@@ -182,7 +184,8 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         continue;
       }
       await recoverable(phase, phase, async () => {
-        const result = await applyPhase(session, phase, start!);
+        // Fresh snapshot: the operator may have paused at the prompt.
+        const { result } = await applyPhase(session, phase, start!);
         if (result.status === 'applied') applied.push(phase);
         return result.status === 'applied' ? `${result.statements} statements in one atomic write (journal #${result.journalId})` : `${PHASES[phase].title} was already applied`;
       });

@@ -1,6 +1,7 @@
 /** The last screen: `Migration complete` (or why it stopped), the summary and where the report is. */
 import React from 'react';
 import { Box, Text } from 'ink';
+import { phaseTitle } from '../../core/phases.js';
 import type { Report } from '../../core/report.js';
 import type { WindowResult } from '../../core/window/run-window.js';
 import { tint } from '../theme.js';
@@ -17,7 +18,7 @@ export function EndScreen({ result, report, reportPath }: { result: WindowResult
       {!complete ? <Text wrap="wrap">{result.message}</Text> : null}
       <Text wrap="wrap">Database: {report.target?.display}</Text>
       <Text wrap="wrap">{report.backup ? `Backup: ${report.backup.path}` : 'Backup: NONE (--no-backup)'}</Text>
-      <Text>Phases applied: {applied.length ? applied.map((p) => (p.phase === 'phase1' ? 'Phase 1' : 'Phase 2')).join(', ') : 'none'}</Text>
+      <Text>Phases applied: {applied.length ? applied.map((p) => phaseTitle(p.phase)).join(', ') : 'none'}</Text>
       {checks.length ? (
         <Text>
           Checks: {checks.filter((c) => c.status === 'pass').length} passed, {checks.filter((c) => c.status === 'warn').length} warnings, {checks.filter((c) => c.status === 'fail').length} failed
