@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, UserError } from '../core/errors.js';
 import { parsePhase, type PhaseId } from '../core/phases.js';
+import type { KeyPolicy } from '../core/planner.js';
 
 export const COMMANDS = ['wizard', 'plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock', 'demo'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -30,6 +31,7 @@ const OPTIONS = {
   'health-url': { type: 'string' },
   'api-key-env': { type: 'string' },
   'hash-plaintext-keys': { type: 'boolean' },
+  'keep-plaintext-keys': { type: 'boolean' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -57,7 +59,8 @@ export interface CommandLine {
   thorough: boolean;
   healthUrl?: string;
   apiKeyEnv?: string;
-  hashPlaintextKeys: boolean;
+  /** --hash-plaintext-keys / --keep-plaintext-keys; unset: Phase 2 refuses when plaintext keys exist. */
+  keys?: KeyPolicy;
   demo: boolean;
   help: boolean;
   version: boolean;
@@ -90,6 +93,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (format !== undefined && format !== 'db' && format !== 'sql') {
     throw new UserError(`Unknown backup format: ${format}`, { hint: 'Use --format db or --format sql.' });
   }
+  if (values['hash-plaintext-keys'] && values['keep-plaintext-keys']) {
+    throw new UserError('--hash-plaintext-keys and --keep-plaintext-keys contradict each other.', { hint: 'Give one: hash the plaintext keys in Phase 2, or keep them (those users cannot authenticate).', exitCode: ExitCode.usage });
+  }
   if (values['api-key-env'] !== undefined && values['health-url'] === undefined) {
     throw new UserError('--api-key-env needs --health-url.', { hint: 'Give the health check URL with --health-url URL.' });
   }
@@ -115,7 +121,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     thorough: values.thorough ?? false,
     healthUrl: values['health-url'],
     apiKeyEnv: values['api-key-env'],
-    hashPlaintextKeys: values['hash-plaintext-keys'] ?? false,
+    keys: values['hash-plaintext-keys'] ? 'hash' : values['keep-plaintext-keys'] ? 'keep' : undefined,
     demo: values.demo ?? false,
     help: values.help ?? false,
     version: values.version ?? false,

@@ -16,8 +16,14 @@ export function renderPlan(plan: Plan, showSql = true): string {
       if (showSql) p.statements.forEach((s, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${s.sql};`));
     }
     for (const done of p.alreadyDone) lines.push(`  skip: ${done}`);
+    for (const n of p.notes) lines.push(`  note: ${n}`);
     for (const w of p.warnings) lines.push(`  warning: ${w}`);
     for (const c of p.conflicts) lines.push(`  BLOCKED: ${c}`);
+    if (p.decision) {
+      const k = p.decision.keys;
+      lines.push(`  WAITS FOR A DECISION: ${k.count} user${k.count === 1 ? '' : 's'} hold${k.count === 1 ? 's' : ''} a plaintext API key in users.${k.column}; renaming the column would lock ${k.count === 1 ? 'that user' : 'them'} out.`);
+      lines.push('    apply needs --hash-plaintext-keys (hash them in this phase) or --keep-plaintext-keys (rename anyway).');
+    }
     lines.push('');
   }
   if (plan.drift.length > 0) {

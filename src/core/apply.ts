@@ -11,11 +11,11 @@ import type { BackupRef } from './events.js';
 import { beforeStatsOf, hasJournal, journalInsert } from './journal.js';
 import { acquireLock, releaseLock, renewLock } from './lock.js';
 import type { PhaseId } from './phases.js';
-import { planMigration, type Plan, type PhasePlan } from './planner.js';
+import { dropKeyHashes, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
+import { describeUnhashable, planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
+import { rowGuard } from './row-guard.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { sha256Hex } from './sha256.js';
-import { findTable, notSha256Hex, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
-import { quoteIdent } from './sql-text.js';
+import { findTable, rowCounts, takeSnapshot, type PlaintextKeys, type Snapshot } from './snapshot.js';
 
 export interface PhaseResult {
   phase: PhaseId;
@@ -35,17 +35,20 @@ export interface ApplyOptions {
   phases: PhaseId[];
   /** null means --no-backup: the report says loudly that there is none. */
   backup: BackupProvider | null;
-  /** Replace plaintext API keys by their SHA-256 hex during Phase 2 (explicit; undone only by the backup). */
-  hashPlaintextKeys?: boolean;
+  /**
+   * Plaintext API keys at Phase 2: 'hash' replaces them by their SHA-256 hex inside the phase's
+   * write (undone only by the backup); 'keep' renames anyway. Unset, Phase 2 refuses (exit 2).
+   */
+  keys?: KeyPolicy;
 }
 
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
   const snapshot = await inspect(session);
-  const plan = planMigration(snapshot, options.phases, { runId: session.runId });
+  const plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys });
   session.emit({ type: 'plan-ready', plan });
   refuseConflicts(plan.phases);
   const phase2 = plan.phases.find((p) => p.phase === 'phase2');
-  if (options.hashPlaintextKeys && snapshot.plaintextKeys?.count && (!phase2 || phase2.statements.length === 0)) {
+  if (options.keys === 'hash' && snapshot.plaintextKeys?.count && (!phase2 || phase2.statements.length === 0)) {
     throw new UserError('--hash-plaintext-keys hashes keys only as part of applying Phase 2, and Phase 2 has nothing to apply here; nothing was changed.', {
       hint: 'Roll Phase 2 back (schema-wizard rollback --phase 2 --yes), then apply it again with --hash-plaintext-keys.',
       exitCode: ExitCode.usage,
@@ -62,7 +65,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     let current = start.snapshot;
     for (const phase of options.phases) {
       checkInterrupted(session);
-      const { result, after } = await applyPhase(session, phase, start, { snapshot: current, hashPlaintextKeys: options.hashPlaintextKeys });
+      const { result, after } = await applyPhase(session, phase, start, { snapshot: current, keys: options.keys });
       results.push(result);
       current = after;
       await renewLock(session.db, session.runId);
@@ -111,6 +114,7 @@ export async function withLock<T>(
     checkInterrupted(session);
     return await work(start);
   } finally {
+    await dropKeyHashes(session).catch(() => undefined);
     await releaseLock(session.db, session.runId).catch(() => undefined);
     // Tables this run created for its lock go again if no phase reached the journal.
     if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
@@ -153,18 +157,23 @@ export async function applyPhase(
   session: Session,
   phase: PhaseId,
   start: RunStart,
-  options: { snapshot?: Snapshot; hashPlaintextKeys?: boolean } = {},
+  options: { snapshot?: Snapshot; keys?: KeyPolicy } = {},
 ): Promise<PhaseRun> {
   const stepName = phase === 'phase1' ? 'apply-phase1' : 'apply-phase2';
   const snapshot = options.snapshot ?? (await takeSnapshot(session.db));
-  const plan = planMigration(snapshot, [phase], { runId: session.runId }).phases[0];
+  const plan = planMigration(snapshot, [phase], { runId: session.runId, keys: options.keys }).phases[0];
   refuseConflicts([plan]);
   if (plan.statements.length === 0) {
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'not-executed', reason: `${plan.title} is already applied` }, statements: 0, journalId: null });
     return { result: { phase, status: 'nothing-to-do', statements: 0, journalId: null }, after: snapshot };
   }
-  const keyUpdates = phase === 'phase2' && options.hashPlaintextKeys ? await plaintextKeyUpdates(session, snapshot) : [];
-  const statements = [...plan.statements.map((s) => ({ sql: s.sql })), ...keyUpdates];
+  const hashing = plan.keyHashing && plan.keyHashing.hashable > 0 ? plan.keyHashing : null;
+  const prepared = hashing ? await prepareKeyHashes(session, snapshot, snapshot.plaintextKeys!.column) : null;
+  const statements: Stmt[] = [
+    ...plan.statements.filter((s) => s.kind !== 'hash-keys').map((s) => ({ sql: s.sql })),
+    ...(prepared && hashing ? keyHashStatements(prepared, hashing.column) : []),
+    rowGuard(snapshot, plan.archive),
+  ];
   const total = statements.length;
   session.emit({ type: 'phase-started', phase, action: 'apply', total });
   const tripsBefore = session.db.roundTrips;
@@ -190,7 +199,7 @@ export async function applyPhase(
               toolVersion: session.toolVersion,
               startedAt: new Date().toISOString(),
               undoes: null,
-              hashedKeys: keyUpdates.length,
+              hashedKeys: prepared?.rows ?? 0,
             },
             snapshot,
           ),
@@ -206,30 +215,18 @@ export async function applyPhase(
     throw error;
   }
   const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
-  if (keyUpdates.length > 0) {
+  if (prepared && prepared.rows > 0) {
     session.emit({
       type: 'warning',
-      message: `${keyUpdates.length} plaintext API keys were replaced by their SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
+      message: `${prepared.rows} plaintext API key${prepared.rows === 1 ? ' was' : 's were'} replaced by ${prepared.rows === 1 ? 'its' : 'their'} SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
     });
   }
+  const left = plan.keyHashing ? describeUnhashable({ ...plan.keyHashing.leftAsIs, column: '', count: 0, hashable: 0 }) : '';
+  if (left) session.emit({ type: 'warning', message: `API keys left as they are: ${left}; those users cannot authenticate until given a new key.` });
   session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
   // Committed from here on: a failing row check is reported as such, never as a failed phase.
   const after = await checkRowsKept(session, phase, snapshot, plan);
   return { result: { phase, status: 'applied', statements: total, journalId }, after };
-}
-
-/**
- * One bound UPDATE per user whose key is not yet a SHA-256 hex digest, run after the rename in
- * the same atomic write. Values are bound, never printed, never journaled (only the SQL text is).
- */
-async function plaintextKeyUpdates(session: Session, snapshot: Snapshot): Promise<Stmt[]> {
-  const column = snapshot.plaintextKeys?.column;
-  if (!column || snapshot.plaintextKeys!.count === 0) return [];
-  const rows = await session.db.query(`SELECT rowid AS r, ${quoteIdent(column)} AS k FROM users WHERE ${notSha256Hex(column)}`);
-  return rows.map((row) => ({
-    sql: 'UPDATE users SET api_key_hash = ? WHERE rowid = ? AND api_key_hash = ?',
-    args: [sha256Hex(String(row.k)), row.r as bigint, String(row.k)],
-  }));
 }
 
 /** Proves the phase kept every row: counts after equal counts before; a dropped table's rows sit in its archive. */
@@ -262,13 +259,30 @@ async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot,
 }
 
 export function refuseConflicts(phases: PhasePlan[]): void {
-  const blocked = phases.filter((p) => p.status === 'blocked');
-  if (blocked.length === 0) return;
-  const details = blocked.map((p) => `${p.title}: ${p.conflicts.join(' ')}`).join(' ');
-  throw new UserError(`Cannot apply safely; nothing was changed. ${details}`, {
-    hint: blocked.some((p) => p.phase === 'phase2') && phases.some((p) => p.phase === 'phase1' && p.status !== 'blocked')
-      ? 'Resolve the conflict, or apply Phase 1 alone with --phase 1.'
-      : 'Resolve the conflict described above, then run again (schema-wizard plan shows the state).',
-    exitCode: ExitCode.failed,
-  });
+  const blocked = phases.filter((p) => p.conflicts.length > 0);
+  if (blocked.length > 0) {
+    const details = blocked.map((p) => `${p.title}: ${p.conflicts.join(' ')}`).join(' ');
+    throw new UserError(`Cannot apply safely; nothing was changed. ${details}`, {
+      hint: blocked.some((p) => p.phase === 'phase2') && phases.some((p) => p.phase === 'phase1' && p.conflicts.length === 0)
+        ? 'Resolve the conflict, or apply Phase 1 alone with --phase 1.'
+        : 'Resolve the conflict described above, then run again (schema-wizard plan shows the state).',
+      exitCode: ExitCode.failed,
+    });
+  }
+  const waiting = phases.find((p) => p.decision);
+  if (waiting?.decision) throw keyDecisionError(waiting.decision.keys);
+}
+
+/** Phase 2 with plaintext keys and no --hash-plaintext-keys / --keep-plaintext-keys: nobody is locked out by default. */
+export function keyDecisionError(keys: PlaintextKeys): UserError {
+  const n = keys.count;
+  const unhashable = describeUnhashable(keys);
+  return new UserError(
+    `${n} user${n === 1 ? '' : 's'} hold${n === 1 ? 's' : ''} an API key in users.${keys.column} that is not a SHA-256 hex digest: the application looks keys up by hash, so after Phase 2 renames the column ${n === 1 ? 'that user' : 'they'} could not authenticate. Nothing was changed.` +
+      (unhashable ? ` (${keys.hashable} can be hashed; ${unhashable}.)` : ''),
+    {
+      hint: 'Choose one: --hash-plaintext-keys (hash them inside Phase 2\'s transaction; only the backup keeps the originals) or --keep-plaintext-keys (rename anyway: those users cannot authenticate until their keys are hashed). Or apply --phase 1 alone.',
+      exitCode: ExitCode.usage,
+    },
+  );
 }

@@ -6,6 +6,7 @@
  */
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
 import { ExitCode, UserError, codeOf, messageOf } from './errors.js';
+import { isGuardFailure } from './guard-mark.js';
 import { countStatements } from './sql-text.js';
 import type { Target } from './target.js';
 
@@ -229,6 +230,13 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
   const code = codeOf(error) ?? '';
   const where = target.display;
   const failedSql = stmts?.length === 1 ? ` while running: ${stmts[0].sql.replace(/\s+/g, ' ').slice(0, 120)}` : '';
+  if (isGuardFailure(message, stmts)) {
+    return new UserError(`The write was refused before it could commit: row counts changed inside it, so SQLite rolled it back and ${where} is as it was.`, {
+      hint: 'A trigger, a foreign key action or another writer changed rows during the phase: stop the application services, run schema-wizard plan, and fix what it names.',
+      exitCode: ExitCode.failed,
+      cause: error,
+    });
+  }
   if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
     return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
       hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',

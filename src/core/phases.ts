@@ -2,6 +2,8 @@
  * The guide's two phases, as data. The planner compares a snapshot with these targets; nothing
  * here touches a database.
  */
+import { splitStatements } from './sql-text.js';
+import { V1_SCHEMA_SQL } from './v1-schema.js';
 
 export type PhaseId = 'phase1' | 'phase2';
 export const PHASE_IDS: readonly PhaseId[] = ['phase1', 'phase2'];
@@ -17,9 +19,38 @@ export interface IndexTarget {
 
 export interface IndexDrop {
   name: string;
-  /** The index that still serves this one's queries afterwards (guide: "covered by"). */
+  /**
+   * The index that still serves this one's queries afterwards (guide: "covered by"). The drop
+   * happens only if an index of that shape exists once the phase is done: Phase 1 creates it
+   * (as COVERING_INDEXES defines it) where the database lacks it.
+   */
   coveredBy?: string;
 }
+
+/**
+ * The covering indexes as the optimized application defines them (mcp-memory-ts 0e1aa9d): what
+ * Phase 1 creates when a database lacks the index a drop relies on.
+ */
+export const COVERING_INDEXES: Record<string, IndexTarget> = {
+  idx_entities_user_type: {
+    name: 'idx_entities_user_type',
+    table: 'entities',
+    sql: 'CREATE INDEX idx_entities_user_type ON entities(user_id, entity_type)',
+    key: ['user_id', 'entity_type'],
+  },
+  idx_memories_user_type: {
+    name: 'idx_memories_user_type',
+    table: 'memories',
+    sql: 'CREATE INDEX idx_memories_user_type ON memories(user_id, memory_type)',
+    key: ['user_id', 'memory_type'],
+  },
+  idx_usage_user_date: {
+    name: 'idx_usage_user_date',
+    table: 'api_usage_tracking',
+    sql: 'CREATE INDEX idx_usage_user_date ON api_usage_tracking(user_id, date)',
+    key: ['user_id', 'date'],
+  },
+};
 
 export interface ColumnRename {
   table: string;
@@ -143,3 +174,10 @@ export const V1_OBJECTS = {
   ],
   ftsTables: ['memories_fts', 'entities_fts'],
 } as const;
+
+/** v1's DDL of each of its indexes, by name: what "the same index" means when a database is compared with v1. */
+export const V1_INDEX_SQL: Record<string, string> = Object.fromEntries(
+  splitStatements(V1_SCHEMA_SQL)
+    .map((sql) => [/^\s*create\s+(?:unique\s+)?index\s+(\w+)/i.exec(sql)?.[1], sql] as const)
+    .filter((pair): pair is readonly [string, string] => pair[0] !== undefined),
+);

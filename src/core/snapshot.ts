@@ -26,6 +26,37 @@ export interface IndexInfo {
   /** Key columns; null where the key is an expression such as DATE(created_at). */
   columns: (string | null)[];
   unique: boolean;
+  /** A partial index (CREATE INDEX ... WHERE): it serves only the rows its condition keeps. */
+  partial: boolean;
+}
+
+/** One foreign key column pair, as SQLite itself reads the DDL (pragma_foreign_key_list). */
+export interface ForeignKey {
+  /** The table holding the reference. */
+  table: string;
+  /** Foreign key id within the child table (multi-column keys share it). */
+  id: number;
+  parent: string;
+  from: string;
+  to: string | null;
+  onDelete: string;
+}
+
+/** What users' key column holds that is not a SHA-256 hex digest, by kind (values never leave the database). */
+export interface PlaintextKeys {
+  column: string;
+  /** Users whose key is set but is not a SHA-256 hex digest: none of them can authenticate after the rename. */
+  count: number;
+  /** Non-empty TEXT without NUL bytes: these can be hashed exactly. */
+  hashable: number;
+  /** Empty strings: hashing would turn them into a valid credential, so they are never hashed. */
+  empty: number;
+  /** BLOB values: not a key the application could have been given as text. */
+  blob: number;
+  /** TEXT with a NUL byte: the driver would cut it at the NUL, so its hash would be wrong. */
+  nul: number;
+  /** INTEGER or REAL values. */
+  other: number;
 }
 
 export interface SchemaObject {
@@ -42,7 +73,10 @@ export interface Snapshot {
   /** sqlite_sequence, when the database has AUTOINCREMENT tables. */
   sequences: Record<string, number>;
   /** users rows whose key column holds something other than 64 hex characters (a SHA-256). */
-  plaintextKeys: { column: string; count: number } | null;
+  plaintextKeys: PlaintextKeys | null;
+  foreignKeys: ForeignKey[];
+  /** Per foreign key (`child#id`), child rows whose reference is set: what a DROP of the parent would act on. */
+  referencingRows: Record<string, number>;
   pageSize: number;
   pageCount: number;
   /** Pages on the freelist: space dropped objects left behind that the file keeps until VACUUM. */
@@ -62,7 +96,7 @@ function isInternal(name: string): boolean {
 }
 
 export async function takeSnapshot(db: Db): Promise<Snapshot> {
-  const [list, schema, columns, indexCols, pageSize, pageCount, freePages] = await db.readBatch([
+  const [list, schema, columns, indexCols, indexList, fks, pageSize, pageCount, freePages] = await db.readBatch([
     { sql: "SELECT name, type FROM pragma_table_list WHERE schema = 'main'" },
     { sql: "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid" },
     {
@@ -75,6 +109,16 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
         "SELECT m.name AS idx, c.name AS col FROM sqlite_schema AS m, pragma_index_info(m.name) AS c " +
         "WHERE m.type = 'index' ORDER BY m.name, c.seqno",
     },
+    {
+      sql:
+        "SELECT l.name AS idx, l.partial AS partial FROM sqlite_schema AS m, pragma_index_list(m.name) AS l " +
+        "WHERE m.type = 'table'",
+    },
+    {
+      sql:
+        'SELECT m.name AS tbl, f.id AS id, f."table" AS parent, f."from" AS col, f."to" AS pcol, f.on_delete AS on_delete ' +
+        "FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
+    },
     { sql: 'PRAGMA page_size' },
     { sql: 'PRAGMA page_count' },
     { sql: 'PRAGMA freelist_count' },
@@ -83,6 +127,15 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
   const kindByName = new Map<string, string>(list.rows.map((r) => [str(r.name), str(r.type)]));
   const columnsByTable = groupBy(columns.rows, 'tbl', 'col');
   const columnsByIndex = groupBy(indexCols.rows, 'idx', 'col');
+  const partialIndexes = new Set(indexList.rows.filter((r) => num(r.partial) === 1).map((r) => str(r.idx)));
+  const foreignKeys: ForeignKey[] = fks.rows.map((r) => ({
+    table: str(r.tbl),
+    id: num(r.id),
+    parent: str(r.parent),
+    from: str(r.col),
+    to: r.pcol === null ? null : str(r.pcol),
+    onDelete: str(r.on_delete),
+  }));
 
   const tables: TableInfo[] = [];
   const indexes: IndexInfo[] = [];
@@ -102,6 +155,7 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
         sql,
         columns: columnsByIndex.get(name) ?? [],
         unique: sql === null ? true : /^\s*create\s+unique/i.test(sql),
+        partial: partialIndexes.has(name),
       });
     } else if (type === 'trigger') {
       triggers.push({ name, table, sql });
@@ -111,22 +165,26 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
   }
 
   const countable = tables.filter((t) => t.kind === 'plain' || t.kind === 'internal' || t.kind === 'bookkeeping');
-  const users = tables.find((t) => t.name === 'users' && t.kind === 'plain');
-  const keyColumn = users?.columns.includes('api_key_hash') ? 'api_key_hash' : users?.columns.includes('api_key') ? 'api_key' : null;
+  const users = tables.find((t) => sameName(t.name, 'users') && t.kind === 'plain');
+  const keyColumn = users ? (findColumn(users, 'api_key_hash') ?? findColumn(users, 'api_key') ?? null) : null;
   const hasSequence = tables.some((t) => t.name === 'sqlite_sequence');
+  const fkGroups = groupForeignKeys(foreignKeys);
 
   const counted = await db.readBatch([
     ...countable.map((t) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(t.name)}` })),
-    ...(keyColumn ? [{ sql: `SELECT count(*) AS n FROM users WHERE ${notSha256Hex(keyColumn)}` }] : []),
+    ...(users && keyColumn ? [{ sql: plaintextKeysSql(users.name, keyColumn) }] : []),
     ...(hasSequence ? [{ sql: 'SELECT name, seq FROM sqlite_sequence' }] : []),
+    ...fkGroups.map((g) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(g.table)} WHERE ${g.columns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(' AND ')}` })),
   ]);
   countable.forEach((t, i) => {
     t.rows = num(counted[i].rows[0].n);
   });
   let next = countable.length;
-  const plaintextKeys = keyColumn ? { column: keyColumn, count: num(counted[next++].rows[0].n) } : null;
+  const plaintextKeys = users && keyColumn ? readPlaintextKeys(keyColumn, counted[next++].rows[0]) : null;
   const sequences: Record<string, number> = {};
-  if (hasSequence) for (const r of counted[next].rows) sequences[str(r.name)] = num(r.seq);
+  if (hasSequence) for (const r of counted[next++].rows) sequences[str(r.name)] = num(r.seq);
+  const referencingRows: Record<string, number> = {};
+  for (const g of fkGroups) referencingRows[`${g.table}#${g.id}`] = num(counted[next++].rows[0].n);
 
   return {
     tables,
@@ -135,6 +193,8 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
     views,
     sequences,
     plaintextKeys,
+    foreignKeys,
+    referencingRows,
     pageSize: num(pageSize.rows[0].page_size),
     pageCount: num(pageCount.rows[0].page_count),
     freePages: num(freePages.rows[0].freelist_count),
@@ -147,6 +207,50 @@ function tableKind(name: string, listed: string | undefined): TableKind {
   if (listed === 'virtual') return 'virtual';
   if (listed === 'shadow') return 'shadow';
   return 'plain';
+}
+
+interface ForeignKeyGroup {
+  table: string;
+  id: number;
+  parent: string;
+  columns: string[];
+}
+
+/** Multi-column foreign keys arrive as one row per column pair: one group per key. */
+export function groupForeignKeys(keys: ForeignKey[]): ForeignKeyGroup[] {
+  const groups = new Map<string, ForeignKeyGroup>();
+  for (const k of keys) {
+    const id = `${k.table}#${k.id}`;
+    const group = groups.get(id) ?? { table: k.table, id: k.id, parent: k.parent, columns: [] };
+    group.columns.push(k.from);
+    groups.set(id, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * One row that sorts every key that is not a SHA-256 hex digest by what can be done with it.
+ * Bytes are inspected as BLOB (CAST), never decoded as text, so no value can trip the driver.
+ */
+function plaintextKeysSql(table: string, column: string): string {
+  const c = quoteIdent(column);
+  return (
+    `SELECT count(*) AS n, ` +
+    `coalesce(sum(typeof(${c}) = 'blob'), 0) AS blob, ` +
+    `coalesce(sum(typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) = 0), 0) AS empty, ` +
+    `coalesce(sum(typeof(${c}) = 'text' AND instr(CAST(${c} AS BLOB), x'00') > 0), 0) AS nul, ` +
+    `coalesce(sum(typeof(${c}) IN ('integer', 'real')), 0) AS other ` +
+    `FROM ${quoteIdent(table)} WHERE ${notSha256Hex(column)}`
+  );
+}
+
+function readPlaintextKeys(column: string, row: Row): PlaintextKeys {
+  const count = num(row.n);
+  const blob = num(row.blob);
+  const empty = num(row.empty);
+  const nul = num(row.nul);
+  const other = num(row.other);
+  return { column, count, hashable: count - blob - empty - nul - other, empty, blob, nul, other };
 }
 
 /** SQL condition: the key column holds something other than 64 hex characters (not a SHA-256). */
@@ -174,12 +278,35 @@ export function hasRowid(table: TableInfo): boolean {
   return !/without\s+rowid/i.test(table.sql ?? '');
 }
 
+/** SQLite compares identifiers case-insensitively for ASCII letters (and only for those). */
+export function sameName(a: string, b: string): boolean {
+  return a === b || asciiLower(a) === asciiLower(b);
+}
+
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
 export function findTable(snapshot: Snapshot, name: string): TableInfo | undefined {
-  return snapshot.tables.find((t) => t.name === name);
+  return snapshot.tables.find((t) => sameName(t.name, name));
 }
 
 export function findIndex(snapshot: Snapshot, name: string): IndexInfo | undefined {
-  return snapshot.indexes.find((i) => i.name === name);
+  return snapshot.indexes.find((i) => sameName(i.name, name));
+}
+
+/** The column's name as the table spells it, matched the way SQLite matches it. */
+export function findColumn(table: TableInfo, name: string): string | undefined {
+  return table.columns.find((c) => sameName(c, name));
+}
+
+export function hasColumn(table: TableInfo | undefined, name: string): boolean {
+  return table !== undefined && findColumn(table, name) !== undefined;
+}
+
+/** Foreign keys of other tables that point at `table`. */
+export function referencesTo(snapshot: Snapshot, table: string): ForeignKeyGroup[] {
+  return groupForeignKeys(snapshot.foreignKeys).filter((g) => sameName(g.parent, table) && !sameName(g.table, table));
 }
 
 /** The guide counts plain + virtual tables (9 on v1); FTS shadow and internal tables apart. */

@@ -9,11 +9,14 @@ export const planCommand: CommandHandler = async (cli, output, signal, state) =>
   const ctx = await openContext(cli, output, signal, state);
   try {
     const snapshot = await inspect(ctx.session);
-    const plan = planMigration(snapshot, cli.phases, { runId: ctx.session.runId });
+    const plan = planMigration(snapshot, cli.phases, { runId: ctx.session.runId, keys: cli.keys });
     ctx.session.emit({ type: 'plan-ready', plan });
     const blocked = plan.phases.some((p) => p.status === 'blocked');
     const todo = plan.phases.reduce((n, p) => n + p.statements.length, 0);
-    const summary = blocked
+    const waiting = plan.phases.some((p) => p.decision) && !plan.phases.some((p) => p.conflicts.length > 0);
+    const summary = waiting
+      ? 'Phase 2 waits for a decision about plaintext API keys: `apply` refuses it (exit 2) without --hash-plaintext-keys or --keep-plaintext-keys.'
+      : blocked
       ? 'Some phase is BLOCKED: `apply` would refuse it and change nothing.'
       : todo === 0
         ? 'Nothing to do: the database is already in the target state.'

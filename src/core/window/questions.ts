@@ -5,6 +5,7 @@
 import type { ErrorInfo } from '../errors.js';
 import type { PhaseId } from '../phases.js';
 import type { PhasePlan, Plan } from '../planner.js';
+import type { PlaintextKeys } from '../snapshot.js';
 import type { ChecklistId } from './checklist.js';
 
 export type Question =
@@ -13,7 +14,8 @@ export type Question =
   | { kind: 'operator'; item: ChecklistId; statement: string }
   | { kind: 'typed'; expected: string; target: string }
   | { kind: 'phase'; phase: PhaseId; plan: PhasePlan; applied: PhaseId[] }
-  | { kind: 'failure'; item: ChecklistId; phase: PhaseId | null; error: ErrorInfo; canRestore: boolean };
+  | { kind: 'failure'; item: ChecklistId; phase: PhaseId | null; error: ErrorInfo; canRestore: boolean }
+  | { kind: 'plaintext-keys'; keys: PlaintextKeys; hasBackup: boolean };
 
 export interface Answers {
   resume: 'continue' | 'quit';
@@ -22,6 +24,7 @@ export interface Answers {
   typed: 'confirmed' | 'quit';
   phase: 'continue' | 'skip' | 'rollback' | 'quit';
   failure: 'retry' | 'rollback-phase' | 'restore' | 'quit';
+  'plaintext-keys': 'hash' | 'keep' | 'skip';
 }
 
 export type AnswerTo<Q extends Question> = Answers[Q['kind']];
@@ -43,6 +46,8 @@ export const YES_DECIDER: Decider = {
       typed: 'confirmed',
       phase: 'continue',
       failure: 'quit',
+      // Never reached unattended: without --hash-plaintext-keys / --keep-plaintext-keys the dry run refuses.
+      'plaintext-keys': 'skip',
     };
     return answers[question.kind] as never;
   },

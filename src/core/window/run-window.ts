@@ -11,7 +11,7 @@ import { ExitCode, UserError, toErrorInfo } from '../errors.js';
 import { activeApplies, readJournal } from '../journal.js';
 import { acquireLock, releaseLock, renewLock } from '../lock.js';
 import { PHASES, type PhaseId } from '../phases.js';
-import { planMigration } from '../planner.js';
+import { planMigration, type KeyPolicy } from '../planner.js';
 import { rollbackPhase } from '../rollback.js';
 import { InterruptedError, checkInterrupted, inspect, type Session } from '../session.js';
 import { runSmoke } from '../smoke.js';
@@ -28,6 +28,8 @@ export interface WindowOptions {
   backup: BackupProvider | null;
   /** Closes the session's client (restore replaces a file underneath it). */
   closeDb: () => void;
+  /** --hash-plaintext-keys / --keep-plaintext-keys; unset, the operator is asked (a --yes run refuses). */
+  keys?: KeyPolicy;
 }
 
 export interface WindowResult {
@@ -153,9 +155,11 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
 
     // 4. Dry run: the plan, its risks, drift and warnings.
     await item('dry-run', async () => {
-      const plan = planMigration(found, ['phase1', 'phase2'], { runId: session.runId });
+      const plan = planMigration(found, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys });
       session.emit({ type: 'plan-ready', plan });
-      refuseConflicts(plan.phases);
+      // Unattended, nobody can answer the plaintext-keys question: refuse before any write.
+      if (decider.by === '--yes' || !plan.phases.some((p) => p.decision)) refuseConflicts(plan.phases);
+      else refuseConflicts(plan.phases.map((p) => ({ ...p, decision: null })));
       if ((await ask({ kind: 'review-plan', plan })) !== 'continue') throw new Stop('quit', 'Quit after the dry run; nothing was changed.');
       return plan;
     }, (plan) => plan.phases.map((p) => `${p.title}: ${p.statements.length} statements (${p.risk} risk)`).join('; '));
@@ -171,7 +175,19 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     // 7-10. Each phase, then its verification.
     for (const phase of ['phase1', 'phase2'] as const) {
       const verifyItem: ChecklistId = phase === 'phase1' ? 'verify1' : 'verify2';
-      const plan = planMigration(await takeSnapshot(session.db), [phase], { runId: session.runId }).phases[0];
+      const now = await takeSnapshot(session.db);
+      let keys = options.keys;
+      let plan = planMigration(now, [phase], { runId: session.runId, keys }).phases[0];
+      if (plan.decision) {
+        const choice = await ask({ kind: 'plaintext-keys', keys: plan.decision.keys, hasBackup: start.backup !== null });
+        if (choice === 'skip') {
+          skipItem(phase, `${plan.title} skipped: ${plan.decision.keys.count} plaintext API keys would lock users out`);
+          skipItem(verifyItem, `${plan.title} skipped`);
+          continue;
+        }
+        keys = choice;
+        plan = planMigration(now, [phase], { runId: session.runId, keys }).phases[0];
+      }
       const answer = plan.statements.length === 0 ? 'continue' : await ask({ kind: 'phase', phase, plan, applied: [...applied] });
       if (answer === 'quit') throw new Stop('quit', `Quit before ${plan.title}; ${applied.length ? `${applied.map((p) => PHASES[p].title).join(', ')} applied` : 'nothing was changed'}.`);
       if (answer === 'rollback') {
@@ -185,7 +201,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       }
       await recoverable(phase, phase, async () => {
         // Fresh snapshot: the operator may have paused at the prompt.
-        const { result } = await applyPhase(session, phase, start!);
+        const { result } = await applyPhase(session, phase, start!, { keys });
         if (result.status === 'applied') applied.push(phase);
         return result.status === 'applied' ? `${result.statements} statements in one atomic write (journal #${result.journalId})` : `${PHASES[phase].title} was already applied`;
       });

@@ -16,6 +16,11 @@ export function PhaseSummary({ plan, showSql }: { plan: PhasePlan; showSql: bool
         {plan.description}
       </Text>
       {plan.alreadyDone.length > 0 ? <Text dimColor>{plan.alreadyDone.length} change(s) already true, skipped</Text> : null}
+      {plan.notes.map((n) => (
+        <Text key={n} wrap="wrap">
+          · {n}
+        </Text>
+      ))}
       {plan.warnings.map((w) => (
         <Text key={w} color={tint('yellow')} wrap="wrap">
           ! {w}

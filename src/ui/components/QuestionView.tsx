@@ -98,6 +98,29 @@ export function QuestionView({ pending, isFocused = true }: { pending: Pending; 
           />
         </Box>
       );
+    case 'plaintext-keys': {
+      const n = q.keys.count;
+      const users = n === 1 ? '1 user' : `${n} users`;
+      return (
+        <Box flexDirection="column">
+          <Text color={tint('yellow')} wrap="wrap">
+            ! {users} hold{n === 1 ? 's' : ''} an API key in users.{q.keys.column} that is not a SHA-256 hex digest. The application looks keys up by hash: after Phase 2
+            renames the column, {n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.
+            {q.keys.hashable < n ? ` ${n - q.keys.hashable} of them (empty, binary or with a NUL byte) cannot be hashed and stay as they are.` : ''}
+          </Text>
+          <Choice
+            prompt="Plaintext API keys:"
+            isFocused={isFocused}
+            options={[
+              { label: `Hash ${q.keys.hashable} key${q.keys.hashable === 1 ? '' : 's'} now (undone only from the backup${q.hasBackup ? '' : ', and there is none'})`, value: 'hash' },
+              { label: `Apply and leave ${users} unable to authenticate`, value: 'keep' },
+              { label: 'Skip Phase 2', value: 'skip' },
+            ]}
+            onChoose={answer}
+          />
+        </Box>
+      );
+    }
     default: {
       const unreachable: never = q;
       return unreachable;

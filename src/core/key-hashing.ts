@@ -1,0 +1,95 @@
+/**
+ * Hashing plaintext API keys inside Phase 2's write, in bounded memory. Before the write (the
+ * lock held, the backup taken), each hashable key is read as bytes (never decoded, so no value
+ * can trip the driver), hashed here, and its SHA-256 hex stored by rowid in a scratch table, a
+ * page at a time. The phase's atomic write then runs ONE UPDATE from that table, proves every
+ * hashed row got its hash, and drops the table: whatever the number of users, the journal
+ * records three statements, not one per user, and no key value is ever bound into SQL text.
+ */
+import { createHash } from 'node:crypto';
+import type { Stmt } from './db.js';
+import { GUARD_MARK, failingExpression } from './guard-mark.js';
+import { BOOKKEEPING_PREFIX, notSha256Hex, type Snapshot } from './snapshot.js';
+import type { Session } from './session.js';
+import { quoteIdent } from './sql-text.js';
+
+const PREFIX = `${BOOKKEEPING_PREFIX}keyhash_`;
+const PAGE = 2_000;
+/** Two bound values per row; SQLite's older default limit is 999 variables a statement. */
+const ROWS_PER_INSERT = 450;
+
+export function keyHashTable(runId: string): string {
+  return `${PREFIX}${runId}`;
+}
+
+/** Keys that can be hashed exactly: non-empty TEXT without a NUL byte that is not already a SHA-256 hex digest. */
+export function hashableKeySql(column: string): string {
+  const c = quoteIdent(column);
+  return `typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) > 0 AND instr(CAST(${c} AS BLOB), x'00') = 0 AND ${notSha256Hex(column)}`;
+}
+
+export interface PreparedHashes {
+  table: string;
+  rows: number;
+}
+
+/**
+ * Fills the scratch table with (users rowid, sha256 hex) for every hashable key. `column` is
+ * the key column as it is now (before the rename). Leftovers of killed runs are dropped first:
+ * the caller holds the lock, so no other run can own them.
+ */
+export async function prepareKeyHashes(session: Session, snapshot: Snapshot, column: string, onRows?: (n: number) => void): Promise<PreparedHashes> {
+  const table = keyHashTable(session.runId);
+  for (const stale of snapshot.tables.filter((t) => t.name.startsWith(PREFIX))) {
+    await session.db.execute(`DROP TABLE IF EXISTS ${quoteIdent(stale.name)}`);
+  }
+  await session.db.execute(`CREATE TABLE ${quoteIdent(table)} (id INTEGER PRIMARY KEY, hash TEXT NOT NULL)`);
+  let after: bigint | null = null;
+  let rows = 0;
+  for (;;) {
+    const page = await session.db.query(
+      `SELECT rowid AS r, CAST(${quoteIdent(column)} AS BLOB) AS k FROM users WHERE ${after === null ? '' : 'rowid > ? AND '}${hashableKeySql(column)} ORDER BY rowid LIMIT ${PAGE}`,
+      after === null ? [] : [after],
+    );
+    if (page.length === 0) break;
+    const values: [bigint, string][] = page.map((row) => [BigInt(row.r as bigint | number), sha256OfBytes(row.k)]);
+    const inserts: Stmt[] = [];
+    for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
+      const chunk = values.slice(i, i + ROWS_PER_INSERT);
+      inserts.push({ sql: `INSERT INTO ${quoteIdent(table)} (id, hash) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`, args: chunk.flat() });
+    }
+    await session.db.atomicWrite(inserts);
+    rows += values.length;
+    onRows?.(rows);
+    after = values[values.length - 1][0];
+    if (page.length < PAGE) break;
+  }
+  return { table, rows };
+}
+
+/** The statements Phase 2's write runs after the rename: one UPDATE, its proof, the cleanup. */
+export function keyHashStatements(prepared: PreparedHashes, column: string): Stmt[] {
+  const t = quoteIdent(prepared.table);
+  const c = quoteIdent(column);
+  return [
+    { sql: `UPDATE users SET ${c} = (SELECT hash FROM ${t} WHERE ${t}.id = users.rowid) WHERE rowid IN (SELECT id FROM ${t})` },
+    {
+      // Fails the whole write (integer overflow) unless every prepared row holds its hash now.
+      sql:
+        `SELECT CASE WHEN (SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.rowid WHERE users.${c} = ${t}.hash) = ? ` +
+        `THEN 0 ELSE ${failingExpression(t)} END AS ${GUARD_MARK}`,
+      args: [BigInt(prepared.rows)],
+    },
+    { sql: `DROP TABLE ${t}` },
+  ];
+}
+
+/** Removes this run's scratch table when the phase did not run (best effort; a later run removes leftovers). */
+export async function dropKeyHashes(session: Session): Promise<void> {
+  await session.db.execute(`DROP TABLE IF EXISTS ${quoteIdent(keyHashTable(session.runId))}`);
+}
+
+function sha256OfBytes(value: unknown): string {
+  const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : Buffer.from(String(value));
+  return createHash('sha256').update(bytes).digest('hex');
+}

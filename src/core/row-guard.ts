@@ -1,0 +1,29 @@
+/**
+ * The last statement of every phase's atomic write: it compares each table's row count with the
+ * count the journal INSERT measured at the start of the same transaction, and fails the write
+ * (so SQLite rolls the whole phase back) if any differs. A DROP that fired a foreign key action,
+ * a trigger that deleted rows, a writer that slipped in: none can commit. The check after the
+ * commit stays as a second, independent proof.
+ */
+import type { Stmt } from './db.js';
+import { JOURNAL_TABLE } from './journal.js';
+import { GUARD_MARK, failingExpression } from './guard-mark.js';
+import type { ArchivePlan } from './planner.js';
+import { quoteIdent } from './sql-text.js';
+import type { Snapshot } from './snapshot.js';
+
+export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt {
+  const tables = snapshot.tables.filter((t) => t.kind === 'plain');
+  const before = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;
+  const conditions = tables.map((t) => {
+    const counted = archive && archive.table === t.name ? archive.archiveTable : t.name;
+    return `(SELECT count(*) FROM ${quoteIdent(counted)}) IS ${before}`;
+  });
+  return {
+    sql:
+      `SELECT CASE WHEN ${conditions.length ? conditions.join(' AND ') : '1'} THEN 0 ` +
+      `ELSE ${failingExpression(JOURNAL_TABLE)} END AS ${GUARD_MARK}`,
+    args: tables.map((t) => t.name),
+  };
+}
+
