@@ -82,11 +82,11 @@ describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
     expect(apply.code).toBe(0);
     const doc = apply.json();
     expect(doc.ok).toBe(true);
-    expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: 18, journalId: 1 }]);
+    expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: 19, journalId: 1 }]); // 18 planned + the row guard
     expect(fs.existsSync(doc.backup.path)).toBe(true);
     expect(doc.backup.format).toBe(kind === 'file' ? 'db' : 'sql');
     expect(path.dirname(doc.backup.path)).toBe(path.join(cwd, 'backups'));
-    expect(apply.stderr).toMatch(/\[18\/18\]/);
+    expect(apply.stderr).toMatch(/\[19\/19\]/);
 
     const stats2 = (await runCli(['stats', '--db', file, '--json'], { cwd })).json();
     expect(stats2.counts).toMatchObject({ tables: 8, indexes: 13 });

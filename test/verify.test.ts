@@ -14,7 +14,7 @@ import { dbArgs, TARGETS, type TargetKind } from './support/targets.js';
 describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
   const verify = (file: string, phases: ('phase1' | 'phase2')[] = ['phase1', 'phase2']) => withSession(file, (s) => runVerify(s, { phases, thorough: false }));
-  const migrate = (file: string, hashPlaintextKeys = false) => withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null, hashPlaintextKeys }));
+  const migrate = (file: string, keys?: 'hash' | 'keep') => withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null, keys }));
   const db = (file: string) => dbArgs(file, kind);
 
   describe('verify', () => {
@@ -147,8 +147,8 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const plain = (await rowsOf(file, "SELECT api_key FROM users WHERE api_key LIKE 'mcp_plain_key_%'")).map((r) => String(r.api_key));
       expect(plain).toHaveLength(2);
       const plan = await runCli(['plan', ...(await db(file)), '--json']);
-      expect(plan.json().plaintextKeys).toEqual({ column: 'api_key', count: 2 });
-      await migrate(file);
+      expect(plan.json().plaintextKeys).toEqual({ column: 'api_key', count: 2, hashable: 2, empty: 0, blob: 0, nul: 0, other: 0 });
+      await migrate(file, 'keep');
       const outputs = [plan, await runCli(['verify', ...(await db(file)), '--json']), await runCli(['smoke', ...(await db(file)), '--json']), await runCli(['plan', ...(await db(file))])];
       expect(outputs[1].json().checks.find((c: any) => c.name === 'API keys stored as SHA-256')).toMatchObject({ status: 'warn' });
       for (const run of outputs) for (const key of plain) expect(run.stdout + run.stderr).not.toContain(key);
@@ -156,7 +156,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
 
     it('apply --hash-plaintext-keys on a database whose Phase 2 is already applied refuses, changing nothing', async () => {
       const file = await v1Database({ plaintextKeys: 2 });
-      await migrate(file);
+      await migrate(file, 'keep');
       const before = await rowsOf(file, 'SELECT api_key_hash FROM users ORDER BY rowid');
       const run = await runCli(['apply', ...(await db(file)), '--yes', '--hash-plaintext-keys', '--no-backup']);
       expect(run.code).toBe(2);

@@ -15,6 +15,8 @@ export interface IndexTarget {
   sql: string;
   /** Key columns, for comparing with an index that already has this name. */
   key: string[];
+  /** The index this one replaces (same meaning on a renamed column): it keeps its UNIQUE and collation. */
+  replaces?: string;
 }
 
 export interface IndexDrop {
@@ -128,6 +130,7 @@ export const PHASE_2: PhaseDefinition = {
       table: 'users',
       sql: 'CREATE INDEX idx_users_api_key_hash ON users(api_key_hash)',
       key: ['api_key_hash'],
+      replaces: 'idx_users_api_key',
     },
   ],
 };

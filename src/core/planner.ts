@@ -246,7 +246,7 @@ function planIndexDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
       plan.conflicts.push(`${index.name} is an automatic index (a UNIQUE or PRIMARY KEY constraint) and cannot be dropped.`);
       continue;
     }
-    const isReplaced = def.renameColumns.length > 0 && def.dropIndexes.some((d) => d.name === drop.name && d.coveredBy && def.createIndexes.some((c) => c.name === d.coveredBy));
+    const isReplaced = def.createIndexes.some((c) => c.replaces === drop.name);
     const problem = isReplaced ? null : differsFromV1(index);
     if (problem) {
       plan.conflicts.push(
@@ -317,17 +317,16 @@ function columnsAfter(plan: PhasePlan, table: TableInfo | undefined): string[] {
  */
 function planCreates(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition, droppedIndexes: IndexInfo[]): void {
   for (const wanted of def.createIndexes) {
-    const replaced = replacedBy(def, wanted.name, droppedIndexes);
+    const replaced = replacedBy(wanted, droppedIndexes);
     const target = replaced ? keepMeaning(plan, wanted, replaced) : wanted;
     if (!target) continue;
     addIndex(plan, snapshot, target, null);
   }
 }
 
-/** The index a phase drops and replaces with `name` (idx_users_api_key for idx_users_api_key_hash). */
-function replacedBy(def: PhaseDefinition, name: string, droppedIndexes: IndexInfo[]): IndexInfo | undefined {
-  const drop = def.dropIndexes.find((d) => d.coveredBy === name);
-  return drop ? droppedIndexes.find((i) => sameName(i.name, drop.name)) : undefined;
+/** The index a phase drops and replaces with `wanted` (idx_users_api_key for idx_users_api_key_hash). */
+function replacedBy(wanted: IndexTarget, droppedIndexes: IndexInfo[]): IndexInfo | undefined {
+  return wanted.replaces ? droppedIndexes.find((i) => sameName(i.name, wanted.replaces!)) : undefined;
 }
 
 function keepMeaning(plan: PhasePlan, wanted: IndexTarget, old: IndexInfo): IndexTarget | null {

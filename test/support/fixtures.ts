@@ -18,7 +18,8 @@ export function tempDir(prefix = 'sw-'): string {
 /** A fresh v1 database file (small: fast tests). */
 export async function v1Database(options: DemoOptions = {}, dir = tempDir()): Promise<string> {
   const file = path.join(dir, 'memory.db');
-  await createV1Database(file, { users: 4, memories: 60, ...options });
+  // No plaintext keys unless a test asks: Phase 2 refuses them without a decision.
+  await createV1Database(file, { users: 4, memories: 60, plaintextKeys: 0, ...options });
   return file;
 }
 

@@ -14,7 +14,7 @@ import { DOWN, ENTER, ESC, press, waitForFrame } from '../support/frames.js';
 const phasePlan: PhasePlan = {
   phase: 'phase2', title: 'Phase 2', risk: 'medium', description: 'Rename users.api_key to api_key_hash.', status: 'pending',
   statements: [{ kind: 'drop-index', object: 'idx_users_api_key', sql: 'DROP INDEX idx_users_api_key' }],
-  alreadyDone: [], conflicts: [], warnings: ['2 users hold an API key that is not a SHA-256 hex digest'], dropped: [], created: [], renamed: [], archive: null,
+  alreadyDone: [], conflicts: [], warnings: ['2 users hold an API key that is not a SHA-256 hex digest'], dropped: [], created: [], renamed: [], archive: null, notes: [], decision: null, keyHashing: null,
 };
 
 describe('ItemLine', () => {
