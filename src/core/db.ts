@@ -6,7 +6,7 @@
  */
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
 import { ExitCode, UserError, codeOf, messageOf } from './errors.js';
-import { isGuardFailure } from './guard-mark.js';
+import { guardFailure, type GuardKind } from './guard-mark.js';
 import { countStatements } from './sql-text.js';
 import type { Target } from './target.js';
 
@@ -47,6 +47,12 @@ export interface Db {
    * callbacks (real progress for long index builds); remote: one batch request.
    */
   atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void): Promise<ResultSet[]>;
+  /**
+   * ONE atomic write with foreign keys off for its duration (the client's migrate()): rollback
+   * puts archived rows back even where their parent rows have gone since, and a DROP inside it
+   * can never fire an ON DELETE action. One request remotely; no per-statement progress.
+   */
+  atomicWriteWithoutForeignKeys(stmts: Stmt[]): Promise<ResultSet[]>;
   /**
    * Loads statements as one transaction with foreign keys off (the client's migrate()): a dump's
    * rows may arrive child-before-parent or hold orphans the source already had.
@@ -166,6 +172,16 @@ class LibsqlDb implements Db {
     }
   }
 
+  async atomicWriteWithoutForeignKeys(stmts: Stmt[]): Promise<ResultSet[]> {
+    this.track(stmts);
+    this.roundTrips++;
+    try {
+      return await this.client.migrate(stmts.map(toIn));
+    } catch (error) {
+      throw translateError(error, this.target, stmts);
+    }
+  }
+
   async load(stmts: Stmt[]): Promise<void> {
     // A dump is gigabytes of INSERTs, already split one statement each by StatementReader:
     // counted, never kept, not scanned a second time.
@@ -230,13 +246,8 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
   const code = codeOf(error) ?? '';
   const where = target.display;
   const failedSql = stmts?.length === 1 ? ` while running: ${stmts[0].sql.replace(/\s+/g, ' ').slice(0, 120)}` : '';
-  if (isGuardFailure(message, stmts)) {
-    return new UserError(`The write was refused before it could commit: row counts changed inside it, so SQLite rolled it back and ${where} is as it was.`, {
-      hint: 'A trigger, a foreign key action or another writer changed rows during the phase: stop the application services, run schema-wizard plan, and fix what it names.',
-      exitCode: ExitCode.failed,
-      cause: error,
-    });
-  }
+  const guard = guardFailure(message, stmts, error);
+  if (guard) return guardError(guard, where, error);
   if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
     return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
       hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',
@@ -300,4 +311,27 @@ function shortNetworkReason(error: unknown): string {
   if (/ECONNREFUSED/.test(text)) return 'connection refused';
   if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'host not found';
   return 'the connection failed';
+}
+
+/** A guard statement refused to commit: SQLite rolled the whole write back. */
+function guardError(kind: GuardKind, where: string, cause: unknown): UserError {
+  const said: Record<GuardKind, [string, string]> = {
+    rows: [
+      'row counts changed inside the write',
+      'A trigger, a foreign key action or another writer changed rows during it: stop the application services, run schema-wizard plan, and fix what it names.',
+    ],
+    keys: [
+      'not every prepared API key hash was written',
+      'Another process changed users during the phase: stop the application services and run the command again.',
+    ],
+    collision: [
+      'a row of the recreated table took the rowid of an archived row meanwhile',
+      'Stop the application services, move the new rows aside (or restore from the backup), then roll back.',
+    ],
+  };
+  return new UserError(`The write was refused before it could commit (${said[kind][0]}), so SQLite rolled it back: ${where} is as it was.`, {
+    hint: said[kind][1],
+    exitCode: ExitCode.failed,
+    cause,
+  });
 }

@@ -13,7 +13,14 @@ export function failingExpression(table: string): string {
   return `(SELECT abs(count(*) * 0 - 9223372036854775807 - 1) FROM ${table})`;
 }
 
-/** Whether an error is a guard refusing to commit (the write was rolled back). */
-export function isGuardFailure(message: string, stmts: Stmt[] | undefined): boolean {
-  return /integer overflow/i.test(message) && Boolean(stmts?.some((s) => s.sql.includes(GUARD_MARK)));
+export type GuardKind = 'rows' | 'keys' | 'collision';
+
+/** Which guard refused to commit (the write was rolled back), or null when the error is something else. */
+export function guardFailure(message: string, stmts: Stmt[] | undefined, error?: unknown): GuardKind | null {
+  if (!/integer overflow/i.test(message) || !stmts) return null;
+  const index = (error as { statementIndex?: number } | undefined)?.statementIndex;
+  const failed = (index !== undefined ? stmts[index] : undefined) ?? stmts.find((s) => s.sql.includes(GUARD_MARK));
+  const mark = failed ? new RegExp(`${GUARD_MARK}(_\\w+)?`).exec(failed.sql) : null;
+  if (!mark) return null;
+  return mark[1] === '_keys' ? 'keys' : mark[1] === '_collision' ? 'collision' : 'rows';
 }

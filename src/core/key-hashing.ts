@@ -77,7 +77,7 @@ export function keyHashStatements(prepared: PreparedHashes, column: string): Stm
       // Fails the whole write (integer overflow) unless every prepared row holds its hash now.
       sql:
         `SELECT CASE WHEN (SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.rowid WHERE users.${c} = ${t}.hash) = ? ` +
-        `THEN 0 ELSE ${failingExpression(t)} END AS ${GUARD_MARK}`,
+        `THEN 0 ELSE ${failingExpression(t)} END AS ${GUARD_MARK}_keys`,
       args: [BigInt(prepared.rows)],
     },
     { sql: `DROP TABLE ${t}` },

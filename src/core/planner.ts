@@ -4,6 +4,7 @@
  * no-op, a half-applied run is finished) and anything without a safe automatic answer blocks
  * the phase with an explanation instead of a guess.
  */
+import { rehearse } from './rehearsal.js';
 import { indexShape, sameShape, serves, shapeSql, type IndexShape } from './index-shape.js';
 import { COVERING_INDEXES, PHASE_1, PHASES, V1_INDEX_SQL, V1_OBJECTS, type ColumnRename, type IndexTarget, type PhaseDefinition, type PhaseId } from './phases.js';
 import {
@@ -114,10 +115,19 @@ export interface PlanOptions {
 }
 
 export function planMigration(snapshot: Snapshot, phases: PhaseId[], options: PlanOptions): Plan {
-  return {
-    phases: phases.map((id) => planPhase(snapshot, PHASES[id], options)),
-    drift: describeDrift(snapshot),
-  };
+  const planned = phases.map((id) => planPhase(snapshot, PHASES[id], options));
+  const drift = describeDrift(snapshot);
+  // Rehearse what would run in a scratch copy of the schema: what would fail or break blocks the phase.
+  // A phase waiting only for the plaintext-keys decision is rehearsed too: the dry run shows all it would meet.
+  const rehearsal = rehearse(snapshot, planned.map((p) => (p.conflicts.length > 0 ? { ...p, statements: [] } : p)));
+  for (const broken of rehearsal.brokenBefore) {
+    drift.push({ kind: 'broken-object', object: broken.object, message: `${broken.object} does not compile already (${broken.message})` });
+  }
+  for (const plan of planned) {
+    plan.conflicts.push(...(rehearsal.problems.get(plan.phase) ?? []));
+    settleStatus(plan);
+  }
+  return { phases: planned, drift };
 }
 
 export function archiveTableName(runId: string, table: string): string {
@@ -154,7 +164,11 @@ function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOption
   planCoverage(plan, snapshot, def, droppedIndexes);
   keepForeignKeyLookups(plan, snapshot, droppedTables, droppedIndexes);
   if (def.id === 'phase2') planKeys(plan, snapshot, options.keys);
+  return plan;
+}
 
+/** A phase with conflicts or an open decision runs nothing; otherwise its status says how much is left. */
+function settleStatus(plan: PhasePlan): void {
   if (plan.conflicts.length > 0 || plan.decision) {
     plan.status = 'blocked';
     plan.statements = [];
@@ -163,7 +177,6 @@ function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOption
   } else {
     plan.status = plan.alreadyDone.length > 0 ? 'partial' : 'pending';
   }
-  return plan;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -7,8 +7,10 @@
 import type { Stmt } from './db.js';
 import type { DroppedObject, JournalEntry } from './journal.js';
 import type { PhaseId } from './phases.js';
-import { findIndex, findTable, type Snapshot } from './snapshot.js';
-import { plainIdent, quoteIdent } from './sql-text.js';
+import { GUARD_MARK, failingExpression } from './guard-mark.js';
+import { ARCHIVE_ROWID } from './planner.js';
+import { findIndex, findTable, hasColumn, sameName, type Snapshot, type TableInfo } from './snapshot.js';
+import { normalizeSql, plainIdent, quoteIdent } from './sql-text.js';
 
 export interface RollbackPlan {
   phase: PhaseId;
@@ -21,12 +23,22 @@ export interface RollbackPlan {
   conflicts: string[];
   /** Row counts to expect afterwards, for tables whose rows come back from an archive. */
   expectRows: Record<string, number>;
+  /** Archived rows put back, per table. */
+  restoredRows: Record<string, number>;
+  /** What the undo does differently from a plain reversal (a recreated table filled). */
+  notes: string[];
+}
+
+/** Facts the pure planner cannot see in a snapshot, read by the caller just before planning. */
+export interface RollbackFacts {
+  /** Per archive table: rows of the recreated table that already use an archived rowid. */
+  collisions: Record<string, number>;
 }
 
 const ORDER: Record<DroppedObject['type'], number> = { table: 0, index: 1, trigger: 2, view: 3 };
 
-export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: JournalEntry[]): RollbackPlan {
-  const plan: RollbackPlan = { phase, entries: entries.map((e) => e.id), statements: [], dropped: [], alreadyDone: [], conflicts: [], expectRows: {} };
+export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: JournalEntry[], facts: RollbackFacts = { collisions: {} }): RollbackPlan {
+  const plan: RollbackPlan = { phase, entries: entries.map((e) => e.id), statements: [], dropped: [], alreadyDone: [], conflicts: [], expectRows: {}, restoredRows: {}, notes: [] };
   for (const entry of entries) {
     for (const name of entry.created) {
       if (findIndex(snapshot, name)) {
@@ -35,63 +47,108 @@ export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: Journa
       } else plan.alreadyDone.push(`index ${name} already absent`);
     }
     for (const rename of [...entry.renamed].reverse()) {
-      const columns = findTable(snapshot, rename.table)?.columns ?? [];
-      if (columns.includes(rename.to) && !columns.includes(rename.from)) {
+      const table = findTable(snapshot, rename.table);
+      const hasTo = hasColumn(table, rename.to);
+      const hasFrom = hasColumn(table, rename.from);
+      if (hasTo && !hasFrom) {
         plan.statements.push({
           sql: `ALTER TABLE ${plainIdent(rename.table)} RENAME COLUMN ${plainIdent(rename.to)} TO ${plainIdent(rename.from)}`,
         });
-      } else if (columns.includes(rename.from) && !columns.includes(rename.to)) {
+      } else if (hasFrom && !hasTo) {
         plan.alreadyDone.push(`column ${rename.table}.${rename.from} already has its old name`);
       } else {
-        plan.conflicts.push(`${rename.table} has ${columns.includes(rename.from) ? 'both' : 'neither of'} ${rename.from} and ${rename.to}; cannot rename back safely.`);
+        plan.conflicts.push(`${rename.table} has ${hasFrom ? 'both' : 'neither of'} ${rename.from} and ${rename.to}; cannot rename back safely.`);
       }
     }
     const dropped = [...entry.dropped].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
-    for (const object of dropped) restoreObject(plan, snapshot, entry, object);
+    for (const object of dropped) restoreObject(plan, snapshot, entry, object, facts);
   }
   if (plan.conflicts.length > 0) plan.statements = [];
   return plan;
 }
 
-function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEntry, object: DroppedObject): void {
+function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEntry, object: DroppedObject, facts: RollbackFacts): void {
   const exists =
     object.type === 'table'
       ? findTable(snapshot, object.name)
       : object.type === 'index'
         ? findIndex(snapshot, object.name)
-        : [...snapshot.triggers, ...snapshot.views].find((o) => o.name === object.name);
-  if (exists) {
-    if (exists.sql === object.sql) plan.alreadyDone.push(`${object.type} ${object.name} already present`);
-    else plan.conflicts.push(`${object.type} ${object.name} exists again with a different definition; move it aside, then roll back.`);
+        : [...snapshot.triggers, ...snapshot.views].find((o) => sameName(o.name, object.name));
+  const sameDefinition = exists?.sql != null && (exists.sql === object.sql || normalizeSql(exists.sql) === normalizeSql(object.sql));
+  if (exists && !sameDefinition) {
+    plan.conflicts.push(
+      `${object.type} ${exists.name} exists again with a different definition ("${exists.sql}"); rollback would not know where its old rows belong. ` +
+        `Move it aside (ALTER TABLE ... RENAME TO ..., or drop it if it is empty and unused), then roll back.`,
+    );
     return;
   }
-  plan.statements.push({ sql: object.sql });
+  if (exists && object.type !== 'table') {
+    plan.alreadyDone.push(`${object.type} ${object.name} already present`);
+    return;
+  }
+  if (!exists) plan.statements.push({ sql: object.sql });
   if (object.type !== 'table') return;
 
   const archive = entry.archive;
-  if (!archive || archive.table !== object.name) return;
+  if (!archive || !sameName(archive.table, object.name)) {
+    if (exists) plan.alreadyDone.push(`table ${object.name} already present`);
+    return;
+  }
   const archived = findTable(snapshot, archive.archiveTable);
   if (!archived) {
     plan.conflicts.push(`the rows of ${object.name} were kept in ${archive.archiveTable}, which is gone; restore from the backup instead.`);
     return;
   }
-  const expected = entry.beforeCounts[object.name];
+  const expected = entry.beforeCounts[object.name] ?? entry.beforeCounts[archive.table];
   if (expected !== undefined && archived.rows !== expected) {
     plan.conflicts.push(`${archive.archiveTable} holds ${archived.rows} rows but ${object.name} had ${expected}; restore from the backup instead.`);
     return;
   }
+  const table = exists ? (exists as TableInfo).name : object.name;
+  const laterRows = exists ? ((exists as TableInfo).rows ?? 0) : 0;
+  const collisions = facts.collisions[archive.archiveTable] ?? 0;
+  if (collisions > 0) {
+    plan.conflicts.push(
+      `${table} was recreated and holds ${laterRows} rows written since Phase 1, ${collisions} of them with the rowid of an archived row: restoring would overwrite them. ` +
+        `Move those rows aside (or restore from the backup), then roll back.`,
+    );
+    return;
+  }
+  const rowidAlias = archive.hasRowid ? ['rowid', '_rowid_', 'oid'].find((a) => !archive.columns.some((c) => sameName(c, a))) ?? null : null;
+  if (archive.hasRowid && !rowidAlias) {
+    plan.conflicts.push(`${table} has columns named rowid, _rowid_ and oid, so its rowids cannot be written back; restore from the backup instead.`);
+    return;
+  }
   const columns = archive.columns.map(quoteIdent);
-  const target = [archive.hasRowid ? 'rowid' : null, ...columns].filter(Boolean).join(', ');
-  const source = [archive.hasRowid ? quoteIdent('_schema_wizard_rowid') : null, ...columns].filter(Boolean).join(', ');
-  plan.statements.push({ sql: `INSERT INTO ${quoteIdent(object.name)} (${target}) SELECT ${source} FROM ${quoteIdent(archive.archiveTable)}` });
+  const target = [rowidAlias, ...columns].filter(Boolean).join(', ');
+  const source = [rowidAlias ? quoteIdent(ARCHIVE_ROWID) : null, ...columns].filter(Boolean).join(', ');
+  if (exists) {
+    // Rows written since stay; a guard fails the write if one took an archived rowid meanwhile.
+    plan.statements.push(collisionGuard(table, archive.archiveTable, rowidAlias));
+    plan.notes.push(`${table} exists again (recreated after Phase 1) with the same definition${laterRows ? ` and ${laterRows} rows written since, which stay` : ', empty'}: the ${archived.rows ?? 0} archived rows go back into it.`);
+  }
+  plan.statements.push({ sql: `INSERT INTO ${quoteIdent(table)} (${target}) SELECT ${source} FROM ${quoteIdent(archive.archiveTable)}` });
   if (/autoincrement/i.test(object.sql)) {
-    // Inserting rows rewrote the sequence; put back exactly what it was (or its absence). A BigInt
-    // binds as INTEGER: a JS number is sent as REAL and the untyped seq column would keep 12.0.
-    plan.statements.push({ sql: 'DELETE FROM sqlite_sequence WHERE name = ?', args: [object.name] });
-    if (entry.sequence !== null) {
-      plan.statements.push({ sql: 'INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', args: [object.name, BigInt(entry.sequence)] });
+    if (!exists) {
+      // Inserting rows rewrote the sequence; put back exactly what it was (or its absence). A BigInt
+      // binds as INTEGER: a JS number is sent as REAL and the untyped seq column would keep 12.0.
+      plan.statements.push({ sql: 'DELETE FROM sqlite_sequence WHERE name = ?', args: [table] });
+      if (entry.sequence !== null) plan.statements.push({ sql: 'INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', args: [table, BigInt(entry.sequence)] });
+    } else if (entry.sequence !== null) {
+      // The recreated table has its own counter; never let it hand out an archived row's id again.
+      plan.statements.push({ sql: 'UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?', args: [BigInt(entry.sequence), table] });
     }
   }
   plan.statements.push({ sql: `DROP TABLE ${plainIdent(archive.archiveTable)}` });
-  plan.expectRows[object.name] = expected ?? archived.rows ?? 0;
+  plan.expectRows[table] = (expected ?? archived.rows ?? 0) + laterRows;
+  plan.restoredRows[table] = expected ?? archived.rows ?? 0;
+}
+
+function collisionGuard(table: string, archiveTable: string, rowidAlias: string | null): Stmt {
+  const on = rowidAlias ? `t.${rowidAlias} = a.${quoteIdent(ARCHIVE_ROWID)}` : '0';
+  return {
+    sql:
+      `SELECT CASE WHEN EXISTS (SELECT 1 FROM ${quoteIdent(table)} AS t JOIN ${quoteIdent(archiveTable)} AS a ON ${on}) ` +
+      `THEN ${failingExpression(quoteIdent(archiveTable))} ELSE 0 END AS ${GUARD_MARK}_collision`,
+  };
 }

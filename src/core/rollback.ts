@@ -9,9 +9,11 @@ import type { BackupRef } from './events.js';
 import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
 import { renewLock } from './lock.js';
 import { PHASES, type PhaseId } from './phases.js';
-import { planRollback, type RollbackPlan } from './rollback-plan.js';
+import { ARCHIVE_ROWID, freeRowidAlias } from './planner.js';
+import { planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
+import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
+import { quoteIdent } from './sql-text.js';
 
 export interface RollbackPhaseResult {
   phase: PhaseId;
@@ -31,7 +33,9 @@ export async function runRollback(session: Session, options: RollbackOptions): P
   const order = [...options.phases].sort().reverse() as PhaseId[];
   const snapshot = await inspect(session);
   const journal = await readJournal(session.db, snapshot);
-  const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase)));
+  // Every phase is checked up front, before anything is undone: a rollback never stops half way.
+  const facts = await readRollbackFacts(session, snapshot, journal);
+  const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase), facts));
   refuseRollbackConflicts(plans);
   const idle = plans.filter((p) => p.entries.length === 0 || p.statements.length === 0);
   if (idle.length === plans.length) {
@@ -76,7 +80,7 @@ export async function rollbackPhase(
   const snapshot = given ?? (await takeSnapshot(session.db));
   const journal = await readJournal(session.db, snapshot);
   const entries = activeApplies(journal, phase);
-  const plan = planRollback(snapshot, phase, entries);
+  const plan = planRollback(snapshot, phase, entries, await readRollbackFacts(session, snapshot, journal));
   refuseRollbackConflicts([plan]);
   if (entries.length === 0 || plan.statements.length === 0) return { result: notNeeded(session, plan, everApplied(journal, phase)), after: snapshot };
   const title = PHASES[phase].title;
@@ -89,11 +93,14 @@ export async function rollbackPhase(
       message: `${hashed} API keys were hashed when ${title} was applied; rollback renames the column back but cannot bring the plaintext values back${backups.length ? ` (they are in ${backups.join(', ')})` : ''}.`,
     });
   }
+  for (const note of plan.notes) session.emit({ type: 'warning', message: note });
   session.emit({ type: 'phase-started', phase, action: 'rollback', total });
   let results;
   try {
-    results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, () =>
-      session.db.atomicWrite(
+    // Foreign keys off for this write: archived rows go back even where their parent rows were
+    // deleted since (the orphans are reported below), and nothing in it can fire an ON DELETE action.
+    results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, async () => {
+      const written = await session.db.atomicWriteWithoutForeignKeys(
         [
           journalInsert(
             {
@@ -116,11 +123,10 @@ export async function rollbackPhase(
           ...plan.statements,
           ...entries.map((e) => markUndone(e.id)),
         ],
-        (index, ms) => {
-          if (index > 0 && index <= total) session.emit({ type: 'statement-executed', phase, index, total, sql: plan.statements[index - 1].sql, ms });
-        },
-      ),
-    );
+      );
+      plan.statements.forEach((s, i) => session.emit({ type: 'statement-executed', phase, index: i + 1, total, sql: s.sql, ms: 0 }));
+      return written;
+    });
   } catch (error) {
     session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
     throw error;
@@ -138,7 +144,17 @@ async function checkRestoredRows(session: Session, phase: PhaseId, plan: Rollbac
   const problems = Object.entries(plan.expectRows)
     .filter(([table, rows]) => counts[table] !== rows)
     .map(([table, rows]) => `${table}: expected ${rows} rows, found ${counts[table] ?? 'no table'}`);
-  const restored = Object.entries(plan.expectRows).map(([t, n]) => `${n} ${t} rows restored`);
+  const restored = Object.entries(plan.restoredRows).map(([t, n]) => `${n} ${t} row${n === 1 ? '' : 's'} restored`);
+  for (const table of Object.keys(plan.restoredRows)) {
+    const orphans = await session.db.query(`SELECT count(*) AS n FROM pragma_foreign_key_check(?)`, [table]);
+    const n = Number(orphans[0]?.n ?? 0);
+    if (n > 0) {
+      session.emit({
+        type: 'warning',
+        message: `${n} restored ${table} row${n === 1 ? '' : 's'} reference${n === 1 ? 's' : ''} a parent row deleted since the migration (kept as they were archived; PRAGMA foreign_key_check(${table}) lists them).`,
+      });
+    }
+  }
   session.emit({ type: 'rows-checked', phase, ok: problems.length === 0, detail: problems.length ? problems.join('; ') : restored.join('; ') || 'no rows to restore' });
   if (problems.length) {
     throw new UserError(`Rollback restored the wrong number of rows: ${problems.join('; ')}.`, {
@@ -147,6 +163,23 @@ async function checkRestoredRows(session: Session, phase: PhaseId, plan: Rollbac
     });
   }
   return after;
+}
+
+/** What the rollback planner cannot see in a snapshot: rows of a recreated table that hold an archived rowid. */
+async function readRollbackFacts(session: Session, snapshot: Snapshot, journal: JournalEntry[]): Promise<RollbackFacts> {
+  const collisions: Record<string, number> = {};
+  for (const entry of journal.filter((e) => e.action === 'apply' && e.undoneBy === null && e.archive)) {
+    const archive = entry.archive!;
+    const table = findTable(snapshot, archive.table);
+    const archived = findTable(snapshot, archive.archiveTable);
+    const alias = table ? freeRowidAlias(table) : null;
+    if (!table || !archived || !archive.hasRowid || !alias || !table.rows) continue;
+    const rows = await session.db.query(
+      `SELECT count(*) AS n FROM ${quoteIdent(table.name)} WHERE ${alias} IN (SELECT ${quoteIdent(ARCHIVE_ROWID)} FROM ${quoteIdent(archive.archiveTable)})`,
+    );
+    collisions[archive.archiveTable] = Number(rows[0].n);
+  }
+  return { collisions };
 }
 
 function refuseRollbackConflicts(plans: RollbackPlan[]): void {

@@ -1,0 +1,163 @@
+/**
+ * The dry run's rehearsal: the database's schema (no rows) is rebuilt in a scratch in-memory
+ * engine, every view and trigger is compiled, each planned phase is run there, and everything
+ * is compiled again. A phase that would fail (a RENAME COLUMN re-reads every trigger and view)
+ * or that would leave an object that no longer compiles (INDEXED BY a dropped index, a trigger
+ * on a dropped table) is found here, before any write, with the object and the fix. Objects
+ * already broken before the phase are reported as drift, not blamed on the migration.
+ * Views and triggers are compiled the way SQLite does it: a view when it is read, a trigger
+ * when a statement that fires it is prepared.
+ */
+import Database from 'libsql';
+import type { PhasePlan } from './planner.js';
+import { quoteIdent } from './sql-text.js';
+import type { Snapshot, TableInfo } from './snapshot.js';
+
+export interface BrokenObject {
+  object: string;
+  message: string;
+}
+
+export interface Rehearsal {
+  /** Views and triggers that do not compile on the database as it is. */
+  brokenBefore: BrokenObject[];
+  /** Per phase: why it would fail or what it would break (empty when it rehearsed cleanly). */
+  problems: Map<PhasePlan['phase'], string[]>;
+}
+
+type Scratch = InstanceType<typeof Database>;
+
+export function rehearse(snapshot: Snapshot, phases: PhasePlan[]): Rehearsal {
+  const db: Scratch = new Database(':memory:');
+  try {
+    buildSchema(db, snapshot);
+    const brokenBefore = compileAll(db);
+    const problems = new Map<PhasePlan['phase'], string[]>();
+    let previousFailed = false;
+    for (const phase of phases) {
+      const found: string[] = [];
+      problems.set(phase.phase, found);
+      if (phase.statements.length === 0 || previousFailed) continue;
+      const before = compileAll(db);
+      db.exec('SAVEPOINT rehearsal');
+      const failure = runPhase(db, phase);
+      if (failure) {
+        db.exec('ROLLBACK TO rehearsal');
+        db.exec('RELEASE rehearsal');
+        found.push(`${phase.title} would fail at "${failure.sql}": ${failure.message}.${hintFor(failure.message, before)}`);
+        previousFailed = true;
+        continue;
+      }
+      db.exec('RELEASE rehearsal');
+      const known = new Set(before.map((b) => b.object));
+      for (const broken of compileAll(db).filter((b) => !known.has(b.object))) {
+        found.push(`${broken.object} would stop working after ${phase.title} (${broken.message}): drop it or rewrite it so it does not use what the phase removes, then re-run.`);
+      }
+    }
+    return { brokenBefore, problems };
+  } finally {
+    db.close();
+  }
+}
+
+/** Tables, then indexes, views and triggers, as their DDL says; a virtual table whose module is unknown gets a plain stand-in. */
+function buildSchema(db: Scratch, snapshot: Snapshot): void {
+  const tables = snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual' || t.kind === 'bookkeeping');
+  for (const table of tables) {
+    if (!tryExec(db, table.sql)) tryExec(db, standIn(table));
+  }
+  for (const index of snapshot.indexes) tryExec(db, index.sql);
+  for (const view of snapshot.views) tryExec(db, view.sql);
+  for (const trigger of snapshot.triggers) tryExec(db, trigger.sql);
+}
+
+function standIn(table: TableInfo): string {
+  return `CREATE TABLE ${quoteIdent(table.name)} (${table.columns.map(quoteIdent).join(', ') || 'x'})`;
+}
+
+function tryExec(db: Scratch, sql: string | null): boolean {
+  if (!sql) return false;
+  try {
+    db.exec(sql);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runPhase(db: Scratch, phase: PhasePlan): { sql: string; message: string } | null {
+  for (const statement of phase.statements) {
+    if (statement.kind === 'hash-keys') continue;
+    try {
+      db.exec(statement.sql);
+    } catch (error) {
+      return { sql: statement.sql, message: (error as Error).message };
+    }
+  }
+  return null;
+}
+
+interface SchemaRow {
+  type: string;
+  name: string;
+  tbl_name: string;
+  sql: string | null;
+}
+
+/** Every view read and every trigger fired by a prepared statement; what fails to compile. */
+function compileAll(db: Scratch): BrokenObject[] {
+  const rows = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') ORDER BY rowid").all() as SchemaRow[];
+  const broken: BrokenObject[] = [];
+  for (const view of rows.filter((r) => r.type === 'view')) {
+    const error = prepareError(db, `SELECT * FROM ${quoteIdent(view.name)}`);
+    if (error) broken.push({ object: `view ${view.name}`, message: error });
+  }
+  for (const trigger of rows.filter((r) => r.type === 'trigger')) {
+    const error = firingError(db, trigger);
+    if (error) broken.push({ object: `trigger ${trigger.name}`, message: error });
+  }
+  return broken;
+}
+
+/**
+ * Compiles one trigger alone: a copy of it on a table of its own would change its meaning, so
+ * the statement that fires it is prepared with the other triggers of that table set aside
+ * (inside a savepoint that is always rolled back).
+ */
+function firingError(db: Scratch, trigger: SchemaRow): string | null {
+  const event = /\b(insert|update|delete)\b(?:\s+of\b[^]*?)?\s+on\s/i.exec(trigger.sql ?? '')?.[1]?.toLowerCase() ?? 'insert';
+  const on = quoteIdent(trigger.tbl_name);
+  const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(trigger.tbl_name) as { name: string }[]).map((c) => quoteIdent(c.name));
+  const statement =
+    event === 'delete' ? `DELETE FROM ${on}` : event === 'update' ? `UPDATE ${on} SET ${columns.map((c) => `${c} = ${c}`).join(', ') || 'rowid = rowid'}` : `INSERT INTO ${on} DEFAULT VALUES`;
+  const others = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").all(trigger.tbl_name, trigger.name) as { name: string; sql: string }[];
+  db.exec('SAVEPOINT compile_one');
+  try {
+    for (const other of others) db.exec(`DROP TRIGGER ${quoteIdent(other.name)}`);
+    return prepareError(db, statement);
+  } finally {
+    db.exec('ROLLBACK TO compile_one');
+    db.exec('RELEASE compile_one');
+  }
+}
+
+function prepareError(db: Scratch, sql: string): string | null {
+  try {
+    db.prepare(sql);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The fix for the failures a rehearsal meets most: objects that were broken before the phase. */
+function hintFor(message: string, brokenBefore: BrokenObject[]): string {
+  const named = /error in (trigger|view) (\S+?):/.exec(message);
+  const culprit = named ? brokenBefore.find((b) => b.object === `${named[1]} ${named[2]}`) : undefined;
+  const missingFts = /no such table: (?:main\.)?(\w+_fts)\b/.exec(message)?.[1];
+  if (missingFts) {
+    return ` ${missingFts} is missing but triggers that write to it remain, and SQLite re-reads every trigger when a column is renamed. Fix: recreate ${missingFts} from its content table (schema-wizard apply --repair-fts), or drop those triggers.`;
+  }
+  if (culprit) return ` ${culprit.object} is already broken (${culprit.message}). Fix: drop it or rewrite it, then re-run.`;
+  return ' Fix the object named in the message, then re-run.';
+}
