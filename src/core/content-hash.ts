@@ -7,7 +7,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Db } from './db.js';
-import { rowBatches } from './row-stream.js';
+import { TextBytes, rowBatches } from './row-stream.js';
 import { hasRowid, type Snapshot, type TableInfo } from './snapshot.js';
 
 export interface TableDigest {
@@ -74,6 +74,10 @@ function encodeValue(h: Hash, value: unknown): void {
   } else if (typeof value === 'number') {
     // Integers arrive as BigInt (safe-integer mode), so a JS number is always a REAL.
     h.update(`r${Object.is(value, -0) ? '-0' : value.toString()};`);
+  } else if (value instanceof TextBytes) {
+    // The same bytes as a decoded string would give: digests do not depend on how TEXT was read.
+    h.update(`t${value.bytes.byteLength}:`);
+    h.update(value.bytes);
   } else if (typeof value === 'string') {
     h.update(`t${Buffer.byteLength(value)}:`);
     h.update(value);

@@ -15,14 +15,60 @@ import { hasRowid, type TableInfo } from './snapshot.js';
 const BATCH_BYTES = 2 << 20;
 const MAX_BATCH_ROWS = 5_000;
 
-/** Rows as [rowid, ...columns] when the table has a rowid, else [...columns]. */
+/**
+ * A TEXT value as its bytes. Text is never decoded by the driver here: one value that is not
+ * valid UTF-8 (CAST(x'41ff8042' AS TEXT)) makes the native driver abort the whole process when
+ * it builds a JS string. Reading TEXT as BLOB (with a mask saying which cells were TEXT) keeps
+ * every byte, and hashing and dumping work on bytes anyway.
+ */
+export class TextBytes {
+  constructor(readonly bytes: Uint8Array) {}
+  /** The text, or null when the bytes are not valid UTF-8. */
+  decode(): string | null {
+    try {
+      return STRICT_UTF8.decode(this.bytes);
+    } catch {
+      return null;
+    }
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Rows as [rowid, ...columns] when the table has a rowid, else [...columns]; TEXT cells as TextBytes. */
 export async function* rowBatches(db: Db, table: TableInfo): AsyncGenerator<unknown[][]> {
-  if (db.target.kind === 'file' && db.target.path) yield* localBatches(db.target.path, table);
-  else yield* remoteBatches(db, table);
+  const source = db.target.kind === 'file' && db.target.path ? localBatches(db.target.path, table) : remoteBatches(db, table);
+  const first = hasRowid(table) ? 1 : 0;
+  for await (const batch of source) yield batch.map((row) => unmask(row, first));
+}
+
+/** Each column read so that TEXT arrives as a BLOB, plus one last ASCII column marking the TEXT cells ('1'). */
+function columnList(table: TableInfo): string {
+  const cols = table.columns.map(quoteIdent);
+  if (cols.length === 0) return '*';
+  const values = cols.map((c) => `CASE typeof(${c}) WHEN 'text' THEN CAST(${c} AS BLOB) ELSE ${c} END`);
+  const mask = cols.map((c) => `(typeof(${c}) = 'text')`).join(' || ');
+  return `${values.join(', ')}, ${mask}`;
+}
+
+function unmask(row: unknown[], first: number): unknown[] {
+  const mask = String(row[row.length - 1]);
+  const out = row.slice(0, -1);
+  for (let i = 0; i < mask.length; i++) {
+    if (mask.charCodeAt(i) === 49) out[first + i] = new TextBytes(asBytes(out[first + i]));
+  }
+  return out;
+}
+
+function asBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return Buffer.from(String(value ?? ''));
 }
 
 function selectSql(table: TableInfo): string {
-  const cols = table.columns.map(quoteIdent).join(', ') || '*';
+  const cols = columnList(table);
   return hasRowid(table) ? `SELECT rowid, ${cols} FROM ${quoteIdent(table.name)} ORDER BY rowid` : `SELECT ${cols} FROM ${quoteIdent(table.name)} ORDER BY 1`;
 }
 
@@ -50,7 +96,7 @@ async function* localBatches(path: string, table: TableInfo): AsyncGenerator<unk
 }
 
 async function* remoteBatches(db: Db, table: TableInfo): AsyncGenerator<unknown[][]> {
-  const cols = table.columns.map(quoteIdent).join(', ') || '*';
+  const cols = columnList(table);
   const name = quoteIdent(table.name);
   const withRowid = hasRowid(table);
   let limit = 500;
@@ -77,6 +123,7 @@ function sizeOf(row: unknown[]): number {
   for (const value of row) {
     if (typeof value === 'string') bytes += value.length;
     else if (value instanceof Uint8Array || value instanceof ArrayBuffer) bytes += value.byteLength;
+    else if (value instanceof TextBytes) bytes += value.bytes.byteLength;
     else bytes += 8;
   }
   return bytes;

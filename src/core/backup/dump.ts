@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Db } from '../db.js';
 import { TableHasher, combine, type ContentDigest, type TableDigest } from '../content-hash.js';
-import { rowBatches } from '../row-stream.js';
+import { TextBytes, rowBatches } from '../row-stream.js';
 import { quoteIdent, quoteText } from '../sql-text.js';
 import { hasRowid, type Snapshot, type TableInfo } from '../snapshot.js';
 import { LOCK_TABLE } from '../journal.js';
@@ -96,6 +96,11 @@ export function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return realLiteral(value);
+  if (value instanceof TextBytes) {
+    // Text that is not valid UTF-8, or holds a NUL (which cannot live in a SQL string literal), travels as hex cast to TEXT.
+    const text = value.decode();
+    return text === null || text.includes('\u0000') ? `CAST(X'${Buffer.from(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength).toString('hex')}' AS TEXT)` : quoteText(text);
+  }
   if (typeof value === 'string') {
     // A NUL cannot live inside a SQL string literal; such text travels as hex cast to TEXT.
     return value.includes('\u0000') ? `CAST(X'${Buffer.from(value, 'utf8').toString('hex')}' AS TEXT)` : quoteText(value);

@@ -4,7 +4,7 @@
  * (renewed on a timer, never a transaction), a verified backup comes before the first write,
  * and every phase is one atomic write, so quitting at any prompt leaves a consistent database.
  */
-import { applyPhase, refuseConflicts, takeRunStart, type RunStart } from '../apply.js';
+import { applyPhase, keyDecisionError, refuseConflicts, takeRunStart, type RunStart } from '../apply.js';
 import type { BackupProvider } from '../backup-provider.js';
 import { restoreBackup } from '../backup/restore.js';
 import { ExitCode, UserError, toErrorInfo } from '../errors.js';
@@ -123,6 +123,9 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       const snap = await inspect(session);
       const plan = planMigration(snap, ['phase1', 'phase2'], { runId: session.runId });
       session.emit({ type: 'plan-ready', plan });
+      // Unattended and no --hash-plaintext-keys / --keep-plaintext-keys: refuse before the lock, the first write.
+      const waiting = plan.phases.find((p) => p.decision);
+      if (decider.by === '--yes' && waiting?.decision && options.keys === undefined) throw keyDecisionError(waiting.decision.keys);
       const journal = await readJournal(session.db, snap);
       const p1 = activeApplies(journal, 'phase1')[0];
       if (p1 && plan.phases[1].statements.length > 0) {

@@ -1,0 +1,292 @@
+/**
+ * The databases people really have: the application's own older schema, foreign keys in any
+ * spelling, same-named indexes that mean something else, objects that reference what a phase
+ * removes, plaintext keys, tables recreated after Phase 1. No phase may cost a row, an index
+ * the application needs, a constraint or a login; each refusal leaves the file untouched.
+ */
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runApply } from '../src/core/apply.js';
+import { openDb } from '../src/core/db.js';
+import { planMigration } from '../src/core/planner.js';
+import { runRollback } from '../src/core/rollback.js';
+import { takeSnapshot } from '../src/core/snapshot.js';
+import { resolveTarget } from '../src/core/target.js';
+import { APP_QUERIES, explain } from '../src/core/verify/query-plans.js';
+import { runCli } from './support/cli.js';
+import { contentsOf, rowsOf, schemaOf, sqlOn, v1Database, withSession as withSessionOn, type TestSession } from './support/fixtures.js';
+import { TARGETS, dbArgs, type TargetKind } from './support/targets.js';
+
+/** What v1.1.2 of the application creates lacks these (a later migration of its own added them). */
+const LATER_INDEXES = ['idx_entities_user_type', 'idx_memories_user_type', 'idx_memories_user_importance', 'idx_entities_active', 'idx_memories_uuid'];
+
+async function appV112Database(): Promise<string> {
+  const file = await v1Database();
+  await sqlOn(file, LATER_INDEXES.map((i) => `DROP INDEX ${i}`));
+  return file;
+}
+
+/** Query name -> whether it reads a whole table, on the database as it is. */
+async function scans(file: string): Promise<Record<string, boolean>> {
+  const db = await openDb(resolveTarget({ db: file }));
+  try {
+    const snapshot = await takeSnapshot(db);
+    const out: Record<string, boolean> = {};
+    for (const q of APP_QUERIES) {
+      const sql = q.sql(snapshot);
+      if (sql) out[q.name] = (await explain(db, sql, q.args)).scan;
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+describe.each(TARGETS)('on %s', (kind: TargetKind) => {
+  const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
+  const applyAll = (file: string, keys?: 'hash' | 'keep') => withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null, keys }));
+  const rollbackAll = (file: string) => withSession(file, (s) => runRollback(s, { phases: ['phase1', 'phase2'], backup: null }));
+  const planOf = (file: string) => withSession(file, async (s) => planMigration(await takeSnapshot(s.db), ['phase1', 'phase2'], { runId: 'rT' }));
+
+  /** Runs `work`, expects it to refuse with `message`, and the file to be byte for byte as it was. */
+  async function refusesUntouched(file: string, work: () => Promise<unknown>, message: RegExp) {
+    const bytes = fs.readFileSync(file);
+    await expect(work()).rejects.toThrow(message);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+  }
+
+  describe('covering indexes are a guarantee', () => {
+    it("the application's v1.1.2 schema: Phase 1 creates the covering indexes it lacks, and no query of the application scans", async () => {
+      const file = await appV112Database();
+      const before = await scans(file);
+      expect(Object.values(before).every((scan) => !scan)).toBe(true);
+      const schemaBefore = await schemaOf(file);
+      const rowsBefore = await contentsOf(file);
+      const plan = await planOf(file);
+      expect(plan.phases[0].created).toEqual(expect.arrayContaining(['idx_entities_user_type', 'idx_memories_user_type']));
+      expect(plan.phases[0].notes.join('\n')).toMatch(/created idx_entities_user_type: it covers idx_entities_user_id, which this phase drops/);
+      await applyAll(file);
+      const after = await scans(file);
+      for (const [query, scan] of Object.entries(after)) expect({ query, scan }).toEqual({ query, scan: before[query] });
+      expect((await schemaOf(file)).idx_entities_user_type).toBe('CREATE INDEX idx_entities_user_type ON entities(user_id, entity_type)');
+      // Rollback removes what the phase created and gives back exactly the v1.1.2 schema and rows.
+      await rollbackAll(file);
+      expect(await schemaOf(file)).toEqual(schemaBefore);
+      expect(await contentsOf(file)).toEqual(rowsBefore);
+    });
+
+    for (const missing of ['idx_entities_user_type', 'idx_memories_user_type', 'idx_usage_user_date']) {
+      it(`without ${missing}: it is created, and no query that used an index scans afterwards`, async () => {
+        const file = await v1Database();
+        await sqlOn(file, [`DROP INDEX ${missing}`]);
+        const before = await scans(file);
+        await applyAll(file);
+        const after = await scans(file);
+        for (const [query, scan] of Object.entries(after)) if (!before[query]) expect({ query, scan }).toEqual({ query, scan: false });
+        expect(Object.keys(await schemaOf(file))).toContain(missing);
+      });
+    }
+
+    it('a covering index of another name and the same key is enough: nothing extra is created', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP INDEX idx_entities_user_type', 'CREATE INDEX my_entities_by_user ON entities(user_id, entity_type, name)']);
+      const plan = await planOf(file);
+      expect(plan.phases[0].created).not.toContain('idx_entities_user_type');
+      expect(plan.phases[0].status).toBe('pending');
+    });
+
+    it('a partial index does not count as covering', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP INDEX idx_entities_user_type', "CREATE INDEX my_partial ON entities(user_id, entity_type) WHERE entity_type = 'person'"]);
+      expect((await planOf(file)).phases[0].created).toContain('idx_entities_user_type');
+    });
+  });
+
+  describe('foreign keys are read from SQLite, never from text', () => {
+    const spellings = ["REFERENCES 'learned_patterns'", 'REFERENCES"learned_patterns"', 'REFERENCES/**/learned_patterns', 'REFERENCES [Learned_Patterns]'];
+    for (const action of ['CASCADE', 'SET NULL']) {
+      for (const spelling of spellings) {
+        it(`${spelling}(id) ON DELETE ${action}: refused, untouched, naming the table and the count`, async () => {
+          const file = await v1Database({ learnedPatterns: 12 });
+          await sqlOn(file, [
+            `CREATE TABLE pattern_notes (id INTEGER PRIMARY KEY, pattern_id INTEGER ${spelling}(id) ON DELETE ${action}, note TEXT)`,
+            'INSERT INTO pattern_notes (pattern_id, note) SELECT id, \'n\' FROM learned_patterns',
+          ]);
+          await refusesUntouched(file, () => applyAll(file), new RegExp(`pattern_notes\\(pattern_id\\) has a foreign key to learned_patterns \\(ON DELETE ${action}\\) and 12 rows`));
+          expect((await rowsOf(file, 'SELECT count(*) AS n FROM pattern_notes WHERE pattern_id IS NOT NULL'))[0].n).toBe(12n);
+        });
+      }
+    }
+
+    it('a foreign key with no referencing rows is still refused: the key would point at a missing table', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['CREATE TABLE pattern_notes (id INTEGER PRIMARY KEY, pattern_id INTEGER REFERENCES learned_patterns(id))']);
+      await refusesUntouched(file, () => applyAll(file), /and 0 rows of pattern_notes set it: dropping learned_patterns would leave that key pointing at a missing table/);
+      expect((await planOf(file)).drift.map((d) => d.kind)).toContain('foreign-key');
+    });
+  });
+
+  describe('same name, different definition', () => {
+    it('a UNIQUE idx_users_api_key is reported, replaced by a UNIQUE index, and rolled back exactly', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP INDEX idx_users_api_key', 'CREATE UNIQUE INDEX idx_users_api_key ON users(api_key)']);
+      const schemaBefore = await schemaOf(file);
+      const plan = await planOf(file);
+      expect(plan.drift.find((d) => d.kind === 'definition-differs')?.object).toBe('idx_users_api_key');
+      await applyAll(file);
+      expect((await schemaOf(file)).idx_users_api_key_hash).toBe('CREATE UNIQUE INDEX idx_users_api_key_hash ON users(api_key_hash)');
+      const [{ k }] = await rowsOf(file, 'SELECT api_key_hash AS k FROM users LIMIT 1');
+      await expect(sqlOn(file, [`INSERT INTO users (id, email, api_key_hash, created_at, updated_at) VALUES ('dup', 'dup@x', '${k}', 'x', 'x')`])).rejects.toThrow(/UNIQUE/);
+      await rollbackAll(file);
+      expect(await schemaOf(file)).toEqual(schemaBefore);
+    });
+
+    it('a UNIQUE index the guide drops as redundant is refused: dropping it would remove a constraint', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP INDEX idx_entities_name', 'CREATE UNIQUE INDEX idx_entities_name ON entities(name, id)']);
+      await refusesUntouched(file, () => applyAll(file), /idx_entities_name here is .*UNIQUE/);
+    });
+
+    it('names are compared the way SQLite compares them: Learned_Patterns is found, archived and restored', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      await sqlOn(file, ['ALTER TABLE learned_patterns RENAME TO lp_tmp', 'ALTER TABLE lp_tmp RENAME TO Learned_Patterns']);
+      const plan = await planOf(file);
+      expect(plan.phases[0].archive).toMatchObject({ table: 'Learned_Patterns', rows: 12 });
+      const rowsBefore = await contentsOf(file);
+      await applyAll(file);
+      expect(Object.keys(await schemaOf(file)).some((n) => n.toLowerCase() === 'learned_patterns')).toBe(false);
+      await rollbackAll(file);
+      expect(await contentsOf(file)).toEqual(rowsBefore);
+    });
+  });
+
+  describe('nothing that references a removed object survives broken', () => {
+    it('a trigger using INDEXED BY a dropped index blocks Phase 1, naming the trigger', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['CREATE TRIGGER memories_audit AFTER INSERT ON memories BEGIN SELECT count(*) FROM entities INDEXED BY idx_entities_user_id WHERE user_id = new.user_id; END']);
+      await refusesUntouched(file, () => applyAll(file), /trigger memories_audit would stop working after Phase 1 \(no such index: idx_entities_user_id\)/);
+    });
+
+    it('a view using INDEXED BY idx_memories_type blocks Phase 1 in the dry run, before anything runs', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ["CREATE VIEW semantic_memories AS SELECT id FROM memories INDEXED BY idx_memories_type WHERE memory_type = 'semantic'"]);
+      const plan = await planOf(file);
+      expect(plan.phases[0].status).toBe('blocked');
+      expect(plan.phases[0].conflicts.join('\n')).toMatch(/view semantic_memories would stop working/);
+      await refusesUntouched(file, () => applyAll(file), /semantic_memories/);
+    });
+
+    it('entities_fts missing with its triggers left: the dry run blocks Phase 2 with the reason and the fix', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP TABLE entities_fts']);
+      const plan = await planOf(file);
+      expect(plan.drift.filter((d) => d.kind === 'broken-object').map((d) => d.object)).toEqual(
+        expect.arrayContaining(['trigger entities_fts_insert', 'trigger entities_fts_delete', 'trigger entities_fts_update']),
+      );
+      expect(plan.phases[1].status).toBe('blocked');
+      expect(plan.phases[1].conflicts.join('\n')).toMatch(/Phase 2 would fail at "ALTER TABLE users RENAME COLUMN api_key TO api_key_hash": error in trigger entities_fts_\w+: no such table: main.entities_fts.*Fix: /);
+      await refusesUntouched(file, () => applyAll(file), /entities_fts/);
+    });
+  });
+
+  describe('rollback restores into what is there', () => {
+    it('learned_patterns recreated empty by the application: the 12 archived rows go back, with their rowids', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      const ddl = String((await rowsOf(file, "SELECT sql FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].sql);
+      const rowsBefore = await contentsOf(file);
+      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await sqlOn(file, [ddl]);
+      const result = await withSession(file, async (s) => {
+        const r = await runRollback(s, { phases: ['phase1'], backup: null });
+        return { r, events: s.events };
+      });
+      expect(result.r.phases[0].status).toBe('rolled-back');
+      expect(JSON.stringify(result.events)).toMatch(/12 learned_patterns rows restored/);
+      expect((await contentsOf(file)).learned_patterns).toEqual(rowsBefore.learned_patterns);
+      expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '_schema_wizard_archive_%'"))[0].n).toBe(0n);
+    });
+
+    it('rows written since into the recreated table stay; the archived ones join them', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      const ddl = String((await rowsOf(file, "SELECT sql FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].sql);
+      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await sqlOn(file, [ddl, "INSERT INTO learned_patterns (id, user_id, pattern_type, pattern_data, created_at, updated_at) VALUES (500, 'user-0001', 't', 'd', 'x', 'x')"]);
+      await withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }));
+      expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(13n);
+    });
+
+    it('a recreated table with another definition is refused, untouched, with what to do', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await sqlOn(file, ['CREATE TABLE learned_patterns (id INTEGER PRIMARY KEY, other TEXT)']);
+      await refusesUntouched(file, () => rollbackAll(file), /table learned_patterns exists again with a different definition.*Move it aside/);
+    });
+
+    it("rows whose user was deleted since are restored anyway (foreign keys off), reported as orphans; Phase 2 and Phase 1 both undone", async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      await applyAll(file);
+      const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
+      const [{ user_id }] = await rowsOf(file, `SELECT user_id FROM "${String(name)}" WHERE user_id IS NOT NULL LIMIT 1`);
+      await sqlOn(file, ['PRAGMA foreign_keys=ON', `DELETE FROM users WHERE id = '${String(user_id)}'`]);
+      const { r, events } = await withSession(file, async (s) => ({ r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }), events: s.events }));
+      expect(r.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
+      expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(12n);
+      expect(JSON.stringify(events)).toMatch(/reference.? a parent row deleted since the migration/);
+    });
+  });
+
+  describe('plaintext API keys', () => {
+    it('a headless apply refuses before any write (exit 2), with the count and both ways forward', async () => {
+      const file = await v1Database({ users: 8, plaintextKeys: 5 });
+      const bytes = fs.readFileSync(file);
+      const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/5 users hold an API key in users.api_key that is not a SHA-256 hex digest/);
+      expect(run.stderr).toMatch(/--hash-plaintext-keys/);
+      expect(run.stderr).toMatch(/--keep-plaintext-keys/);
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+      const wizard = await runCli(['--yes', ...(await dbArgs(file, kind)), '--no-backup', '--report-dir', fs.mkdtempSync(`${file}-r`)]);
+      expect(wizard.code).toBe(2);
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    });
+
+    it('--keep-plaintext-keys renames anyway and says who cannot authenticate', async () => {
+      const file = await v1Database({ plaintextKeys: 2 });
+      const keys = await rowsOf(file, 'SELECT api_key FROM users ORDER BY rowid');
+      const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--keep-plaintext-keys', '--json']);
+      expect(run.code).toBe(0);
+      expect((await rowsOf(file, 'SELECT api_key_hash AS api_key FROM users ORDER BY rowid'))).toEqual(keys);
+      expect(run.json().report.plan.phases[1].warnings.join()).toMatch(/2 users hold a plaintext API key: after the rename those users cannot authenticate/);
+    });
+
+    it('--hash-plaintext-keys counts only what it changed; empty, NULL, BLOB and NUL keys are left and named', async () => {
+      const file = await v1Database({ users: 8, plaintextKeys: 3 });
+      await sqlOn(file, [
+        "UPDATE users SET api_key = '' WHERE rowid = 4",
+        'UPDATE users SET api_key = NULL WHERE rowid = 5',
+        "INSERT INTO users (id, email, api_key, created_at, updated_at) VALUES ('b', 'b@x', x'00ff10', 'x', 'x')",
+        "INSERT INTO users (id, email, api_key, created_at, updated_at) VALUES ('n', 'n@x', CAST(x'6b00796b' AS TEXT), 'x', 'x')",
+        "INSERT INTO users (id, email, api_key, created_at, updated_at) VALUES ('u', 'u@x', CAST(x'41ff8042' AS TEXT), 'x', 'x')",
+      ]);
+      const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--hash-plaintext-keys', '--json']);
+      expect(run.code).toBe(0);
+      const warnings = run.json().report.warnings.join('\n');
+      expect(warnings).toMatch(/4 plaintext API keys were replaced/);
+      expect(warnings).toMatch(/1 empty .*1 BLOB .*1 with a NUL byte/);
+      const rows = await rowsOf(file, "SELECT id, typeof(api_key_hash) AS t, hex(api_key_hash) AS h FROM users WHERE id IN ('b', 'n', 'u') OR rowid IN (4, 5) ORDER BY id");
+      const byId = Object.fromEntries(rows.map((r) => [String(r.id), r]));
+      expect(byId.b).toMatchObject({ t: 'blob', h: '00FF10' });
+      expect(byId.n).toMatchObject({ t: 'text', h: '6B00796B' });
+      // The invalid UTF-8 key is hashed over its bytes, exactly.
+      const { createHash } = await import('node:crypto');
+      expect(Buffer.from(String(byId.u.h), 'hex').toString()).toBe(createHash('sha256').update(Buffer.from('41ff8042', 'hex')).digest('hex'));
+      const empty = rows.find((r) => r.t === 'text' && r.h === '');
+      expect(empty).toBeDefined();
+      expect(rows.find((r) => r.t === 'null')).toBeDefined();
+      // The journal records how, not one statement per user.
+      const [{ n }] = await rowsOf(file, "SELECT length(statements) AS n FROM _schema_wizard_journal WHERE phase = 'phase2'");
+      expect(Number(n)).toBeLessThan(5_000); // a few statements whatever the number of users
+      expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '_schema_wizard_keyhash_%'"))[0].n).toBe(0n);
+    });
+  });
+});
