@@ -5,6 +5,7 @@
  * the application needs, a constraint or a login; each refusal leaves the file untouched.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runApply } from '../src/core/apply.js';
 import { openDb } from '../src/core/db.js';
@@ -288,5 +289,39 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       expect(Number(n)).toBeLessThan(5_000); // a few statements whatever the number of users
       expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '_schema_wizard_keyhash_%'"))[0].n).toBe(0n);
     });
+  });
+});
+
+describe('bytes the driver cannot decode', () => {
+  it('invalid UTF-8 TEXT survives backup (db and sql), verify, apply, rollback and restore, byte for byte', async () => {
+    const file = await v1Database({ learnedPatterns: 3 });
+    const dir = path.dirname(file);
+    await sqlOn(file, [
+      "UPDATE memories SET content = CAST(x'41ff8042' AS TEXT) WHERE rowid = 1",
+      "UPDATE learned_patterns SET pattern_data = CAST(x'c328e2' AS TEXT) WHERE rowid = 1",
+    ]);
+    const hexOf = async (f: string) => (await rowsOf(f, "SELECT hex(content) AS h, typeof(content) AS t FROM memories WHERE rowid = 1"))[0];
+    const before = await hexOf(file);
+    expect(before).toEqual({ h: '41FF8042', t: 'text' });
+    const steps: [string, string[], number][] = [
+      ['backup db', ['backup', '--db', file, '--backup-dir', dir, '--json'], 0],
+      ['backup sql', ['backup', '--db', file, '--backup-dir', dir, '--format', 'sql', '--json'], 0],
+      ['apply', ['apply', '--db', file, '--yes', '--backup-dir', dir], 0],
+      ['verify', ['verify', '--db', file], 0],
+      ['rollback', ['rollback', '--db', file, '--yes', '--no-backup'], 0],
+    ];
+    const runs: Record<string, Awaited<ReturnType<typeof runCli>>> = {};
+    for (const [name, args, code] of steps) {
+      runs[name] = await runCli(args, { cwd: dir });
+      expect({ name, code: runs[name].code, stderr: runs[name].code === code ? '' : runs[name].stderr }).toEqual({ name, code, stderr: '' });
+    }
+    expect(await hexOf(file)).toEqual(before);
+    expect((await rowsOf(file, 'SELECT hex(pattern_data) AS h FROM learned_patterns WHERE rowid = 1'))[0].h).toBe('C328E2');
+    // The sql backup restores the very bytes.
+    const target = path.join(dir, 'restored.db');
+    const restore = await runCli(['restore', '--from', runs['backup sql'].json().backup.path, '--db', target, '--yes'], { cwd: dir });
+    expect(restore.code).toBe(0);
+    expect(await hexOf(target)).toEqual(before);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 });
