@@ -236,6 +236,22 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     });
   });
 
+  describe('smoke separates what the migration caused from what was already so', () => {
+    it("the application's own FTS delete trigger fails entity management before and after: reported as pre-existing, with the fix", async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP TRIGGER entities_fts_delete', 'CREATE TRIGGER entities_fts_delete AFTER DELETE ON entities BEGIN DELETE FROM entities_fts WHERE rowid = old.id; END']);
+      await applyAll(file);
+      const bytes = fs.readFileSync(file);
+      const smoke = await runCli(['smoke', ...(await dbArgs(file, kind)), '--json']);
+      expect(smoke.code).toBe(0);
+      const entity = smoke.json().tests.find((t: any) => t.name === 'entity management');
+      expect(entity.status).toBe('pre-existing');
+      expect(entity.detail).toMatch(/entities_fts still finds the deleted entity: it fails the same way on the database as it was before the migration.*Fix/);
+      expect(smoke.json().tests.filter((t: any) => t.status === 'fail')).toEqual([]);
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    });
+  });
+
   describe('plaintext API keys', () => {
     it('a headless apply refuses before any write (exit 2), with the count and both ways forward', async () => {
       const file = await v1Database({ users: 8, plaintextKeys: 5 });

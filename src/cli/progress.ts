@@ -60,7 +60,7 @@ export function progressLine(event: CoreEvent): string | null {
     case 'verified':
       return `    ${event.checks.filter((c) => c.status === 'pass').length} pass, ${event.checks.filter((c) => c.status === 'warn').length} warn, ${event.checks.filter((c) => c.status === 'fail').length} fail, ${event.checks.filter((c) => c.status === 'pending').length} pending`;
     case 'smoke-tested':
-      return `    ${event.test.status === 'pass' ? '✔' : '✖'} ${event.test.name} (${event.test.ms} ms)`;
+      return `    ${smokeMark(event.test.status)} ${event.test.name} (${event.test.ms} ms)`;
     case 'stats-taken':
       return null;
     case 'operator-confirmed':
@@ -92,4 +92,9 @@ function labelOf(step: string): string {
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** ✔ pass, ✖ fail, ! already failing before the migration (does not fail the run). */
+export function smokeMark(status: string): string {
+  return status === 'pass' ? '✔' : status === 'pre-existing' ? '! pre-existing:' : '✖';
 }

@@ -3,6 +3,7 @@ import { ExitCode, UserError } from '../../core/errors.js';
 import { runSmoke } from '../../core/smoke.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
+import { smokeMark } from '../progress.js';
 
 export const smokeCommand: CommandHandler = async (cli, output, signal, state) => {
   let apiKey: string | undefined;
@@ -16,13 +17,13 @@ export const smokeCommand: CommandHandler = async (cli, output, signal, state) =
     const report = await runSmoke(ctx.session, {
       healthUrl: cli.healthUrl,
       apiKey,
-      onTest: (t) => output.err(`${t.status === 'pass' ? '✔' : '✖'} ${t.name} (${t.ms} ms)`),
+      onTest: (t) => output.err(`${smokeMark(t.status)} ${t.name} (${t.ms} ms)`),
     });
     return {
       exitCode: report.ok ? ExitCode.ok : ExitCode.verificationFailed,
       json: { ok: report.ok, tests: report.tests },
       text: [
-        ...report.tests.map((t) => `${t.status === 'pass' ? '✔' : '✖'} ${t.name} (${t.ms} ms): ${t.detail}`),
+        ...report.tests.map((t) => `${smokeMark(t.status)} ${t.name} (${t.ms} ms): ${t.detail}`),
         '',
         report.ok ? 'All smoke tests passed; their writes were rolled back.' : 'Smoke tests FAILED; their writes were rolled back.',
       ].join('\n'),

@@ -26,7 +26,7 @@ export function writeWindowReport(dir: string, report: Report, result: WindowRes
   return files;
 }
 
-const STATUS: Record<string, string> = { success: '✔', error: '✖', 'not-executed': '–', running: '…', pass: '✔', fail: '✖', warn: '!', pending: '…' };
+const STATUS: Record<string, string> = { success: '✔', error: '✖', 'not-executed': '–', running: '…', pass: '✔', fail: '✖', warn: '!', pending: '…', 'pre-existing': '! (pre-existing)' };
 
 export function renderMarkdown(report: Report, result: WindowResult, operator: OperatorInfo): string {
   const lines: string[] = [];
