@@ -60,6 +60,25 @@ export async function contentsOf(file: string): Promise<Record<string, unknown[]
   return out;
 }
 
+/**
+ * contentsOf for data the driver cannot decode: every TEXT value as 'text:' + its hex, so
+ * invalid UTF-8 compares byte for byte instead of aborting the process.
+ */
+export async function byteContentsOf(file: string): Promise<Record<string, unknown[]>> {
+  const tables = await rowsOf(
+    file,
+    "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_schema\\_wizard\\_%' ESCAPE '\\' ORDER BY name",
+  );
+  const out: Record<string, unknown[]> = {};
+  for (const { name } of tables) {
+    const cols = (await rowsOf(file, `SELECT name FROM pragma_table_info('${String(name).replace(/'/g, "''")}')`)).map((c) => `"${String(c.name).replace(/"/g, '""')}"`);
+    const list = cols.map((c) => `CASE typeof(${c}) WHEN 'text' THEN 'text:' || hex(${c}) ELSE ${c} END AS ${c}`).join(', ');
+    out[String(name)] = await rowsOf(file, `SELECT rowid AS _rowid_, ${list} FROM "${String(name)}" ORDER BY rowid`);
+  }
+  out.sqlite_sequence = await rowsOf(file, 'SELECT name, seq FROM sqlite_sequence ORDER BY name');
+  return out;
+}
+
 export interface TestSession extends Session {
   events: CoreEvent[];
 }
@@ -99,7 +118,7 @@ export async function migratedDataOf(file: string): Promise<Record<string, unkno
   delete all.sqlite_sequence;
   all.users = all.users.map((u) => {
     const { api_key, api_key_hash, ...rest } = u as Record<string, unknown>;
-    return { ...rest, key: api_key ?? api_key_hash };
+    return { ...rest, key: 'api_key' in u ? api_key : api_key_hash };
   });
   return all;
 }
