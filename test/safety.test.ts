@@ -341,3 +341,25 @@ describe('bytes the driver cannot decode', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 });
+
+describe.each(TARGETS)('--repair-fts (%s)', (kind: TargetKind) => {
+  it('recreates a missing entities_fts from entities, rebuilds it, lets Phase 2 run, and rollback puts the drift back exactly', async () => {
+    const file = await v1Database();
+    await sqlOn(file, ['DROP TABLE entities_fts']);
+    const schemaBefore = await schemaOf(file);
+    const rowsBefore = await contentsOf(file);
+    const args = await dbArgs(file, kind);
+    const refused = await runCli(['apply', ...args, '--yes', '--no-backup']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--repair-fts/);
+    const run = await runCli(['apply', ...args, '--yes', '--no-backup', '--repair-fts', '--json']);
+    expect(run.code).toBe(0);
+    const [{ n }] = await rowsOf(file, "SELECT count(*) AS n FROM entities_fts WHERE entities_fts MATCH 'person OR project OR concept OR location OR organization'");
+    expect(Number(n)).toBeGreaterThan(0);
+    expect((await runCli(['verify', ...args])).code).toBe(0);
+    const rb = await runCli(['rollback', ...args, '--yes', '--no-backup']);
+    expect(rb.code).toBe(0);
+    expect(await schemaOf(file)).toEqual(schemaBefore);
+    expect(await contentsOf(file)).toEqual(rowsBefore);
+  });
+});

@@ -32,6 +32,7 @@ const OPTIONS = {
   'api-key-env': { type: 'string' },
   'hash-plaintext-keys': { type: 'boolean' },
   'keep-plaintext-keys': { type: 'boolean' },
+  'repair-fts': { type: 'boolean' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -61,6 +62,7 @@ export interface CommandLine {
   apiKeyEnv?: string;
   /** --hash-plaintext-keys / --keep-plaintext-keys; unset: Phase 2 refuses when plaintext keys exist. */
   keys?: KeyPolicy;
+  repairFts: boolean;
   demo: boolean;
   help: boolean;
   version: boolean;
@@ -122,6 +124,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     healthUrl: values['health-url'],
     apiKeyEnv: values['api-key-env'],
     keys: values['hash-plaintext-keys'] ? 'hash' : values['keep-plaintext-keys'] ? 'keep' : undefined,
+    repairFts: values['repair-fts'] ?? false,
     demo: values.demo ?? false,
     help: values.help ?? false,
     version: values.version ?? false,

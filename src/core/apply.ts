@@ -40,11 +40,13 @@ export interface ApplyOptions {
    * write (undone only by the backup); 'keep' renames anyway. Unset, Phase 2 refuses (exit 2).
    */
   keys?: KeyPolicy;
+  /** --repair-fts: recreate a missing FTS table that triggers still write to, at the start of the first phase. */
+  repairFts?: boolean;
 }
 
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
   const snapshot = await inspect(session);
-  const plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys });
+  const plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
   session.emit({ type: 'plan-ready', plan });
   refuseConflicts(plan.phases);
   const phase2 = plan.phases.find((p) => p.phase === 'phase2');
@@ -65,7 +67,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     let current = start.snapshot;
     for (const phase of options.phases) {
       checkInterrupted(session);
-      const { result, after } = await applyPhase(session, phase, start, { snapshot: current, keys: options.keys });
+      const { result, after } = await applyPhase(session, phase, start, { snapshot: current, keys: options.keys, repairFts: options.repairFts });
       results.push(result);
       current = after;
       await renewLock(session.db, session.runId);
@@ -157,11 +159,11 @@ export async function applyPhase(
   session: Session,
   phase: PhaseId,
   start: RunStart,
-  options: { snapshot?: Snapshot; keys?: KeyPolicy } = {},
+  options: { snapshot?: Snapshot; keys?: KeyPolicy; repairFts?: boolean } = {},
 ): Promise<PhaseRun> {
   const stepName = phase === 'phase1' ? 'apply-phase1' : 'apply-phase2';
   const snapshot = options.snapshot ?? (await takeSnapshot(session.db));
-  const plan = planMigration(snapshot, [phase], { runId: session.runId, keys: options.keys }).phases[0];
+  const plan = planMigration(snapshot, [phase], { runId: session.runId, keys: options.keys, repairFts: options.repairFts }).phases[0];
   refuseConflicts([plan]);
   if (plan.statements.length === 0) {
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'not-executed', reason: `${plan.title} is already applied` }, statements: 0, journalId: null });

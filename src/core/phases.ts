@@ -184,3 +184,10 @@ export const V1_INDEX_SQL: Record<string, string> = Object.fromEntries(
     .map((sql) => [/^\s*create\s+(?:unique\s+)?index\s+(\w+)/i.exec(sql)?.[1], sql] as const)
     .filter((pair): pair is readonly [string, string] => pair[0] !== undefined),
 );
+
+/** v1's DDL of its FTS5 tables, by name: what --repair-fts recreates. */
+export const V1_FTS_SQL: Record<string, string> = Object.fromEntries(
+  splitStatements(V1_SCHEMA_SQL)
+    .map((sql) => [/^\s*create\s+virtual\s+table\s+(\w+)/i.exec(sql)?.[1], sql] as const)
+    .filter((pair): pair is readonly [string, string] => pair[0] !== undefined),
+);

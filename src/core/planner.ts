@@ -6,7 +6,7 @@
  */
 import { rehearse } from './rehearsal.js';
 import { indexShape, sameShape, serves, shapeSql, type IndexShape } from './index-shape.js';
-import { COVERING_INDEXES, PHASE_1, PHASES, V1_INDEX_SQL, V1_OBJECTS, type ColumnRename, type IndexTarget, type PhaseDefinition, type PhaseId } from './phases.js';
+import { COVERING_INDEXES, PHASE_1, PHASES, V1_FTS_SQL, V1_INDEX_SQL, V1_OBJECTS, type ColumnRename, type IndexTarget, type PhaseDefinition, type PhaseId } from './phases.js';
 import {
   findColumn,
   findIndex,
@@ -24,7 +24,7 @@ import {
 } from './snapshot.js';
 import { plainIdent, quoteIdent } from './sql-text.js';
 
-export type StatementKind = 'archive-rows' | 'drop-index' | 'drop-trigger' | 'drop-table' | 'rename-column' | 'create-index' | 'hash-keys';
+export type StatementKind = 'archive-rows' | 'drop-index' | 'drop-trigger' | 'drop-table' | 'rename-column' | 'create-index' | 'hash-keys' | 'repair-fts';
 
 export interface PlannedStatement {
   kind: StatementKind;
@@ -112,11 +112,32 @@ export interface PlanOptions {
   runId: string;
   /** Unset: Phase 2 waits for a decision when plaintext keys exist. */
   keys?: KeyPolicy;
+  /**
+   * --repair-fts: an FTS table that is missing while triggers still write to it is recreated
+   * from its content table (v1's definition) and rebuilt, at the start of the first phase that
+   * runs, journaled with it as something it created (rollback of that phase drops it again).
+   */
+  repairFts?: boolean;
 }
 
 export function planMigration(snapshot: Snapshot, phases: PhaseId[], options: PlanOptions): Plan {
   const planned = phases.map((id) => planPhase(snapshot, PHASES[id], options));
   const drift = describeDrift(snapshot);
+  const repairs = ftsRepairs(snapshot);
+  for (const repair of repairs) {
+    drift.push({ kind: 'broken-object', object: repair.table, message: `${repair.table} is missing but ${repair.triggers.join(', ')} still write${repair.triggers.length === 1 ? 's' : ''} to it (--repair-fts recreates it from ${repair.content} and rebuilds it)` });
+  }
+  const first = planned.find((p) => p.statements.length > 0 && p.conflicts.length === 0);
+  if (options.repairFts && first) {
+    for (const repair of repairs) {
+      first.statements.unshift(
+        { kind: 'repair-fts', object: repair.table, sql: repair.create },
+        { kind: 'repair-fts', object: repair.table, sql: `INSERT INTO ${plainIdent(repair.table)}(${plainIdent(repair.table)}) VALUES('rebuild')` },
+      );
+      first.created.push(repair.table);
+      first.notes.push(`repair: ${repair.table} is recreated from ${repair.content} and rebuilt first (--repair-fts); rolling back ${first.title} drops it again.`);
+    }
+  }
   // Rehearse what would run in a scratch copy of the schema: what would fail or break blocks the phase.
   // A phase waiting only for the plaintext-keys decision is rehearsed too: the dry run shows all it would meet.
   const rehearsal = rehearse(snapshot, planned.map((p) => (p.conflicts.length > 0 ? { ...p, statements: [] } : p)));
@@ -474,6 +495,31 @@ function planKeys(plan: PhasePlan, snapshot: Snapshot, policy: KeyPolicy | undef
     plan.warnings.push(`${plural(keys.hashable, 'plaintext API key')} will be replaced by ${keys.hashable === 1 ? 'its' : 'their'} SHA-256 hex in Phase 2's write; only the backup holds the originals.`);
   }
   if (unhashable > 0) plan.warnings.push(`${plural(unhashable, 'key')} ${unhashable === 1 ? 'is' : 'are'} left as ${unhashable === 1 ? 'it is' : 'they are'} (${leftAsIs}): ${unhashable === 1 ? 'that user' : 'those users'} cannot authenticate until given a new key.`);
+}
+
+interface FtsRepair {
+  table: string;
+  content: string;
+  create: string;
+  triggers: string[];
+}
+
+/** v1's FTS tables that are gone while triggers still name them, and can be rebuilt from their content table. */
+function ftsRepairs(snapshot: Snapshot): FtsRepair[] {
+  const repairs: FtsRepair[] = [];
+  for (const table of V1_OBJECTS.ftsTables) {
+    if (findTable(snapshot, table)) continue;
+    const word = new RegExp(`(^|[^\\w$])["'\`\\[]?${table}["'\`\\]]?([^\\w$]|$)`, 'i');
+    const triggers = snapshot.triggers.filter((t) => t.sql && word.test(t.sql)).map((t) => t.name);
+    if (triggers.length === 0) continue;
+    const create = V1_FTS_SQL[table];
+    const content = /content='(\w+)'/.exec(create)?.[1] ?? '';
+    const columns = /fts5\(([^)]*)\)/.exec(create)?.[1].split(',').map((c) => c.trim()).filter((c) => !c.includes('=')) ?? [];
+    const source = findTable(snapshot, content);
+    if (!source || !columns.every((c) => hasColumn(source, c))) continue;
+    repairs.push({ table, content, create, triggers });
+  }
+  return repairs;
 }
 
 /** The words for keys that are never hashed, and why. */

@@ -40,12 +40,7 @@ const ORDER: Record<DroppedObject['type'], number> = { table: 0, index: 1, trigg
 export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: JournalEntry[], facts: RollbackFacts = { collisions: {} }): RollbackPlan {
   const plan: RollbackPlan = { phase, entries: entries.map((e) => e.id), statements: [], dropped: [], alreadyDone: [], conflicts: [], expectRows: {}, restoredRows: {}, notes: [] };
   for (const entry of entries) {
-    for (const name of entry.created) {
-      if (findIndex(snapshot, name)) {
-        plan.statements.push({ sql: `DROP INDEX ${plainIdent(name)}` });
-        plan.dropped.push(name);
-      } else plan.alreadyDone.push(`index ${name} already absent`);
-    }
+    // Renames first: a RENAME COLUMN re-reads every trigger, so the FTS table a repair created must still be there.
     for (const rename of [...entry.renamed].reverse()) {
       const table = findTable(snapshot, rename.table);
       const hasTo = hasColumn(table, rename.to);
@@ -59,6 +54,17 @@ export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: Journa
       } else {
         plan.conflicts.push(`${rename.table} has ${hasFrom ? 'both' : 'neither of'} ${rename.from} and ${rename.to}; cannot rename back safely.`);
       }
+    }
+    for (const name of entry.created) {
+      // An FTS table recreated by --repair-fts is dropped with its shadow tables; anything else created is an index.
+      const table = findTable(snapshot, name);
+      if (table?.kind === 'virtual') {
+        plan.statements.push({ sql: `DROP TABLE ${plainIdent(table.name)}` });
+        plan.dropped.push(table.name);
+      } else if (findIndex(snapshot, name)) {
+        plan.statements.push({ sql: `DROP INDEX ${plainIdent(name)}` });
+        plan.dropped.push(name);
+      } else plan.alreadyDone.push(`${table ? 'table' : 'index'} ${name} already absent`);
     }
     const dropped = [...entry.dropped].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
     for (const object of dropped) restoreObject(plan, snapshot, entry, object, facts);

@@ -4,5 +4,5 @@ import { phaseCommand } from './phase-command.js';
 
 export const applyCommand = phaseCommand(
   (phases, target) => `apply ${phases} to ${target}`,
-  (session, cli, backup) => runApply(session, { phases: cli.phases, backup, keys: cli.keys }),
+  (session, cli, backup) => runApply(session, { phases: cli.phases, backup, keys: cli.keys, repairFts: cli.repairFts }),
 );

@@ -9,7 +9,7 @@ export const planCommand: CommandHandler = async (cli, output, signal, state) =>
   const ctx = await openContext(cli, output, signal, state);
   try {
     const snapshot = await inspect(ctx.session);
-    const plan = planMigration(snapshot, cli.phases, { runId: ctx.session.runId, keys: cli.keys });
+    const plan = planMigration(snapshot, cli.phases, { runId: ctx.session.runId, keys: cli.keys, repairFts: cli.repairFts });
     ctx.session.emit({ type: 'plan-ready', plan });
     const blocked = plan.phases.some((p) => p.status === 'blocked');
     const todo = plan.phases.reduce((n, p) => n + p.statements.length, 0);

@@ -30,6 +30,8 @@ export interface WindowOptions {
   closeDb: () => void;
   /** --hash-plaintext-keys / --keep-plaintext-keys; unset, the operator is asked (a --yes run refuses). */
   keys?: KeyPolicy;
+  /** --repair-fts (see PlanOptions). */
+  repairFts?: boolean;
 }
 
 export interface WindowResult {
@@ -158,7 +160,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
 
     // 4. Dry run: the plan, its risks, drift and warnings.
     await item('dry-run', async () => {
-      const plan = planMigration(found, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys });
+      const plan = planMigration(found, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
       session.emit({ type: 'plan-ready', plan });
       // Unattended, nobody can answer the plaintext-keys question: refuse before any write.
       if (decider.by === '--yes' || !plan.phases.some((p) => p.decision)) refuseConflicts(plan.phases);
@@ -180,7 +182,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       const verifyItem: ChecklistId = phase === 'phase1' ? 'verify1' : 'verify2';
       const now = await takeSnapshot(session.db);
       let keys = options.keys;
-      let plan = planMigration(now, [phase], { runId: session.runId, keys }).phases[0];
+      let plan = planMigration(now, [phase], { runId: session.runId, keys, repairFts: options.repairFts }).phases[0];
       if (plan.decision) {
         const choice = await ask({ kind: 'plaintext-keys', keys: plan.decision.keys, hasBackup: start.backup !== null });
         if (choice === 'skip') {
@@ -189,7 +191,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           continue;
         }
         keys = choice;
-        plan = planMigration(now, [phase], { runId: session.runId, keys }).phases[0];
+        plan = planMigration(now, [phase], { runId: session.runId, keys, repairFts: options.repairFts }).phases[0];
       }
       const answer = plan.statements.length === 0 ? 'continue' : await ask({ kind: 'phase', phase, plan, applied: [...applied] });
       if (answer === 'quit') throw new Stop('quit', `Quit before ${plan.title}; ${applied.length ? `${applied.map((p) => PHASES[p].title).join(', ')} applied` : 'nothing was changed'}.`);
@@ -204,7 +206,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       }
       await recoverable(phase, phase, async () => {
         // Fresh snapshot: the operator may have paused at the prompt.
-        const { result } = await applyPhase(session, phase, start!, { keys });
+        const { result } = await applyPhase(session, phase, start!, { keys, repairFts: options.repairFts });
         if (result.status === 'applied') applied.push(phase);
         return result.status === 'applied' ? `${result.statements} statements in one atomic write (journal #${result.journalId})` : `${PHASES[phase].title} was already applied`;
       });
