@@ -13,15 +13,17 @@ import { parseArgs } from 'node:util';
 import { ROOT, SQLITE3, StepFailed, timed } from './lib/exec.mjs';
 import { cachedDatabase, copyOf, parseSize, sizeLabel, storage } from './lib/datasets.mjs';
 import { renderMarkdown, summarize } from './lib/report.mjs';
+import { plaintextKeys } from './lib/keys.mjs';
 import { coldStart, dumps, planSql, sqliteSteps, toolOneShot, toolSteps, writeThroughput } from './lib/steps.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json] [--save FILE]
+const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json] [--save FILE] [--key-users N]
   --sizes  comma-separated: 1k, 10k, 100k or plain numbers of memories (default 1k,10k,100k)
   --runs   repeated measurements: write throughput runs (>= 5 recommended); cold start uses max(10, 2N)
   --cache  where generated databases and scratch copies live (default bench/.cache)
   --seed   generator seed (default 1)
   --json   print one JSON document instead of markdown
-  --save   also write the JSON document to this file (keeps the raw numbers of a markdown run)`;
+  --save   also write the JSON document to this file (keeps the raw numbers of a markdown run)
+  --key-users  users holding plaintext keys for the --hash-plaintext-keys measurement (default 500000; 0 skips it)`;
 
 function options() {
   const { values } = parseArgs({
@@ -32,6 +34,7 @@ function options() {
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
       save: { type: 'string' },
+      'key-users': { type: 'string', default: '500000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -43,7 +46,9 @@ function options() {
   const seed = Number(values.seed);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not "${values.runs}"`);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, not "${values.seed}"`);
-  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json, save: values.save };
+  const keyUsers = Number(values['key-users']);
+  if (!Number.isInteger(keyUsers) || keyUsers < 0) throw new Error(`--key-users must be a non-negative integer, not "${values['key-users']}"`);
+  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json, save: values.save, keyUsers };
 }
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -106,6 +111,15 @@ async function main() {
   const results = { command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), date: started.toISOString(), machine: await machine(), runs: opts.runs, seed: opts.seed, sizes: [] };
   results.coldStart = await coldStart(Math.max(10, 2 * opts.runs), log);
   for (const memories of opts.sizes) results.sizes.push(await benchSize(memories, opts));
+  if (opts.keyUsers > 0) {
+    const work = path.join(opts.cache, `work-keys-${process.pid}`);
+    fs.mkdirSync(work, { recursive: true });
+    try {
+      results.plaintextKeys = await plaintextKeys(work, opts.keyUsers, log);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
   results.totalSeconds = (Date.now() - started.getTime()) / 1000;
   results.failures = opts.failures;
   log(`done in ${results.totalSeconds.toFixed(0)} s`);

@@ -93,6 +93,14 @@ export function renderMarkdown(results) {
   lines.push(`${results.date}; build ${m.commit ?? 'unknown (not a git checkout)'}; ${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM; node ${m.node}; sqlite3 ${m.sqlite3}; ${results.runs} runs for repeated measurements.`, '');
   for (const size of results.sizes) lines.push(sizeSection(size));
   const c = results.coldStart;
+  const k = results.plaintextKeys;
+  if (k) {
+    lines.push(
+      `Plaintext API keys, \`apply --phase 2 --hash-plaintext-keys\` on ${k.users} users who all hold one: ${(k.ms / 1000).toFixed(1)} s, peak RSS ${k.rssMiB.toFixed(0)} MiB, ` +
+        `${k.hashedReported} reported hashed, ${k.plaintextLeft} left unhashed, journal row ${k.journalBytes} bytes (it does not grow with the number of users).`,
+      '',
+    );
+  }
   lines.push(`Cold start, \`node bin/schema-wizard.js --help\` x ${c.values.length}: min ${c.min.toFixed(0)} ms / median ${c.median.toFixed(0)} ms / max ${c.max.toFixed(0)} ms (peak RSS ${mib(c.rssKiB).toFixed(0)} MiB).`, '');
 
   lines.push('### Targets', '', 'Set at 100k (peak RSS: at every size); smaller sizes are shown for the trend. Reported, never enforced.', '');

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Stmt } from './db.js';
 import { GUARD_MARK, failingExpression } from './guard-mark.js';
+import { releaseStatements } from './memory.js';
 import { BOOKKEEPING_PREFIX, notSha256Hex, type Snapshot } from './snapshot.js';
 import type { Session } from './session.js';
 import { quoteIdent } from './sql-text.js';
@@ -62,6 +63,8 @@ export async function prepareKeyHashes(session: Session, snapshot: Snapshot, col
     rows += values.length;
     onRows?.(rows);
     after = values[values.length - 1][0];
+    // Each page leaves native prepared statements that V8 frees only when it collects (memory.ts).
+    releaseStatements();
     if (page.length < PAGE) break;
   }
   return { table, rows };
