@@ -41,8 +41,12 @@ Flags
   --thorough             verify: integrity_check instead of quick_check
   --health-url URL       smoke: also call the application's health check
   --api-key-env NAME     smoke: send the key in $NAME as X-API-Key (never printed)
-  --hash-plaintext-keys  apply: hash plaintext API keys during Phase 2 (cannot be undone
-                         except from the backup)
+  --hash-plaintext-keys  plan/apply/wizard: hash plaintext API keys inside Phase 2's write
+                         (cannot be undone except from the backup)
+  --keep-plaintext-keys  plan/apply/wizard: apply Phase 2 anyway; those users cannot
+                         authenticate until their keys are hashed
+  --repair-fts           plan/apply/wizard: recreate a missing FTS table its triggers still
+                         write to, and rebuild it, in the first phase's write
   --demo                 run on a freshly generated demo database
   --debug                show stack traces
   --help, -h / --version, -v
