@@ -113,7 +113,11 @@ describe.each(TARGETS)('automatic backup before apply (%s)', (kind) => {
     await withSession(file, (s) => restoreBackup({ from: result.backup!.path, target, replace: true, emit: s.emit }));
     expect(await schemaOf(file)).toEqual(v1Schema);
     expect(await contentsOf(file)).toEqual(v1Rows);
-    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.replaced-') || f.includes('.partial'))).toEqual([]);
+    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.partial'))).toEqual([]);
+    // The database it replaced is kept, whole, for the operator (a file target only).
+    const kept = fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.replaced-'));
+    expect(kept).toHaveLength(kind === 'file' ? 1 : 0);
+    if (kind === 'file') expect(Object.keys(await schemaOf(path.join(path.dirname(file), kept[0])))).toContain('idx_users_api_key_hash');
   });
 
   it('an unwritable backup directory stops apply before any write', async () => {

@@ -112,7 +112,7 @@ describe('the wizard in a real terminal (tmux)', () => {
   it('--demo --yes runs the whole window unattended and writes the report', async () => {
     const { runCli } = await import('./support/cli.js');
     const dir = tempDir('sw-demo-');
-    const run = await runCli(['--demo', '--yes', '--json', '--report-dir', dir]);
+    const run = await runCli(['--demo', '--yes', '--hash-plaintext-keys', '--json', '--report-dir', dir]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json().outcome).toBe('complete');
     expect(fs.existsSync(run.json().reportFiles.markdown)).toBe(true);

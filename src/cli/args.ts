@@ -33,6 +33,8 @@ const OPTIONS = {
   'hash-plaintext-keys': { type: 'boolean' },
   'keep-plaintext-keys': { type: 'boolean' },
   'repair-fts': { type: 'boolean' },
+  'discard-newer': { type: 'boolean' },
+  'force-other-database': { type: 'boolean' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -63,6 +65,8 @@ export interface CommandLine {
   /** --hash-plaintext-keys / --keep-plaintext-keys; unset: Phase 2 refuses when plaintext keys exist. */
   keys?: KeyPolicy;
   repairFts: boolean;
+  discardNewer: boolean;
+  forceOtherDatabase: boolean;
   demo: boolean;
   help: boolean;
   version: boolean;
@@ -125,6 +129,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
     apiKeyEnv: values['api-key-env'],
     keys: values['hash-plaintext-keys'] ? 'hash' : values['keep-plaintext-keys'] ? 'keep' : undefined,
     repairFts: values['repair-fts'] ?? false,
+    discardNewer: values['discard-newer'] ?? false,
+    forceOtherDatabase: values['force-other-database'] ?? false,
     demo: values.demo ?? false,
     help: values.help ?? false,
     version: values.version ?? false,

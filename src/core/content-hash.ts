@@ -89,3 +89,20 @@ function encodeValue(h: Hash, value: unknown): void {
     h.update(`?${String(value)};`);
   }
 }
+
+/**
+ * One hash over the schema's DDL (tables, indexes, triggers, views, by name; FTS shadow tables,
+ * SQLite's internals and our bookkeeping aside): a backup whose schema was altered after the
+ * fact (a trigger added, an index dropped) no longer matches its manifest, checksum or not.
+ */
+export function schemaDigest(snapshot: Snapshot): string {
+  const objects = [
+    ...snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual').map((t) => ['table', t.name, t.sql]),
+    ...snapshot.indexes.filter((i) => i.sql !== null && !i.name.startsWith('_schema_wizard_') && !i.table.startsWith('_schema_wizard_')).map((i) => ['index', i.name, i.sql]),
+    ...snapshot.triggers.filter((t) => !t.table.startsWith('_schema_wizard_')).map((t) => ['trigger', t.name, t.sql]),
+    ...snapshot.views.map((v) => ['view', v.name, v.sql]),
+  ].sort((a, b) => `${a[0]}\u0000${a[1]}`.localeCompare(`${b[0]}\u0000${b[1]}`));
+  const h = createHash('sha256');
+  for (const [type, name, sql] of objects) h.update(`${type}\u0000${name}\u0000${sql ?? ''}\n`);
+  return h.digest('hex');
+}

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { createClient, type InStatement } from '@libsql/client';
 import { sha256Hex } from './sha256.js';
+import { fileUrlOf } from './target.js';
 import { splitStatements } from './sql-text.js';
 import { V1_SCHEMA_SQL } from './v1-schema.js';
 
@@ -59,7 +60,7 @@ export async function createV1Database(path: string, options: DemoOptions = {}):
   const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
   const day = (i: number) => new Date(Date.UTC(2025, 0, 1) + (i % 270) * 86_400_000).toISOString();
 
-  const client = createClient({ url: `file:${path}` });
+  const client = createClient({ url: fileUrlOf(path) });
   try {
     let schema = splitStatements(V1_SCHEMA_SQL).filter((s) => !/^INSERT/i.test(s));
     if (options.withoutEntitiesFts) schema = schema.filter((s) => !/entities_fts/.test(s));

@@ -2,6 +2,7 @@
  * Worker thread entry: the content digest of a local database file, computed on the other core
  * while the main thread digests another (a backup's copy against its source).
  */
+import { fileUrlOf } from './target.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { digestDatabase } from './content-hash.js';
 import type { Db } from './db.js';
@@ -14,7 +15,7 @@ interface Job {
 
 const job = workerData as Job;
 // Local files are read through the engine directly (row-stream.ts); the Db only names the file.
-const db = { target: { kind: 'file', url: `file:${job.path}`, display: job.path, name: job.path, path: job.path } } as unknown as Db;
+const db = { target: { kind: 'file', url: fileUrlOf(job.path), display: job.path, name: job.path, path: job.path } } as unknown as Db;
 digestDatabase(db, job.snapshot).then(
   (digest) => parentPort!.postMessage({ digest }),
   (error: unknown) => parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) }),

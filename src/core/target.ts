@@ -56,19 +56,38 @@ export function resolveTarget(input: TargetInput): Target {
   return fileTarget(path.resolve(value), input.allowMissingFile);
 }
 
+/**
+ * The client decodes percent-escapes in a file: URL, so a path is encoded segment by segment:
+ * "x%41.db" stays x%41.db (not xA.db), and "?", "#", spaces and newlines stay in the name.
+ */
+export function fileUrlOf(absolute: string): string {
+  return `file:${absolute.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** A file: URL given by the operator: decoded once (URL rules); a query or fragment is refused, never ignored. */
 function fileUrlToPath(value: string): string {
+  const rest = value.slice('file:'.length);
+  if (/[?#]/.test(rest)) {
+    throw new UserError(`file: URLs with a query or fragment are not supported (${rest.replace(/^[^?#]*/, '')}): it would be ignored, and a mode=ro would not protect the file.`, {
+      hint: 'Pass the plain path to --db (plan, verify, stats and smoke never write; apply, rollback and restore need --yes).',
+      exitCode: ExitCode.usage,
+    });
+  }
   try {
     if (value.startsWith('file://')) return fileURLToPath(value);
+    return path.resolve(decodeURIComponent(rest));
   } catch {
-    // fall through to the plain form
+    throw new UserError(`Not a valid file: URL: ${value}`, {
+      hint: 'In a file: URL a % must be followed by two hex digits (%25 is "%"); or pass the plain path, which is never decoded.',
+      exitCode: ExitCode.usage,
+    });
   }
-  return path.resolve(decodeURIComponent(value.slice('file:'.length).replace(/\?.*$/, '')));
 }
 
 function fileTarget(absolute: string, allowMissing = false): Target {
   const base: Target = {
     kind: 'file',
-    url: `file:${absolute}`,
+    url: fileUrlOf(absolute),
     display: absolute,
     name: path.basename(absolute),
     path: absolute,

@@ -32,7 +32,7 @@ export async function runInteractiveWizard(cli: CommandLine, output: Output, rep
     },
   };
   const start: StartWindow = async (decider) => {
-    const result = await runWindow(ctx.session, { decider, backup: automaticBackup(cli), closeDb: ctx.close, keys: cli.keys, repairFts: cli.repairFts });
+    const result = await runWindow(ctx.session, { decider, backup: automaticBackup(cli), closeDb: ctx.close, keys: cli.keys, repairFts: cli.repairFts, discardNewer: cli.discardNewer });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     return { result, reportPath: files?.markdown ?? null };
   };

@@ -17,10 +17,13 @@ export const restoreCommand: CommandHandler = async (cli, output) => {
     const line = progressLine(event);
     if (line) output.err(line);
   });
-  const result = await restoreBackup({ from: cli.from, target, replace: cli.replace, emit });
+  const result = await restoreBackup({ from: cli.from, target, replace: cli.replace, emit, discardNewer: cli.discardNewer, forceOtherDatabase: cli.forceOtherDatabase });
   return {
     exitCode: 0,
-    json: { from: result.from, target: result.target, rows: result.rows, contentSha256: result.manifest.content.sha256, verified: true },
-    text: `Restored ${result.target} from ${result.from}: ${result.rows} rows, content hashes equal to the backup's manifest.`,
+    json: { from: result.from, target: result.target, rows: result.rows, contentSha256: result.manifest.content.sha256, verified: true, replacedKeptAt: result.replacedKeptAt },
+    text: [
+      `Restored ${result.target} from ${result.from}: ${result.rows} rows, content hashes equal to the backup's manifest.`,
+      result.replacedKeptAt ? `The database it replaced is kept, whole, at ${result.replacedKeptAt}; remove it (rm) once you no longer need it.` : '',
+    ].filter(Boolean).join('\n'),
   };
 };

@@ -29,7 +29,7 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
   }
   const ctx = await openContext(line, output, signal, state, { writes: true });
   try {
-    const result = await runWindow(ctx.session, { decider: YES_DECIDER, backup: automaticBackup(line), closeDb: ctx.close, keys: line.keys, repairFts: line.repairFts });
+    const result = await runWindow(ctx.session, { decider: YES_DECIDER, backup: automaticBackup(line), closeDb: ctx.close, keys: line.keys, repairFts: line.repairFts, discardNewer: line.discardNewer });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     return {
       exitCode: result.outcome === 'complete' ? ExitCode.ok : result.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.failed,

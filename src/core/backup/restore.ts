@@ -7,17 +7,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { digestDatabase } from '../content-hash.js';
+import { digestDatabase, schemaDigest } from '../content-hash.js';
 import { openDb, type Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { takeSnapshot, type Snapshot } from '../snapshot.js';
 import { quoteIdent } from '../sql-text.js';
-import type { Target } from '../target.js';
+import { fileUrlOf, type Target } from '../target.js';
 import { writeDump } from './dump.js';
 import { fsyncDir, fsyncFile, removeQuietly } from './files.js';
 import { loadDump } from './load.js';
 import { readVerifiedManifest, type BackupManifest } from './manifest.js';
+import { compareWithBackup, newerRowsError, otherDatabaseError, realTargetPath, refuseWhileInUse, replacedState, restoreLeftovers } from './restore-guard.js';
 import { assertIntegrity, assertSameContent } from './take.js';
 
 export interface RestoreOptions {
@@ -25,6 +26,10 @@ export interface RestoreOptions {
   target: Target;
   replace: boolean;
   emit: Emit;
+  /** Accept losing rows the replaced database holds that the backup does not. */
+  discardNewer?: boolean;
+  /** Accept a backup that shows no sign of coming from this database. */
+  forceOtherDatabase?: boolean;
 }
 
 export interface RestoreResult {
@@ -32,7 +37,7 @@ export interface RestoreResult {
   target: string;
   manifest: BackupManifest;
   rows: number;
-  /** Where the replaced file sat while the restore was verified (removed afterwards). */
+  /** Where the replaced database is kept, whole, until the operator removes it. */
   replacedKeptAt: string | null;
 }
 
@@ -47,7 +52,19 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
 }
 
 async function restoreFile(from: string, manifest: BackupManifest, options: RestoreOptions): Promise<RestoreResult> {
-  const targetPath = options.target.path!;
+  // The file the application opens, not a symlink to it: the new file is built in its directory
+  // and renamed over it there.
+  const targetPath = realTargetPath(options.target.path!);
+  const leftovers = restoreLeftovers(targetPath);
+  for (const removed of leftovers.removed) options.emit({ type: 'warning', message: `removed ${removed}, left by a restore that was killed` });
+  if (leftovers.kept.length > 0) {
+    options.emit({
+      type: 'warning',
+      message: `earlier restores kept the databases they replaced: ${leftovers.kept.map((k) => `${k.path} (${formatBytes(k.bytes)})`).join(', ')}; remove them with rm once you no longer need them`,
+    });
+  }
+  refuseWhileInUse(targetPath);
+  const original = replacedState(targetPath);
   const partial = `${targetPath}.restore-${process.pid}.partial`;
   removeQuietly(partial);
   try {
@@ -59,6 +76,22 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
       await withFile(partial, (db) => loadDump(db, from));
     }
     await withFile(partial, (db) => proveContent(db, manifest, 'the restored copy'));
+    if (original) {
+      const comparison = await withFile(targetPath, (db) => compareWithBackup(db, targetPath, partial, manifest, options.target.display));
+      if (comparison.otherDatabase && !options.forceOtherDatabase) throw otherDatabaseError(targetPath, manifest);
+      if (comparison.changed.length > 0) {
+        if (!options.discardNewer) throw newerRowsError(targetPath, comparison.changed);
+        options.emit({ type: 'warning', message: `--discard-newer: the replaced database held what the backup does not (${comparison.changed.map((c) => `${c.table}: ${c.now} rows now, ${c.backup} in the backup`).join('; ')}); it is kept aside (below)` });
+      }
+      // The restored file takes the place of the old one: same journal mode, permissions and owner.
+      if (original.journalMode.toLowerCase() === 'wal') await withFile(partial, (db) => db.query('PRAGMA journal_mode = WAL'));
+      fs.chmodSync(partial, original.mode);
+      try {
+        fs.chownSync(partial, original.uid, original.gid);
+      } catch {
+        if (fs.statSync(partial).uid !== original.uid) options.emit({ type: 'warning', message: `could not give the restored file its owner back (uid ${original.uid}); only root can: chown ${original.uid}:${original.gid} ${targetPath}` });
+      }
+    }
     fsyncFile(partial);
   } catch (error) {
     removeQuietly(partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`);
@@ -69,11 +102,11 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
   // current file is settled (hot journal rolled back, WAL checkpointed into it), kept aside by a
   // hard link, then replaced by one atomic rename. A kill at any moment leaves one or the other.
   let aside: string | null = null;
-  if (fs.existsSync(targetPath)) {
+  if (original) {
     await withFile(targetPath, async (db) => {
       await db.query('PRAGMA wal_checkpoint(TRUNCATE)');
     });
-    aside = `${targetPath}.replaced-${Date.now()}`;
+    aside = `${targetPath}.replaced-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${process.pid}`;
     try {
       fs.linkSync(targetPath, aside);
     } catch {
@@ -94,8 +127,12 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
     removeQuietly(...SIDE_FILES.map((s) => targetPath + s));
     throw error;
   }
-  if (aside) removeQuietly(aside);
+  // The replaced database stays, whole, until the operator removes it.
   return { from, target: targetPath, manifest, rows: manifest.rows, replacedKeptAt: aside };
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 async function restoreRemote(from: string, manifest: BackupManifest, options: RestoreOptions): Promise<RestoreResult> {
@@ -147,15 +184,22 @@ async function dropEverything(db: Db, snapshot: Snapshot): Promise<void> {
 
 async function proveContent(db: Db, manifest: BackupManifest, what: string, hint = 'The previous database was put back (or none was there); try another backup.'): Promise<void> {
   await assertIntegrity(db, what, 'quick_check');
+  const snapshot = await takeSnapshot(db);
+  if (manifest.schemaSha256 && schemaDigest(snapshot) !== manifest.schemaSha256) {
+    throw new UserError(`Restore verification failed: the schema of ${what} differs from the one its manifest recorded (an object was added, dropped or changed in the backup after it was taken). Nothing was replaced.`, {
+      hint: 'Use another backup; this one cannot be trusted.',
+      exitCode: ExitCode.failed,
+    });
+  }
   try {
-    assertSameContent(manifest.content, await digestDatabase(db, await takeSnapshot(db)), what);
+    assertSameContent(manifest.content, await digestDatabase(db, snapshot), what);
   } catch (error) {
     throw new UserError(`Restore verification failed: ${(error as Error).message.replace(/^Backup verification failed: /, '')}`, { hint, exitCode: ExitCode.failed });
   }
 }
 
 async function withFile<T>(file: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb({ kind: 'file', url: `file:${file}`, display: file, name: path.basename(file), path: file });
+  const db = await openDb({ kind: 'file', url: fileUrlOf(file), display: file, name: path.basename(file), path: file });
   try {
     return await fn(db);
   } finally {

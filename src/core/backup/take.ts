@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BackupProvider } from '../backup-provider.js';
-import { digestDatabase, hashedTables, type ContentDigest } from '../content-hash.js';
+import { schemaDigest, digestDatabase, hashedTables, type ContentDigest } from '../content-hash.js';
 import { digestFileInWorker } from '../parallel-digest.js';
 import { openDb, type Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { BackupRef, Emit } from '../events.js';
 import { LOCK_TABLE } from '../journal.js';
 import { guideTables, namedIndexes, takeSnapshot, userTriggers, type Snapshot } from '../snapshot.js';
-import type { Target } from '../target.js';
+import { fileUrlOf, type Target } from '../target.js';
 import { writeDump } from './dump.js';
 import { backupWriteError, ensureWritableDir, freshBackupPath, fsyncDir, fsyncFile, removeQuietly, sha256File } from './files.js';
 import { loadDump } from './load.js';
@@ -93,6 +93,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
         triggers: userTriggers(snapshot).length,
         views: snapshot.views.length,
       },
+      schemaSha256: schemaDigest(snapshot),
     };
     writeManifest(file, manifest);
     return { ref: { path: file, sha256, format, bytes }, manifest };
@@ -111,7 +112,7 @@ async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, progre
   fs.writeFileSync(partial, '', { mode: 0o600 });
   await db.execute('VACUUM INTO ?', [partial]);
   fs.chmodSync(partial, 0o600);
-  const copy = await openDb({ kind: 'file', url: `file:${partial}`, display: partial, name: path.basename(partial), path: partial });
+  const copy = await openDb({ kind: 'file', url: fileUrlOf(partial), display: partial, name: path.basename(partial), path: partial });
   try {
     // The lock row belongs to this run, not to the database a restore brings back.
     if (snapshot.tables.some((t) => t.name === LOCK_TABLE)) await copy.execute(`DELETE FROM ${LOCK_TABLE}`);
@@ -152,7 +153,7 @@ async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progre
   try {
     const scratchFile = path.join(scratchDir, 'verify.db');
     fs.writeFileSync(scratchFile, '');
-    const scratch = await openDb({ kind: 'file', url: `file:${scratchFile}`, display: 'the dump loaded for verification', name: 'verify.db', path: scratchFile });
+    const scratch = await openDb({ kind: 'file', url: fileUrlOf(scratchFile), display: 'the dump loaded for verification', name: 'verify.db', path: scratchFile });
     try {
       await loadDump(scratch, partial);
       await assertIntegrity(scratch, 'the loaded dump');

@@ -32,6 +32,8 @@ export interface WindowOptions {
   keys?: KeyPolicy;
   /** --repair-fts (see PlanOptions). */
   repairFts?: boolean;
+  /** --discard-newer: a restore may drop rows written since the backup. */
+  discardNewer?: boolean;
 }
 
 export interface WindowResult {
@@ -106,7 +108,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     await releaseLock(session.db, session.runId).catch(() => undefined);
     locked = false;
     options.closeDb();
-    await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit });
+    await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: options.discardNewer });
   };
 
   const confirm = async (id: ChecklistId, statements: string[]) => {
