@@ -236,6 +236,110 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     });
   });
 
+  describe('found by an adversarial tester', () => {
+    it('an upper-case name does not hide a UNIQUE twin of an index the guide drops', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP INDEX idx_entities_name', 'CREATE UNIQUE INDEX IDX_ENTITIES_NAME ON entities(name, user_id)']);
+      await refusesUntouched(file, () => applyAll(file), /IDX_ENTITIES_NAME here is .*UNIQUE/);
+    });
+
+    it('a trigger whose name or comment says another event is still compiled for its own', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['CREATE TRIGGER "audit delete on entities" /* update on x */ AFTER INSERT ON entities BEGIN SELECT count(*) FROM entities INDEXED BY idx_entities_user_id WHERE user_id = new.user_id; END']);
+      await refusesUntouched(file, () => withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null })), /trigger audit delete on entities would stop working after Phase 1/);
+    });
+
+    it('a rollback whose restore fires a trigger that deletes rows elsewhere is refused by its guard, untouched', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      const ddl = String((await rowsOf(file, "SELECT sql FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].sql);
+      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await sqlOn(file, [ddl, 'CREATE TRIGGER app_lp_ins AFTER INSERT ON learned_patterns BEGIN DELETE FROM memories WHERE id = new.id; END']);
+      const memories = (await rowsOf(file, 'SELECT count(*) AS n FROM memories'))[0].n;
+      await expect(withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }))).rejects.toThrow(/refused before it could commit \(row counts changed/);
+      expect((await rowsOf(file, 'SELECT count(*) AS n FROM memories'))[0].n).toBe(memories);
+      expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(0n);
+    });
+
+    it('rolling back Phase 1 alone refuses to restore a trigger that names users.api_key while Phase 2 stays applied', async () => {
+      const file = await v1Database({ learnedPatterns: 3 });
+      await sqlOn(file, ['CREATE TRIGGER lp_touch AFTER INSERT ON learned_patterns BEGIN UPDATE users SET updated_at = new.created_at WHERE id = new.user_id AND api_key IS NOT NULL; END']);
+      await applyAll(file);
+      await refusesUntouched(file, () => withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null })), /trigger lp_touch would stop working after rolling back Phase 1 \(no such column: api_key\)/);
+      // Both phases together roll back fine.
+      await rollbackAll(file);
+    });
+
+    it('a covering index with another collation does not cover: the guide\'s one is created', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ['DROP INDEX idx_entities_user_type', 'DROP INDEX idx_entities_active', 'CREATE INDEX cov ON entities(user_id COLLATE NOCASE, entity_type)']);
+      expect((await planOf(file)).phases[0].created).toContain('idx_entities_user_type');
+    });
+
+    it('a UNIQUE or collated idx_users_api_key: Phase 2 keeps its meaning once, and verify passes', async () => {
+      for (const ddl of ['CREATE UNIQUE INDEX idx_users_api_key ON users(api_key)', 'CREATE INDEX idx_users_api_key ON users(api_key COLLATE NOCASE)']) {
+        const file = await v1Database();
+        await sqlOn(file, ['DROP INDEX idx_users_api_key', ddl]);
+        const plan = await planOf(file);
+        expect(plan.phases[1].status, ddl).toBe('pending');
+        expect(plan.phases[1].created, ddl).toEqual(['idx_users_api_key_hash']);
+        const scannedBefore = (await scans(file))['user by API key hash'];
+        await applyAll(file);
+        const verify = await runCli(['verify', ...(await dbArgs(file, kind)), '--json']);
+        const failed = verify.json().checks.filter((c: any) => c.status === 'fail').map((c: any) => c.name);
+        // A NOCASE index never served the exact lookup by key, before the migration as after it.
+        expect(failed, ddl).toEqual(scannedBefore ? ['query plan: user by API key hash'] : []);
+        expect(scannedBefore, ddl).toBe(/NOCASE/.test(ddl));
+      }
+    });
+
+    it('a name that is not valid UTF-8 is refused in a sentence, never a crash', async () => {
+      const file = await v1Database();
+      await sqlOn(file, ["CREATE TABLE placeholder_t (x)"]);
+      // Rename through the engine's own bytes: sqlite_schema holds "t\xff".
+      const { default: Database } = await import('libsql');
+      const raw = new Database(file);
+      raw.exec(`PRAGMA writable_schema = ON; UPDATE sqlite_schema SET name = CAST(x'74ff' AS TEXT), tbl_name = CAST(x'74ff' AS TEXT), sql = 'CREATE TABLE "' || CAST(x'74ff' AS TEXT) || '" (x)' WHERE name = 'placeholder_t'; PRAGMA writable_schema = OFF;`);
+      raw.close();
+      const bytes = fs.readFileSync(file);
+      for (const command of ['plan', 'verify', 'stats']) {
+        const run = await runCli([command, ...(await dbArgs(file, kind))]);
+        expect({ command, code: run.code }).toEqual({ command, code: 2 });
+        expect(run.stderr).toMatch(/not valid UTF-8/);
+      }
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    });
+
+    it('users with a column named rowid: keys are hashed through _rowid_', async () => {
+      const file = await v1Database({ users: 8, plaintextKeys: 3 });
+      await sqlOn(file, ['ALTER TABLE users ADD COLUMN rowid TEXT']);
+      const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--hash-plaintext-keys', '--json']);
+      expect(run.code).toBe(0);
+      expect((await rowsOf(file, "SELECT count(*) AS n FROM users WHERE api_key_hash LIKE 'mcp_plain%'"))[0].n).toBe(0n);
+    });
+
+    it('a plaintext key whose hash another user already holds is refused: never two users on one credential', async () => {
+      const file = await v1Database({ users: 8, plaintextKeys: 0 });
+      const { createHash } = await import('node:crypto');
+      await sqlOn(file, ["UPDATE users SET api_key = 'dupkey' WHERE rowid = 1", `UPDATE users SET api_key = '${createHash('sha256').update('dupkey').digest('hex')}' WHERE rowid = 2`]);
+      const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--hash-plaintext-keys']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/hashes to a value another user already holds/);
+      expect((await rowsOf(file, "SELECT count(*) AS n FROM users WHERE api_key = 'dupkey'"))[0].n).toBe(1n);
+    });
+
+    it('upper-case hex digests count as keys the application cannot match, and are never hashed again', async () => {
+      const file = await v1Database({ users: 8, plaintextKeys: 0 });
+      await sqlOn(file, ['UPDATE users SET api_key = upper(api_key) WHERE rowid = 1']);
+      const plan = await runCli(['plan', ...(await dbArgs(file, kind)), '--json']);
+      expect(plan.json().plaintextKeys).toMatchObject({ count: 1, hashable: 0, upperHex: 1 });
+      const before = (await rowsOf(file, 'SELECT api_key FROM users WHERE rowid = 1'))[0].api_key;
+      const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--hash-plaintext-keys', '--json']);
+      expect(run.code).toBe(0);
+      expect((await rowsOf(file, 'SELECT api_key_hash FROM users WHERE rowid = 1'))[0].api_key_hash).toBe(before);
+      expect(run.json().report.warnings.join()).toMatch(/upper-case hex/);
+    });
+  });
+
   describe('smoke separates what the migration caused from what was already so', () => {
     it("the application's own FTS delete trigger fails entity management before and after: reported as pre-existing, with the fix", async () => {
       const file = await v1Database();

@@ -147,7 +147,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const plain = (await rowsOf(file, "SELECT api_key FROM users WHERE api_key LIKE 'mcp_plain_key_%'")).map((r) => String(r.api_key));
       expect(plain).toHaveLength(2);
       const plan = await runCli(['plan', ...(await db(file)), '--json']);
-      expect(plan.json().plaintextKeys).toEqual({ column: 'api_key', count: 2, hashable: 2, empty: 0, blob: 0, nul: 0, other: 0 });
+      expect(plan.json().plaintextKeys).toEqual({ column: 'api_key', count: 2, hashable: 2, empty: 0, blob: 0, nul: 0, other: 0, upperHex: 0 });
       await migrate(file, 'keep');
       const outputs = [plan, await runCli(['verify', ...(await db(file)), '--json']), await runCli(['smoke', ...(await db(file)), '--json']), await runCli(['plan', ...(await db(file))])];
       expect(outputs[1].json().checks.find((c: any) => c.name === 'API keys stored as SHA-256')).toMatchObject({ status: 'warn' });

@@ -170,7 +170,7 @@ export async function applyPhase(
     return { result: { phase, status: 'nothing-to-do', statements: 0, journalId: null }, after: snapshot };
   }
   const hashing = plan.keyHashing && plan.keyHashing.hashable > 0 ? plan.keyHashing : null;
-  const prepared = hashing ? await prepareKeyHashes(session, snapshot, snapshot.plaintextKeys!.column) : null;
+  const prepared = hashing ? await prepareKeyHashes(session, snapshot, snapshot.plaintextKeys!.column, hashing.rowid) : null;
   const statements: Stmt[] = [
     ...plan.statements.filter((s) => s.kind !== 'hash-keys').map((s) => ({ sql: s.sql })),
     ...(prepared && hashing ? keyHashStatements(prepared, hashing.column) : []),

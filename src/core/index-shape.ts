@@ -51,8 +51,9 @@ export function shapeSql(name: string, shape: IndexShape): string {
 }
 
 function canonicalTerm(term: string): string {
-  // "x asc" is "x"; "collate binary" is the default collation.
-  return term.trim().toLowerCase().replace(/\s+asc$/, '').replace(/\s+collate binary\b/, '');
+  // "x asc" is "x". An explicit collation stays, BINARY too: a column may declare another
+  // default (user_id TEXT COLLATE NOCASE), and then an index COLLATE BINARY serves no lookup.
+  return term.trim().toLowerCase().replace(/\s+asc$/, '');
 }
 
 function withoutOrder(term: string): string {

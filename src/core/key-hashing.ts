@@ -11,6 +11,7 @@ import type { Stmt } from './db.js';
 import { GUARD_MARK, failingExpression } from './guard-mark.js';
 import { releaseStatements } from './memory.js';
 import { BOOKKEEPING_PREFIX, notSha256Hex, type Snapshot } from './snapshot.js';
+import { ExitCode, UserError } from './errors.js';
 import type { Session } from './session.js';
 import { quoteIdent } from './sql-text.js';
 
@@ -26,12 +27,15 @@ export function keyHashTable(runId: string): string {
 /** Keys that can be hashed exactly: non-empty TEXT without a NUL byte that is not already a SHA-256 hex digest. */
 export function hashableKeySql(column: string): string {
   const c = quoteIdent(column);
-  return `typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) > 0 AND instr(CAST(${c} AS BLOB), x'00') = 0 AND ${notSha256Hex(column)}`;
+  const upperHex = `(length(${c}) = 64 AND ${c} NOT GLOB '*[^0-9a-fA-F]*')`;
+  return `typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) > 0 AND instr(CAST(${c} AS BLOB), x'00') = 0 AND NOT ${upperHex} AND ${notSha256Hex(column)}`;
 }
 
 export interface PreparedHashes {
   table: string;
   rows: number;
+  /** How users' rows are addressed (rowid, or _rowid_ / oid when a column shadows it). */
+  rowid: string;
 }
 
 /**
@@ -39,7 +43,7 @@ export interface PreparedHashes {
  * the key column as it is now (before the rename). Leftovers of killed runs are dropped first:
  * the caller holds the lock, so no other run can own them.
  */
-export async function prepareKeyHashes(session: Session, snapshot: Snapshot, column: string, onRows?: (n: number) => void): Promise<PreparedHashes> {
+export async function prepareKeyHashes(session: Session, snapshot: Snapshot, column: string, rowid: string, onRows?: (n: number) => void): Promise<PreparedHashes> {
   const table = keyHashTable(session.runId);
   for (const stale of snapshot.tables.filter((t) => t.name.startsWith(PREFIX))) {
     await session.db.execute(`DROP TABLE IF EXISTS ${quoteIdent(stale.name)}`);
@@ -49,7 +53,7 @@ export async function prepareKeyHashes(session: Session, snapshot: Snapshot, col
   let rows = 0;
   for (;;) {
     const page = await session.db.query(
-      `SELECT rowid AS r, CAST(${quoteIdent(column)} AS BLOB) AS k FROM users WHERE ${after === null ? '' : 'rowid > ? AND '}${hashableKeySql(column)} ORDER BY rowid LIMIT ${PAGE}`,
+      `SELECT ${rowid} AS r, CAST(${quoteIdent(column)} AS BLOB) AS k FROM users WHERE ${after === null ? '' : `${rowid} > ? AND `}${hashableKeySql(column)} ORDER BY ${rowid} LIMIT ${PAGE}`,
       after === null ? [] : [after],
     );
     if (page.length === 0) break;
@@ -67,7 +71,17 @@ export async function prepareKeyHashes(session: Session, snapshot: Snapshot, col
     releaseStatements();
     if (page.length < PAGE) break;
   }
-  return { table, rows };
+  // A plaintext key whose hash another user already holds would give two users one credential.
+  const clash = await session.db.query(`SELECT count(*) AS n FROM ${quoteIdent(table)} AS k JOIN users ON users.${quoteIdent(column)} = k.hash`);
+  const clashes = Number(clash[0].n);
+  if (clashes > 0) {
+    await dropKeyHashes(session);
+    throw new UserError(
+      `${clashes} plaintext API key${clashes === 1 ? '' : 's'} hash${clashes === 1 ? 'es' : ''} to a value another user already holds as a hashed key: hashing would give two users one credential. Nothing was changed by this phase.`,
+      { hint: 'Give those users new keys (or remove the duplicate accounts), then apply Phase 2 again; or use --keep-plaintext-keys.', exitCode: ExitCode.failed },
+    );
+  }
+  return { table, rows, rowid };
 }
 
 /** The statements Phase 2's write runs after the rename: one UPDATE, its proof, the cleanup. */
@@ -75,11 +89,11 @@ export function keyHashStatements(prepared: PreparedHashes, column: string): Stm
   const t = quoteIdent(prepared.table);
   const c = quoteIdent(column);
   return [
-    { sql: `UPDATE users SET ${c} = (SELECT hash FROM ${t} WHERE ${t}.id = users.rowid) WHERE rowid IN (SELECT id FROM ${t})` },
+    { sql: `UPDATE users SET ${c} = (SELECT hash FROM ${t} WHERE ${t}.id = users.${prepared.rowid}) WHERE ${prepared.rowid} IN (SELECT id FROM ${t})` },
     {
       // Fails the whole write (integer overflow) unless every prepared row holds its hash now.
       sql:
-        `SELECT CASE WHEN (SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.rowid WHERE users.${c} = ${t}.hash) = ? ` +
+        `SELECT CASE WHEN (SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.${prepared.rowid} WHERE users.${c} = ${t}.hash) = ? ` +
         `THEN 0 ELSE ${failingExpression(t)} END AS ${GUARD_MARK}_keys`,
       args: [BigInt(prepared.rows)],
     },

@@ -53,8 +53,10 @@ export interface KeyDecision {
 /** Plaintext keys hashed inside Phase 2's write, and those left as they are (with why). */
 export interface KeyHashing {
   column: string;
+  /** How users' rows are addressed: rowid, or _rowid_ / oid when a column shadows it. */
+  rowid: string;
   hashable: number;
-  leftAsIs: { empty: number; blob: number; nul: number; other: number };
+  leftAsIs: { empty: number; blob: number; nul: number; other: number; upperHex: number };
 }
 
 export interface PhasePlan {
@@ -275,7 +277,8 @@ function planIndexDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
       plan.alreadyDone.push(`index ${drop.name} already absent`);
       continue;
     }
-    if (droppedTables.some((t) => sameName(t.name, index.table)) || plan.dropped.some((d) => sameName(d, index.name))) continue;
+    // Indexes of a table the phase drops go with it (or stay with it when that drop is refused).
+    if (droppedTables.some((t) => sameName(t.name, index.table)) || def.dropTables.some((t) => sameName(t, index.table)) || plan.dropped.some((d) => sameName(d, index.name))) continue;
     if (index.sql === null) {
       plan.conflicts.push(`${index.name} is an automatic index (a UNIQUE or PRIMARY KEY constraint) and cannot be dropped.`);
       continue;
@@ -298,7 +301,7 @@ function planIndexDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
 
 /** How an index differs from v1's of the same name, in words; null when it is the same index. */
 function differsFromV1(index: IndexInfo): string | null {
-  const v1 = V1_INDEX_SQL[index.name];
+  const v1 = V1_INDEX_SQL[index.name.toLowerCase()];
   const here = index.sql ? indexShape(index.sql) : null;
   const reference = v1 ? indexShape(v1) : null;
   if (!reference) return null;
@@ -442,6 +445,8 @@ function planCoverage(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition,
     const coverer = COVERING_INDEXES[drop.coveredBy] ?? [...PHASE_1.createIndexes, ...def.createIndexes].find((c) => c.name === drop.coveredBy);
     if (!coverer) continue;
     const key = indexShape(coverer.sql)!.terms;
+    // Created by this phase already (Phase 2's replacement keeps the old index's collation): it covers.
+    if (plan.created.some((c) => sameName(c, coverer.name))) continue;
     if (indexesAfter(plan, snapshot, coverer.table).some((shape) => serves(shape, key))) continue;
     const before = plan.conflicts.length;
     addIndex(plan, snapshot, coverer, `created ${coverer.name}: it covers ${drop.name}, which this phase drops, and this database lacks it.`);
@@ -489,7 +494,13 @@ function planKeys(plan: PhasePlan, snapshot: Snapshot, policy: KeyPolicy | undef
     plan.warnings.push(`${plural(keys.count, 'user')} hold${keys.count === 1 ? 's' : ''} a plaintext API key: after the rename ${keys.count === 1 ? 'that user' : 'those users'} cannot authenticate until the keys are hashed (--keep-plaintext-keys was given).`);
     return;
   }
-  plan.keyHashing = { column: plan.renamed[0].to, hashable: keys.hashable, leftAsIs: { empty: keys.empty, blob: keys.blob, nul: keys.nul, other: keys.other } };
+  const users = findTable(snapshot, 'users');
+  const alias = users ? freeRowidAlias(users) : null;
+  if (keys.hashable > 0 && (!alias || !users || !hasRowid(users))) {
+    plan.conflicts.push('users has no usable rowid (WITHOUT ROWID, or columns named rowid, _rowid_ and oid), so its keys cannot be hashed one row at a time; hash them yourself after a backup, or use --keep-plaintext-keys.');
+    return;
+  }
+  plan.keyHashing = { column: plan.renamed[0].to, rowid: alias ?? 'rowid', hashable: keys.hashable, leftAsIs: { empty: keys.empty, blob: keys.blob, nul: keys.nul, other: keys.other, upperHex: keys.upperHex } };
   if (keys.hashable > 0) {
     plan.statements.push({ kind: 'hash-keys', object: `users.${plan.renamed[0].to}`, sql: HASH_KEYS_SQL_DESCRIPTION });
     plan.warnings.push(`${plural(keys.hashable, 'plaintext API key')} will be replaced by ${keys.hashable === 1 ? 'its' : 'their'} SHA-256 hex in Phase 2's write; only the backup holds the originals.`);
@@ -529,6 +540,7 @@ export function describeUnhashable(keys: PlaintextKeys): string {
     keys.blob ? `${keys.blob} BLOB (not a text key)` : '',
     keys.nul ? `${keys.nul} with a NUL byte (the driver would cut them)` : '',
     keys.other ? `${keys.other} numeric` : '',
+    keys.upperHex ? `${keys.upperHex} stored as upper-case hex (the application compares lower-case hex: lower() them)` : '',
   ]
     .filter(Boolean)
     .join(', ');

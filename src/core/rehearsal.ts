@@ -28,30 +28,46 @@ export interface Rehearsal {
 type Scratch = InstanceType<typeof Database>;
 
 export function rehearse(snapshot: Snapshot, phases: PhasePlan[]): Rehearsal {
+  const steps = phases.map((p) => ({ title: p.title, statements: p.statements.filter((s) => s.kind !== 'hash-keys') }));
+  const found = rehearseSteps(snapshot, steps);
+  return { brokenBefore: found.brokenBefore, problems: new Map(phases.map((p, i) => [p.phase, found.problems[i]])) };
+}
+
+export interface RehearsalStep {
+  /** "Phase 1", "rolling back Phase 2": how messages name the step. */
+  title: string;
+  statements: { sql: string; args?: unknown }[];
+}
+
+/**
+ * Runs the steps one after the other on a scratch copy of the schema; for each, why it would
+ * fail or what it would leave broken. A step after a failed one is not rehearsed.
+ */
+export function rehearseSteps(snapshot: Snapshot, steps: RehearsalStep[]): { brokenBefore: BrokenObject[]; problems: string[][] } {
   const db: Scratch = new Database(':memory:');
   try {
     buildSchema(db, snapshot);
     const brokenBefore = compileAll(db);
-    const problems = new Map<PhasePlan['phase'], string[]>();
+    const problems: string[][] = [];
     let previousFailed = false;
-    for (const phase of phases) {
+    for (const step of steps) {
       const found: string[] = [];
-      problems.set(phase.phase, found);
-      if (phase.statements.length === 0 || previousFailed) continue;
+      problems.push(found);
+      if (step.statements.length === 0 || previousFailed) continue;
       const before = compileAll(db);
       db.exec('SAVEPOINT rehearsal');
-      const failure = runPhase(db, phase);
+      const failure = runStatements(db, step.statements);
       if (failure) {
         db.exec('ROLLBACK TO rehearsal');
         db.exec('RELEASE rehearsal');
-        found.push(`${phase.title} would fail at "${failure.sql}": ${failure.message}.${hintFor(failure.message, before)}`);
+        found.push(`${step.title} would fail at "${failure.sql}": ${failure.message}.${hintFor(failure.message, before)}`);
         previousFailed = true;
         continue;
       }
       db.exec('RELEASE rehearsal');
       const known = new Set(before.map((b) => b.object));
       for (const broken of compileAll(db).filter((b) => !known.has(b.object))) {
-        found.push(`${broken.object} would stop working after ${phase.title} (${broken.message}): drop it or rewrite it so it does not use what the phase removes, then re-run.`);
+        found.push(`${broken.object} would stop working after ${step.title} (${broken.message}): drop it or rewrite it so it does not use what that step removes or renames, then re-run.`);
       }
     }
     return { brokenBefore, problems };
@@ -85,11 +101,11 @@ function tryExec(db: Scratch, sql: string | null): boolean {
   }
 }
 
-function runPhase(db: Scratch, phase: PhasePlan): { sql: string; message: string } | null {
-  for (const statement of phase.statements) {
-    if (statement.kind === 'hash-keys') continue;
+function runStatements(db: Scratch, statements: RehearsalStep['statements']): { sql: string; message: string } | null {
+  for (const statement of statements) {
     try {
-      db.exec(statement.sql);
+      if (Array.isArray(statement.args) && statement.args.length > 0) db.prepare(statement.sql).run(...statement.args);
+      else db.exec(statement.sql);
     } catch (error) {
       return { sql: statement.sql, message: (error as Error).message };
     }
@@ -120,25 +136,29 @@ function compileAll(db: Scratch): BrokenObject[] {
 }
 
 /**
- * Compiles one trigger alone: a copy of it on a table of its own would change its meaning, so
- * the statement that fires it is prepared with the other triggers of that table set aside
- * (inside a savepoint that is always rolled back).
+ * Compiles one trigger: the statements that could fire it (INSERT, UPDATE of every column,
+ * DELETE) are prepared with only this trigger on its table, and again with none; an error that
+ * only appears with the trigger is the trigger's. No parsing of its text (a name or a comment
+ * could say "update" on an INSERT trigger), and the schema changes are always rolled back.
  */
 function firingError(db: Scratch, trigger: SchemaRow): string | null {
-  const event = /\b(insert|update|delete)\b(?:\s+of\b[^]*?)?\s+on\s/i.exec(trigger.sql ?? '')?.[1]?.toLowerCase() ?? 'insert';
   const on = quoteIdent(trigger.tbl_name);
   const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(trigger.tbl_name) as { name: string }[]).map((c) => quoteIdent(c.name));
-  const statement =
-    event === 'delete' ? `DELETE FROM ${on}` : event === 'update' ? `UPDATE ${on} SET ${columns.map((c) => `${c} = ${c}`).join(', ') || 'rowid = rowid'}` : `INSERT INTO ${on} DEFAULT VALUES`;
-  const others = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").all(trigger.tbl_name, trigger.name) as { name: string; sql: string }[];
-  db.exec('SAVEPOINT compile_one');
-  try {
-    for (const other of others) db.exec(`DROP TRIGGER ${quoteIdent(other.name)}`);
-    return prepareError(db, statement);
-  } finally {
-    db.exec('ROLLBACK TO compile_one');
-    db.exec('RELEASE compile_one');
-  }
+  const statements = [`INSERT INTO ${on} DEFAULT VALUES`, `UPDATE ${on} SET ${columns.map((c) => `${c} = ${c}`).join(', ') || 'rowid = rowid'}`, `DELETE FROM ${on}`];
+  const all = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?").all(trigger.tbl_name) as { name: string }[];
+  const prepareWithout = (keep: string | null) => {
+    db.exec('SAVEPOINT compile_one');
+    try {
+      for (const other of all) if (other.name !== keep) db.exec(`DROP TRIGGER ${quoteIdent(other.name)}`);
+      return statements.map((sql) => prepareError(db, sql));
+    } finally {
+      db.exec('ROLLBACK TO compile_one');
+      db.exec('RELEASE compile_one');
+    }
+  };
+  const baseline = prepareWithout(null);
+  const withTrigger = prepareWithout(trigger.name);
+  return withTrigger.find((error, i) => error !== null && error !== baseline[i]) ?? null;
 }
 
 function prepareError(db: Scratch, sql: string): string | null {
@@ -158,6 +178,6 @@ function hintFor(message: string, brokenBefore: BrokenObject[]): string {
   if (missingFts) {
     return ` ${missingFts} is missing but triggers that write to it remain, and SQLite re-reads every trigger when a column is renamed. Fix: recreate ${missingFts} from its content table (schema-wizard apply --repair-fts), or drop those triggers.`;
   }
-  if (culprit) return ` ${culprit.object} is already broken (${culprit.message}). Fix: drop it or rewrite it, then re-run.`;
+  if (culprit) return ` ${culprit.object} is broken by then (${culprit.message}). Fix: drop it or rewrite it, then re-run.`;
   return ' Fix the object named in the message, then re-run.';
 }

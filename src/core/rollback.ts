@@ -9,7 +9,10 @@ import type { BackupRef } from './events.js';
 import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
 import { renewLock } from './lock.js';
 import { PHASES, type PhaseId } from './phases.js';
+import { GUARD_MARK } from './guard-mark.js';
 import { ARCHIVE_ROWID, freeRowidAlias } from './planner.js';
+import { rehearseSteps } from './rehearsal.js';
+import { rollbackGuard } from './row-guard.js';
 import { planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
 import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
@@ -36,6 +39,7 @@ export async function runRollback(session: Session, options: RollbackOptions): P
   // Every phase is checked up front, before anything is undone: a rollback never stops half way.
   const facts = await readRollbackFacts(session, snapshot, journal);
   const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase), facts));
+  rehearseRollback(snapshot, plans);
   refuseRollbackConflicts(plans);
   const idle = plans.filter((p) => p.entries.length === 0 || p.statements.length === 0);
   if (idle.length === plans.length) {
@@ -81,6 +85,7 @@ export async function rollbackPhase(
   const journal = await readJournal(session.db, snapshot);
   const entries = activeApplies(journal, phase);
   const plan = planRollback(snapshot, phase, entries, await readRollbackFacts(session, snapshot, journal));
+  rehearseRollback(snapshot, [plan]);
   refuseRollbackConflicts([plan]);
   if (entries.length === 0 || plan.statements.length === 0) return { result: notNeeded(session, plan, everApplied(journal, phase)), after: snapshot };
   const title = PHASES[phase].title;
@@ -121,6 +126,7 @@ export async function rollbackPhase(
             snapshot,
           ),
           ...plan.statements,
+          rollbackGuard(snapshot, plan.expectRows),
           ...entries.map((e) => markUndone(e.id)),
         ],
       );
@@ -180,6 +186,20 @@ async function readRollbackFacts(session: Session, snapshot: Snapshot, journal: 
     collisions[archive.archiveTable] = Number(rows[0].n);
   }
   return { collisions };
+}
+
+/**
+ * The rollback's statements rehearsed on a scratch copy of the schema, in order: a restored
+ * trigger that no longer compiles (it names users.api_key while Phase 2 stays applied) or a
+ * statement that would fail blocks the rollback before anything is undone.
+ */
+function rehearseRollback(snapshot: Snapshot, plans: RollbackPlan[]): void {
+  const steps = plans.map((p) => ({ title: `rolling back ${PHASES[p.phase].title}`, statements: p.statements.filter((s) => !s.sql.includes(GUARD_MARK)) }));
+  const { problems } = rehearseSteps(snapshot, steps);
+  // An object that stops compiling only because the undo drops what the apply created (a
+  // table --repair-fts recreated) goes back to the state the apply found: that is the undo.
+  const createdByApply = (p: RollbackPlan, problem: string) => p.dropped.some((name) => new RegExp(`no such (table|index): (main\\.)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(problem));
+  plans.forEach((p, i) => p.conflicts.push(...problems[i].filter((problem) => !createdByApply(p, problem))));
 }
 
 function refuseRollbackConflicts(plans: RollbackPlan[]): void {

@@ -27,3 +27,22 @@ export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt 
   };
 }
 
+
+/**
+ * The same proof for a rollback write: tables whose rows come back from an archive must hold
+ * exactly the expected count, every other table the count measured at the write's start. A
+ * trigger of a recreated learned_patterns that deleted or added rows elsewhere cannot commit.
+ */
+export function rollbackGuard(snapshot: Snapshot, expectRows: Record<string, number>): Stmt {
+  const expected = Object.entries(expectRows);
+  const others = snapshot.tables.filter((t) => t.kind === 'plain' && !expected.some(([name]) => name === t.name));
+  const before = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;
+  const conditions = [
+    ...others.map((t) => `(SELECT count(*) FROM ${quoteIdent(t.name)}) IS ${before}`),
+    ...expected.map(([name]) => `(SELECT count(*) FROM ${quoteIdent(name)}) = ?`),
+  ];
+  return {
+    sql: `SELECT CASE WHEN ${conditions.length ? conditions.join(' AND ') : '1'} THEN 0 ELSE ${failingExpression(JOURNAL_TABLE)} END AS ${GUARD_MARK}`,
+    args: [...others.map((t) => t.name), ...expected.map(([, n]) => BigInt(n))],
+  };
+}

@@ -57,6 +57,8 @@ export interface PlaintextKeys {
   nul: number;
   /** INTEGER or REAL values. */
   other: number;
+  /** 64 hex digits with upper-case letters: a digest the application (lower-case hex) does not match; hashing it again would be wrong. */
+  upperHex: number;
 }
 
 export interface SchemaObject {
@@ -96,33 +98,41 @@ function isInternal(name: string): boolean {
 }
 
 export async function takeSnapshot(db: Db): Promise<Snapshot> {
-  const [list, schema, columns, indexCols, indexList, fks, pageSize, pageCount, freePages] = await db.readBatch([
-    { sql: "SELECT name, type FROM pragma_table_list WHERE schema = 'main'" },
-    { sql: "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid" },
+  // Every name and DDL text is read as hex and decoded here: one byte sequence that is not
+  // valid UTF-8 would make the native driver abort the process when it builds the JS string.
+  const [rawList, rawSchema, rawColumns, rawIndexCols, rawIndexList, rawFks, pageSize, pageCount, freePages] = await db.readBatch([
+    { sql: `SELECT ${hx('name')}, ${hx('type')} FROM pragma_table_list WHERE schema = 'main'` },
+    { sql: `SELECT ${hx('type')}, ${hx('name')}, ${hx('tbl_name')}, ${hx('sql')} FROM sqlite_schema ORDER BY rowid` },
     {
       sql:
-        "SELECT m.name AS tbl, c.name AS col FROM sqlite_schema AS m, pragma_table_info(m.name) AS c " +
+        `SELECT ${hx('m.name', 'tbl')}, ${hx('c.name', 'col')} FROM sqlite_schema AS m, pragma_table_info(m.name) AS c ` +
         "WHERE m.type = 'table' ORDER BY m.name, c.cid",
     },
     {
       sql:
-        "SELECT m.name AS idx, c.name AS col FROM sqlite_schema AS m, pragma_index_info(m.name) AS c " +
+        `SELECT ${hx('m.name', 'idx')}, ${hx('c.name', 'col')} FROM sqlite_schema AS m, pragma_index_info(m.name) AS c ` +
         "WHERE m.type = 'index' ORDER BY m.name, c.seqno",
     },
     {
       sql:
-        "SELECT l.name AS idx, l.partial AS partial FROM sqlite_schema AS m, pragma_index_list(m.name) AS l " +
+        `SELECT ${hx('l.name', 'idx')}, l.partial AS partial FROM sqlite_schema AS m, pragma_index_list(m.name) AS l ` +
         "WHERE m.type = 'table'",
     },
     {
       sql:
-        'SELECT m.name AS tbl, f.id AS id, f."table" AS parent, f."from" AS col, f."to" AS pcol, f.on_delete AS on_delete ' +
+        `SELECT ${hx('m.name', 'tbl')}, f.id AS id, ${hx('f."table"', 'parent')}, ${hx('f."from"', 'col')}, ${hx('f."to"', 'pcol')}, ${hx('f.on_delete', 'on_delete')} ` +
         "FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
     },
     { sql: 'PRAGMA page_size' },
     { sql: 'PRAGMA page_count' },
     { sql: 'PRAGMA freelist_count' },
   ]);
+  const list = decoded(rawList);
+  const schema = decoded(rawSchema);
+  const columns = decoded(rawColumns);
+  const indexCols = decoded(rawIndexCols);
+  const indexList = decoded(rawIndexList);
+  const fks = decoded(rawFks);
 
   const kindByName = new Map<string, string>(list.rows.map((r) => [str(r.name), str(r.type)]));
   const columnsByTable = groupBy(columns.rows, 'tbl', 'col');
@@ -209,6 +219,39 @@ function tableKind(name: string, listed: string | undefined): TableKind {
   return 'plain';
 }
 
+/** `expr` as hex text (NULL stays NULL), under `alias` (default: the column's own name). */
+function hx(expr: string, alias = expr.replace(/^.*\./, '').replace(/"/g, '')): string {
+  return `CASE WHEN ${expr} IS NULL THEN NULL ELSE hex(${expr}) END AS ${quoteIdent(alias)}`;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Rows whose hex columns are decoded back to text; text that is not UTF-8 is refused in a sentence. */
+function decoded(result: { rows: Row[]; columns: string[] }): { rows: Row[] } {
+  const rows = result.rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const column of result.columns) {
+      const value = row[column];
+      out[column] = typeof value === 'string' && /^[0-9A-F]*$/.test(value) && column !== 'partial' && column !== 'id' ? fromHex(value, row) : value;
+    }
+    return out as unknown as Row;
+  });
+  return { rows };
+}
+
+function fromHex(hex: string, row: Row): string {
+  const bytes = Buffer.from(hex, 'hex');
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    const what = Object.values(row).map((v) => (typeof v === 'string' ? Buffer.from(v, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 60) : String(v))).join(' ');
+    throw new UserError(`The schema holds text that is not valid UTF-8 (${what}): schema-wizard cannot name that object safely, so it changes nothing.`, {
+      hint: 'Rename the object (or rewrite its DDL) with valid UTF-8 text in sqlite3, then run again.',
+      exitCode: ExitCode.usage,
+    });
+  }
+}
+
 interface ForeignKeyGroup {
   table: string;
   id: number;
@@ -239,7 +282,8 @@ function plaintextKeysSql(table: string, column: string): string {
     `coalesce(sum(typeof(${c}) = 'blob'), 0) AS blob, ` +
     `coalesce(sum(typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) = 0), 0) AS empty, ` +
     `coalesce(sum(typeof(${c}) = 'text' AND instr(CAST(${c} AS BLOB), x'00') > 0), 0) AS nul, ` +
-    `coalesce(sum(typeof(${c}) IN ('integer', 'real')), 0) AS other ` +
+    `coalesce(sum(typeof(${c}) IN ('integer', 'real')), 0) AS other, ` +
+    `coalesce(sum(typeof(${c}) = 'text' AND length(${c}) = 64 AND ${c} NOT GLOB '*[^0-9a-fA-F]*'), 0) AS upper ` +
     `FROM ${quoteIdent(table)} WHERE ${notSha256Hex(column)}`
   );
 }
@@ -250,13 +294,15 @@ function readPlaintextKeys(column: string, row: Row): PlaintextKeys {
   const empty = num(row.empty);
   const nul = num(row.nul);
   const other = num(row.other);
-  return { column, count, hashable: count - blob - empty - nul - other, empty, blob, nul, other };
+  const upperHex = num(row.upper);
+  return { column, count, hashable: count - blob - empty - nul - other - upperHex, empty, blob, nul, other, upperHex };
 }
 
 /** SQL condition: the key column holds something other than 64 hex characters (not a SHA-256). */
 export function notSha256Hex(column: string): string {
   const col = quoteIdent(column);
-  return `${col} IS NOT NULL AND NOT (length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-fA-F]*')`;
+  // Lower-case only: the application compares with sha256(key) as lower-case hex.
+  return `${col} IS NOT NULL AND NOT (typeof(${col}) = 'text' AND length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-f]*')`;
 }
 
 /** Refuse anything that is not an MCP Memory database before a single byte is written. */

@@ -8,6 +8,7 @@ import { activeApplies } from '../journal.js';
 import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../phases.js';
 import { progressOf } from '../planner.js';
 import { findIndex, findTable, namedIndexes, type Snapshot } from '../snapshot.js';
+import { indexShape } from '../index-shape.js';
 import { normalizeSql } from '../sql-text.js';
 import type { Check, CheckPhase, CheckStatus } from './types.js';
 
@@ -33,8 +34,15 @@ function indexAsListed(snapshot: Snapshot, phase: PhaseId, name: string): Condit
   const target = PHASES[phase].createIndexes.find((c) => c.name === name)!;
   const index = findIndex(snapshot, name);
   if (!index) return { ok: false, detail: `${name} is missing` };
-  if (!index.sql || normalizeSql(index.sql) !== normalizeSql(target.sql)) return { ok: false, detail: `${name} differs: ${index.sql}` };
-  return { ok: true, detail: `${index.sql}` };
+  if (index.sql && normalizeSql(index.sql) === normalizeSql(target.sql)) return { ok: true, detail: `${index.sql}` };
+  // A replacement that kept the replaced index's meaning (UNIQUE, a collation) is the listed index too.
+  const shape = index.sql ? indexShape(index.sql) : null;
+  const wanted = indexShape(target.sql)!;
+  const bare = (terms: string[]) => terms.map((t) => t.replace(/\s+collate\s+\S+/, '').replace(/\s+desc$/, ''));
+  if (target.replaces && shape && shape.where === null && shape.table === wanted.table && bare(shape.terms).join(',') === bare(wanted.terms).join(',')) {
+    return { ok: true, detail: `${index.sql} (keeps the meaning of the ${target.replaces} it replaced)` };
+  }
+  return { ok: false, detail: `${name} differs: ${index.sql}` };
 }
 
 /** The 17 checks; `states` decides pass/fail versus pending. */
