@@ -12,7 +12,7 @@ import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
 import { progressOf } from '../src/core/planner.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
 import { BIN, runCli } from './support/cli.js';
-import { contentsOf, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
+import { contentsOf, releaseFileHandles, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
 
 let template = '';
 let data: Record<string, string> = {};
@@ -136,10 +136,12 @@ describe('SIGKILL at many points', () => {
     const outcomes: string[] = [];
     for (const [trigger, delay] of [[/Rebuild /, 0], [/Rebuild /, 40], [/Rebuild /, 150], [/Swap the restored/, 0], [/Swap the restored/, 5]] as [RegExp, number][]) {
       expect((await runCli(['apply', '--db', file, '--yes', '--no-backup'], { cwd: dir })).code).toBe(0);
+      await releaseFileHandles();
       const { killed } = await killDuring(['restore', '--from', backupPath, '--db', file, '--yes'], trigger, delay, dir);
       const state = await expectWholeAndIntact(file, `restore +${delay}`);
       outcomes.push(`${trigger.source} +${delay}ms: ${killed ? 'killed' : 'finished first'}, phase1 ${state.p1.done}/17`);
-      const rerun = await runCli(['restore', '--from', backupPath, '--db', file, '--yes'], { cwd: dir });
+      await releaseFileHandles();
+      const rerun = await runCli(['restore', '--from', backupPath, '--db', file, '--yes', '--discard-newer'], { cwd: dir });
       expect(rerun.code, rerun.stderr).toBe(0);
       expect((await stateOf(file)).p1.done).toBe(0);
     }

@@ -7,6 +7,7 @@
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
 import { ExitCode, UserError, codeOf, messageOf } from './errors.js';
 import { guardFailure, type GuardKind } from './guard-mark.js';
+import { releaseStatements } from './memory.js';
 import { countStatements } from './sql-text.js';
 import type { Target } from './target.js';
 
@@ -216,6 +217,9 @@ class LibsqlDb implements Db {
 
   close(): void {
     this.client.close();
+    // The local client's close() leaves the native file handles open until their wrappers are
+    // collected; a restore that checks who has the file open would count them. Collect soon.
+    setImmediate(releaseStatements).unref();
   }
 
   private track(stmts: Stmt[]): void {

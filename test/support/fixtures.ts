@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
 import { openDb, type Db } from '../../src/core/db.js';
+import { releaseStatements } from '../../src/core/memory.js';
 import { createV1Database, type DemoOptions } from '../../src/core/demo.js';
 import { makeEmitter, type CoreEvent } from '../../src/core/events.js';
 import { currentOperator, newRunId } from '../../src/core/operator.js';
 import type { Session } from '../../src/core/session.js';
-import { resolveTarget } from '../../src/core/target.js';
+import { fileUrlOf, resolveTarget } from '../../src/core/target.js';
 import { connectionFor, type TargetKind } from './targets.js';
 
 export function tempDir(prefix = 'sw-'): string {
@@ -25,7 +26,7 @@ export async function v1Database(options: DemoOptions = {}, dir = tempDir()): Pr
 
 /** Runs SQL on a database file through its own short-lived client (setup of drift states). */
 export async function sqlOn(file: string, statements: string[]): Promise<void> {
-  const client = createClient({ url: `file:${file}` });
+  const client = createClient({ url: fileUrlOf(file) });
   try {
     for (const sql of statements) await client.execute(sql);
   } finally {
@@ -34,7 +35,7 @@ export async function sqlOn(file: string, statements: string[]): Promise<void> {
 }
 
 export async function rowsOf(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = createClient({ url: `file:${file}`, intMode: 'bigint' });
+  const client = createClient({ url: fileUrlOf(file), intMode: 'bigint' });
   try {
     return (await client.execute(sql)).rows.map((r) => ({ ...r }));
   } finally {
@@ -121,4 +122,14 @@ export async function migratedDataOf(file: string): Promise<Record<string, unkno
     return { ...rest, key: 'api_key' in u ? api_key : api_key_hash };
   });
   return all;
+}
+
+/**
+ * The local client's close() leaves native file handles open until they are collected: before
+ * a CLI restore (which refuses while any other process has the file open), let them go.
+ */
+export async function releaseFileHandles(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  releaseStatements();
+  await new Promise((resolve) => setImmediate(resolve));
 }

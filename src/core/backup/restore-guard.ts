@@ -169,7 +169,8 @@ export async function compareWithBackup(current: Db, currentPath: string, restor
       if (table === 'sqlite_sequence') continue;
       const then = manifest.content.tables[table];
       if (then && then.sha256 === now.sha256) {
-        if (now.rows > 0) alike++;
+        // schema_version holds the same row in every installation: it says nothing about identity.
+        if (now.rows > 0 && IDENTITY_TABLES.has(table)) alike++;
         continue;
       }
       let newer = now.rows;
@@ -197,6 +198,9 @@ export async function compareWithBackup(current: Db, currentPath: string, restor
   const empty = Object.values(digest.tables).every((t) => t.rows === 0);
   return { changed, otherDatabase: !empty && !sameSource && alike === 0 && usersInCommon === 0 };
 }
+
+/** Tables whose rows are a database's own: equal content in one of them means the same database. */
+const IDENTITY_TABLES = new Set(['users', 'memories', 'entities', 'interactions', 'api_usage_tracking', 'learned_patterns']);
 
 function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

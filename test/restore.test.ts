@@ -1,0 +1,177 @@
+/**
+ * Restore is what an operator reaches for when something already went wrong: every case runs
+ * the real CLI on real files, as a user would, and checks every file afterwards.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
+import { contentsOf, releaseFileHandles, rowsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
+
+async function backupOf(file: string, format: 'db' | 'sql' = 'db'): Promise<string> {
+  const dir = path.join(path.dirname(file), 'backups');
+  const run = await runCli(['backup', '--db', file, '--backup-dir', dir, '--format', format, '--json']);
+  expect(run.code).toBe(0);
+  return run.json().backup.path as string;
+}
+
+/** The CLI restore, after this test process let go of its own handles on the files (see releaseFileHandles). */
+async function restore(args: string[], options: { cwd?: string } = {}) {
+  await releaseFileHandles();
+  return runCli(['restore', ...args], options);
+}
+
+const count = async (file: string, table: string) => Number((await rowsOf(file, `SELECT count(*) AS n FROM ${table}`))[0].n);
+
+describe('restore', () => {
+  it('through a symlink replaces the file the application opens, keeping its mode; the link stays a link', async () => {
+    const dir = tempDir('sw-rs-');
+    fs.mkdirSync(path.join(dir, 'real'));
+    const real = await v1Database({}, path.join(dir, 'real'));
+    fs.chmodSync(real, 0o664);
+    const link = path.join(dir, 'link.db');
+    fs.symlinkSync(real, link);
+    const backup = await backupOf(real);
+    await sqlOn(real, ['DELETE FROM memories WHERE rowid <= 10']);
+    const run = await restore(['--from', backup, '--db', link, '--yes', '--discard-newer']);
+    expect(run.code).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readlinkSync(link)).toBe(real);
+    expect(await count(real, 'memories')).toBe(60);
+    expect(fs.statSync(real).mode & 0o777).toBe(0o664);
+    expect(run.stdout).toMatch(/kept, whole, at .*real\/memory\.db\.replaced-/);
+  });
+
+  it('refuses to discard rows written since the backup, naming them per table, unless --discard-newer; the replaced file is kept', async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file);
+    await sqlOn(file, Array.from({ length: 5 }, (_, i) => `INSERT INTO memories (user_id, title, content, memory_type, created_at, updated_at) VALUES ('user-0001', 'new ${i}', 'c', 'semantic', 'x', 'x')`));
+    const bytes = fs.readFileSync(file);
+    const refused = await restore(['--from', backup, '--db', file, '--yes']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/memories: 65 rows now, 60 in the backup, 5 written since/);
+    expect(refused.stderr).toMatch(/--discard-newer/);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    const run = await restore(['--from', backup, '--db', file, '--yes', '--discard-newer', '--json']);
+    expect(run.code).toBe(0);
+    expect(await count(file, 'memories')).toBe(60);
+    const kept = run.json().replacedKeptAt as string;
+    expect(await count(kept, 'memories')).toBe(65);
+  });
+
+  it('refuses a backup of another database unless --force-other-database', async () => {
+    const a = await v1Database({ seed: 1 });
+    const b = await v1Database({ seed: 2 });
+    await sqlOn(b, ['PRAGMA foreign_keys = OFF', "UPDATE users SET id = 'other-' || id"]);
+    const backup = await backupOf(a);
+    const bytes = fs.readFileSync(b);
+    const refused = await restore(['--from', backup, '--db', b, '--yes', '--discard-newer']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/does not look like a backup of/);
+    expect(fs.readFileSync(b).equals(bytes)).toBe(true);
+    const forced = await restore(['--from', backup, '--db', b, '--yes', '--discard-newer', '--force-other-database']);
+    expect(forced.code).toBe(0);
+    expect(await contentsOf(b)).toEqual(await contentsOf(a));
+  });
+
+  it('refuses while another process has the database open, naming it', async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file);
+    const holder = spawn(process.execPath, ['-e', `const D = require('libsql'); const d = new D(${JSON.stringify(file)}); d.prepare('SELECT 1').get(); console.log('open'); setInterval(() => {}, 1000);`], {
+      cwd: path.resolve('.'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      const bytes = fs.readFileSync(file);
+      const run = await restore(['--from', backup, '--db', file, '--yes']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`is open in another process \\(node pid ${holder.pid}\\)`));
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('a WAL database comes back in WAL mode', async () => {
+    const file = await v1Database();
+    await sqlOn(file, ['PRAGMA journal_mode = WAL']);
+    const backup = await backupOf(file);
+    const run = await restore(['--from', backup, '--db', file, '--yes']);
+    expect(run.code).toBe(0);
+    expect((await rowsOf(file, 'PRAGMA journal_mode'))[0].journal_mode).toBe('wal');
+  });
+
+  it('refuses a backup whose schema was altered with its checksum recomputed, and manifests that are not manifests', async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file);
+    const manifestFile = `${backup}.json`;
+    const original = fs.readFileSync(manifestFile, 'utf8');
+    const tampered = `${backup}.tampered.db`;
+    fs.copyFileSync(backup, tampered);
+    await sqlOn(tampered, ['CREATE TRIGGER evil AFTER INSERT ON memories BEGIN DELETE FROM users; END', 'DROP INDEX idx_memories_created']);
+    const { createHash } = await import('node:crypto');
+    const sha = createHash('sha256').update(fs.readFileSync(tampered)).digest('hex');
+    const m = JSON.parse(original);
+    fs.writeFileSync(`${tampered}.json`, JSON.stringify({ ...m, sha256: sha, bytes: fs.statSync(tampered).size }));
+    fs.writeFileSync(`${tampered}.sha256`, `${sha}  ${path.basename(tampered)}\n`);
+    const bytes = fs.readFileSync(file);
+    const run = await restore(['--from', tampered, '--db', file, '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/schema of the restored copy differs from the one its manifest recorded/);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    const cases: [string, RegExp][] = [
+      ['null', /not a schema-wizard manifest \(not a JSON object\)/],
+      [JSON.stringify({ ...m, format: 'sql' }), /is a SQLite database file, but its manifest says format "sql"/],
+      [JSON.stringify({ ...m, rows: 999999 }), /says 999999 rows, but its own per-table counts add up to/],
+    ];
+    for (const [content, message] of cases) {
+      fs.writeFileSync(manifestFile, content);
+      const r = await restore(['--from', backup, '--db', file, '--yes']);
+      expect({ code: r.code, message: message.test(r.stderr), unexpected: /unexpected error/.test(r.stderr) }).toEqual({ code: 1, message: true, unexpected: false });
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    }
+  });
+
+  it("removes what a killed restore left behind and lists the replaced databases it keeps", async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file);
+    fs.writeFileSync(`${file}.restore-999999.partial`, 'junk');
+    const first = await restore(['--from', backup, '--db', file, '--yes']);
+    expect(first.code).toBe(0);
+    expect(fs.existsSync(`${file}.restore-999999.partial`)).toBe(false);
+    const second = await restore(['--from', backup, '--db', file, '--yes']);
+    expect(second.stderr).toMatch(/earlier restores kept the databases they replaced: .*memory\.db\.replaced-.* \(\d+ KiB\)/);
+  });
+});
+
+describe('paths are paths', () => {
+  const names = ['x%41.db', '100%.db', 'q?a.db', 'h#b.db', 'sp ace.db', 'nl\nx.db', 'ünï😀.db'];
+  for (const name of names) {
+    it(`${JSON.stringify(name)} opens exactly that file, and apply migrates exactly it`, async () => {
+      const dir = tempDir('sw-path-');
+      const file = path.join(dir, name);
+      const made = await runCli(['demo', '--out', file]);
+      expect(made.code).toBe(0);
+      const plan = await runCli(['plan', '--db', file, '--json']);
+      expect(plan.code).toBe(0);
+      const apply = await runCli(['apply', '--db', file, '--yes', '--no-backup', '--keep-plaintext-keys']);
+      expect(apply.code).toBe(0);
+      expect(fs.readdirSync(dir).filter((f) => !f.startsWith(name))).toEqual([]);
+      expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'idx_users_api_key_hash'"))[0].n).toBe(1n);
+    });
+  }
+
+  it('a file: URL with a query is refused, never ignored', async () => {
+    const file = await v1Database();
+    const bytes = fs.readFileSync(file);
+    const run = await runCli(['apply', '--db', `file:${file}?mode=ro`, '--yes', '--no-backup']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/file: URLs with a query or fragment are not supported/);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    const bad = await runCli(['plan', '--db', 'file:100%.db']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Not a valid file: URL/);
+  });
+});
