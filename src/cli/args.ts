@@ -80,6 +80,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     throw new UserError(cleanParseError((error as Error).message), { hint: 'Run `schema-wizard --help` for the commands and flags.', exitCode: ExitCode.usage });
   }
   const { values, positionals } = parsed;
+  refuseRepeatedFlags(argv);
   const [first, ...rest] = positionals;
   if (rest.length > 0) {
     throw new UserError(`Unexpected argument: ${rest[0]}`, { hint: 'Run `schema-wizard --help`.' });
@@ -137,6 +138,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
   };
 }
 
+/** The longest wait a timer can hold (2^31 - 1 ms); a longer one would fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** "5", "5s", "500ms", "2m" -> milliseconds. */
 export function parseDuration(value: string | undefined, fallbackMs = 5_000): number {
   if (value === undefined) return fallbackMs;
@@ -144,7 +148,26 @@ export function parseDuration(value: string | undefined, fallbackMs = 5_000): nu
   if (!m) throw new UserError(`Not a duration: ${value}`, { hint: 'Use seconds (--busy-timeout 10) or a unit: 500ms, 10s, 2m.' });
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
-  return Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
+  const ms = Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
+  if (ms > MAX_DURATION_MS) throw new UserError(`Duration too long: ${value}`, { hint: 'Use at most 24 days (2147483647ms); a busy database is better stopped than waited for that long.' });
+  return ms;
+}
+
+/** A flag given twice is a typo or a misunderstanding (--phase 1 --phase 2 would apply only Phase 2): refused. */
+function refuseRepeatedFlags(argv: string[]): void {
+  const seen = new Set<string>();
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const name = /^--([a-z][a-z-]*)(?:=|$)/.exec(arg)?.[1] ?? (/^-([a-z])$/.exec(arg)?.[1] === 'y' ? 'yes' : undefined);
+    if (!name) continue;
+    if (seen.has(name)) {
+      throw new UserError(`Flag --${name} was given more than once.`, {
+        hint: name === 'phase' ? 'Give one --phase: 1, 2 or all (both phases).' : `Give --${name} once.`,
+        exitCode: ExitCode.usage,
+      });
+    }
+    seen.add(name);
+  }
 }
 
 function cleanParseError(message: string): string {

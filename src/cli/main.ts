@@ -3,6 +3,7 @@
  * errors to exit codes. Ctrl+C raises an AbortSignal the core checks between steps; a second
  * Ctrl+C quits at once (a phase in flight is one transaction, so it is never half-applied).
  */
+import { redactUrl, urlSecrets } from '../core/target.js';
 import { ExitCode, UserError, toErrorInfo } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { parseCommandLine, type CommandLine, type CommandName } from './args.js';
@@ -37,10 +38,14 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   process.on('SIGINT', onSigint);
   try {
     output.addSecret(process.env.TURSO_AUTH_TOKEN);
+    // Any URL on the command line or in TURSO_URL may carry a password or a token: printed
+    // redacted, its secret parts never (registered before parsing, whose errors echo arguments).
+    const urls = [...argv.flatMap((a) => a.split(/=(.*)/s)).filter((a) => a.includes('://')), process.env.TURSO_URL].filter((u): u is string => Boolean(u));
+    for (const url of urls) output.addUrl(url, urlSecrets, redactUrl);
     cli = parseCommandLine(argv);
     output.addSecret(cli.authToken);
     // The command line (and a token on it) shows in `ps`; replace the process title.
-    if (cli.authToken) process.title = 'schema-wizard';
+    if (cli.authToken || urls.some((u) => urlSecrets(u).length > 0)) process.title = 'schema-wizard';
     if (cli.help) {
       output.out(HELP);
       return ExitCode.ok;

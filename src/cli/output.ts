@@ -1,7 +1,10 @@
 /**
  * Everything the CLI prints goes through here, so secrets are redacted in one place: the auth
- * token (and any API key read for the health check) is replaced before a byte reaches a stream.
+ * token, any API key read for the health check, and the secret parts of any URL given are
+ * replaced before a byte reaches a stream; control characters from the database are made visible.
  */
+import { printable } from '../core/printable.js';
+
 export interface Streams {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
@@ -9,6 +12,8 @@ export interface Streams {
 
 export class Output {
   private readonly secrets = new Set<string>();
+  private readonly urlSecrets = new Set<string>();
+  private readonly urls = new Map<string, string>();
   constructor(private readonly streams: Streams) {}
 
   addSecret(secret: string | undefined): void {
@@ -16,10 +21,20 @@ export class Output {
     if (secret && secret.length >= 6) this.secrets.add(secret);
   }
 
+  /** A URL given by the operator: the whole URL is printed redacted, and its secret parts never at all. */
+  addUrl(url: string | undefined, secretsOf: (url: string) => string[], redacted: (url: string) => string): void {
+    if (!url) return;
+    const safe = redacted(url);
+    if (safe !== url) this.urls.set(url, safe);
+    // Longest first, so a password is not half-replaced by a shorter secret inside it.
+    for (const secret of secretsOf(url)) this.urlSecrets.add(secret);
+  }
+
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
-    return out;
+    for (const [url, safe] of this.urls) out = out.split(url).join(safe);
+    for (const secret of [...this.secrets, ...this.urlSecrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
+    return printable(out);
   }
 
   out(text: string): void {
@@ -35,11 +50,11 @@ export class Output {
   }
 }
 
-/** JSON with BigInt values as numbers when safe, strings otherwise. */
+/** JSON with BigInt values as numbers when safe, strings otherwise; C1 and DEL escaped (see printable). */
 export function toJson(value: unknown): string {
   return JSON.stringify(
     value,
     (_key, v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v),
     2,
-  );
+  ).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }

@@ -12,6 +12,7 @@ import { planRollback } from './rollback-plan.js';
 import { step, inspect, type Session } from './session.js';
 import { sha256Hex } from './sha256.js';
 import { findTable, num, str, type Snapshot } from './snapshot.js';
+import { redactUrl } from './target.js';
 
 export interface SmokeTest {
   name: string;
@@ -57,7 +58,15 @@ export async function runSmoke(session: Session, options: SmokeOptions = {}): Pr
     const tests: SmokeTest[] = [];
     const token = `swsmoke${randomBytes(6).toString('hex')}`;
     const ids: SmokeIds = { userId: `schema-wizard-smoke-${token}`, token, now: new Date().toISOString() };
-    const explain: Explain = (sql, args) => session.db.explain(sql, args);
+    // Query plans depend on the schema alone: read them before the write transaction opens. Read
+    // inside it, on another connection, they can meet the writer's lock (with 64 KiB pages the
+    // writer spills its cache to the file early and holds it exclusively).
+    const plans = new Map<string, Record<string, unknown>[]>();
+    for (const sql of [AUTH_LOOKUP, USAGE_LOOKUP]) {
+      if (sql === AUTH_LOOKUP && !findTable(snapshot, 'users')?.columns.includes('api_key_hash')) continue;
+      plans.set(sql, await session.db.explain(sql, sql === AUTH_LOOKUP ? ['0'.repeat(64)] : ['u', 'openai', '2025-01-01']).catch(() => []));
+    }
+    const explain: Explain = async (sql) => plans.get(sql) ?? [];
     // Tests whose verdict comes from the data alone can be re-run on the pre-migration state (below).
     const suite: { name: string; run: DatabaseTest; replayable: boolean }[] = [
       { name: 'user authentication', run: (exec, snap, i) => authentication(exec, explain, snap, i.userId, i.token, i.now), replayable: false },
@@ -145,6 +154,9 @@ function fixFor(snapshot: Snapshot, test: string): string {
   );
 }
 
+const AUTH_LOOKUP = 'SELECT id FROM users WHERE api_key_hash = ?';
+const USAGE_LOOKUP = 'SELECT sum(tokens_used) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?';
+
 /** A throwaway user whose key is stored as SHA-256 hex is found by hash, through idx_users_api_key_hash. */
 async function authentication(exec: Exec, explain: Explain, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
   const columns = findTable(snapshot, 'users')?.columns ?? [];
@@ -155,7 +167,7 @@ async function authentication(exec: Exec, explain: Explain, snapshot: Snapshot, 
   ]);
   const found = await exec('SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
   expect(found.rows.length === 1 && str(found.rows[0].id) === userId, 'the user was not found by the hash of its key');
-  const plan = await explain('SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
+  const plan = await explain(AUTH_LOOKUP);
   const detail = plan.map((r) => str(r.detail)).join('; ');
   expect(/idx_users_api_key_hash/.test(detail), `the lookup does not use idx_users_api_key_hash (${detail})`);
   return 'found by SHA-256 of the key, using idx_users_api_key_hash';
@@ -234,14 +246,42 @@ async function usageTracking(exec: Exec, explain: Explain, userId: string): Prom
   );
   const got = totals.rows.map((r) => `${str(r.api_provider)}:${num(r.tokens)}:${num(r.calls)}`).join(',');
   expect(got === 'openai:150:2,openrouter:10:1', `aggregation gave ${got}`);
-  const plan = await explain('SELECT sum(tokens_used) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?', [userId, 'openai', day]);
+  const plan = await explain(USAGE_LOOKUP);
   const detail = plan.map((r) => str(r.detail)).join('; ');
   expect(/INDEX/.test(detail), `the per-user/provider/date aggregation scans the table (${detail})`);
   return `per-user/provider/date totals correct; ${/INDEX (\S+)/.exec(detail)?.[1] ?? 'an index'} used`;
 }
 
 async function healthCheck(url: string, apiKey: string | undefined): Promise<string> {
-  const response = await fetch(url, { headers: apiKey ? { 'X-API-Key': apiKey } : {}, signal: AbortSignal.timeout(10_000) });
-  expect(response.ok, `HTTP ${response.status} from the health check`);
+  // fetch refuses a URL with credentials (and puts the URL in its error): they go in a header.
+  // Userinfo ends at the last "@" (a password may hold "/", which URL parsers do not accept there).
+  const parts = /^([a-z][a-z0-9+.-]*:\/\/)([^]*)@([^@]*)$/i.exec(url);
+  const credentials = parts ? parts[2] : null;
+  let target: URL;
+  try {
+    target = new URL(parts ? `${parts[1]}${parts[3]}` : url);
+  } catch {
+    throw new SmokeFailure(`--health-url is not a URL (${redactUrl(url)})`);
+  }
+  const headers: Record<string, string> = apiKey ? { 'X-API-Key': apiKey } : {};
+  if (credentials !== null) {
+    const colon = credentials.indexOf(':');
+    const [user, password] = colon >= 0 ? [credentials.slice(0, colon), credentials.slice(colon + 1)] : [credentials, ''];
+    const decode = (t: string) => {
+      try {
+        return decodeURIComponent(t);
+      } catch {
+        return t;
+      }
+    };
+    headers.Authorization = `Basic ${Buffer.from(`${decode(user)}:${decode(password)}`).toString('base64')}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(target, { headers, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new SmokeFailure(`the health check at ${redactUrl(url)} did not answer (${redactUrl(messageOf(error))})`);
+  }
+  expect(response.ok, `HTTP ${response.status} from the health check at ${redactUrl(url)}`);
   return `HTTP ${response.status}${apiKey ? ' with X-API-Key' : ''}`;
 }

@@ -187,7 +187,55 @@ export function assertWritableTarget(target: Target): void {
   }
 }
 
-/** A URL without credentials or query string, safe to print. */
+/** Query parameters whose values are credentials, whatever the service calls them. */
+const CREDENTIAL_PARAM = /token|key|secret|pass|auth|sig|cred/i;
+
+/**
+ * A URL safe to print: any userinfo (user and password, whatever characters they hold: the
+ * last "@" before the path ends it) becomes "***", credential-looking query values too, and a
+ * fragment is dropped. Text that is not a URL comes back as it was.
+ */
 export function redactUrl(value: string): string {
-  return value.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '');
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^]*)$/i.exec(value);
+  if (!m) return value;
+  let rest = m[2];
+  let query = '';
+  const q = rest.search(/[?#]/);
+  if (q >= 0) {
+    query = rest.slice(q).replace(/#[^]*$/, '');
+    rest = rest.slice(0, q);
+  }
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) rest = `***@${rest.slice(at + 1)}`;
+  query = query.replace(/([?&])([^=&]*)=([^&]*)/g, (all, sep: string, key: string) => (CREDENTIAL_PARAM.test(decodeSafe(key)) ? `${sep}${key}=***` : all));
+  return m[1] + rest + query;
+}
+
+/** The secret parts of a URL (password, user, credential-looking query values), raw and decoded, for redaction. */
+export function urlSecrets(value: string): string[] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^]*)$/i.exec(value);
+  if (!m) return [];
+  const beforeQuery = m[1].split(/[?#]/)[0];
+  const at = beforeQuery.lastIndexOf('@');
+  const found: string[] = [];
+  if (at >= 0) {
+    const userinfo = beforeQuery.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    found.push(userinfo);
+    if (colon >= 0) found.push(userinfo.slice(colon + 1), userinfo.slice(0, colon));
+  }
+  const query = /\?([^#]*)/.exec(m[1])?.[1] ?? '';
+  for (const pair of query.split('&')) {
+    const [key, val] = pair.split('=');
+    if (key && val && CREDENTIAL_PARAM.test(decodeSafe(key))) found.push(val);
+  }
+  return [...new Set(found.flatMap((f) => [f, decodeSafe(f)]).filter((f) => f.length >= 3))];
+}
+
+function decodeSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -8,6 +8,7 @@ import { foldEvents, reduceReport, type Report } from '../core/report.js';
 import type { Decider, Question } from '../core/window/questions.js';
 import type { WindowResult } from '../core/window/run-window.js';
 import type { Pending } from './components/QuestionView.js';
+import { printable, printableDeep } from '../core/printable.js';
 
 export interface EventSource {
   /** Events emitted before the UI subscribed. */
@@ -26,13 +27,14 @@ export interface WindowRun {
 export type StartWindow = (decider: Decider) => Promise<{ result: WindowResult; reportPath: string | null }>;
 
 export function useWindowRun(source: EventSource, start: StartWindow): WindowRun {
-  const [report, setReport] = useState<Report>(() => foldEvents('wizard', source.past));
+  const [report, setReport] = useState<Report>(() => foldEvents('wizard', printableDeep(source.past)));
   const [pending, setPending] = useState<Pending | null>(null);
   const [done, setDone] = useState<{ result: WindowResult; reportPath: string | null } | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const started = useRef(false);
 
-  useEffect(() => source.subscribe((event) => setReport((r) => reduceReport(r, event))), [source]);
+  // Names and messages from the database are shown, never executed (printable).
+  useEffect(() => source.subscribe((event) => setReport((r) => reduceReport(r, printableDeep(event)))), [source]);
 
   useEffect(() => {
     if (started.current) return;
@@ -43,7 +45,7 @@ export function useWindowRun(source: EventSource, start: StartWindow): WindowRun
         new Promise((resolve) => {
           let answered = false;
           const pending: Pending = {
-            question,
+            question: printableDeep(question),
             answer: (value) => {
               // A key that reaches a prompt as it unmounts must not answer (or clear) the next one.
               if (answered) return;
@@ -55,7 +57,14 @@ export function useWindowRun(source: EventSource, start: StartWindow): WindowRun
           setPending(pending);
         }),
     };
-    start(decider).then(setDone, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
+    start(decider).then(
+      (finished) => setDone(printableDeep(finished)),
+      (e: unknown) => {
+        const error = e instanceof Error ? e : new Error(String(e));
+        error.message = printable(error.message);
+        setError(error);
+      },
+    );
   }, [start]);
 
   return { report, pending, result: done?.result ?? null, reportPath: done?.reportPath ?? null, error };

@@ -1,0 +1,109 @@
+/**
+ * Hostile and tired inputs: passwords with "/", "@", ":" and "%" in URLs, names that are
+ * terminal escape sequences, flags given twice, durations no timer can hold, 64 KiB pages, a
+ * column named rowid. Each case runs the real CLI and checks what it printed and the file.
+ */
+import http from 'node:http';
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runApply } from '../src/core/apply.js';
+import { runRollback } from '../src/core/rollback.js';
+import { runCli } from './support/cli.js';
+import { contentsOf, rowsOf, sqlOn, v1Database, withSession } from './support/fixtures.js';
+
+describe('secrets never reach output', () => {
+  const passwords = ['s3cr3t/T0KEN', 'p@ss:w/rd', 'pa%25ss', 'colon:pass'];
+  for (const password of passwords) {
+    it(`a --db URL whose password is ${JSON.stringify(password)} is printed redacted, in text and JSON`, async () => {
+      for (const json of [false, true]) {
+        const run = await runCli(['plan', '--db', `libsql://admin:${password}@[::1:bad`, ...(json ? ['--json'] : [])]);
+        expect(run.code).not.toBe(0);
+        const all = run.stdout + run.stderr;
+        expect(all).not.toContain(password);
+        expect(all).not.toContain(decodeURIComponent(password));
+        expect(all).not.toContain('admin');
+      }
+    });
+  }
+
+  it('--health-url with a user, a password and a token: sent as headers, printed nowhere', async () => {
+    const file = await v1Database();
+    await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null }));
+    let seen: http.IncomingHttpHeaders = {};
+    const server = http.createServer((req, res) => {
+      seen = req.headers;
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const url = `http://ops:pw-Sup3r/secret@127.0.0.1:${port}/health?token=T0K3N-value&plain=yes`;
+      const run = await runCli(['smoke', '--db', file, '--health-url', url, '--json']);
+      const all = run.stdout + run.stderr;
+      for (const secret of ['pw-Sup3r/secret', 'T0K3N-value']) expect(all).not.toContain(secret);
+      expect(run.json().tests.find((t: any) => t.name === 'application health check').status).toBe('pass');
+      expect(seen.authorization).toBe(`Basic ${Buffer.from('ops:pw-Sup3r/secret').toString('base64')}`);
+      const down = await runCli(['smoke', '--db', file, '--health-url', `http://ops:pw-Sup3r/secret@127.0.0.1:1/health?token=T0K3N-value`]);
+      for (const secret of ['pw-Sup3r/secret', 'T0K3N-value']) expect(down.stdout + down.stderr).not.toContain(secret);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('text from the database is shown, never executed', () => {
+  it('a table and a lock holder named with ESC[2J and ESC]0; reach the terminal escaped', async () => {
+    const file = await v1Database();
+    await sqlOn(file, ['CREATE TABLE "evil\u001b[2Jtable\u001b]0;pwned\u0007" (x)']);
+    for (const args of [['plan'], ['stats'], ['verify', '--info']]) {
+      const run = await runCli([...args, '--db', file]);
+      const all = run.stdout + run.stderr;
+      expect({ args, escape: all.includes('\u001b'), bell: all.includes('\u0007') }).toEqual({ args, escape: false, bell: false });
+      expect(all).toContain('evil\\x1b[2Jtable\\x1b]0;pwned\\x07');
+    }
+    // A lock row whose holder is named with escapes (a run on another machine).
+    await sqlOn(file, [
+      'CREATE TABLE IF NOT EXISTS _schema_wizard_lock (id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, "user" TEXT NOT NULL, command TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)',
+      `INSERT INTO _schema_wizard_lock VALUES (1, 'r1', 'far\u001b]0;host\u0007', 1, 'mal\u001b[2Jlory', 'apply', '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')`,
+    ]);
+    const locked = await runCli(['apply', '--db', file, '--yes', '--no-backup']);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('mal\\x1b[2Jlory@far\\x1b]0;host\\x07');
+    expect(locked.stderr.includes('\u001b')).toBe(false);
+  });
+});
+
+describe('small inputs', () => {
+  it('a flag given twice, and a duration no timer can hold, are refused with exit 2', async () => {
+    const file = await v1Database();
+    const twice = await runCli(['apply', '--db', file, '--phase', '1', '--phase', '2', '--yes']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/Flag --phase was given more than once/);
+    const long = await runCli(['plan', '--db', file, '--busy-timeout', `${2 ** 31}ms`]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/Duration too long/);
+  });
+
+  it('smoke passes on a database with 64 KiB pages', async () => {
+    const file = await v1Database();
+    await sqlOn(file, ['PRAGMA page_size = 65536', 'VACUUM']);
+    expect((await rowsOf(file, 'PRAGMA page_size'))[0].page_size).toBe(65536n);
+    await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null }));
+    const run = await runCli(['smoke', '--db', file, '--json']);
+    expect(run.json().tests.filter((t: any) => t.status !== 'pass')).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+
+  it('a learned_patterns column named rowid: rollback keeps the real rowids', async () => {
+    const file = await v1Database({ learnedPatterns: 12 });
+    await sqlOn(file, ['ALTER TABLE learned_patterns ADD COLUMN rowid INTEGER', 'UPDATE learned_patterns SET rowid = 7', 'UPDATE learned_patterns SET id = id * 100']);
+    const before = await rowsOf(file, 'SELECT _rowid_ AS r, * FROM learned_patterns ORDER BY _rowid_');
+    const all = await contentsOf(file);
+    await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+    await withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }));
+    expect(await rowsOf(file, 'SELECT _rowid_ AS r, * FROM learned_patterns ORDER BY _rowid_')).toEqual(before);
+    expect(before.map((r) => r.r)).toEqual(Array.from({ length: 12 }, (_, i) => BigInt((i + 1) * 100)));
+    expect((await contentsOf(file)).sqlite_sequence).toEqual(all.sqlite_sequence);
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});
