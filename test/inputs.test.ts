@@ -3,12 +3,14 @@
  * terminal escape sequences, flags given twice, durations no timer can hold, 64 KiB pages, a
  * column named rowid. Each case runs the real CLI and checks what it printed and the file.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runApply } from '../src/core/apply.js';
 import { runRollback } from '../src/core/rollback.js';
-import { runCli } from './support/cli.js';
+import { BIN, runCli } from './support/cli.js';
 import { contentsOf, rowsOf, sqlOn, v1Database, withSession } from './support/fixtures.js';
 
 describe('secrets never reach output', () => {
@@ -105,5 +107,38 @@ describe('small inputs', () => {
     expect(before.map((r) => r.r)).toEqual(Array.from({ length: 12 }, (_, i) => BigInt((i + 1) * 100)));
     expect((await contentsOf(file)).sqlite_sequence).toEqual(all.sqlite_sequence);
     expect(fs.existsSync(file)).toBe(true);
+  });
+});
+
+describe('SIGTERM and SIGHUP stop the run like Ctrl+C', () => {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} during the backup: exit ${code}, a line saying where things stand, no lock row and no partial file left`, async () => {
+      const file = await v1Database({ users: 10, memories: 4000, embeddingDims: 256 });
+      const dir = path.dirname(file);
+      const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--backup-dir', path.join(dir, 'backups')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        const before = stderr;
+        stderr += d;
+        if (!/Back up the database/.test(before) && /Back up the database/.test(stderr)) child.kill(signal);
+      });
+      const exit = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(exit, stderr).toBe(code);
+      expect(stderr).toMatch(new RegExp(`Interrupted by ${signal}`));
+      expect(stderr).toMatch(/error: Interrupted: stopped between steps; no phase was left half-done/);
+      const lock = await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name = '_schema_wizard_lock'");
+      if (lock[0].n === 1n) expect((await rowsOf(file, 'SELECT count(*) AS n FROM _schema_wizard_lock'))[0].n).toBe(0n);
+      const left = fs.existsSync(path.join(dir, 'backups')) ? fs.readdirSync(path.join(dir, 'backups')).filter((f) => f.includes('.partial')) : [];
+      expect(left).toEqual([]);
+      expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].n).toBe(1n);
+    });
+  }
+
+  it('--backup-dir /dev/null is a sentence with a fix, exit 2, no "unexpected error"', async () => {
+    const file = await v1Database();
+    const run = await runCli(['backup', '--db', file, '--backup-dir', '/dev/null']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/not one \(\/dev\/null\)/);
+    expect(run.stderr).not.toMatch(/unexpected error/);
   });
 });

@@ -4,7 +4,7 @@
  * Ctrl+C quits at once (a phase in flight is one transaction, so it is never half-applied).
  */
 import { redactUrl, urlSecrets } from '../core/target.js';
-import { ExitCode, UserError, toErrorInfo } from '../core/errors.js';
+import { ExitCode, UserError, asSentence, toErrorInfo } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { parseCommandLine, type CommandLine, type CommandName } from './args.js';
 import type { CommandHandler, CommandResult, RunState } from './command.js';
@@ -30,12 +30,18 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   const controller = new AbortController();
   const state: RunState = {};
   let cli: CommandLine | undefined;
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+  // SIGTERM (a service manager, kill) and SIGHUP (the terminal went away) stop the run the way
+  // Ctrl+C does: between steps, lock released, partial files removed; the exit code says which.
+  let received: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signalExit(received ?? signal));
+    received = signal;
     controller.abort();
-    output.err('Interrupted: stopping after the current step (a phase in flight commits or rolls back as a whole). Ctrl+C again quits now.');
+    const again = signal === 'SIGINT' ? ' Ctrl+C again quits now.' : '';
+    output.err(`Interrupted by ${signal}: stopping after the current step (a phase in flight commits or rolls back as a whole).${again}`);
   };
-  process.on('SIGINT', onSigint);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
   try {
     output.addSecret(process.env.TURSO_AUTH_TOKEN);
     // Any URL on the command line or in TURSO_URL may carry a password or a token: printed
@@ -60,12 +66,18 @@ export async function main(argv: string[], streams: Streams = process): Promise<
     const handler = await HANDLERS[cli.command]();
     const result = await handler(cli, output, controller.signal, state);
     print(output, cli, result, state);
-    return result.exitCode;
+    return received && result.exitCode === ExitCode.interrupted ? signalExit(received) : result.exitCode;
   } catch (error) {
-    return printError(output, cli, error, state);
+    const code = printError(output, cli, error, state);
+    return received && code === ExitCode.interrupted ? signalExit(received) : code;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const signal of signals) process.off(signal, onSignal);
   }
+}
+
+/** 128 + the signal's number, as shells report it: 130 Ctrl+C, 143 SIGTERM, 129 SIGHUP. */
+function signalExit(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : signal === 'SIGHUP' ? 129 : ExitCode.interrupted;
 }
 
 function print(output: Output, cli: CommandLine, result: CommandResult, state: RunState): void {
@@ -77,7 +89,8 @@ function print(output: Output, cli: CommandLine, result: CommandResult, state: R
   }
 }
 
-function printError(output: Output, cli: CommandLine | undefined, error: unknown, state: RunState): number {
+function printError(output: Output, cli: CommandLine | undefined, raw: unknown, state: RunState): number {
+  const error = asSentence(raw) ?? raw;
   const exitCode = error instanceof UserError ? error.exitCode : ExitCode.failed;
   const info = toErrorInfo(error);
   if (cli?.json) {

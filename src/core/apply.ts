@@ -9,7 +9,7 @@ import type { Stmt } from './db.js';
 import { ExitCode, UserError, toErrorInfo } from './errors.js';
 import type { BackupRef } from './events.js';
 import { beforeStatsOf, hasJournal, journalInsert } from './journal.js';
-import { acquireLock, releaseLock, renewLock } from './lock.js';
+import { acquireLock, releaseLockOrSay, renewLock } from './lock.js';
 import type { PhaseId } from './phases.js';
 import { dropKeyHashes, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
 import { describeUnhashable, planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
@@ -117,7 +117,7 @@ export async function withLock<T>(
     return await work(start);
   } finally {
     await dropKeyHashes(session).catch(() => undefined);
-    await releaseLock(session.db, session.runId).catch(() => undefined);
+    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
     // Tables this run created for its lock go again if no phase reached the journal.
     if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
     session.emit({ type: 'lock-released' });

@@ -165,7 +165,10 @@ class LibsqlDb implements Db {
         }
         onStatement?.(i, performance.now() - started);
       }
-      await tx.commit();
+      // COMMIT can meet a busy reader or a full disk too: same sentences as any statement.
+      await tx.commit().catch((error: unknown) => {
+        throw translateError(error, this.target);
+      });
       return results;
     } finally {
       // Rolls back if commit was not reached; a no-op after commit.
@@ -284,6 +287,14 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
     return new UserError(`${where} is corrupt: ${message.replace(/^(SQLITE_\w+: )+/, '')}.`, {
       hint: 'Restore it from a backup (schema-wizard restore --from BACKUP) before migrating.',
       exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  const extended = String((error as { extendedCode?: unknown } | null)?.extendedCode ?? '');
+  if (extended === 'SQLITE_READONLY_DBMOVED' || /database file has been moved|DBMOVED/i.test(message)) {
+    return new UserError(`${where} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`, {
+      hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
+      exitCode: ExitCode.failed,
       cause: error,
     });
   }

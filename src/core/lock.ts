@@ -136,3 +136,15 @@ function toOwner(row: Row): LockOwner {
     expiresAt: str(row.expires_at),
   };
 }
+
+/**
+ * Releases the run's lock; a release that fails (a reader holds the file, the server went away)
+ * is said, not swallowed: the lock would block the next run until it expires.
+ */
+export async function releaseLockOrSay(db: Db, runId: string, say: (message: string) => void): Promise<void> {
+  try {
+    await releaseLock(db, runId);
+  } catch (error) {
+    say(`could not release the migration lock (${error instanceof Error ? error.message : String(error)}): the next run will wait until it expires (10 minutes), or clear it now with schema-wizard unlock --yes`);
+  }
+}

@@ -98,7 +98,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     writeManifest(file, manifest);
     return { ref: { path: file, sha256, format, bytes }, manifest };
   } catch (error) {
-    removeQuietly(partial);
+    removeQuietly(partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`);
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code && /^E[A-Z]+$/.test(code)) throw backupWriteError(file, error);

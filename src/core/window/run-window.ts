@@ -9,7 +9,7 @@ import type { BackupProvider } from '../backup-provider.js';
 import { restoreBackup } from '../backup/restore.js';
 import { ExitCode, UserError, toErrorInfo } from '../errors.js';
 import { activeApplies, readJournal } from '../journal.js';
-import { acquireLock, releaseLock, renewLock } from '../lock.js';
+import { acquireLock, releaseLockOrSay, renewLock } from '../lock.js';
 import { PHASES, type PhaseId } from '../phases.js';
 import { planMigration, type KeyPolicy } from '../planner.js';
 import { rollbackPhase } from '../rollback.js';
@@ -105,7 +105,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
 
   const restoreFromBackup = async () => {
     const backup = start!.backup!;
-    await releaseLock(session.db, session.runId).catch(() => undefined);
+    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
     locked = false;
     options.closeDb();
     await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: options.discardNewer });
@@ -246,7 +246,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     throw error;
   } finally {
     if (renewTimer) clearInterval(renewTimer);
-    if (locked) await releaseLock(session.db, session.runId).catch(() => undefined);
+    if (locked) await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
     if (locked) session.emit({ type: 'lock-released' });
   }
 }
