@@ -37,6 +37,8 @@ Flags
   --format db|sql        backup format (default: db for files, sql for remote)
   --from PATH            restore: the backup to restore
   --replace              restore: allow replacing a non-empty remote database
+  --discard-newer        restore/wizard: accept losing rows written since the backup
+  --force-other-database restore: accept a backup that does not look like this database's
   --info                 verify: print the schema information instead of checks
   --thorough             verify: integrity_check instead of quick_check
   --health-url URL       smoke: also call the application's health check
@@ -53,5 +55,5 @@ Flags
 
 Exit codes
   0 done   1 failed (nothing half-applied)   2 usage or bad input   3 verification failed
-  130 interrupted
+  130 interrupted (143 SIGTERM, 129 SIGHUP)
 `;
