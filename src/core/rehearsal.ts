@@ -76,6 +76,31 @@ export function rehearseSteps(snapshot: Snapshot, steps: RehearsalStep[]): { bro
   }
 }
 
+/**
+ * Whether each query read a whole table BEFORE the migration: the schema is rebuilt in scratch,
+ * the undo of the applied phases runs there, and the queries are explained. Verify uses it to
+ * tell a scan the migration caused from one the database always had.
+ */
+export function scansBeforeMigration(snapshot: Snapshot, undo: { sql: string; args?: unknown }[], queries: { name: string; sql: string; args: unknown[] }[]): Map<string, boolean> {
+  const db: Scratch = new Database(':memory:');
+  const out = new Map<string, boolean>();
+  try {
+    buildSchema(db, snapshot);
+    if (runStatements(db, undo)) return out;
+    for (const q of queries) {
+      try {
+        const rows = db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.args) as { detail: string }[];
+        out.set(q.name, rows.some((r) => /^SCAN (?!CONSTANT ROW)/.test(String(r.detail).trim())));
+      } catch {
+        // the query does not compile there: no verdict
+      }
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
 /** Tables, then indexes, views and triggers, as their DDL says; a virtual table whose module is unknown gets a plain stand-in. */
 function buildSchema(db: Scratch, snapshot: Snapshot): void {
   const tables = snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual' || t.kind === 'bookkeeping');

@@ -6,6 +6,7 @@
 import type { Db } from '../db.js';
 import { findTable, str, type Snapshot } from '../snapshot.js';
 import type { Check } from './types.js';
+import { scansBeforeMigration } from '../rehearsal.js';
 
 interface AppQuery {
   name: string;
@@ -43,6 +44,12 @@ export const APP_QUERIES: AppQuery[] = [
   })),
 ];
 
+/** The snapshot with the users key column under its pre-Phase-2 name, for explaining queries before the migration. */
+function beforeRename(snapshot: Snapshot): Snapshot {
+  const keys = snapshot.plaintextKeys;
+  return keys && keys.column === 'api_key_hash' ? { ...snapshot, plaintextKeys: { ...keys, column: 'api_key' } } : snapshot;
+}
+
 export interface PlanOutcome {
   index: string | null;
   /** A full SCAN of a table (through an index or not): every row read. */
@@ -58,8 +65,26 @@ export async function explain(db: Db, sql: string, args: (string | bigint)[]): P
   return { index: scan ? null : using, scan, detail: details.join('; ') };
 }
 
-export async function queryPlanChecks(db: Db, snapshot: Snapshot): Promise<Check[]> {
+/**
+ * `undo`: the statements that undo the applied phases (empty when none is applied). A query
+ * that scans now but scanned before the migration too is a warning, not a failure: the
+ * migration did not cause it.
+ */
+export async function queryPlanChecks(db: Db, snapshot: Snapshot, undo: { sql: string; args?: unknown }[] = []): Promise<Check[]> {
   const checks: Check[] = [];
+  let before: Map<string, boolean> | null = null;
+  const scannedBefore = (q: AppQuery) => {
+    if (undo.length === 0) return false;
+    before ??= scansBeforeMigration(
+      snapshot,
+      undo,
+      APP_QUERIES.flatMap((x) => {
+        const text = x.sql(beforeRename(snapshot));
+        return text ? [{ name: x.name, sql: text, args: x.args }] : [];
+      }),
+    );
+    return before.get(q.name) === true;
+  };
   for (const q of APP_QUERIES) {
     const name = `query plan: ${q.name}`;
     const sql = q.sql(snapshot);
@@ -68,11 +93,16 @@ export async function queryPlanChecks(db: Db, snapshot: Snapshot): Promise<Check
       continue;
     }
     const plan = await explain(db, sql, q.args);
+    const already = !plan.index && scannedBefore(q);
     checks.push({
       name,
       phase: 'queries',
-      status: plan.index ? 'pass' : 'fail',
-      detail: plan.index ? `uses ${plan.index}` : `full scan, no index (${plan.detail}); v1 had an index for this query`,
+      status: plan.index ? 'pass' : already ? 'warn' : 'fail',
+      detail: plan.index
+        ? `uses ${plan.index}`
+        : already
+          ? `full scan (${plan.detail}), as before the migration: a pre-existing gap of this database's indexes, not caused by the migration`
+          : `full scan, no index (${plan.detail}); v1 had an index for this query`,
     });
   }
   return checks;
