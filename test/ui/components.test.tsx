@@ -42,6 +42,25 @@ describe('ChecksList', () => {
 });
 
 describe('QuestionView', () => {
+  it('plaintext keys are a decision: hash first, then keep (naming who is locked out), then skip', async () => {
+    let answered: string | null = null;
+    const keys = { column: 'api_key', count: 5, hashable: 4, empty: 1, blob: 0, nul: 0, other: 0, upperHex: 0 };
+    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'plaintext-keys', keys, hasBackup: true }, answer: (v) => (answered = v) }} />);
+    const frame = lastFrame()!;
+    expect(frame).toContain('5 users hold an API key in users.api_key that is not a SHA-256 hex digest');
+    expect(frame).toContain('1 of them (empty, binary or with a NUL byte) cannot be hashed');
+    expect(frame.indexOf('Hash 4 keys now (undone only from the backup)')).toBeLessThan(frame.indexOf('Apply and leave 5 users unable to authenticate'));
+    expect(frame.indexOf('Apply and leave 5 users unable to authenticate')).toBeLessThan(frame.indexOf('Skip Phase 2'));
+    const ui = { lastFrame, stdin };
+    await press(ui, DOWN);
+    await waitForFrame(lastFrame, (f) => /❯ Apply and leave/.test(f), 'keep highlighted');
+    for (let i = 0; i < 40 && answered === null; i++) {
+      stdin.write(ENTER);
+      await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer', 1000).catch(() => undefined);
+    }
+    expect(answered).toBe('keep');
+  });
+
   it('a phase decision offers Continue first, and shows the SQL on request', async () => {
     let answered: string | null = null;
     const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: ['phase1'] }, answer: (v) => (answered = v) }} />);
