@@ -17,7 +17,7 @@ import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
 import { progressOf } from '../src/core/planner.js';
 import { runRollback } from '../src/core/rollback.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
-import { byteContentsOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
+import { byteContentsOf, migratedDataOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
 
 const SEEDS = process.env.SW_PROPERTY_SEED ? [Number(process.env.SW_PROPERTY_SEED)] : Array.from({ length: Number(process.env.SW_PROPERTY_SEEDS ?? 40) }, (_, i) => i + 1);
 let template = '';
@@ -99,18 +99,8 @@ function driftFor(seed: number): Drift {
   return { sql, extras, refusal, recreate };
 }
 
-/** Every row, TEXT as hex, with learned_patterns and the key column's name set aside (the rows a migration must keep). */
-async function keptDataOf(file: string) {
-  const all = await byteContentsOf(file);
-  delete all.learned_patterns;
-  delete all.sqlite_sequence;
-  all.users = all.users.map((u) => {
-    const { api_key, api_key_hash, ...rest } = u as Record<string, unknown>;
-    return { ...rest, key: 'api_key' in u ? api_key : api_key_hash };
-  });
-  return all;
-}
-
+/** Every row, TEXT as hex (invalid UTF-8 compares byte for byte), that a migration must keep. */
+const keptDataOf = (file: string) => migratedDataOf(file, byteContentsOf);
 
 describe('random drift states', () => {
   it(`converge or refuse untouched, keep every row and every extra, and roll back exactly (${SEEDS.length} seeds)`, { timeout: 300_000 }, async () => {

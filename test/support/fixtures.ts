@@ -113,8 +113,8 @@ export async function withSession<T>(file: string, fn: (s: TestSession) => Promi
  * The rows a migration must keep, keyed by table: learned_patterns (archived) and
  * sqlite_sequence (counter state) aside, the API key column under one name whatever it is called.
  */
-export async function migratedDataOf(file: string): Promise<Record<string, unknown[]>> {
-  const all = await contentsOf(file);
+export async function migratedDataOf(file: string, read: (file: string) => Promise<Record<string, unknown[]>> = contentsOf): Promise<Record<string, unknown[]>> {
+  const all = await read(file);
   delete all.learned_patterns;
   delete all.sqlite_sequence;
   all.users = all.users.map((u) => {
