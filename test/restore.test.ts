@@ -175,3 +175,83 @@ describe('paths are paths', () => {
     expect(bad.stderr).toMatch(/Not a valid file: URL/);
   });
 });
+
+describe('restore, second round of attacks', () => {
+  it('an altered .sql backup cannot ATTACH another file: refused before anything is loaded', async () => {
+    const file = await v1Database();
+    const victim = await v1Database();
+    const backup = await backupOf(file, 'sql');
+    const lines = fs.readFileSync(backup, 'utf8').trimEnd().split('\n');
+    const altered = `${backup}.evil.sql`;
+    fs.writeFileSync(altered, `${lines.slice(0, -1).join('\n')}\nATTACH DATABASE '${victim}' AS p;\nDELETE FROM p.users;\nCOMMIT;\n`);
+    const { createHash } = await import('node:crypto');
+    const sha = createHash('sha256').update(fs.readFileSync(altered)).digest('hex');
+    fs.writeFileSync(`${altered}.json`, JSON.stringify({ ...JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')), sha256: sha, bytes: fs.statSync(altered).size }));
+    const usersBefore = await count(victim, 'users');
+    const run = await restore(['--from', altered, '--db', path.join(path.dirname(file), 'fresh.db'), '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/holds a statement a schema-wizard dump never contains \(ATTACH DATABASE/);
+    expect(await count(victim, 'users')).toBe(usersBefore);
+    // A truncated dump is a sentence too.
+    const truncated = `${backup}.cut.sql`;
+    fs.writeFileSync(truncated, fs.readFileSync(backup, 'utf8').slice(0, -120));
+    const sha2 = createHash('sha256').update(fs.readFileSync(truncated)).digest('hex');
+    fs.writeFileSync(`${truncated}.json`, JSON.stringify({ ...JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')), sha256: sha2, bytes: fs.statSync(truncated).size }));
+    const cut = await restore(['--from', truncated, '--db', path.join(path.dirname(file), 'fresh2.db'), '--yes']);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/truncated|does not match|verification failed/);
+    expect(cut.stderr).not.toMatch(/unexpected error/);
+  });
+
+  it('a trigger planted on a bookkeeping table in a .db backup is refused by restore, and by every command on a database that has one', async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file);
+    const planted = `${backup}.planted.db`;
+    fs.copyFileSync(backup, planted);
+    await sqlOn(planted, [
+      'CREATE TABLE IF NOT EXISTS _schema_wizard_lock (id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, "user" TEXT NOT NULL, command TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)',
+      'CREATE TRIGGER _x AFTER INSERT ON _schema_wizard_lock BEGIN DELETE FROM memories; END',
+    ]);
+    const { createHash } = await import('node:crypto');
+    const sha = createHash('sha256').update(fs.readFileSync(planted)).digest('hex');
+    const m = JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8'));
+    delete m.schemaSha256;
+    fs.writeFileSync(`${planted}.json`, JSON.stringify({ ...m, sha256: sha, bytes: fs.statSync(planted).size }));
+    const run = await restore(['--from', planted, '--db', file, '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/schema of the restored copy differs/);
+    const apply = await runCli(['apply', '--db', planted, '--yes', '--no-backup', '--phase', '1']);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toMatch(/trigger _x on _schema_wizard_lock: schema-wizard's bookkeeping tables never carry triggers/);
+    expect(await count(planted, 'memories')).toBe(60);
+  });
+
+  it('a hard link to the database held open elsewhere counts as the database being open', async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file);
+    const twin = path.join(path.dirname(file), 'twin.db');
+    fs.linkSync(file, twin);
+    const holder = spawn(process.execPath, ['-e', `const D = require('libsql'); const d = new D(${JSON.stringify(twin)}); d.prepare('SELECT 1').get(); console.log('open'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      const run = await restore(['--from', backup, '--db', file, '--yes']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/is open in another process/);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('a dangling symlink: the restore goes to the file the link names, and the link stays a link', async () => {
+    const dir = tempDir('sw-dang-');
+    const source = await v1Database({}, dir);
+    const backup = await backupOf(source);
+    const link = path.join(dir, 'dang.db');
+    const target = path.join(dir, 'nowhere.db');
+    fs.symlinkSync(target, link);
+    const run = await restore(['--from', backup, '--db', link, '--yes']);
+    expect(run.code).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(await count(target, 'memories')).toBe(60);
+  });
+});

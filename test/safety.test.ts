@@ -471,3 +471,30 @@ describe.each(TARGETS)('--repair-fts (%s)', (kind: TargetKind) => {
     expect(await contentsOf(file)).toEqual(rowsBefore);
   });
 });
+
+describe('the file underneath', () => {
+  it('--hash-plaintext-keys leaves no plaintext key in the file (freed pages are zeroed)', async () => {
+    const file = await v1Database({ users: 8, plaintextKeys: 3 });
+    const run = await runCli(['apply', '--db', file, '--yes', '--no-backup', '--hash-plaintext-keys']);
+    expect(run.code).toBe(0);
+    expect(fs.readFileSync(file).includes('mcp_plain_key_')).toBe(false);
+  });
+
+  it('a database deleted while a run has it open: a sentence, and no empty database created in its place', async () => {
+    const file = await v1Database({ users: 10, memories: 4000, embeddingDims: 256 });
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./support/cli.js');
+    const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--backup-dir', path.join(path.dirname(file), 'bk')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      const before = stderr;
+      stderr += d;
+      if (!/Back up the database/.test(before) && /Back up the database/.test(stderr)) fs.rmSync(file);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/was moved or deleted while this run had it open|moved or deleted/);
+    expect(stderr).not.toMatch(/unexpected error/);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+});

@@ -176,6 +176,8 @@ export async function applyPhase(
     ...(prepared && hashing ? keyHashStatements(prepared, hashing.column) : []),
     rowGuard(snapshot, plan.archive),
   ];
+  // The replaced plaintext keys must not linger in freed pages of the file: zero what is deleted.
+  if (prepared && session.db.target.kind === 'file') await session.db.execute('PRAGMA secure_delete = ON');
   const total = statements.length;
   session.emit({ type: 'phase-started', phase, action: 'apply', total });
   const tripsBefore = session.db.roundTrips;

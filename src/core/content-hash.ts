@@ -98,8 +98,10 @@ function encodeValue(h: Hash, value: unknown): void {
 export function schemaDigest(snapshot: Snapshot): string {
   const objects = [
     ...snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual').map((t) => ['table', t.name, t.sql]),
-    ...snapshot.indexes.filter((i) => i.sql !== null && !i.name.startsWith('_schema_wizard_') && !i.table.startsWith('_schema_wizard_')).map((i) => ['index', i.name, i.sql]),
-    ...snapshot.triggers.filter((t) => !t.table.startsWith('_schema_wizard_')).map((t) => ['trigger', t.name, t.sql]),
+    // Triggers and indexes on our bookkeeping tables count too: a backup never has any, and one
+    // planted there would fire when the next run takes its lock.
+    ...snapshot.indexes.filter((i) => i.sql !== null).map((i) => ['index', i.name, i.sql]),
+    ...snapshot.triggers.map((t) => ['trigger', t.name, t.sql]),
     ...snapshot.views.map((v) => ['view', v.name, v.sql]),
   ].sort((a, b) => `${a[0]}\u0000${a[1]}`.localeCompare(`${b[0]}\u0000${b[1]}`));
   const h = createHash('sha256');

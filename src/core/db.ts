@@ -4,6 +4,7 @@
  * errors become sentences an operator can act on, and every statement sent is counted so
  * tests and reports can see exactly what ran.
  */
+import fs from 'node:fs';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
 import { ExitCode, UserError, codeOf, messageOf } from './errors.js';
 import { guardFailure, type GuardKind } from './guard-mark.js';
@@ -69,13 +70,18 @@ export interface Db {
 
 export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
   const deadlines = { first: options.connectTimeoutMs ?? 10_000, later: options.requestTimeoutMs ?? 600_000, connected: false };
-  const client = createClient({
-    url: target.url,
-    authToken: target.authToken,
-    intMode: 'bigint',
-    timeout: options.busyTimeoutMs ?? 5_000,
-    ...(target.kind === 'remote' ? { fetch: timedFetch(() => (deadlines.connected ? deadlines.later : deadlines.first)) } : {}),
-  });
+  let client: Client;
+  try {
+    client = createClient({
+      url: target.url,
+      authToken: target.authToken,
+      intMode: 'bigint',
+      timeout: options.busyTimeoutMs ?? 5_000,
+      ...(target.kind === 'remote' ? { fetch: timedFetch(() => (deadlines.connected ? deadlines.later : deadlines.first)) } : {}),
+    });
+  } catch (error) {
+    throw translateError(error, target);
+  }
   const db = new LibsqlDb(target, client);
   try {
     // Fails fast on a file that is not a database, a corrupt header, a wrong token or an unreachable host.
@@ -102,6 +108,7 @@ class LibsqlDb implements Db {
   }
 
   async explain(sql: string, args: InArgs = []): Promise<Row[]> {
+    this.assertSameFile();
     const text = `EXPLAIN QUERY PLAN ${sql}`;
     if (this.target.kind === 'remote') return this.query(text, args);
     this.track([{ sql: text, args }]);
@@ -117,6 +124,7 @@ class LibsqlDb implements Db {
   }
 
   async execute(sql: string, args: InArgs = []): Promise<ResultSet> {
+    this.assertSameFile();
     this.track([{ sql, args }]);
     this.roundTrips++;
     try {
@@ -127,6 +135,7 @@ class LibsqlDb implements Db {
   }
 
   async readBatch(stmts: Stmt[]): Promise<ResultSet[]> {
+    this.assertSameFile();
     this.track(stmts);
     this.roundTrips++;
     try {
@@ -137,6 +146,7 @@ class LibsqlDb implements Db {
   }
 
   async atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void): Promise<ResultSet[]> {
+    this.assertSameFile();
     this.track(stmts);
     if (this.target.kind === 'remote') {
       this.roundTrips++;
@@ -177,6 +187,7 @@ class LibsqlDb implements Db {
   }
 
   async atomicWriteWithoutForeignKeys(stmts: Stmt[]): Promise<ResultSet[]> {
+    this.assertSameFile();
     this.track(stmts);
     this.roundTrips++;
     try {
@@ -187,6 +198,7 @@ class LibsqlDb implements Db {
   }
 
   async load(stmts: Stmt[]): Promise<void> {
+    this.assertSameFile();
     // A dump is gigabytes of INSERTs, already split one statement each by StatementReader:
     // counted, never kept, not scanned a second time.
     this.statementCount += stmts.length;
@@ -199,6 +211,7 @@ class LibsqlDb implements Db {
   }
 
   async rolledBack<T>(work: (execute: (sql: string, args?: InArgs) => Promise<ResultSet>) => Promise<T>): Promise<T> {
+    this.assertSameFile();
     const tx = await this.client.transaction('write').catch((error) => {
       throw translateError(error, this.target);
     });
@@ -217,6 +230,31 @@ class LibsqlDb implements Db {
       tx.close();
     }
   }
+
+  /**
+   * A local file moved or deleted under the run: the client would open (and create) an empty
+   * database at the old path on its next connection. Checked before every call: the path must
+   * still name the file that was opened.
+   */
+  private assertSameFile(): void {
+    const path = this.target.kind === 'file' ? this.target.path : undefined;
+    if (!path) return;
+    let now: fs.Stats | null = null;
+    try {
+      now = fs.statSync(path);
+    } catch {
+      now = null;
+    }
+    this.opened ??= now ? { dev: now.dev, ino: now.ino } : null;
+    if (!now || !this.opened || now.dev !== this.opened.dev || now.ino !== this.opened.ino) {
+      throw new UserError(`${this.target.display} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`, {
+        hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
+        exitCode: ExitCode.failed,
+      });
+    }
+  }
+
+  private opened: { dev: number; ino: number } | null | undefined;
 
   close(): void {
     this.client.close();
@@ -255,6 +293,13 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
   const failedSql = stmts?.length === 1 ? ` while running: ${stmts[0].sql.replace(/\s+/g, ' ').slice(0, 120)}` : '';
   const guard = guardFailure(message, stmts, error);
   if (guard) return guardError(guard, where, error);
+  if (code === 'URL_PARAM_NOT_SUPPORTED' || /Unsupported URL query parameter/i.test(message)) {
+    return new UserError(`${where}: the database URL has a query parameter the client does not accept (${/parameter "([^"]*)"/.exec(message)?.[1] ?? 'unknown'}).`, {
+      hint: 'Give the token with --auth-token or TURSO_AUTH_TOKEN (or ?authToken=), and drop other query parameters.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
   if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
     return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
       hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',

@@ -7,7 +7,7 @@ import type { Db } from './db.js';
 import { UserError, ExitCode, toErrorInfo } from './errors.js';
 import type { Emit, Outcome, StepName } from './events.js';
 import type { OperatorInfo } from './operator.js';
-import { assertMcpMemory, guideTables, namedIndexes, rowCounts, takeSnapshot, userTriggers, type Snapshot } from './snapshot.js';
+import { assertMcpMemory, guideTables, isBookkeeping, namedIndexes, rowCounts, takeSnapshot, userTriggers, type Snapshot } from './snapshot.js';
 
 export interface Session {
   db: Db;
@@ -53,6 +53,15 @@ export async function inspect(session: Session): Promise<Snapshot> {
   return step(session, 'inspect', 'Inspect the database', async () => {
     const snapshot = await takeSnapshot(session.db);
     assertMcpMemory(snapshot, session.db.target.display);
+    // Nothing of ours carries a trigger: one planted on the lock or journal table would fire on
+    // the run's first write (taking the lock), before any row check could see what it did.
+    const planted = snapshot.triggers.filter((t) => isBookkeeping(t.table));
+    if (planted.length > 0) {
+      throw new UserError(`${session.db.target.display} has ${planted.map((t) => `trigger ${t.name} on ${t.table}`).join(', ')}: schema-wizard's bookkeeping tables never carry triggers, so this one was planted. Nothing was changed.`, {
+        hint: `Inspect it (sqlite3: SELECT sql FROM sqlite_schema WHERE name = '${planted[0].name}'), drop it, then run again.`,
+        exitCode: ExitCode.failed,
+      });
+    }
     session.emit({
       type: 'snapshot-taken',
       summary: {

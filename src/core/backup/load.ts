@@ -6,9 +6,15 @@
 import fs from 'node:fs';
 import type { Db, Stmt } from '../db.js';
 import { releaseStatements } from '../memory.js';
+import { ExitCode, UserError } from '../errors.js';
 import { StatementReader } from '../sql-text.js';
 
 const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+foreign_keys\s*=\s*\w+)$/i;
+/**
+ * What a dump holds, and nothing else: a backup file is input, and an altered one must not be
+ * able to ATTACH and change another file, VACUUM INTO somewhere, or set a PRAGMA.
+ */
+const ALLOWED = /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$)/i;
 const MAX_BATCH_STATEMENTS = 2_000;
 const MAX_BATCH_CHARS = 8 << 20;
 
@@ -27,8 +33,15 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
     chars = 0;
     onProgress?.(bytes, statements);
   };
-  const add = async (sql: string) => {
+  const add = async (raw: string) => {
+    const sql = withoutLeadingComments(raw);
     if (SKIP.test(sql)) return;
+    if (!ALLOWED.test(sql)) {
+      throw new UserError(`${file} holds a statement a schema-wizard dump never contains (${sql.replace(/\s+/g, ' ').slice(0, 60)}…): the backup was altered. Nothing was loaded into the target.`, {
+        hint: 'Use another backup; this one cannot be trusted.',
+        exitCode: ExitCode.failed,
+      });
+    }
     batch.push({ sql });
     chars += sql.length;
     if (batch.length >= MAX_BATCH_STATEMENTS || chars >= MAX_BATCH_CHARS) await flush();
@@ -38,7 +51,21 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
     for (const sql of reader.feed(chunk as string)) await add(sql);
   }
   const rest = reader.end();
-  if (rest !== null) await add(rest);
+  if (rest !== null) {
+    throw new UserError(`${file} ends in the middle of a statement: the backup is truncated. Nothing counts until a restore is verified.`, {
+      hint: 'Use another backup; this one is incomplete.',
+      exitCode: ExitCode.failed,
+    });
+  }
   await flush();
   return statements;
+}
+
+function withoutLeadingComments(sql: string): string {
+  let text = sql.trimStart();
+  for (;;) {
+    if (text.startsWith('--')) text = text.slice(text.indexOf('\n') === -1 ? text.length : text.indexOf('\n') + 1).trimStart();
+    else if (text.startsWith('/*')) text = text.slice(text.indexOf('*/') === -1 ? text.length : text.indexOf('*/') + 2).trimStart();
+    else return text;
+  }
 }

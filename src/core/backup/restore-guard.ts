@@ -23,14 +23,33 @@ export function realTargetPath(file: string): string {
   try {
     return fs.realpathSync(file);
   } catch {
-    const dir = path.dirname(file);
-    return path.join(fs.existsSync(dir) ? fs.realpathSync(dir) : dir, path.basename(file));
+    // Missing, or a dangling link: follow the links by hand to the file they name.
+    let current = file;
+    for (let hops = 0; hops < 40; hops++) {
+      let link: string;
+      try {
+        link = fs.readlinkSync(current);
+      } catch {
+        break;
+      }
+      current = path.resolve(path.dirname(current), link);
+    }
+    const dir = path.dirname(current);
+    return path.join(fs.existsSync(dir) ? fs.realpathSync(dir) : dir, path.basename(current));
   }
 }
 
 /** Other processes on this host with the database (or its -wal/-journal) open, read from /proc. */
 export function openersOf(file: string): { pid: number; command: string }[] {
   const watched = new Set(['', '-wal', '-journal', '-shm'].map((s) => file + s));
+  // By inode as well as by name: a hard link, or a path renamed since, is the same file.
+  let inode: string | null = null;
+  try {
+    const st = fs.statSync(file);
+    inode = `${st.dev}:${st.ino}`;
+  } catch {
+    inode = null;
+  }
   const found: { pid: number; command: string }[] = [];
   let pids: string[];
   try {
@@ -52,7 +71,16 @@ export function openersOf(file: string): { pid: number; command: string }[] {
       } catch {
         continue;
       }
-      if (watched.has(link)) {
+      let same = watched.has(link);
+      if (!same && inode && link.startsWith('/')) {
+        try {
+          const st = fs.statSync(`/proc/${pid}/fd/${fd}`);
+          same = `${st.dev}:${st.ino}` === inode;
+        } catch {
+          same = false;
+        }
+      }
+      if (same) {
         let command = '?';
         try {
           command = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();

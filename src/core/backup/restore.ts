@@ -11,7 +11,7 @@ import { digestDatabase, schemaDigest } from '../content-hash.js';
 import { openDb, type Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Emit } from '../events.js';
-import { takeSnapshot, type Snapshot } from '../snapshot.js';
+import { guideTables, namedIndexes, takeSnapshot, type Snapshot } from '../snapshot.js';
 import { quoteIdent } from '../sql-text.js';
 import { fileUrlOf, type Target } from '../target.js';
 import { writeDump } from './dump.js';
@@ -30,6 +30,8 @@ export interface RestoreOptions {
   discardNewer?: boolean;
   /** Accept a backup that shows no sign of coming from this database. */
   forceOtherDatabase?: boolean;
+  /** Ctrl+C, SIGTERM, SIGHUP: checked between the steps; the swap never starts once it is raised. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreResult {
@@ -93,6 +95,9 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
       }
     }
     fsyncFile(partial);
+    // The rebuild took a while: nobody may have opened the file since, and no stop was asked for.
+    refuseWhileInUse(targetPath);
+    if (options.signal?.aborted) throw new UserError('Interrupted before the swap: the restored copy was removed and the database was not replaced.', { hint: 'Run the same restore again when ready.', exitCode: ExitCode.interrupted });
   } catch (error) {
     removeQuietly(partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`);
     throw error;
@@ -185,7 +190,11 @@ async function dropEverything(db: Db, snapshot: Snapshot): Promise<void> {
 async function proveContent(db: Db, manifest: BackupManifest, what: string, hint = 'The previous database was put back (or none was there); try another backup.'): Promise<void> {
   await assertIntegrity(db, what, 'quick_check');
   const snapshot = await takeSnapshot(db);
-  if (manifest.schemaSha256 && schemaDigest(snapshot) !== manifest.schemaSha256) {
+  // Manifests of older versions have no schema digest; their object counts are checked always.
+  const counts = { tables: guideTables(snapshot).map((t) => t.name).sort(), indexes: namedIndexes(snapshot).length, triggers: snapshot.triggers.length, views: snapshot.views.length };
+  const recorded = manifest.schema;
+  const countsDiffer = !recorded || counts.tables.join(',') !== [...(recorded.tables ?? [])].sort().join(',') || counts.indexes !== recorded.indexes || counts.triggers !== recorded.triggers || counts.views !== recorded.views;
+  if (countsDiffer || (manifest.schemaSha256 && schemaDigest(snapshot) !== manifest.schemaSha256)) {
     throw new UserError(`Restore verification failed: the schema of ${what} differs from the one its manifest recorded (an object was added, dropped or changed in the backup after it was taken). Nothing was replaced.`, {
       hint: 'Use another backup; this one cannot be trusted.',
       exitCode: ExitCode.failed,
