@@ -105,7 +105,9 @@ export function refuseWhileInUse(file: string): void {
     );
   }
   const holder = lockHolder(file);
-  if (holder && Date.parse(holder.expiresAt) > Date.now() && !holderIsGone(holder, os.hostname())) {
+  // An expiry that does not parse counts as not expired: a malformed lock row is never overridden silently.
+  const expired = holder ? Date.parse(holder.expiresAt) <= Date.now() : true;
+  if (holder && !expired && !holderIsGone(holder, os.hostname())) {
     throw new UserError(`Another schema-wizard run holds this database: ${describeOwner(holder)}; restore will not replace it underneath that run. Nothing was touched.`, {
       hint: 'Wait for that run to finish; if it crashed on another machine, clear its lock with `schema-wizard unlock --yes`, then restore.',
       exitCode: ExitCode.failed,
