@@ -144,11 +144,11 @@ const MAX_DURATION_MS = 2 ** 31 - 1;
 /** "5", "5s", "500ms", "2m" -> milliseconds. */
 export function parseDuration(value: string | undefined, fallbackMs = 5_000): number {
   if (value === undefined) return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new UserError(`Not a duration: ${value}`, { hint: 'Use seconds (--busy-timeout 10) or a unit: 500ms, 10s, 2m.' });
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw new UserError(`Not a duration: ${value}`, { hint: 'Use seconds (--busy-timeout 10) or a unit: 500ms, 10s, 2m, 1h, 1d.' });
   const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const ms = Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
+  const unit = (m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd';
+  const ms = Math.round(n * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]);
   if (ms > MAX_DURATION_MS) throw new UserError(`Duration too long: ${value}`, { hint: 'Use at most 24 days (2147483647ms); a busy database is better stopped than waited for that long.' });
   return ms;
 }

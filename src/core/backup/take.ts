@@ -46,6 +46,9 @@ export function backupFormat(target: Target, requested: 'db' | 'sql' | undefined
 }
 
 export function prepareBackup(options: BackupOptions): void {
+  if (options.out !== undefined && (options.out.trim() === '' || /[\\/]$/.test(options.out))) {
+    throw new UserError(`--out must name a file, not ${options.out.trim() === '' ? 'an empty path' : `the directory ${options.out}`}.`, { hint: 'Give a file path (--out backups/memory-before.db), or --backup-dir DIR for a named backup in DIR.', exitCode: ExitCode.usage });
+  }
   removeAbandonedPartials(options.out ? path.dirname(path.resolve(options.out)) : options.dir);
   if (options.out) {
     if (fs.existsSync(options.out)) {
