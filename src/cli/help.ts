@@ -23,7 +23,7 @@ Connection
   --db PATH|URL          a file path, file:, libsql:, https:, http:, wss: or ws: URL
                          (default: $TURSO_URL)
   --auth-token TOKEN     token for remote databases (default: $TURSO_AUTH_TOKEN); never printed
-  --busy-timeout DUR     wait this long for another writer's lock (default 5s; 500ms, 10s, 2m)
+  --busy-timeout DUR     wait this long for another writer's lock (default 5s; 500ms, 10s, 2m, 1h; at most 24 days)
   --connect-timeout DUR  give up on a remote server that does not answer (default 10s)
 
 Flags
