@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Fresh code only, and one temporary root per run that is removed afterwards.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

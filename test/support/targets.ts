@@ -7,7 +7,8 @@ import { afterAll } from 'vitest';
 import { startHranaServer, type HranaServer } from './hrana/start.js';
 
 export type TargetKind = 'file' | 'remote';
-export const TARGETS: TargetKind[] = ['file', 'remote'];
+// SW_TARGETS=file (npm run test:fast) skips the loopback server; npm test runs both.
+export const TARGETS: TargetKind[] = process.env.SW_TARGETS === 'file' ? ['file'] : ['file', 'remote'];
 
 const servers = new Map<string, HranaServer>();
 
