@@ -72,6 +72,25 @@ export interface CommandLine {
   version: boolean;
 }
 
+/** Flags every command takes. */
+const COMMON = ['db', 'auth-token', 'json', 'debug', 'busy-timeout', 'connect-timeout', 'demo', 'help', 'version'] as const;
+const KEYS = ['hash-plaintext-keys', 'keep-plaintext-keys', 'repair-fts'] as const;
+
+/** What each command takes besides COMMON: a flag another command takes is refused, not ignored. */
+export const COMMAND_FLAGS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
+  wizard: ['yes', 'backup-dir', 'no-backup', 'report-dir', 'discard-newer', ...KEYS],
+  plan: ['phase', ...KEYS],
+  apply: ['phase', 'yes', 'backup-dir', 'no-backup', ...KEYS],
+  rollback: ['phase', 'yes', 'backup-dir', 'no-backup'],
+  verify: ['phase', 'info', 'thorough'],
+  stats: [],
+  smoke: ['health-url', 'api-key-env'],
+  backup: ['backup-dir', 'out', 'format'],
+  restore: ['from', 'yes', 'replace', 'discard-newer', 'force-other-database'],
+  unlock: ['yes'],
+  demo: ['out'],
+};
+
 export function parseCommandLine(argv: string[]): CommandLine {
   let parsed;
   try {
@@ -91,6 +110,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
       throw new UserError(`Unknown command: ${first}`, { hint: `Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')}. Run \`schema-wizard --help\`.` });
     }
     command = first as CommandName;
+  }
+  const allowed = new Set<string>([...COMMON, ...COMMAND_FLAGS[command]]);
+  const foreign = Object.keys(values).filter((flag) => !allowed.has(flag));
+  if (foreign.length > 0) {
+    const takers = (Object.keys(COMMAND_FLAGS) as CommandName[]).filter((c) => COMMAND_FLAGS[c].includes(foreign[0] as keyof typeof OPTIONS));
+    throw new UserError(`${command === 'wizard' ? 'The wizard' : `\`${command}\``} does not take --${foreign[0]}${takers.length ? ` (${takers.join(', ')} ${takers.length === 1 ? 'does' : 'do'})` : ''}.`, {
+      hint: `Drop --${foreign[0]}, or run the command that takes it. \`schema-wizard --help\` lists each command's flags.`,
+      exitCode: ExitCode.usage,
+    });
   }
   const phases = parsePhase(values.phase);
   if (phases === null) {
@@ -174,8 +202,35 @@ function cleanParseError(message: string): string {
   // parseArgs messages carry a multi-line suggestion; keep the first sentence.
   const first = message.split('\n')[0].replace(/^TypeError \[[A-Z_]+\]: /, '');
   const unknown = /Unknown option '([^']+)'/.exec(first);
-  if (unknown) return `Unknown flag: ${unknown[1]}`;
+  if (unknown) {
+    const near = closestFlag(unknown[1].replace(/^-+/, ''));
+    return `Unknown flag: ${unknown[1]}${near ? ` (did you mean --${near}?)` : ''}`;
+  }
   const missing = /Option '.*?(--[\w-]+)[^']*' argument missing/.exec(first);
   if (missing) return `Flag ${missing[1]} needs a value.`;
   return first;
+}
+
+/** The known flag within two edits of what was typed, if exactly one is closest. */
+function closestFlag(typed: string): string | null {
+  let best: { flag: string; distance: number } | null = null;
+  for (const flag of Object.keys(OPTIONS)) {
+    const d = editDistance(typed, flag);
+    if (d <= 2 && (!best || d < best.distance)) best = { flag, distance: d };
+  }
+  return best?.flag ?? null;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
 }
