@@ -86,6 +86,21 @@ describe('small inputs', () => {
     expect(long.stderr).toMatch(/Duration too long/);
   });
 
+  it('a flag the command does not take is refused naming who takes it; a typo gets a suggestion', async () => {
+    const file = await v1Database();
+    const bytes = fs.readFileSync(file);
+    const foreign = await runCli(['plan', '--db', file, '--replace', '--thorough']);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(/`plan` does not take --replace \(restore does\)/);
+    const wizard = await runCli(['--yes', '--db', file, '--phase', '1']);
+    expect(wizard.code).toBe(2);
+    expect(wizard.stderr).toMatch(/The wizard does not take --phase/);
+    const typo = await runCli(['plan', '--dbb', file]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/Unknown flag: --dbb \(did you mean --db\?\)/);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+  });
+
   it('smoke passes on a database with 64 KiB pages', async () => {
     const file = await v1Database();
     await sqlOn(file, ['PRAGMA page_size = 65536', 'VACUUM']);
