@@ -26,7 +26,8 @@ export function progressLine(event: CoreEvent): string | null {
         case 'success':
           return `✔ ${labelOf(event.step)} (${formatMs(event.ms)})${event.outcome.detail ? `: ${event.outcome.detail}` : ''}`;
         case 'error':
-          return `✖ ${labelOf(event.step)}: ${event.outcome.error.message}`;
+          // The error itself is printed once, as the command's last line.
+          return `✖ ${labelOf(event.step)} failed (the error is below)`;
         case 'not-executed':
           return `- ${labelOf(event.step)}: ${event.outcome.reason}`;
       }
@@ -46,7 +47,7 @@ export function progressLine(event: CoreEvent): string | null {
     case 'phase-finished':
       if (event.outcome.status === 'success') return `✔ ${phaseTitle(event.phase)} ${event.action === 'apply' ? 'applied' : 'rolled back'} (${event.statements} statements, journal #${event.journalId})`;
       if (event.outcome.status === 'not-executed') return `- ${event.outcome.reason}`;
-      return `✖ ${phaseTitle(event.phase)} ${event.action} failed and was rolled back as a whole: ${event.outcome.error.message}`;
+      return `✖ ${phaseTitle(event.phase)} ${event.action} failed and was rolled back as a whole (the error is below)`;
     case 'rows-checked':
       return `${event.ok ? '✔' : '✖'} rows: ${event.detail}`;
     case 'warning':
@@ -55,7 +56,7 @@ export function progressLine(event: CoreEvent): string | null {
       return `[ ] ${itemLabel(event.item)}`;
     case 'item-finished':
       return `[${event.outcome.status === 'success' ? 'x' : event.outcome.status === 'error' ? '!' : '-'}] ${itemLabel(event.item)}${
-        event.outcome.status === 'success' && event.outcome.detail ? `: ${event.outcome.detail}` : event.outcome.status === 'not-executed' ? `: ${event.outcome.reason}` : event.outcome.status === 'error' ? `: ${event.outcome.error.message}` : ''
+        event.outcome.status === 'success' && event.outcome.detail ? `: ${event.outcome.detail}` : event.outcome.status === 'not-executed' ? `: ${event.outcome.reason}` : event.outcome.status === 'error' ? ': failed (the error is below)' : ''
       }`;
     case 'verified':
       return `    ${event.checks.filter((c) => c.status === 'pass').length} pass, ${event.checks.filter((c) => c.status === 'warn').length} warn, ${event.checks.filter((c) => c.status === 'fail').length} fail, ${event.checks.filter((c) => c.status === 'pending').length} pending`;

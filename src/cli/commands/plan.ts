@@ -4,6 +4,12 @@ import { inspect } from '../../core/session.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 import { renderPlan } from '../render.js';
+import { redactUrl } from '../../core/target.js';
+
+/** A path as a shell would need it typed back. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
 
 export const planCommand: CommandHandler = async (cli, output, signal, state) => {
   const ctx = await openContext(cli, output, signal, state);
@@ -20,7 +26,7 @@ export const planCommand: CommandHandler = async (cli, output, signal, state) =>
       ? 'Some phase is BLOCKED: `apply` would refuse it and change nothing.'
       : todo === 0
         ? 'Nothing to do: the database is already in the target state.'
-        : `Dry run only: nothing was changed. \`schema-wizard apply --phase ${cli.phaseGiven ? cli.phases.map((p) => p.slice(-1)).join(',') : 'all'} --yes\` would run ${todo} statements.`;
+        : `Dry run only: nothing was changed. \`schema-wizard apply${cli.db ? ` --db ${shellQuote(redactUrl(cli.db))}` : ''} --phase ${cli.phaseGiven ? cli.phases.map((p) => p.slice(-1)).join(',') : 'all'}${[cli.keys === 'hash' ? ' --hash-plaintext-keys' : '', cli.keys === 'keep' ? ' --keep-plaintext-keys' : '', cli.repairFts ? ' --repair-fts' : ''].join('')} --yes\` would run ${todo} statement${todo === 1 ? '' : 's'}.`;
     return {
       exitCode: 0,
       json: { plan, snapshot: ctx.report().snapshot, plaintextKeys: snapshot.plaintextKeys },

@@ -143,7 +143,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       renewTimer = setInterval(() => void renewLock(session.db, session.runId).catch(() => undefined), RENEW_EVERY_MS);
       renewTimer.unref();
       return { snap, drift: plan.drift.length };
-    }, ({ drift }) => `${session.db.target.display} (${session.db.target.kind}), MCP Memory, ${drift === 0 ? 'no drift' : `${drift} drift items`}, lock taken`);
+    }, ({ drift }) => `${session.db.target.display} (${session.db.target.kind}), MCP Memory, ${drift === 0 ? 'no drift' : `${drift} drift item${drift === 1 ? '' : 's'}`}, lock taken`);
 
     // 2. Backup (verified) before any write; its verification measures the content "before".
     start = await item('backup', async (): Promise<RunStart> => {
@@ -219,7 +219,8 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         session.emit({ type: 'verified', item: verifyItem, ok: report.ok, checks: shown });
         const failed = shown.filter((c) => c.status === 'fail');
         if (!report.ok) throw new UserError(`${failed.length || 'some'} checks failed: ${failed.map((c) => c.name).join(', ') || 'phase pending'}`, { exitCode: ExitCode.verificationFailed });
-        return `${shown.filter((c) => c.status === 'pass').length} passed, ${shown.filter((c) => c.status === 'warn').length} warnings`;
+        const warned = shown.filter((c) => c.status === 'warn').length;
+        return `${shown.filter((c) => c.status === 'pass').length} passed, ${warned} warning${warned === 1 ? '' : 's'}`;
       });
     }
 

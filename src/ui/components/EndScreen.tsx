@@ -21,7 +21,7 @@ export function EndScreen({ result, report, reportPath }: { result: WindowResult
       <Text>Phases applied: {applied.length ? applied.map((p) => phaseTitle(p.phase)).join(', ') : 'none'}</Text>
       {checks.length ? (
         <Text>
-          Checks: {checks.filter((c) => c.status === 'pass').length} passed, {checks.filter((c) => c.status === 'warn').length} warnings, {checks.filter((c) => c.status === 'fail').length} failed
+          Checks: {checks.filter((c) => c.status === 'pass').length} passed, {checks.filter((c) => c.status === 'warn').length} warning{checks.filter((c) => c.status === 'warn').length === 1 ? '' : 's'}, {checks.filter((c) => c.status === 'fail').length} failed
         </Text>
       ) : null}
       {report.smoke.length ? <Text>Smoke tests: {report.smoke.filter((t) => t.status === 'pass').length} of {report.smoke.length} passed</Text> : null}
