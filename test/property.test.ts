@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runApply } from '../src/core/apply.js';
 import { prng } from '../src/core/demo.js';
 import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
-import { progressOf } from '../src/core/planner.js';
+import { progressOf } from '../src/core/drift.js';
 import { runRollback } from '../src/core/rollback.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
 import { byteContentsOf, migratedDataOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
-import { progressOf } from '../src/core/planner.js';
+import { progressOf } from '../src/core/drift.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
 import { BIN, runCli } from './support/cli.js';
 import { contentsOf, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
-import { progressOf } from '../src/core/planner.js';
+import { progressOf } from '../src/core/drift.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
 import { BIN } from './support/cli.js';
 import { tempDir, v1Database, withSession } from './support/fixtures.js';

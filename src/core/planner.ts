@@ -4,20 +4,20 @@
  * no-op, a half-applied run is finished) and anything without a safe automatic answer blocks
  * the phase with an explanation instead of a guess.
  */
+import { describeDrift } from './drift.js';
+import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from './plan-indexes.js';
+import { planKeys } from './plan-keys.js';
 import { rehearse } from './rehearsal.js';
-import { indexShape, sameShape, serves, shapeSql, type IndexShape } from './index-shape.js';
-import { COVERING_INDEXES, PHASE_1, PHASES, V1_FTS_SQL, V1_INDEX_SQL, V1_OBJECTS, type ColumnRename, type IndexTarget, type PhaseDefinition, type PhaseId } from './phases.js';
+import { PHASES, V1_FTS_SQL, V1_OBJECTS, type ColumnRename, type PhaseDefinition, type PhaseId } from './phases.js';
 import {
+  ARCHIVE_ROWID,
   findColumn,
-  findIndex,
   findTable,
-  groupForeignKeys,
+  freeRowidAlias,
   hasColumn,
   hasRowid,
-  isBookkeeping,
   referencesTo,
   sameName,
-  type IndexInfo,
   type PlaintextKeys,
   type Snapshot,
   type TableInfo,
@@ -260,56 +260,29 @@ function planTableDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
   return dropped;
 }
 
-/** The archive's column holding each row's rowid. */
-export const ARCHIVE_ROWID = '_schema_wizard_rowid';
-
-/** rowid, _rowid_ or oid: whichever a column of the table does not shadow (SQLite's own rule). */
-export function freeRowidAlias(table: TableInfo): string | null {
-  return ['rowid', '_rowid_', 'oid'].find((alias) => !hasColumn(table, alias)) ?? null;
+interface FtsRepair {
+  table: string;
+  content: string;
+  create: string;
+  triggers: string[];
 }
 
-/** 2. Indexes to drop (those of a dropped table went with it). Returns the indexes this phase drops. */
-function planIndexDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition, droppedTables: TableInfo[]): IndexInfo[] {
-  const dropped: IndexInfo[] = [];
-  for (const drop of def.dropIndexes) {
-    const index = findIndex(snapshot, drop.name);
-    if (!index) {
-      plan.alreadyDone.push(`index ${drop.name} already absent`);
-      continue;
-    }
-    // Indexes of a table the phase drops go with it (or stay with it when that drop is refused).
-    if (droppedTables.some((t) => sameName(t.name, index.table)) || def.dropTables.some((t) => sameName(t, index.table)) || plan.dropped.some((d) => sameName(d, index.name))) continue;
-    if (index.sql === null) {
-      plan.conflicts.push(`${index.name} is an automatic index (a UNIQUE or PRIMARY KEY constraint) and cannot be dropped.`);
-      continue;
-    }
-    const isReplaced = def.createIndexes.some((c) => c.replaces === drop.name);
-    const problem = isReplaced ? null : differsFromV1(index);
-    if (problem) {
-      plan.conflicts.push(
-        `${index.name} here is "${index.sql}", which is ${problem}, not v1's "${V1_INDEX_SQL[drop.name]}": the guide's reason to drop it does not hold for this definition. ` +
-          `Keep it under another name (or drop it yourself if nothing needs it), then re-run.`,
-      );
-      continue;
-    }
-    plan.statements.push({ kind: 'drop-index', object: index.name, sql: `DROP INDEX ${plainIdent(index.name)}` });
-    plan.dropped.push(index.name);
-    dropped.push(index);
+/** v1's FTS tables that are gone while triggers still name them, and can be rebuilt from their content table. */
+function ftsRepairs(snapshot: Snapshot): FtsRepair[] {
+  const repairs: FtsRepair[] = [];
+  for (const table of V1_OBJECTS.ftsTables) {
+    if (findTable(snapshot, table)) continue;
+    const word = new RegExp(`(^|[^\\w$])["'\`\\[]?${table}["'\`\\]]?([^\\w$]|$)`, 'i');
+    const triggers = snapshot.triggers.filter((t) => t.sql && word.test(t.sql)).map((t) => t.name);
+    if (triggers.length === 0) continue;
+    const create = V1_FTS_SQL[table];
+    const content = /content='(\w+)'/.exec(create)?.[1] ?? '';
+    const columns = /fts5\(([^)]*)\)/.exec(create)?.[1].split(',').map((c) => c.trim()).filter((c) => !c.includes('=')) ?? [];
+    const source = findTable(snapshot, content);
+    if (!source || !columns.every((c) => hasColumn(source, c))) continue;
+    repairs.push({ table, content, create, triggers });
   }
-  return dropped;
-}
-
-/** How an index differs from v1's of the same name, in words; null when it is the same index. */
-function differsFromV1(index: IndexInfo): string | null {
-  const v1 = V1_INDEX_SQL[index.name.toLowerCase()];
-  const here = index.sql ? indexShape(index.sql) : null;
-  const reference = v1 ? indexShape(v1) : null;
-  if (!reference) return null;
-  if (!here) return 'not a definition this tool can read';
-  if (here.unique && !reference.unique) return 'UNIQUE (a constraint the application may rely on)';
-  if (here.where !== null) return `a partial index (WHERE ${here.where})`;
-  if (!sameShape({ ...here, unique: reference.unique }, reference)) return `on (${here.terms.join(', ')})`;
-  return null;
+  return repairs;
 }
 
 /** 3. Column renames: only when the old column exists and the new one does not. */
@@ -340,216 +313,6 @@ function planRenames(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition):
   }
 }
 
-/** Columns of a table once this phase's renames are done. */
-function columnsAfter(plan: PhasePlan, table: TableInfo | undefined): string[] {
-  const columns = [...(table?.columns ?? [])];
-  for (const r of plan.renamed) if (table && sameName(r.table, table.name)) columns.splice(columns.findIndex((c) => sameName(c, r.from)), 1, r.to);
-  return columns;
-}
-
-/**
- * 4. Indexes to create: skip when one of the same shape holds the name, block when a different
- * one does. A replacement (Phase 2's index on the renamed column) keeps the old index's meaning:
- * a UNIQUE index is replaced by a UNIQUE one, a collation is kept.
- */
-function planCreates(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition, droppedIndexes: IndexInfo[]): void {
-  for (const wanted of def.createIndexes) {
-    const replaced = replacedBy(wanted, droppedIndexes);
-    const target = replaced ? keepMeaning(plan, wanted, replaced) : wanted;
-    if (!target) continue;
-    addIndex(plan, snapshot, target, null);
-  }
-}
-
-/** The index a phase drops and replaces with `wanted` (idx_users_api_key for idx_users_api_key_hash). */
-function replacedBy(wanted: IndexTarget, droppedIndexes: IndexInfo[]): IndexInfo | undefined {
-  return wanted.replaces ? droppedIndexes.find((i) => sameName(i.name, wanted.replaces!)) : undefined;
-}
-
-function keepMeaning(plan: PhasePlan, wanted: IndexTarget, old: IndexInfo): IndexTarget | null {
-  const shape = old.sql ? indexShape(old.sql) : null;
-  const reference = indexShape(wanted.sql)!;
-  if (!shape) {
-    plan.conflicts.push(`${old.name} ("${old.sql}") is not a definition this tool can read, so it cannot be replaced by ${wanted.name} with the same meaning; recreate it by hand, then re-run.`);
-    return null;
-  }
-  if (shape.where !== null) {
-    plan.conflicts.push(`${old.name} is a partial index (WHERE ${shape.where}); replacing it with ${wanted.name} would change what it covers. Recreate it under the new name by hand, then re-run.`);
-    return null;
-  }
-  const renamed = plan.renamed.find((r) => sameName(r.table, old.table));
-  const leading = shape.terms[0]?.split(' ')[0] ?? '';
-  if (shape.terms.length !== 1 || !(renamed ? sameName(leading, renamed.from) : sameName(leading, wanted.key[0]))) {
-    plan.conflicts.push(`${old.name} here is "${old.sql}", not an index on the key column alone as in v1, so replacing it with ${wanted.name} would change its meaning. Keep it under another name, then re-run.`);
-    return null;
-  }
-  const terms = shape.terms.map((t) => (renamed && sameName(t.split(' ')[0], renamed.from) ? [renamed.to, ...t.split(' ').slice(1)].join(' ') : t));
-  const kept = { ...reference, unique: shape.unique, terms };
-  if (sameShape(kept, reference)) return wanted;
-  const sql = shapeSql(wanted.name, kept);
-  plan.notes.push(`${wanted.name} is created as "${sql}": it replaces ${old.name} ("${old.sql}") and keeps its meaning${shape.unique ? ' (UNIQUE: no two users may share a key)' : ''}.`);
-  return { ...wanted, sql, key: terms };
-}
-
-/** Creates `target` unless an index of its shape holds the name; `reason` is said in the plan. */
-function addIndex(plan: PhasePlan, snapshot: Snapshot, target: IndexTarget, reason: string | null): void {
-  const existing = findIndex(snapshot, target.name);
-  const wantedShape = indexShape(target.sql)!;
-  if (existing) {
-    const shape = existing.sql ? indexShape(existing.sql) : null;
-    if (shape && sameShape(shape, wantedShape)) plan.alreadyDone.push(`index ${target.name} already present`);
-    else plan.conflicts.push(`an index named ${existing.name} already exists with a different definition (${existing.sql ?? 'automatic'}); drop or rename it, then re-run.`);
-    return;
-  }
-  const table = findTable(snapshot, target.table);
-  if (!table) {
-    plan.conflicts.push(`table ${target.table} does not exist, so ${target.name} cannot be created.`);
-    return;
-  }
-  const available = columnsAfter(plan, table);
-  const missing = target.key
-    .map((term) => /\((\w+)\)/.exec(term)?.[1] ?? term.split(' ')[0])
-    .filter((c) => !available.some((a) => sameName(a, c)));
-  if (missing.length > 0) {
-    plan.conflicts.push(`${table.name} has no column ${missing.join(', ')}, so ${target.name} cannot be created.`);
-    return;
-  }
-  plan.statements.push({ kind: 'create-index', object: target.name, sql: target.sql });
-  plan.created.push(target.name);
-  if (reason) plan.notes.push(reason);
-}
-
-/** Indexes on `table` once the phase is done: what exists, less what it drops, plus what it creates. */
-function indexesAfter(plan: PhasePlan, snapshot: Snapshot, table: string): IndexShape[] {
-  const kept = snapshot.indexes.filter((i) => sameName(i.table, table) && !plan.dropped.some((d) => sameName(d, i.name)));
-  const shapes = kept.map((i) => (i.sql ? indexShape(i.sql) : automaticShape(i))).filter((s): s is IndexShape => s !== null);
-  for (const s of plan.statements) if (s.kind === 'create-index') {
-    const shape = indexShape(s.sql);
-    if (shape && sameName(shape.table, table)) shapes.push(shape);
-  }
-  return shapes;
-}
-
-function automaticShape(index: IndexInfo): IndexShape | null {
-  if (index.columns.some((c) => c === null)) return null;
-  return { unique: true, table: index.table.toLowerCase(), terms: index.columns.map((c) => c!.toLowerCase()), where: null };
-}
-
-/**
- * 5. "Covered by X" is a guarantee: each covered drop needs an index led by X's key once the
- * phase is done. Where none will exist, the phase creates X as the application defines it.
- */
-function planCoverage(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition, droppedIndexes: IndexInfo[]): void {
-  for (const drop of def.dropIndexes) {
-    if (!drop.coveredBy || !droppedIndexes.some((i) => sameName(i.name, drop.name))) continue;
-    const coverer = COVERING_INDEXES[drop.coveredBy] ?? [...PHASE_1.createIndexes, ...def.createIndexes].find((c) => c.name === drop.coveredBy);
-    if (!coverer) continue;
-    const key = indexShape(coverer.sql)!.terms;
-    // Created by this phase already (Phase 2's replacement keeps the old index's collation): it covers.
-    if (plan.created.some((c) => sameName(c, coverer.name))) continue;
-    if (indexesAfter(plan, snapshot, coverer.table).some((shape) => serves(shape, key))) continue;
-    const before = plan.conflicts.length;
-    addIndex(plan, snapshot, coverer, `created ${coverer.name}: it covers ${drop.name}, which this phase drops, and this database lacks it.`);
-    if (plan.conflicts.length > before) {
-      plan.conflicts.push(`${drop.name} is dropped only when an index on ${coverer.table}(${key.join(', ')}) remains, and none can be created here.`);
-    }
-  }
-}
-
-/**
- * 6. SQLite looks up child rows by their foreign key columns on every parent DELETE or UPDATE
- * (deleting a user cascades into four tables): an index that served such a lookup before the
- * phase must have a successor after it.
- */
-function keepForeignKeyLookups(plan: PhasePlan, snapshot: Snapshot, droppedTables: TableInfo[], droppedIndexes: IndexInfo[]): void {
-  if (droppedIndexes.length === 0) return;
-  for (const fk of groupForeignKeys(snapshot.foreignKeys)) {
-    if (droppedTables.some((t) => sameName(t.name, fk.table))) continue;
-    const key = fk.columns.map((c) => c.toLowerCase());
-    const servedBefore = snapshot.indexes
-      .filter((i) => sameName(i.table, fk.table))
-      .map((i) => (i.sql ? indexShape(i.sql) : automaticShape(i)))
-      .some((s) => s !== null && serves(s, key));
-    if (!servedBefore) continue;
-    if (!indexesAfter(plan, snapshot, fk.table).some((s) => serves(s, key))) {
-      plan.conflicts.push(`after this phase no index on ${fk.table} would be led by (${fk.columns.join(', ')}), the foreign key to ${fk.parent}: every delete of a ${fk.parent} row would scan ${fk.table}. Create such an index, then re-run.`);
-    }
-  }
-}
-
-/** 7. Plaintext API keys: Phase 2's rename locks those users out unless the keys are hashed. */
-function planKeys(plan: PhasePlan, snapshot: Snapshot, policy: KeyPolicy | undefined): void {
-  const keys = snapshot.plaintextKeys;
-  if (!keys || keys.count === 0 || plan.renamed.length === 0) {
-    if (keys && keys.count > 0) plan.warnings.push(`${plural(keys.count, 'user')} hold${keys.count === 1 ? 's' : ''} an API key that is not a SHA-256 hex digest in users.${keys.column}; the application cannot authenticate ${keys.count === 1 ? 'that user' : 'them'}.`);
-    return;
-  }
-  const unhashable = keys.count - keys.hashable;
-  const leftAsIs = describeUnhashable(keys);
-  if (policy === undefined) {
-    plan.decision = { kind: 'plaintext-keys', keys };
-    return;
-  }
-  if (policy === 'keep') {
-    plan.warnings.push(`${plural(keys.count, 'user')} hold${keys.count === 1 ? 's' : ''} a plaintext API key: after the rename ${keys.count === 1 ? 'that user' : 'those users'} cannot authenticate until the keys are hashed (--keep-plaintext-keys was given).`);
-    return;
-  }
-  const users = findTable(snapshot, 'users');
-  const alias = users ? freeRowidAlias(users) : null;
-  if (keys.hashable > 0 && (!alias || !users || !hasRowid(users))) {
-    plan.conflicts.push('users has no usable rowid (WITHOUT ROWID, or columns named rowid, _rowid_ and oid), so its keys cannot be hashed one row at a time; hash them yourself after a backup, or use --keep-plaintext-keys.');
-    return;
-  }
-  plan.keyHashing = { column: plan.renamed[0].to, rowid: alias ?? 'rowid', hashable: keys.hashable, leftAsIs: { empty: keys.empty, blob: keys.blob, nul: keys.nul, other: keys.other, upperHex: keys.upperHex } };
-  if (keys.hashable > 0) {
-    plan.statements.push({ kind: 'hash-keys', object: `users.${plan.renamed[0].to}`, sql: HASH_KEYS_SQL_DESCRIPTION });
-    plan.warnings.push(`${plural(keys.hashable, 'plaintext API key')} will be replaced by ${keys.hashable === 1 ? 'its' : 'their'} SHA-256 hex in Phase 2's write; only the backup holds the originals.`);
-  }
-  if (unhashable > 0) plan.warnings.push(`${plural(unhashable, 'key')} ${unhashable === 1 ? 'is' : 'are'} left as ${unhashable === 1 ? 'it is' : 'they are'} (${leftAsIs}): ${unhashable === 1 ? 'that user' : 'those users'} cannot authenticate until given a new key.`);
-}
-
-interface FtsRepair {
-  table: string;
-  content: string;
-  create: string;
-  triggers: string[];
-}
-
-/** v1's FTS tables that are gone while triggers still name them, and can be rebuilt from their content table. */
-function ftsRepairs(snapshot: Snapshot): FtsRepair[] {
-  const repairs: FtsRepair[] = [];
-  for (const table of V1_OBJECTS.ftsTables) {
-    if (findTable(snapshot, table)) continue;
-    const word = new RegExp(`(^|[^\\w$])["'\`\\[]?${table}["'\`\\]]?([^\\w$]|$)`, 'i');
-    const triggers = snapshot.triggers.filter((t) => t.sql && word.test(t.sql)).map((t) => t.name);
-    if (triggers.length === 0) continue;
-    const create = V1_FTS_SQL[table];
-    const content = /content='(\w+)'/.exec(create)?.[1] ?? '';
-    const columns = /fts5\(([^)]*)\)/.exec(create)?.[1].split(',').map((c) => c.trim()).filter((c) => !c.includes('=')) ?? [];
-    const source = findTable(snapshot, content);
-    if (!source || !columns.every((c) => hasColumn(source, c))) continue;
-    repairs.push({ table, content, create, triggers });
-  }
-  return repairs;
-}
-
-/** The words for keys that are never hashed, and why. */
-export function describeUnhashable(keys: PlaintextKeys): string {
-  return [
-    keys.empty ? `${keys.empty} empty (hashing would make the empty string a valid credential)` : '',
-    keys.blob ? `${keys.blob} BLOB (not a text key)` : '',
-    keys.nul ? `${keys.nul} with a NUL byte (the driver would cut them)` : '',
-    keys.other ? `${keys.other} numeric` : '',
-    keys.upperHex ? `${keys.upperHex} stored as upper-case hex (the application compares lower-case hex: lower() them)` : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-}
-
-/** How the plan shows the hashing step (the real statements are built at apply time, from the rows). */
-export const HASH_KEYS_SQL_DESCRIPTION = 'UPDATE users SET api_key_hash = <sha256 hex of the key> WHERE the key is non-empty plaintext (bound per row from a scratch table; values never printed)';
-
-/** Views, triggers on other tables, and foreign keys that name `table`. */
 /**
  * Views and triggers on other tables whose text names `table` (a first filter; the rehearsal
  * compiles every one of them against the schema the phase leaves). Foreign keys are read
@@ -564,103 +327,3 @@ function dependentsOutside(snapshot: Snapshot, table: string): string[] {
   return found;
 }
 
-function describeDrift(snapshot: Snapshot): DriftItem[] {
-  const drift: DriftItem[] = [];
-  // SQLite names are case-insensitive (ASCII): so is every comparison here.
-  const lower = (names: readonly string[]) => new Set(names.map((n) => n.toLowerCase()));
-  const knownTables = lower(V1_OBJECTS.tables);
-  const knownIndexes = lower([
-    ...V1_OBJECTS.indexes,
-    ...Object.values(PHASES).flatMap((p) => p.createIndexes.map((c) => c.name)),
-    ...Object.keys(COVERING_INDEXES),
-  ]);
-  const knownTriggers = lower(V1_OBJECTS.triggers);
-
-  for (const t of snapshot.tables) {
-    if ((t.kind === 'plain' || t.kind === 'virtual') && !knownTables.has(t.name.toLowerCase())) {
-      drift.push({ kind: 'extra-table', object: t.name, message: `extra table ${t.name} (left untouched)` });
-    }
-  }
-  for (const i of snapshot.indexes) {
-    if (i.sql !== null && !isBookkeeping(i.table) && !knownIndexes.has(i.name.toLowerCase())) {
-      drift.push({ kind: 'extra-index', object: i.name, message: `extra index ${i.name} on ${i.table} (left untouched)` });
-    }
-    const v1 = V1_INDEX_SQL[i.name.toLowerCase()];
-    const here = i.sql ? indexShape(i.sql) : null;
-    const reference = v1 ? indexShape(v1) : null;
-    if (reference && (!here || !sameShape(here, reference))) {
-      drift.push({ kind: 'definition-differs', object: i.name, message: `index ${i.name} is "${i.sql}" here, not v1's "${v1}"` });
-    }
-  }
-  for (const table of Object.values(PHASES).flatMap((p) => p.dropTables)) {
-    for (const ref of referencesTo(snapshot, table)) {
-      drift.push({ kind: 'foreign-key', object: ref.table, message: `${ref.table}(${ref.columns.join(', ')}) has a foreign key to ${table}, which Phase 1 drops` });
-    }
-  }
-  for (const v of snapshot.views) {
-    drift.push({ kind: 'extra-view', object: v.name, message: `view ${v.name} (left untouched)` });
-  }
-  for (const t of snapshot.triggers) {
-    if (!knownTriggers.has(t.name.toLowerCase()) && !isBookkeeping(t.table)) {
-      drift.push({ kind: 'extra-trigger', object: t.name, message: `extra trigger ${t.name} on ${t.table} (left untouched)` });
-    }
-  }
-  // v1 objects the phases neither drop nor create, yet missing here (for example no entities_fts).
-  const touched = new Set<string>(
-    Object.values(PHASES).flatMap((p) => [...p.dropTables, ...p.dropIndexes.map((d) => d.name), ...p.createIndexes.map((c) => c.name)]),
-  );
-  for (const name of V1_OBJECTS.tables) {
-    if (!touched.has(name) && !findTable(snapshot, name)) {
-      drift.push({ kind: 'missing-object', object: name, message: `table ${name} is missing (v1 has it; the migration does not need it)` });
-    }
-  }
-  for (const name of V1_OBJECTS.indexes) {
-    if (!touched.has(name) && !findIndex(snapshot, name)) {
-      drift.push({ kind: 'missing-object', object: name, message: `index ${name} is missing (v1 has it)` });
-    }
-  }
-  for (const name of V1_OBJECTS.triggers) {
-    if (!snapshot.triggers.some((t) => sameName(t.name, name))) {
-      drift.push({ kind: 'missing-object', object: name, message: `trigger ${name} is missing (v1 has it)` });
-    }
-  }
-  const users = findTable(snapshot, 'users');
-  if (hasColumn(users, 'api_key_hash') && !hasColumn(users, 'api_key')) {
-    drift.push({ kind: 'column-renamed', object: 'users.api_key', message: 'users.api_key is already named api_key_hash' });
-  }
-  for (const def of Object.values(PHASES)) {
-    const { done, total } = progressOf(snapshot, def);
-    if (done > 0 && done < total) {
-      drift.push({
-        kind: 'partial-phase',
-        object: def.id,
-        message: `${def.title} is partly applied (${done} of ${total} changes already true); the plan finishes it`,
-      });
-    }
-  }
-  return drift;
-}
-
-/** How many of a phase's changes are already true in the snapshot. */
-export function progressOf(snapshot: Snapshot, def: PhaseDefinition): { done: number; total: number } {
-  let done = 0;
-  let total = 0;
-  for (const name of def.dropTables) {
-    total++;
-    if (!findTable(snapshot, name)) done++;
-  }
-  for (const drop of def.dropIndexes) {
-    total++;
-    if (!findIndex(snapshot, drop.name)) done++;
-  }
-  for (const r of def.renameColumns) {
-    total++;
-    const table = findTable(snapshot, r.table);
-    if (hasColumn(table, r.to) && !hasColumn(table, r.from)) done++;
-  }
-  for (const c of def.createIndexes) {
-    total++;
-    if (findIndex(snapshot, c.name)) done++;
-  }
-  return { done, total };
-}

@@ -8,8 +8,7 @@ import type { Stmt } from './db.js';
 import type { DroppedObject, JournalEntry } from './journal.js';
 import type { PhaseId } from './phases.js';
 import { GUARD_MARK, failingExpression } from './guard-mark.js';
-import { ARCHIVE_ROWID } from './planner.js';
-import { findIndex, findTable, hasColumn, sameName, type Snapshot, type TableInfo } from './snapshot.js';
+import { ARCHIVE_ROWID, findIndex, findTable, hasColumn, sameName, type Snapshot, type TableInfo } from './snapshot.js';
 import { normalizeSql, plainIdent, quoteIdent } from './sql-text.js';
 
 export interface RollbackPlan {

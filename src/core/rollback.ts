@@ -10,12 +10,11 @@ import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntr
 import { renewLock } from './lock.js';
 import { PHASES, type PhaseId } from './phases.js';
 import { GUARD_MARK } from './guard-mark.js';
-import { ARCHIVE_ROWID, freeRowidAlias } from './planner.js';
 import { rehearseSteps } from './rehearsal.js';
 import { rollbackGuard } from './row-guard.js';
 import { planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { findTable, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
+import { ARCHIVE_ROWID, findTable, freeRowidAlias, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
 import { quoteIdent } from './sql-text.js';
 
 export interface RollbackPhaseResult {

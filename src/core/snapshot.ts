@@ -350,6 +350,14 @@ export function hasColumn(table: TableInfo | undefined, name: string): boolean {
   return table !== undefined && findColumn(table, name) !== undefined;
 }
 
+/** The archive's column holding each row's rowid. */
+export const ARCHIVE_ROWID = '_schema_wizard_rowid';
+
+/** rowid, _rowid_ or oid: whichever a column of the table does not shadow (SQLite's own rule). */
+export function freeRowidAlias(table: TableInfo): string | null {
+  return ['rowid', '_rowid_', 'oid'].find((alias) => !hasColumn(table, alias)) ?? null;
+}
+
 /** Foreign keys of other tables that point at `table`. */
 export function referencesTo(snapshot: Snapshot, table: string): ForeignKeyGroup[] {
   return groupForeignKeys(snapshot.foreignKeys).filter((g) => sameName(g.parent, table) && !sameName(g.table, table));

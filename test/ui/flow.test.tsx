@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/core/events.js';
 import { makeEmitter } from '../../src/core/events.js';
 import { PHASE_1, PHASE_2 } from '../../src/core/phases.js';
-import { progressOf as phaseProgress } from '../../src/core/planner.js';
+import { progressOf as phaseProgress } from '../../src/core/drift.js';
 import { initialReport, reduceReport } from '../../src/core/report.js';
 import { takeSnapshot } from '../../src/core/snapshot.js';
 import { backupProvider } from '../../src/core/backup/take.js';

@@ -6,7 +6,7 @@
 import type { JournalEntry } from '../journal.js';
 import { activeApplies } from '../journal.js';
 import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../phases.js';
-import { progressOf } from '../planner.js';
+import { progressOf } from '../drift.js';
 import { findIndex, findTable, namedIndexes, type Snapshot } from '../snapshot.js';
 import { indexShape } from '../index-shape.js';
 import { normalizeSql } from '../sql-text.js';
