@@ -24,7 +24,9 @@ function collector(): (() => void) | null {
 }
 
 export function keepHeapBounded(bound = HEAP_BOUND): void {
-  if (process.memoryUsage().heapUsed > bound) collector()?.();
+  // Buffers (TEXT read as bytes, BLOBs) live outside the JS heap but are freed by the same collector.
+  const usage = process.memoryUsage();
+  if (usage.heapUsed + usage.arrayBuffers > bound) collector()?.();
 }
 
 /**

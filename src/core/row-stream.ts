@@ -54,12 +54,12 @@ function columnList(table: TableInfo): string {
 }
 
 function unmask(row: unknown[], first: number): unknown[] {
-  const mask = String(row[row.length - 1]);
-  const out = row.slice(0, -1);
+  // In place: the row array is ours (a fresh array per row from the driver).
+  const mask = String(row.pop());
   for (let i = 0; i < mask.length; i++) {
-    if (mask.charCodeAt(i) === 49) out[first + i] = new TextBytes(asBytes(out[first + i]));
+    if (mask.charCodeAt(i) === 49) row[first + i] = new TextBytes(asBytes(row[first + i]));
   }
-  return out;
+  return row;
 }
 
 function asBytes(value: unknown): Uint8Array {
