@@ -96,7 +96,7 @@ describe('wizard flow', () => {
       await press(ui, DOWN);
       await waitForFrame(ui.lastFrame, (f) => /❯ Quit \(state kept\)/.test(f), 'Quit highlighted');
       await press(ui, ENTER);
-      const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped (quit)'), 'the end screen');
+      const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped by the operator'), 'the end screen');
       expect(end).toContain('Phases applied: Phase 1');
     } finally {
       ui.unmount();

@@ -3,6 +3,7 @@
  * backup path and hash, the plan, checks, smoke tests, stats before/after, who, where, when.
  * Files are private (0600); the report never holds a token or a key value.
  */
+import { OUTCOME_WORDS } from './outcomes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { backupBaseName, writePrivateFile } from '../backup/files.js';
@@ -30,7 +31,7 @@ const STATUS: Record<string, string> = { success: '✔', error: '✖', 'not-exec
 
 export function renderMarkdown(report: Report, result: WindowResult, operator: OperatorInfo): string {
   const lines: string[] = [];
-  lines.push(`# Maintenance window report: ${result.outcome === 'complete' ? 'Migration complete' : `stopped (${result.outcome})`}`, '');
+  lines.push(`# Maintenance window report: ${OUTCOME_WORDS[result.outcome]}`, '');
   lines.push(`- Database: ${report.target?.display ?? 'unknown'} (${report.target?.kind ?? '?'})`);
   lines.push(`- Operator: ${operator.user}@${operator.host} (pid ${operator.pid})`);
   lines.push(`- Run: ${report.runId} from ${report.startedAt} to ${report.finishedAt ?? new Date().toISOString()}`);

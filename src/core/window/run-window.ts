@@ -21,7 +21,8 @@ import { runVerify } from '../verify/verify.js';
 import type { ChecklistId } from './checklist.js';
 import type { Decider } from './questions.js';
 
-export type WindowOutcome = 'complete' | 'quit' | 'rolled-back' | 'restored' | 'interrupted';
+import type { WindowOutcome } from './outcomes.js';
+export type { WindowOutcome } from './outcomes.js';
 
 export interface WindowOptions {
   decider: Decider;

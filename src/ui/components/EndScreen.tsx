@@ -1,4 +1,5 @@
 /** The last screen: `Migration complete` (or why it stopped), the summary and where the report is. */
+import { OUTCOME_WORDS } from '../../core/window/outcomes.js';
 import React from 'react';
 import { Box, Text } from 'ink';
 import { phaseTitle } from '../../core/phases.js';
@@ -13,7 +14,7 @@ export function EndScreen({ result, report, reportPath }: { result: WindowResult
   return (
     <Box flexDirection="column" marginTop={1} borderStyle="round" borderColor={tint(complete ? 'green' : 'yellow')} paddingX={1}>
       <Text bold color={tint(complete ? 'green' : 'yellow')}>
-        {complete ? 'Migration complete' : `Migration stopped (${result.outcome})`}
+        {OUTCOME_WORDS[result.outcome]}
       </Text>
       {!complete ? <Text wrap="wrap">{result.message}</Text> : null}
       <Text wrap="wrap">Database: {report.target?.display}</Text>
