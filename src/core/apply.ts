@@ -226,7 +226,7 @@ export async function applyPhase(
       message: `${prepared.rows} plaintext API key${prepared.rows === 1 ? ' was' : 's were'} replaced by ${prepared.rows === 1 ? 'its' : 'their'} SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
     });
   }
-  const left = plan.keyHashing ? describeUnhashable({ ...plan.keyHashing.leftAsIs, column: '', count: 0, hashable: 0 }) : '';
+  const left = plan.keyHashing ? describeUnhashable(plan.keyHashing.leftAsIs) : '';
   if (left) session.emit({ type: 'warning', message: `API keys left as they are: ${left}; those users cannot authenticate until given a new key.` });
   session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
   // Committed from here on: a failing row check is reported as such, never as a failed phase.
@@ -263,7 +263,8 @@ async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot,
   return after;
 }
 
-export function refuseConflicts(phases: PhasePlan[]): void {
+/** `askDecisions`: an operator is there to answer an open decision (the wizard asks it at the phase). */
+export function refuseConflicts(phases: PhasePlan[], { askDecisions = false } = {}): void {
   const blocked = phases.filter((p) => p.conflicts.length > 0);
   if (blocked.length > 0) {
     const details = blocked.map((p) => `${p.title}: ${p.conflicts.join(' ')}`).join(' ');
@@ -275,7 +276,7 @@ export function refuseConflicts(phases: PhasePlan[]): void {
     });
   }
   const waiting = phases.find((p) => p.decision);
-  if (waiting?.decision) throw keyDecisionError(waiting.decision.keys);
+  if (waiting?.decision && !askDecisions) throw keyDecisionError(waiting.decision.keys);
 }
 
 /** Phase 2 with plaintext keys and no --hash-plaintext-keys / --keep-plaintext-keys: nobody is locked out by default. */

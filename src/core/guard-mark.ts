@@ -9,11 +9,19 @@ import type { Stmt } from './db.js';
 export const GUARD_MARK = 'schema_wizard_guard';
 
 /** SQL that raises when evaluated; `table` gives it a column so SQLite cannot fold it into a constant. */
-export function failingExpression(table: string): string {
+function failingExpression(table: string): string {
   return `(SELECT abs(count(*) * 0 - 9223372036854775807 - 1) FROM ${table})`;
 }
 
 export type GuardKind = 'rows' | 'keys' | 'collision';
+
+/**
+ * A guard statement: it holds while `condition` is true and fails the write otherwise.
+ * `table` (quoted) is any table the write leaves in place, read only to keep the failure lazy.
+ */
+export function guardStatement(kind: GuardKind, condition: string, table: string, args: Stmt['args'] = []): Stmt {
+  return { sql: `SELECT CASE WHEN ${condition} THEN 0 ELSE ${failingExpression(table)} END AS ${GUARD_MARK}${kind === 'rows' ? '' : `_${kind}`}`, args };
+}
 
 /** Which guard refused to commit (the write was rolled back), or null when the error is something else. */
 export function guardFailure(message: string, stmts: Stmt[] | undefined, error?: unknown): GuardKind | null {

@@ -60,41 +60,44 @@ function withoutOrder(term: string): string {
   return term.replace(/\s+desc$/, '');
 }
 
-function matchingParen(text: string, open: number): number {
+/**
+ * Walks `text` from `from`, skipping single-quoted literals, and calls `visit` with each other
+ * character and the parenthesis depth before it; stops early when `visit` returns true.
+ */
+function walkOutsideQuotes(text: string, from: number, visit: (ch: string, i: number, depth: number) => boolean | void): void {
   let depth = 0;
-  let quote = '';
-  for (let i = open; i < text.length; i++) {
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
     const ch = text[i];
-    if (quote) {
-      if (ch === quote) quote = '';
+    if (quoted) {
+      if (ch === "'") quoted = false;
       continue;
     }
-    if (ch === "'") quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return i;
+    if (ch === "'") quoted = true;
+    else if (visit(ch, i, depth)) return;
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
   }
-  return -1;
+}
+
+function matchingParen(text: string, open: number): number {
+  let found = -1;
+  walkOutsideQuotes(text, open, (ch, i, depth) => {
+    if (ch === ')' && depth === 1) found = i;
+    return found !== -1;
+  });
+  return found;
 }
 
 function splitTopLevel(list: string): string[] {
   const out: string[] = [];
-  let depth = 0;
-  let quote = '';
   let start = 0;
-  for (let i = 0; i < list.length; i++) {
-    const ch = list[i];
-    if (quote) {
-      if (ch === quote) quote = '';
-      continue;
-    }
-    if (ch === "'") quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
+  walkOutsideQuotes(list, 0, (ch, i, depth) => {
+    if (ch === ',' && depth === 0) {
       out.push(list.slice(start, i));
       start = i + 1;
     }
-  }
+  });
   out.push(list.slice(start));
   return out.map((t) => t.trim()).filter(Boolean);
 }

@@ -8,9 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Stmt } from './db.js';
-import { GUARD_MARK, failingExpression } from './guard-mark.js';
+import { guardStatement } from './guard-mark.js';
 import { releaseStatements } from './memory.js';
-import { BOOKKEEPING_PREFIX, notSha256Hex, type Snapshot } from './snapshot.js';
+import { BOOKKEEPING_PREFIX, notSha256Hex, upperHexSql, type Snapshot } from './snapshot.js';
 import { ExitCode, UserError } from './errors.js';
 import type { Session } from './session.js';
 import { quoteIdent } from './sql-text.js';
@@ -27,8 +27,7 @@ export function keyHashTable(runId: string): string {
 /** Keys that can be hashed exactly: non-empty TEXT without a NUL byte that is not already a SHA-256 hex digest. */
 export function hashableKeySql(column: string): string {
   const c = quoteIdent(column);
-  const upperHex = `(length(${c}) = 64 AND ${c} NOT GLOB '*[^0-9a-fA-F]*')`;
-  return `typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) > 0 AND instr(CAST(${c} AS BLOB), x'00') = 0 AND NOT ${upperHex} AND ${notSha256Hex(column)}`;
+  return `typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) > 0 AND instr(CAST(${c} AS BLOB), x'00') = 0 AND NOT ${upperHexSql(column)} AND ${notSha256Hex(column)}`;
 }
 
 export interface PreparedHashes {
@@ -90,13 +89,8 @@ export function keyHashStatements(prepared: PreparedHashes, column: string): Stm
   const c = quoteIdent(column);
   return [
     { sql: `UPDATE users SET ${c} = (SELECT hash FROM ${t} WHERE ${t}.id = users.${prepared.rowid}) WHERE ${prepared.rowid} IN (SELECT id FROM ${t})` },
-    {
-      // Fails the whole write (integer overflow) unless every prepared row holds its hash now.
-      sql:
-        `SELECT CASE WHEN (SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.${prepared.rowid} WHERE users.${c} = ${t}.hash) = ? ` +
-        `THEN 0 ELSE ${failingExpression(t)} END AS ${GUARD_MARK}_keys`,
-      args: [BigInt(prepared.rows)],
-    },
+    // Fails the whole write unless every prepared row holds its hash now.
+    guardStatement('keys', `(SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.${prepared.rowid} WHERE users.${c} = ${t}.hash) = ?`, t, [BigInt(prepared.rows)]),
     { sql: `DROP TABLE ${t}` },
   ];
 }

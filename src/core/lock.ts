@@ -4,7 +4,6 @@
  * current holder, upsert our row only if the slot is free, expired or already ours.
  */
 import os from 'node:os';
-import type { Row } from '@libsql/client';
 import type { Db } from './db.js';
 import { ExitCode, UserError } from './errors.js';
 import { BOOKKEEPING_DDL, LOCK_TABLE } from './journal.js';
@@ -125,7 +124,8 @@ function lockedError(holder: LockOwner, now: Date): UserError {
   return new UserError(message, { hint, exitCode: ExitCode.failed });
 }
 
-function toOwner(row: Row): LockOwner {
+/** A lock row as the owner it names (also read by restore's guard, from its own connection). */
+export function toOwner(row: Record<string, unknown>): LockOwner {
   return {
     runId: str(row.run_id),
     host: str(row.host),

@@ -40,7 +40,7 @@ export function planKeys(plan: PhasePlan, snapshot: Snapshot, policy: KeyPolicy 
 }
 
 /** The words for keys that are never hashed, and why. */
-export function describeUnhashable(keys: PlaintextKeys): string {
+export function describeUnhashable(keys: Pick<PlaintextKeys, 'empty' | 'blob' | 'nul' | 'other' | 'upperHex'>): string {
   return [
     keys.empty ? `${keys.empty} empty (hashing would make the empty string a valid credential)` : '',
     keys.blob ? `${keys.blob} BLOB (not a text key)` : '',

@@ -272,8 +272,7 @@ function ftsRepairs(snapshot: Snapshot): FtsRepair[] {
   const repairs: FtsRepair[] = [];
   for (const table of V1_OBJECTS.ftsTables) {
     if (findTable(snapshot, table)) continue;
-    const word = new RegExp(`(^|[^\\w$])["'\`\\[]?${table}["'\`\\]]?([^\\w$]|$)`, 'i');
-    const triggers = snapshot.triggers.filter((t) => t.sql && word.test(t.sql)).map((t) => t.name);
+    const triggers = snapshot.triggers.filter((t) => mentions(t.sql, table)).map((t) => t.name);
     if (triggers.length === 0) continue;
     const create = V1_FTS_SQL[table];
     const content = /content='(\w+)'/.exec(create)?.[1] ?? '';
@@ -319,11 +318,16 @@ function planRenames(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition):
  * from SQLite itself (referencesTo), never from text.
  */
 function dependentsOutside(snapshot: Snapshot, table: string): string[] {
-  const escaped = table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const word = new RegExp(`(^|[^\\w$])["'\`\\[]?${escaped}["'\`\\]]?([^\\w$]|$)`, 'i');
   const found: string[] = [];
-  for (const v of snapshot.views) if (v.sql && word.test(v.sql)) found.push(`view ${v.name}`);
-  for (const t of snapshot.triggers) if (!sameName(t.table, table) && t.sql && word.test(t.sql)) found.push(`trigger ${t.name}`);
+  for (const v of snapshot.views) if (mentions(v.sql, table)) found.push(`view ${v.name}`);
+  for (const t of snapshot.triggers) if (!sameName(t.table, table) && mentions(t.sql, table)) found.push(`trigger ${t.name}`);
   return found;
+}
+
+/** Whether SQL text names `name` as a word, bare or in any quotes (a text filter; the rehearsal is the proof). */
+function mentions(sql: string | null, name: string): boolean {
+  if (!sql) return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w$])["'\`\\[]?${escaped}["'\`\\]]?([^\\w$]|$)`, 'i').test(sql);
 }
 

@@ -5,9 +5,9 @@
  * what is already true and blocks on what has no safe answer.
  */
 import type { Stmt } from './db.js';
-import type { DroppedObject, JournalEntry } from './journal.js';
+import { activeApplies, type DroppedObject, type JournalEntry } from './journal.js';
 import type { PhaseId } from './phases.js';
-import { GUARD_MARK, failingExpression } from './guard-mark.js';
+import { GUARD_MARK, guardStatement } from './guard-mark.js';
 import { ARCHIVE_ROWID, findIndex, findTable, hasColumn, sameName, type Snapshot, type TableInfo } from './snapshot.js';
 import { normalizeSql, plainIdent, quoteIdent } from './sql-text.js';
 
@@ -70,6 +70,17 @@ export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: Journa
   }
   if (plan.conflicts.length > 0) plan.statements = [];
   return plan;
+}
+
+/**
+ * Every statement that undoes the applied phases, Phase 2 first, guards left out: what smoke and
+ * verify replay (in a discarded transaction, on a scratch schema) to see the database as it was
+ * before the migration. Null when nothing is applied or an undo has no safe plan.
+ */
+export function undoOfApplied(snapshot: Snapshot, journal: JournalEntry[]): Stmt[] | null {
+  const plans = (['phase2', 'phase1'] as const).map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase)));
+  if (plans.every((p) => p.entries.length === 0) || plans.some((p) => p.conflicts.length > 0)) return null;
+  return plans.flatMap((p) => p.statements.filter((s) => !s.sql.includes(GUARD_MARK)));
 }
 
 function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEntry, object: DroppedObject, facts: RollbackFacts): void {
@@ -151,9 +162,5 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
 
 function collisionGuard(table: string, archiveTable: string, rowidAlias: string | null): Stmt {
   const on = rowidAlias ? `t.${rowidAlias} = a.${quoteIdent(ARCHIVE_ROWID)}` : '0';
-  return {
-    sql:
-      `SELECT CASE WHEN EXISTS (SELECT 1 FROM ${quoteIdent(table)} AS t JOIN ${quoteIdent(archiveTable)} AS a ON ${on}) ` +
-      `THEN ${failingExpression(quoteIdent(archiveTable))} ELSE 0 END AS ${GUARD_MARK}_collision`,
-  };
+  return guardStatement('collision', `NOT EXISTS (SELECT 1 FROM ${quoteIdent(table)} AS t JOIN ${quoteIdent(archiveTable)} AS a ON ${on})`, quoteIdent(archiveTable));
 }

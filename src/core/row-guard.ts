@@ -7,26 +7,22 @@
  */
 import type { Stmt } from './db.js';
 import { JOURNAL_TABLE } from './journal.js';
-import { GUARD_MARK, failingExpression } from './guard-mark.js';
+import { guardStatement } from './guard-mark.js';
 import type { ArchivePlan } from './planner.js';
 import { quoteIdent } from './sql-text.js';
 import type { Snapshot } from './snapshot.js';
 
+/** The count a table had when the write's journal INSERT ran, bound by table name. */
+const COUNT_BEFORE = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;
+
 export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt {
   const tables = snapshot.tables.filter((t) => t.kind === 'plain');
-  const before = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;
   const conditions = tables.map((t) => {
     const counted = archive && archive.table === t.name ? archive.archiveTable : t.name;
-    return `(SELECT count(*) FROM ${quoteIdent(counted)}) IS ${before}`;
+    return `(SELECT count(*) FROM ${quoteIdent(counted)}) IS ${COUNT_BEFORE}`;
   });
-  return {
-    sql:
-      `SELECT CASE WHEN ${conditions.length ? conditions.join(' AND ') : '1'} THEN 0 ` +
-      `ELSE ${failingExpression(JOURNAL_TABLE)} END AS ${GUARD_MARK}`,
-    args: tables.map((t) => t.name),
-  };
+  return guardStatement('rows', conditions.join(' AND ') || '1', JOURNAL_TABLE, tables.map((t) => t.name));
 }
-
 
 /**
  * The same proof for a rollback write: tables whose rows come back from an archive must hold
@@ -36,13 +32,9 @@ export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt 
 export function rollbackGuard(snapshot: Snapshot, expectRows: Record<string, number>): Stmt {
   const expected = Object.entries(expectRows);
   const others = snapshot.tables.filter((t) => t.kind === 'plain' && !expected.some(([name]) => name === t.name));
-  const before = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;
   const conditions = [
-    ...others.map((t) => `(SELECT count(*) FROM ${quoteIdent(t.name)}) IS ${before}`),
+    ...others.map((t) => `(SELECT count(*) FROM ${quoteIdent(t.name)}) IS ${COUNT_BEFORE}`),
     ...expected.map(([name]) => `(SELECT count(*) FROM ${quoteIdent(name)}) = ?`),
   ];
-  return {
-    sql: `SELECT CASE WHEN ${conditions.length ? conditions.join(' AND ') : '1'} THEN 0 ELSE ${failingExpression(JOURNAL_TABLE)} END AS ${GUARD_MARK}`,
-    args: [...others.map((t) => t.name), ...expected.map(([, n]) => BigInt(n))],
-  };
+  return guardStatement('rows', conditions.join(' AND ') || '1', JOURNAL_TABLE, [...others.map((t) => t.name), ...expected.map(([, n]) => BigInt(n))]);
 }

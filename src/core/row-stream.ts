@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import Database from 'libsql';
 import { ExitCode, UserError } from './errors.js';
+import { decodeUtf8 } from './utf8.js';
 import type { Db } from './db.js';
 import { keepHeapBounded } from './memory.js';
 import { quoteIdent } from './sql-text.js';
@@ -27,15 +28,9 @@ export class TextBytes {
   constructor(readonly bytes: Uint8Array) {}
   /** The text, or null when the bytes are not valid UTF-8. */
   decode(): string | null {
-    try {
-      return STRICT_UTF8.decode(this.bytes);
-    } catch {
-      return null;
-    }
+    return decodeUtf8(this.bytes);
   }
 }
-
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Rows as [rowid, ...columns] when the table has a rowid, else [...columns]; TEXT cells as TextBytes. */
 export async function* rowBatches(db: Db, table: TableInfo): AsyncGenerator<unknown[][]> {

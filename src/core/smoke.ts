@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import type { InArgs, ResultSet } from '@libsql/client';
 import { messageOf } from './errors.js';
-import { activeApplies, readJournal, type JournalEntry } from './journal.js';
-import { planRollback } from './rollback-plan.js';
+import { readJournal, type JournalEntry } from './journal.js';
+import { undoOfApplied } from './rollback-plan.js';
 import { step, inspect, type Session } from './session.js';
 import { sha256Hex } from './sha256.js';
 import { findTable, num, str, type Snapshot } from './snapshot.js';
-import { redactUrl } from './target.js';
+import { decodeSafe, redactUrl, splitUserinfo } from './target.js';
 
 export interface SmokeTest {
   name: string;
@@ -110,10 +110,9 @@ async function timed(name: string, body: () => Promise<string>): Promise<SmokeTe
  */
 async function classifyPreExisting(session: Session, snapshot: Snapshot, ids: SmokeIds, tests: SmokeTest[], replay: { name: string; run: DatabaseTest }[]): Promise<void> {
   const journal = await readJournal(session.db, snapshot);
-  const plans = (['phase2', 'phase1'] as const).map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase)));
-  const undo = plans.flatMap((p) => (p.conflicts.length === 0 ? p.statements : []));
-  if (plans.every((p) => p.entries.length === 0) || plans.some((p) => p.conflicts.length > 0)) return;
-  const before = beforeMigration(snapshot, plans.flatMap((p) => p.entries).length > 0, journal);
+  const undo = undoOfApplied(snapshot, journal);
+  if (!undo) return;
+  const before = beforeMigration(snapshot, journal);
   await session.db
     .rolledBack(async (exec) => {
       await exec('PRAGMA defer_foreign_keys = ON');
@@ -131,8 +130,7 @@ async function classifyPreExisting(session: Session, snapshot: Snapshot, ids: Sm
 }
 
 /** The snapshot as the tests need it before the migration: the key column under its old name. */
-function beforeMigration(snapshot: Snapshot, applied: boolean, journal: JournalEntry[]): Snapshot {
-  if (!applied) return snapshot;
+function beforeMigration(snapshot: Snapshot, journal: JournalEntry[]): Snapshot {
   const renames = journal.filter((e) => e.action === 'apply' && e.undoneBy === null).flatMap((e) => e.renamed);
   return {
     ...snapshot,
@@ -256,27 +254,16 @@ async function usageTracking(exec: Exec, explain: Explain, userId: string): Prom
 
 async function healthCheck(url: string, apiKey: string | undefined): Promise<string> {
   // fetch refuses a URL with credentials (and puts the URL in its error): they go in a header.
-  // Userinfo ends at the last "@" (a password may hold "/", which URL parsers do not accept there).
-  const parts = /^([a-z][a-z0-9+.-]*:\/\/)([^]*)@([^@]*)$/i.exec(url);
-  const credentials = parts ? parts[2] : null;
+  const parts = splitUserinfo(url);
   let target: URL;
   try {
-    target = new URL(parts ? `${parts[1]}${parts[3]}` : url);
+    target = new URL(parts?.rest ?? url);
   } catch {
     throw new SmokeFailure(`--health-url is not a URL (${redactUrl(url)})`);
   }
   const headers: Record<string, string> = apiKey ? { 'X-API-Key': apiKey } : {};
-  if (credentials !== null) {
-    const colon = credentials.indexOf(':');
-    const [user, password] = colon >= 0 ? [credentials.slice(0, colon), credentials.slice(colon + 1)] : [credentials, ''];
-    const decode = (t: string) => {
-      try {
-        return decodeURIComponent(t);
-      } catch {
-        return t;
-      }
-    };
-    headers.Authorization = `Basic ${Buffer.from(`${decode(user)}:${decode(password)}`).toString('base64')}`;
+  if (parts?.userinfo != null) {
+    headers.Authorization = `Basic ${Buffer.from(`${decodeSafe(parts.user)}:${decodeSafe(parts.password ?? '')}`).toString('base64')}`;
   }
   let response: Response;
   try {

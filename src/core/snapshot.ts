@@ -6,6 +6,7 @@ import type { Row } from '@libsql/client';
 import type { Db } from './db.js';
 import { ExitCode, UserError } from './errors.js';
 import { quoteIdent } from './sql-text.js';
+import { decodeUtf8 } from './utf8.js';
 
 export type TableKind = 'plain' | 'virtual' | 'shadow' | 'internal' | 'bookkeeping';
 
@@ -224,8 +225,6 @@ function hx(expr: string, alias = expr.replace(/^.*\./, '').replace(/"/g, '')): 
   return `CASE WHEN ${expr} IS NULL THEN NULL ELSE hex(${expr}) END AS ${quoteIdent(alias)}`;
 }
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /** Rows whose hex columns are decoded back to text; text that is not UTF-8 is refused in a sentence. */
 function decoded(result: { rows: Row[]; columns: string[] }): { rows: Row[] } {
   const rows = result.rows.map((row) => {
@@ -240,16 +239,15 @@ function decoded(result: { rows: Row[]; columns: string[] }): { rows: Row[] } {
 }
 
 function fromHex(hex: string, row: Row): string {
-  const bytes = Buffer.from(hex, 'hex');
-  try {
-    return STRICT_UTF8.decode(bytes);
-  } catch {
+  const text = decodeUtf8(Buffer.from(hex, 'hex'));
+  if (text === null) {
     const what = Object.values(row).map((v) => (typeof v === 'string' ? Buffer.from(v, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 60) : String(v))).join(' ');
     throw new UserError(`The schema holds text that is not valid UTF-8 (${what}): schema-wizard cannot name that object safely, so it changes nothing.`, {
       hint: 'Rename the object (or rewrite its DDL) with valid UTF-8 text in sqlite3, then run again.',
       exitCode: ExitCode.usage,
     });
   }
+  return text;
 }
 
 interface ForeignKeyGroup {
@@ -283,7 +281,7 @@ function plaintextKeysSql(table: string, column: string): string {
     `coalesce(sum(typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) = 0), 0) AS empty, ` +
     `coalesce(sum(typeof(${c}) = 'text' AND instr(CAST(${c} AS BLOB), x'00') > 0), 0) AS nul, ` +
     `coalesce(sum(typeof(${c}) IN ('integer', 'real')), 0) AS other, ` +
-    `coalesce(sum(typeof(${c}) = 'text' AND length(${c}) = 64 AND ${c} NOT GLOB '*[^0-9a-fA-F]*'), 0) AS upper ` +
+    `coalesce(sum(typeof(${c}) = 'text' AND ${upperHexSql(column)}), 0) AS upper ` +
     `FROM ${quoteIdent(table)} WHERE ${notSha256Hex(column)}`
   );
 }
@@ -296,6 +294,12 @@ function readPlaintextKeys(column: string, row: Row): PlaintextKeys {
   const other = num(row.other);
   const upperHex = num(row.upper);
   return { column, count, hashable: count - blob - empty - nul - other - upperHex, empty, blob, nul, other, upperHex };
+}
+
+/** SQL condition: 64 hex digits, some of them upper case (a digest the application, comparing lower-case hex, does not match). */
+export function upperHexSql(column: string): string {
+  const col = quoteIdent(column);
+  return `(length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-fA-F]*' AND ${col} GLOB '*[A-F]*')`;
 }
 
 /** SQL condition: the key column holds something other than 64 hex characters (not a SHA-256). */

@@ -196,35 +196,45 @@ const CREDENTIAL_PARAM = /token|key|secret|pass|auth|sig|cred/i;
  * fragment is dropped. Text that is not a URL comes back as it was.
  */
 export function redactUrl(value: string): string {
+  const parts = splitUserinfo(value);
+  if (!parts) return value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)![0];
+  const plain = parts.userinfo !== null ? `${scheme}***@${parts.rest.slice(scheme.length)}` : value;
+  const q = plain.search(/[?#]/);
+  if (q < 0) return plain;
+  const query = plain.slice(q).replace(/#[^]*$/, '');
+  return plain.slice(0, q) + query.replace(/([?&])([^=&]*)=([^&]*)/g, (all, sep: string, key: string) => (CREDENTIAL_PARAM.test(decodeSafe(key)) ? `${sep}${key}=***` : all));
+}
+
+/**
+ * A URL's userinfo taken out: it ends at the last "@" before the query (a password may hold
+ * "/", which URL parsers refuse there). Null when the text is not scheme://...; the user and
+ * password come back raw (percent-escapes kept).
+ */
+export function splitUserinfo(value: string): { rest: string; user: string; password: string | null; userinfo: string | null } | null {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)([^]*)$/i.exec(value);
-  if (!m) return value;
-  let rest = m[2];
-  let query = '';
-  const q = rest.search(/[?#]/);
-  if (q >= 0) {
-    query = rest.slice(q).replace(/#[^]*$/, '');
-    rest = rest.slice(0, q);
-  }
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) rest = `***@${rest.slice(at + 1)}`;
-  query = query.replace(/([?&])([^=&]*)=([^&]*)/g, (all, sep: string, key: string) => (CREDENTIAL_PARAM.test(decodeSafe(key)) ? `${sep}${key}=***` : all));
-  return m[1] + rest + query;
+  if (!m) return null;
+  const q = m[2].search(/[?#]/);
+  const authorityAndPath = q >= 0 ? m[2].slice(0, q) : m[2];
+  const at = authorityAndPath.lastIndexOf('@');
+  if (at < 0) return { rest: value, user: '', password: null, userinfo: null };
+  const userinfo = authorityAndPath.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  return {
+    rest: m[1] + m[2].slice(at + 1),
+    user: colon >= 0 ? userinfo.slice(0, colon) : userinfo,
+    password: colon >= 0 ? userinfo.slice(colon + 1) : null,
+    userinfo,
+  };
 }
 
 /** The secret parts of a URL (password, user, credential-looking query values), raw and decoded, for redaction. */
 export function urlSecrets(value: string): string[] {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^]*)$/i.exec(value);
-  if (!m) return [];
-  const beforeQuery = m[1].split(/[?#]/)[0];
-  const at = beforeQuery.lastIndexOf('@');
+  const parts = splitUserinfo(value);
+  if (!parts) return [];
   const found: string[] = [];
-  if (at >= 0) {
-    const userinfo = beforeQuery.slice(0, at);
-    const colon = userinfo.indexOf(':');
-    found.push(userinfo);
-    if (colon >= 0) found.push(userinfo.slice(colon + 1), userinfo.slice(0, colon));
-  }
-  const query = /\?([^#]*)/.exec(m[1])?.[1] ?? '';
+  if (parts.userinfo !== null) found.push(parts.userinfo, parts.user, ...(parts.password !== null ? [parts.password] : []));
+  const query = /\?([^#]*)/.exec(value)?.[1] ?? '';
   for (const pair of query.split('&')) {
     const [key, val] = pair.split('=');
     if (key && val && CREDENTIAL_PARAM.test(decodeSafe(key))) found.push(val);
@@ -232,7 +242,8 @@ export function urlSecrets(value: string): string[] {
   return [...new Set(found.flatMap((f) => [f, decodeSafe(f)]).filter((f) => f.length >= 3))];
 }
 
-function decodeSafe(text: string): string {
+/** decodeURIComponent, or the text as it is when it holds a stray "%". */
+export function decodeSafe(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -82,6 +82,19 @@ export function removeQuietly(...files: string[]): void {
   for (const f of files) fs.rmSync(f, { force: true });
 }
 
+/** A database file's companions, which must never outlive it or meet another database. */
+export const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+
+export function removeSideFiles(database: string): void {
+  removeQuietly(...SIDE_FILES.map((s) => database + s));
+}
+
+/** A database file and its companions (a partial copy that failed). */
+export function removeDatabaseFiles(database: string): void {
+  removeQuietly(database);
+  removeSideFiles(database);
+}
+
 /** The disk-full / permission errors people hit while writing backups, as sentences. */
 export function backupWriteError(file: string, error: unknown): UserError {
   const code = (error as NodeJS.ErrnoException).code;

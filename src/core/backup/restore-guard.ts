@@ -12,7 +12,7 @@ import { digestDatabase, type ContentDigest } from '../content-hash.js';
 import type { Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import { LOCK_TABLE } from '../journal.js';
-import { describeOwner, holderIsGone } from '../lock.js';
+import { describeOwner, holderIsGone, toOwner } from '../lock.js';
 import { quoteIdent } from '../sql-text.js';
 import { takeSnapshot } from '../snapshot.js';
 import type { BackupManifest } from './manifest.js';
@@ -123,16 +123,7 @@ function lockHolder(file: string) {
     const exists = conn.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(LOCK_TABLE);
     if (!exists) return null;
     const row = conn.prepare(`SELECT * FROM ${LOCK_TABLE}`).get() as Record<string, unknown> | undefined;
-    if (!row) return null;
-    return {
-      runId: String(row.run_id),
-      host: String(row.host),
-      pid: Number(row.pid),
-      user: String(row.user),
-      command: String(row.command),
-      acquiredAt: String(row.acquired_at),
-      expiresAt: String(row.expires_at),
-    };
+    return row ? toOwner(row) : null;
   } catch {
     return null;
   } finally {

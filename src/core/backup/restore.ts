@@ -15,7 +15,7 @@ import { guideTables, namedIndexes, takeSnapshot, type Snapshot } from '../snaps
 import { quoteIdent } from '../sql-text.js';
 import { fileUrlOf, type Target } from '../target.js';
 import { writeDump } from './dump.js';
-import { fsyncDir, fsyncFile, removeQuietly } from './files.js';
+import { fsyncDir, fsyncFile, removeDatabaseFiles, removeQuietly, removeSideFiles } from './files.js';
 import { loadDump } from './load.js';
 import { readVerifiedManifest, type BackupManifest } from './manifest.js';
 import { compareWithBackup, newerRowsError, otherDatabaseError, realTargetPath, refuseWhileInUse, replacedState, restoreLeftovers } from './restore-guard.js';
@@ -43,7 +43,6 @@ export interface RestoreResult {
   replacedKeptAt: string | null;
 }
 
-const SIDE_FILES = ['-wal', '-shm', '-journal'];
 
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const from = path.resolve(options.from);
@@ -99,7 +98,7 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
     refuseWhileInUse(targetPath);
     if (options.signal?.aborted) throw new UserError('Interrupted before the swap: the restored copy was removed and the database was not replaced.', { hint: 'Run the same restore again when ready.', exitCode: ExitCode.interrupted });
   } catch (error) {
-    removeQuietly(partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`);
+    removeDatabaseFiles(partial);
     throw error;
   }
 
@@ -122,14 +121,14 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
   fs.renameSync(partial, targetPath);
   fsyncDir(path.dirname(targetPath));
   // Side files of the replaced database are empty after the checkpoint; they must not meet the new one.
-  removeQuietly(...SIDE_FILES.map((s) => targetPath + s));
+  removeSideFiles(targetPath);
   try {
     await withFile(targetPath, (db) => proveContent(db, manifest, 'the restored database'));
   } catch (error) {
     // Never leave an unverified database in place: the old one goes back, or the path is empty again.
     if (aside) fs.renameSync(aside, targetPath);
     else removeQuietly(targetPath);
-    removeQuietly(...SIDE_FILES.map((s) => targetPath + s));
+    removeSideFiles(targetPath);
     throw error;
   }
   // The replaced database stays, whole, until the operator removes it.

@@ -17,7 +17,7 @@ import { LOCK_TABLE } from '../journal.js';
 import { guideTables, namedIndexes, takeSnapshot, userTriggers, type Snapshot } from '../snapshot.js';
 import { fileUrlOf, type Target } from '../target.js';
 import { writeDump } from './dump.js';
-import { backupWriteError, ensureWritableDir, freshBackupPath, fsyncDir, fsyncFile, removeQuietly, sha256File } from './files.js';
+import { backupWriteError, ensureWritableDir, freshBackupPath, fsyncDir, fsyncFile, removeDatabaseFiles, removeQuietly, sha256File } from './files.js';
 import { loadDump } from './load.js';
 import { writeManifest, type BackupManifest } from './manifest.js';
 
@@ -101,7 +101,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     writeManifest(file, manifest);
     return { ref: { path: file, sha256, format, bytes }, manifest };
   } catch (error) {
-    removeQuietly(partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`);
+    removeDatabaseFiles(partial);
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code && /^E[A-Z]+$/.test(code)) throw backupWriteError(file, error);

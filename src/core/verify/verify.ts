@@ -12,8 +12,7 @@ import { inspect, step, type Session } from '../session.js';
 import { findTable, str, type Snapshot } from '../snapshot.js';
 import { quoteIdent } from '../sql-text.js';
 import { queryPlanChecks } from './query-plans.js';
-import { planRollback } from '../rollback-plan.js';
-import { GUARD_MARK } from '../guard-mark.js';
+import { undoOfApplied } from '../rollback-plan.js';
 import { phaseState, schemaChecks } from './schema-checks.js';
 import type { Check, VerifyReport } from './types.js';
 
@@ -37,11 +36,7 @@ export async function runVerify(session: Session, options: VerifyOptions): Promi
       checks.push(plaintextKeyCheck(snapshot));
       const integrity = await integrityChecks(session, snapshot, options.thorough);
       // The undo of what is applied, rehearsed in scratch, tells scans the migration caused from older ones.
-      const undo = (['phase2', 'phase1'] as const).flatMap((phase) => {
-        const plan = planRollback(snapshot, phase, activeApplies(journal, phase));
-        return plan.conflicts.length === 0 ? plan.statements.filter((st) => !st.sql.includes(GUARD_MARK)) : [];
-      });
-      const plans = await queryPlanChecks(session.db, snapshot, undo);
+      const plans = await queryPlanChecks(session.db, snapshot, undoOfApplied(snapshot, journal) ?? []);
       checks.push(...dataChecks(journal, await job.done), ...integrity, ...plans);
     } finally {
       job.stop();

@@ -166,8 +166,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       const plan = planMigration(found, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
       session.emit({ type: 'plan-ready', plan });
       // Unattended, nobody can answer the plaintext-keys question: refuse before any write.
-      if (decider.by === '--yes' || !plan.phases.some((p) => p.decision)) refuseConflicts(plan.phases);
-      else refuseConflicts(plan.phases.map((p) => ({ ...p, decision: null })));
+      refuseConflicts(plan.phases, { askDecisions: decider.by === 'operator' });
       if ((await ask({ kind: 'review-plan', plan })) !== 'continue') throw new Stop('quit', 'Quit after the dry run; nothing was changed.');
       return plan;
     }, (plan) => plan.phases.map((p) => `${p.title}: ${p.statements.length} statements (${p.risk} risk)`).join('; '));
