@@ -223,16 +223,39 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await refusesUntouched(file, () => rollbackAll(file), /table learned_patterns exists again with a different definition.*Move it aside/);
     });
 
-    it("rows whose user was deleted since are restored anyway (foreign keys off), reported as orphans; Phase 2 and Phase 1 both undone", async () => {
+    it("rows whose user was deleted since (foreign keys off in the application) are restored anyway, reported as orphans; Phase 2 and Phase 1 both undone", async () => {
       const file = await v1Database({ learnedPatterns: 12 });
       await applyAll(file);
       const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
       const [{ user_id }] = await rowsOf(file, `SELECT user_id FROM "${String(name)}" WHERE user_id IS NOT NULL LIMIT 1`);
-      await sqlOn(file, ['PRAGMA foreign_keys=ON', `DELETE FROM users WHERE id = '${String(user_id)}'`]);
+      await sqlOn(file, ['PRAGMA foreign_keys=OFF', `DELETE FROM users WHERE id = '${String(user_id)}'`]);
       const { r, events } = await withSession(file, async (s) => ({ r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }), events: s.events }));
       expect(r.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(12n);
       expect(JSON.stringify(events)).toMatch(/reference.? a parent row deleted since the migration/);
+    });
+
+    it('rows the application deleted by ON DELETE CASCADE since Phase 1 stay deleted: the renamed archive keeps the foreign key; rollback says how many', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      await applyAll(file);
+      const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
+      const [{ user_id, n }] = await rowsOf(file, `SELECT user_id, count(*) AS n FROM "${String(name)}" WHERE user_id IS NOT NULL GROUP BY user_id LIMIT 1`);
+      await sqlOn(file, ['PRAGMA foreign_keys=ON', `DELETE FROM users WHERE id = '${String(user_id)}'`]);
+      const left = 12n - BigInt(n as bigint);
+      expect((await rowsOf(file, `SELECT count(*) AS n FROM "${String(name)}"`))[0].n).toBe(left);
+      const { r, events } = await withSession(file, async (s) => ({ r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }), events: s.events }));
+      expect(r.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
+      expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(left);
+      expect(JSON.stringify(events)).toMatch(new RegExp(`${n} of the 12 archived learned_patterns rows were deleted since Phase 1 by ON DELETE CASCADE`));
+      expect(await rowsOf(file, 'PRAGMA foreign_key_check(learned_patterns)')).toEqual([]);
+    });
+
+    it('an archive whose row count changed otherwise (a row added to it) is refused untouched', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      await applyAll(file);
+      const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
+      await sqlOn(file, [`INSERT INTO "${String(name)}" (pattern_type, pattern_data, created_at, updated_at) VALUES ('x', 'y', 'now', 'now')`]);
+      await refusesUntouched(file, () => rollbackAll(file), /holds 13 rows but learned_patterns had 12; restore from the backup instead/);
     });
   });
 

@@ -216,6 +216,8 @@ export async function applyPhase(
       ),
     );
   } catch (error) {
+    // The flag outlives a rolled-back transaction on a local connection: never leave it on.
+    if (session.db.target.kind === 'file') await session.db.execute('PRAGMA legacy_alter_table = OFF').catch(() => undefined);
     session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
     throw error;
   }

@@ -16,6 +16,8 @@ export interface TableDigest {
 }
 
 export interface ContentDigest {
+  /** 'records' (record-digest.ts: rowids and record bytes, local files); absent: values as here. */
+  kind?: 'records';
   tables: Record<string, TableDigest>;
   /** One hash over all table digests (sorted by name). */
   sha256: string;

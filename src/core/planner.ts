@@ -40,6 +40,11 @@ export interface ArchivePlan {
   columns: string[];
   /** Whether rows are addressed by rowid (false for WITHOUT ROWID tables). */
   hasRowid: boolean;
+  /**
+   * 'rename': the table itself was renamed (rowids are its own). Absent in journals of earlier
+   * versions: a CREATE TABLE AS copy whose rowids sit in ARCHIVE_ROWID.
+   */
+  method?: 'rename';
 }
 
 export type PhaseStatus = 'pending' | 'partial' | 'applied' | 'blocked';
@@ -232,19 +237,8 @@ function planTableDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
     }
     if (references.length > 0 || blockers.length > 0) continue;
     const rows = table.rows ?? 0;
-    const withRowid = hasRowid(table);
     const archiveTable = archiveTableName(options.runId, name);
-    plan.archive = { table: name, archiveTable, rows, columns: table.columns, hasRowid: withRowid };
-    const rowidColumn = withRowid ? freeRowidAlias(table) : null;
-    const selectList = [rowidColumn ? `${rowidColumn} AS ${plainIdent(ARCHIVE_ROWID)}` : null, ...table.columns.map(quoteIdent)]
-      .filter(Boolean)
-      .join(', ');
-    plan.statements.push({
-      kind: 'archive-rows',
-      object: name,
-      sql: `CREATE TABLE ${plainIdent(archiveTable)} AS SELECT ${selectList} FROM ${plainIdent(name)}`,
-    });
-    if (rows > 0) plan.warnings.push(`${name} holds ${plural(rows, 'row')}: they are kept in ${archiveTable} so rollback brings every one back.`);
+    plan.archive = { table: name, archiveTable, rows, columns: table.columns, hasRowid: hasRowid(table), method: 'rename' };
     for (const index of snapshot.indexes.filter((i) => sameName(i.table, name) && i.sql !== null)) {
       plan.statements.push({ kind: 'drop-index', object: index.name, sql: `DROP INDEX ${plainIdent(index.name)}` });
       plan.dropped.push(index.name);
@@ -253,7 +247,16 @@ function planTableDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
       plan.statements.push({ kind: 'drop-trigger', object: trigger.name, sql: `DROP TRIGGER ${plainIdent(trigger.name)}` });
       plan.dropped.push(trigger.name);
     }
-    plan.statements.push({ kind: 'drop-table', object: name, sql: `DROP TABLE ${plainIdent(name)}` });
+    // Renamed, not copied: no row is read or written, so a table of any size (a 400 MB value
+    // included) is archived in constant time and memory, with its rowids and sequence row.
+    // Its indexes and triggers are dropped first so none of them follows it into the archive.
+    // Legacy mode: SQLite then rewrites only the table's own DDL and does not re-check every
+    // trigger and view of the schema, so an unrelated object that was already broken does not
+    // block Phase 1 (dependents of the table were refused above).
+    plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = ON' });
+    plan.statements.push({ kind: 'archive-rows', object: name, sql: `ALTER TABLE ${plainIdent(name)} RENAME TO ${plainIdent(archiveTable)}` });
+    plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = OFF' });
+    if (rows > 0) plan.warnings.push(`${name} holds ${plural(rows, 'row')}: the table is renamed to ${archiveTable}, so rollback brings every one back.`);
     plan.dropped.push(name);
     dropped.push(table);
   }

@@ -7,6 +7,7 @@
 import type { Stmt } from './db.js';
 import { activeApplies, type DroppedObject, type JournalEntry } from './journal.js';
 import type { PhaseId } from './phases.js';
+import type { ArchivePlan } from './planner.js';
 import { GUARD_MARK, guardStatement } from './guard-mark.js';
 import { ARCHIVE_ROWID, findIndex, findTable, hasColumn, sameName, type Snapshot, type TableInfo } from './snapshot.js';
 import { normalizeSql, plainIdent, quoteIdent } from './sql-text.js';
@@ -115,10 +116,17 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
     plan.conflicts.push(`the rows of ${object.name} were kept in ${archive.archiveTable}, which is gone; restore from the backup instead.`);
     return;
   }
-  const expected = entry.beforeCounts[object.name] ?? entry.beforeCounts[archive.table];
-  if (expected !== undefined && archived.rows !== expected) {
-    plan.conflicts.push(`${archive.archiveTable} holds ${archived.rows} rows but ${object.name} had ${expected}; restore from the backup instead.`);
-    return;
+  const recorded = entry.beforeCounts[object.name] ?? entry.beforeCounts[archive.table];
+  let expected = recorded;
+  if (recorded !== undefined && archived.rows !== recorded) {
+    // A renamed archive keeps the table's foreign keys: deleting a user after Phase 1 deletes
+    // that user's archived rows exactly as it would have deleted them from the table.
+    if (!(archive.method === 'rename' && (archived.rows ?? 0) < recorded && cascadesOnDelete(archived))) {
+      plan.conflicts.push(`${archive.archiveTable} holds ${archived.rows} rows but ${object.name} had ${recorded}; restore from the backup instead.`);
+      return;
+    }
+    expected = archived.rows ?? 0;
+    plan.notes.push(`${recorded - expected} of the ${recorded} archived ${object.name} rows were deleted since Phase 1 by ON DELETE CASCADE (their parent rows were deleted, as the application does); the ${expected} that remain go back.`);
   }
   const table = exists ? (exists as TableInfo).name : object.name;
   const laterRows = exists ? ((exists as TableInfo).rows ?? 0) : 0;
@@ -137,13 +145,20 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
   }
   const columns = archive.columns.map(quoteIdent);
   const target = [rowidAlias, ...columns].filter(Boolean).join(', ');
-  const source = [rowidAlias ? quoteIdent(ARCHIVE_ROWID) : null, ...columns].filter(Boolean).join(', ');
+  const source = [rowidAlias ? archivedRowid(archive, rowidAlias) : null, ...columns].filter(Boolean).join(', ');
   if (exists) {
     // Rows written since stay; a guard fails the write if one took an archived rowid meanwhile.
-    plan.statements.push(collisionGuard(table, archive.archiveTable, rowidAlias));
+    plan.statements.push(collisionGuard(table, archive, rowidAlias));
     plan.notes.push(`${table} exists again (recreated after Phase 1) with the same definition${laterRows ? ` and ${laterRows} rows written since, which stay` : ', empty'}: the ${archived.rows ?? 0} archived rows go back into it.`);
   }
-  plan.statements.push({ sql: `INSERT INTO ${quoteIdent(table)} (${target}) SELECT ${source} FROM ${quoteIdent(archive.archiveTable)}` });
+  if (!exists && archive.method === 'rename') {
+    // The table was just created from its own DDL and the archive is that very table renamed:
+    // this exact form lets SQLite move each record's pages as they are (its transfer
+    // optimization: no value is built in memory, rowids kept). Indexes and triggers come after.
+    plan.statements.push({ sql: `INSERT INTO ${quoteIdent(table)} SELECT * FROM ${quoteIdent(archive.archiveTable)}` });
+  } else {
+    plan.statements.push({ sql: `INSERT INTO ${quoteIdent(table)} (${target}) SELECT ${source} FROM ${quoteIdent(archive.archiveTable)}` });
+  }
   if (/autoincrement/i.test(object.sql)) {
     if (!exists) {
       // Inserting rows rewrote the sequence; put back exactly what it was (or its absence). A BigInt
@@ -160,7 +175,16 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
   plan.restoredRows[table] = expected ?? archived.rows ?? 0;
 }
 
-function collisionGuard(table: string, archiveTable: string, rowidAlias: string | null): Stmt {
-  const on = rowidAlias ? `t.${rowidAlias} = a.${quoteIdent(ARCHIVE_ROWID)}` : '0';
-  return guardStatement('collision', `NOT EXISTS (SELECT 1 FROM ${quoteIdent(table)} AS t JOIN ${quoteIdent(archiveTable)} AS a ON ${on})`, quoteIdent(archiveTable));
+function collisionGuard(table: string, archive: ArchivePlan, rowidAlias: string | null): Stmt {
+  const on = rowidAlias ? `t.${rowidAlias} = a.${archivedRowid(archive, rowidAlias)}` : '0';
+  return guardStatement('collision', `NOT EXISTS (SELECT 1 FROM ${quoteIdent(table)} AS t JOIN ${quoteIdent(archive.archiveTable)} AS a ON ${on})`, quoteIdent(archive.archiveTable));
+}
+
+/** How an archived row's rowid is read: a renamed table has its own; a copy of earlier versions kept it in a column. */
+export function archivedRowid(archive: ArchivePlan, rowidAlias: string): string {
+  return archive.method === 'rename' ? rowidAlias : quoteIdent(ARCHIVE_ROWID);
+}
+
+function cascadesOnDelete(table: TableInfo): boolean {
+  return /\bON\s+DELETE\s+CASCADE\b/i.test(table.sql ?? '');
 }

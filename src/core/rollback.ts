@@ -12,9 +12,9 @@ import { PHASES, type PhaseId } from './phases.js';
 import { GUARD_MARK } from './guard-mark.js';
 import { rehearseSteps } from './rehearsal.js';
 import { rollbackGuard } from './row-guard.js';
-import { planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
+import { archivedRowid, planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { ARCHIVE_ROWID, findTable, freeRowidAlias, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
+import { findTable, freeRowidAlias, rowCounts, takeSnapshot, type Snapshot } from './snapshot.js';
 import { quoteIdent } from './sql-text.js';
 
 export interface RollbackPhaseResult {
@@ -180,7 +180,7 @@ async function readRollbackFacts(session: Session, snapshot: Snapshot, journal: 
     const alias = table ? freeRowidAlias(table) : null;
     if (!table || !archived || !archive.hasRowid || !alias || !table.rows) continue;
     const rows = await session.db.query(
-      `SELECT count(*) AS n FROM ${quoteIdent(table.name)} WHERE ${alias} IN (SELECT ${quoteIdent(ARCHIVE_ROWID)} FROM ${quoteIdent(archive.archiveTable)})`,
+      `SELECT count(*) AS n FROM ${quoteIdent(table.name)} WHERE ${alias} IN (SELECT ${archivedRowid(archive, alias)} FROM ${quoteIdent(archive.archiveTable)})`,
     );
     collisions[archive.archiveTable] = Number(rows[0].n);
   }
