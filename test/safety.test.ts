@@ -250,6 +250,24 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       expect(await rowsOf(file, 'PRAGMA foreign_key_check(learned_patterns)')).toEqual([]);
     });
 
+    it('a Phase 1 applied by an earlier version (rows copied by CREATE TABLE AS, rowids in a column) still rolls back exactly', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      const before = await contentsOf(file);
+      const schemaBefore = await schemaOf(file);
+      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
+      // Rebuild the archive as the earlier versions left it, and their journal's archive record.
+      await sqlOn(file, [
+        `CREATE TABLE old_archive AS SELECT rowid AS _schema_wizard_rowid, * FROM "${String(name)}"`,
+        `DROP TABLE "${String(name)}"`,
+        `ALTER TABLE old_archive RENAME TO "${String(name)}"`,
+        `UPDATE _schema_wizard_journal SET archive = json_remove(archive, '$.method')`,
+      ]);
+      await rollbackAll(file);
+      expect(await contentsOf(file)).toEqual(before);
+      expect(await schemaOf(file)).toEqual(schemaBefore);
+    });
+
     it('an archive whose row count changed otherwise (a row added to it) is refused untouched', async () => {
       const file = await v1Database({ learnedPatterns: 12 });
       await applyAll(file);

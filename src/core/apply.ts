@@ -4,7 +4,8 @@
  * The plan is recomputed under the lock, right before the write, from a fresh snapshot.
  */
 import type { BackupProvider } from './backup-provider.js';
-import { digestDatabase, type ContentDigest } from './content-hash.js';
+import type { ContentDigest } from './content-hash.js';
+import { measureContent } from './content-proof.js';
 import type { Stmt } from './db.js';
 import { ExitCode, UserError, toErrorInfo } from './errors.js';
 import type { BackupRef } from './events.js';
@@ -135,7 +136,7 @@ export async function takeRunStart(session: Session, provider: BackupProvider | 
   const snapshot = await takeSnapshot(session.db);
   if (!provider) {
     session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
-    const digest = await step(session, 'check', 'Measure the content before writing', () => digestDatabase(session.db, snapshot), (d) => `${Object.keys(d.tables).length} tables hashed`);
+    const digest = await step(session, 'check', 'Measure the content before writing', () => measureContent(session.db, snapshot), (d) => `${Object.keys(d.tables).length} tables hashed`);
     return { backup: null, digest: { ...digest, measuredAt }, snapshot };
   }
   const taken = await step(session, 'backup', 'Back up the database', async () => {

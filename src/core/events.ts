@@ -61,7 +61,7 @@ export type CoreEvent =
   | { type: 'step-finished'; at: string; step: StepName; outcome: Outcome; ms: number }
   | { type: 'lock-acquired'; at: string; owner: LockOwner; tookOverFrom: LockOwner | null }
   | { type: 'lock-released'; at: string }
-  | { type: 'backup-progress'; at: string; done: number; total: number | null; unit: 'rows' | 'bytes'; ratePerSec: number; etaSec: number | null }
+  | { type: 'backup-progress'; at: string; done: number; total: number | null; unit: 'rows' | 'bytes' | 'pages'; ratePerSec: number; etaSec: number | null }
   | { type: 'backup-taken'; at: string; backup: BackupRef }
   | { type: 'backup-skipped'; at: string; reason: string }
   | { type: 'phase-started'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; total: number }

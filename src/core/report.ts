@@ -60,7 +60,7 @@ export interface Report {
   backup: BackupRef | null;
   /** Why there is no backup (--no-backup), said loudly in every rendering. */
   backupSkipped: string | null;
-  backupProgress: { done: number; total: number | null; unit: 'rows' | 'bytes'; ratePerSec: number; etaSec: number | null } | null;
+  backupProgress: { done: number; total: number | null; unit: 'rows' | 'bytes' | 'pages'; ratePerSec: number; etaSec: number | null } | null;
   rowChecks: { phase: PhaseId; ok: boolean; detail: string }[];
   warnings: string[];
   /** The wizard's checklist, in the order items ran. */

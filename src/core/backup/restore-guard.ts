@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'libsql';
-import { digestDatabase, type ContentDigest } from '../content-hash.js';
+import type { ContentDigest } from '../content-hash.js';
+import { measureLike } from '../content-proof.js';
 import type { Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import { LOCK_TABLE } from '../journal.js';
@@ -178,7 +179,7 @@ export interface Comparison {
  */
 export async function compareWithBackup(current: Db, currentPath: string, restoredCopy: string, manifest: BackupManifest, displayGiven: string): Promise<Comparison> {
   const snapshot = await takeSnapshot(current);
-  const digest: ContentDigest = await digestDatabase(current, snapshot);
+  const digest: ContentDigest = await measureLike(current, snapshot, manifest.content);
   const changed: TableChange[] = [];
   const conn = new Database(currentPath, { readonly: true, timeout: 5_000 });
   let usersInCommon = 0;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackupProvider } from '../backup-provider.js';
 import { schemaDigest, digestDatabase, hashedTables, type ContentDigest } from '../content-hash.js';
-import { digestFileInWorker } from '../parallel-digest.js';
+import { runFileJob } from '../file-worker.js';
 import { openDb, type Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { BackupRef, Emit } from '../events.js';
@@ -29,6 +29,8 @@ export interface BackupOptions {
   /** db needs a local file; remote databases are always dumped as sql. */
   format?: 'db' | 'sql';
   toolVersion: string;
+  /** integrity_check instead of quick_check on a .db copy. */
+  thorough?: boolean;
 }
 
 export interface BackupResult {
@@ -66,16 +68,17 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
   const file = path.resolve(options.out ?? freshBackupPath(options.dir, format));
   // The pid in the name lets a later run recognise (and remove) what a killed run left behind.
   const partial = `${file}.${process.pid}.partial`;
-  const progress = progressReporter(emit, hashedRowTotal(snapshot));
   try {
     let sourceDigest: ContentDigest;
+    let sha256: string;
     if (format === 'db') {
-      sourceDigest = await copyAndVerify(db, snapshot, partial, progress);
+      ({ digest: sourceDigest, sha256 } = await copyAndVerify(db, snapshot, partial, options.thorough ? 'integrity_check' : 'quick_check', emit));
     } else {
-      sourceDigest = await dumpAndVerify(db, snapshot, partial, progress);
+      const progress = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
+      sourceDigest = await dumpAndVerify(db, snapshot, partial, (n) => progress(n));
+      fsyncFile(partial);
+      sha256 = await sha256File(partial);
     }
-    fsyncFile(partial);
-    const sha256 = await sha256File(partial);
     const bytes = fs.statSync(partial).size;
     fs.renameSync(partial, file);
     fsyncDir(path.dirname(file));
@@ -110,27 +113,30 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
   }
 }
 
-/** VACUUM INTO a private file, then prove the copy: integrity_check and identical content. */
-async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, progress: (n: number) => void): Promise<ContentDigest> {
-  fs.writeFileSync(partial, '', { mode: 0o600 });
-  await db.execute('VACUUM INTO ?', [partial]);
-  fs.chmodSync(partial, 0o600);
-  const copy = await openDb({ kind: 'file', url: fileUrlOf(partial), display: partial, name: path.basename(partial), path: partial });
-  try {
-    // The lock row belongs to this run, not to the database a restore brings back.
-    if (snapshot.tables.some((t) => t.name === LOCK_TABLE)) await copy.execute(`DELETE FROM ${LOCK_TABLE}`);
-    await assertIntegrity(copy, partial);
-    // The copy is hashed on the other core while this thread hashes the source.
-    const job = digestFileInWorker(partial, await takeSnapshot(copy));
-    try {
-      const [copyDigest, sourceDigest] = await Promise.all([job.done, digestDatabase(db, snapshot, progress)]);
-      assertSameContent(sourceDigest, copyDigest, 'the copy');
-      return sourceDigest;
-    } finally {
-      job.stop();
+/**
+ * Every page under one read transaction into a private file (page-copy.ts), hashed as it
+ * streams; then proven: the file read back has that hash, passes quick_check (integrity_check
+ * with --thorough), and its record digest becomes the run's content proof. All of it in the file
+ * worker, with progress in pages, then rows.
+ */
+async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, pragma: 'quick_check' | 'integrity_check', emit: Emit): Promise<{ digest: ContentDigest; sha256: string }> {
+  const source = db.target.path;
+  if (!source) throw new Error('a .db backup needs a local file');
+  const rows = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
+  const pages = progressReporter(emit, 0, 'pages');
+  let hashedSoFar = 0;
+  const job = runFileJob({ type: 'backup', source, dest: partial, tables: hashedTables(snapshot).map((t) => t.name), pragma }, (p) => {
+    if (p.stage === 'copy') pages(p.done, p.total);
+    else {
+      rows(p.done - hashedSoFar);
+      hashedSoFar = p.done;
     }
+  });
+  try {
+    const { copy, digest } = await job.done;
+    return { digest, sha256: copy.sha256 };
   } finally {
-    copy.close();
+    job.stop();
   }
 }
 
@@ -201,19 +207,23 @@ function hashedRowTotal(snapshot: Snapshot): number {
   return hashedTables(snapshot).reduce((n, t) => n + (t.rows ?? 0), 0);
 }
 
-/** Rows-done events with rate and ETA, at most four a second. */
-function progressReporter(emit: Emit, total: number): (rows: number) => void {
+/**
+ * Progress events with rate and ETA, at most four a second. Rows are counted in deltas; pages
+ * arrive as a running count with their total (the page count is known once the copy starts).
+ */
+function progressReporter(emit: Emit, rowTotal: number, unit: 'rows' | 'pages'): (n: number, total?: number) => void {
   const started = performance.now();
   let done = 0;
   let last = 0;
-  return (rows) => {
-    done += rows;
+  return (n, total) => {
+    done = unit === 'rows' ? done + n : n;
+    const all = unit === 'rows' ? rowTotal : (total ?? 0);
     const now = performance.now();
-    if (now - last < 250 && done < total) return;
+    if (now - last < 250 && done < all) return;
     last = now;
     const seconds = (now - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    emit({ type: 'backup-progress', done, total, unit: 'rows', ratePerSec: Math.round(rate), etaSec: rate > 0 ? Math.max(0, (total - done) / rate) : null });
+    emit({ type: 'backup-progress', done, total: all, unit, ratePerSec: Math.round(rate), etaSec: rate > 0 ? Math.max(0, (all - done) / rate) : null });
   };
 }
 

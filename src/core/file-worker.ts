@@ -1,0 +1,93 @@
+/**
+ * Long, synchronous work on local database files (page copies, record digests, integrity
+ * checks) runs in a worker thread: the native driver blocks the thread it runs on, and the
+ * main thread must keep painting the screen and answering Ctrl+C. The machine has two cores,
+ * so a backup's copy and the caller's own work also run side by side.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PageCopy } from './backup/page-copy.js';
+import type { ContentDigest } from './content-hash.js';
+import { UserError, type ExitCode } from './errors.js';
+import type { Snapshot } from './snapshot.js';
+
+export type FileJob =
+  /** Record digest (record-digest.ts) of the named tables. */
+  | { type: 'records'; path: string; tables: string[] }
+  /** Value digest (content-hash.ts): journals and manifests of earlier versions recorded these. */
+  | { type: 'values'; path: string; snapshot: Snapshot }
+  /** Page copy of source into dest, its byte hash re-read from disk, an integrity pragma, and its record digest. */
+  | { type: 'backup'; source: string; dest: string; tables: string[]; pragma: 'quick_check' | 'integrity_check' };
+
+export interface BackupCopy {
+  copy: PageCopy;
+  /** Hash of dest as read back from disk (equals copy.sha256, or the job fails). */
+  digest: ContentDigest;
+}
+
+export interface JobResult {
+  records: ContentDigest;
+  values: ContentDigest;
+  backup: BackupCopy;
+}
+
+export interface JobProgress {
+  stage: 'copy' | 'hash';
+  done: number;
+  total: number;
+  unit: 'pages' | 'rows';
+}
+
+export interface RunningJob<T> {
+  done: Promise<T>;
+  /** Stops the worker (a no-op once it finished): call it when the caller fails first. */
+  stop(): void;
+}
+
+/** The compiled worker: beside this file in dist/, or in dist/ when tests run the TypeScript sources. */
+function workerUrl(): URL {
+  const sibling = new URL('./file-worker-entry.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(sibling))) return sibling;
+  return new URL('../../dist/core/file-worker-entry.js', import.meta.url);
+}
+
+export interface WorkerError {
+  message: string;
+  /** Set when the error was a UserError. */
+  user?: { hint?: string; exitCode: number };
+  code?: string;
+}
+
+interface WorkerMessage {
+  result?: unknown;
+  progress?: JobProgress;
+  error?: WorkerError;
+}
+
+export function runFileJob<J extends FileJob>(job: J, onProgress?: (p: JobProgress) => void): RunningJob<JobResult[J['type']]> {
+  const worker = new Worker(workerUrl(), { workerData: job });
+  const done = new Promise<JobResult[J['type']]>((resolve, reject) => {
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.progress) {
+        onProgress?.(message.progress);
+        return;
+      }
+      if (message.error) reject(rebuildError(message.error));
+      else resolve(message.result as JobResult[J['type']]);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`file worker exited with code ${code}`));
+    });
+  });
+  done.catch(() => undefined);
+  return { done, stop: () => void worker.terminate() };
+}
+
+/** Errors cross the thread boundary as data: a UserError stays one (its sentence and fix), an errno keeps its code. */
+function rebuildError(error: WorkerError): Error {
+  if (error.user) return new UserError(error.message, { hint: error.user.hint, exitCode: error.user.exitCode as ExitCode });
+  return Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
+}
