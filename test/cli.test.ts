@@ -72,7 +72,7 @@ describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
 
     const plan = await runCli(['plan', '--db', file, '--json'], { cwd });
     expect(plan.code).toBe(0);
-    expect(plan.json().plan.phases.map((p: any) => p.statements.length)).toEqual([18, 3]);
+    expect(plan.json().plan.phases.map((p: any) => p.statements.length)).toEqual([19, 3]);
     expect(await schemaOf(file)).toEqual(v1Schema);
 
     const stats1 = (await runCli(['stats', '--db', file, '--json'], { cwd })).json();
@@ -82,7 +82,7 @@ describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
     expect(apply.code).toBe(0);
     const doc = apply.json();
     expect(doc.ok).toBe(true);
-    expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: 19, journalId: 1 }]); // 18 planned + the row guard
+    expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: 20, journalId: 1 }]); // 18 planned + the row guard
     expect(fs.existsSync(doc.backup.path)).toBe(true);
     expect(doc.backup.format).toBe(kind === 'file' ? 'db' : 'sql');
     expect(path.dirname(doc.backup.path)).toBe(path.join(cwd, 'backups'));

@@ -13,7 +13,7 @@
  * content-hash.ts (remote databases, SQL dumps): a digest says which kind it is.
  */
 import { createHash, type Hash } from 'node:crypto';
-import Database from 'libsql';
+import { openExistingFile } from './local-file.js';
 import { ExitCode, UserError } from './errors.js';
 import { combine, type ContentDigest, type TableDigest } from './content-hash.js';
 
@@ -30,7 +30,7 @@ interface Geometry {
 
 /** The record digest of the named tables (exact names as in sqlite_schema), under one read transaction. */
 export function recordDigestOfFile(file: string, tableNames: string[], onRows?: (rows: number) => void): ContentDigest {
-  const conn = new Database(file, { timeout: 5_000 });
+  const conn = openExistingFile(file);
   try {
     conn.defaultSafeIntegers(true);
     conn.exec('BEGIN');

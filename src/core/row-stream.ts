@@ -5,9 +5,7 @@
  * transaction per table, no row objects: about 2.7 times faster than paging through the
  * client, measured on a 10k-memory database); a remote database is read in keyset pages.
  */
-import fs from 'node:fs';
-import Database from 'libsql';
-import { ExitCode, UserError } from './errors.js';
+import { openExistingFile } from './local-file.js';
 import { decodeUtf8 } from './utf8.js';
 import type { Db } from './db.js';
 import { keepHeapBounded } from './memory.js';
@@ -70,15 +68,7 @@ function selectSql(table: TableInfo): string {
 }
 
 async function* localBatches(path: string, table: TableInfo): AsyncGenerator<unknown[][]> {
-  // The engine would create an empty database for a path that no longer exists (moved or
-  // deleted mid-run) and then report a missing table: say what happened instead.
-  if (!fs.existsSync(path)) {
-    throw new UserError(`${path} was moved or deleted while this run had it open: nothing more was written to it.`, {
-      hint: 'Put the database back where --db says (or point --db at its new place), then run the command again.',
-      exitCode: ExitCode.failed,
-    });
-  }
-  const conn = new Database(path, { timeout: 5_000 });
+  const conn = openExistingFile(path);
   try {
     conn.defaultSafeIntegers(true);
     const stmt = conn.prepare(selectSql(table)).raw(true);

@@ -79,12 +79,62 @@ async function dumpRows(db: Db, table: TableInfo, write: (text: string) => Promi
     let chunk = '';
     for (const row of batch) {
       hasher.add(row, skip);
-      chunk += `${head}${row.map(literal).join(', ')});\n`;
+      if (withRowid && row.some(isLarge)) {
+        await write(chunk);
+        chunk = '';
+        await writeLargeRow(row, head, write);
+      } else {
+        chunk += `${head}${row.map(literal).join(', ')});\n`;
+      }
     }
     await write(chunk);
     onRows(batch.length);
   }
   return hasher.digest();
+}
+
+/**
+ * Values above this many bytes travel in pieces: as one literal a 400 MB BLOB would be an
+ * 800 MB hex string, beyond what a JS string can hold, on the way out and on the way back in.
+ */
+export const LARGE_VALUE_BYTES = 8 << 20;
+export const PIECES_TABLE = '_schema_wizard_pieces';
+
+function bytesOf(value: unknown): Uint8Array | null {
+  if (value instanceof TextBytes) return value.bytes;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return null;
+}
+
+function isLarge(value: unknown): boolean {
+  return (bytesOf(value)?.byteLength ?? 0) > LARGE_VALUE_BYTES || (typeof value === 'string' && value.length > LARGE_VALUE_BYTES / 4);
+}
+
+/**
+ * A row with large values: each one is written as numbered hex pieces into a scratch table,
+ * and the row's INSERT joins them back (group_concat over the pieces in order, cast to the
+ * value's storage class). The scratch table is a plain one, not TEMP: a remote load may send
+ * each batch on its own connection. Loading builds the value once; stock sqlite3 loads it too.
+ */
+async function writeLargeRow(row: unknown[], head: string, write: (text: string) => Promise<void>): Promise<void> {
+  await write(`CREATE TABLE IF NOT EXISTS ${PIECES_TABLE} (v INTEGER NOT NULL, n INTEGER NOT NULL, piece BLOB NOT NULL, PRIMARY KEY (v, n));\n`);
+  const literals: string[] = [];
+  for (let v = 0; v < row.length; v++) {
+    const value = row[v];
+    if (!isLarge(value)) {
+      literals.push(literal(value));
+      continue;
+    }
+    const bytes = bytesOf(value) ?? Buffer.from(String(value), 'utf8');
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let n = 0, at = 0; at < buffer.length; n++, at += LARGE_VALUE_BYTES) {
+      await write(`INSERT INTO ${PIECES_TABLE} (v, n, piece) VALUES (${v}, ${n}, X'${buffer.subarray(at, at + LARGE_VALUE_BYTES).toString('hex')}');\n`);
+    }
+    const storage = value instanceof TextBytes || typeof value === 'string' ? 'TEXT' : 'BLOB';
+    literals.push(`(SELECT CAST(group_concat(piece, '') AS ${storage}) FROM (SELECT piece FROM ${PIECES_TABLE} WHERE v = ${v} ORDER BY n))`);
+  }
+  await write(`${head}${literals.join(', ')});\nDROP TABLE ${PIECES_TABLE};\n`);
 }
 
 export function isExternalContentFts(sql: string): boolean {

@@ -12,9 +12,10 @@ import { StatementReader } from '../sql-text.js';
 const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+foreign_keys\s*=\s*\w+)$/i;
 /**
  * What a dump holds, and nothing else: a backup file is input, and an altered one must not be
- * able to ATTACH and change another file, VACUUM INTO somewhere, or set a PRAGMA.
+ * able to ATTACH and change another file, VACUUM INTO somewhere, or set a PRAGMA. The one DROP
+ * is of the scratch table that carries a large value's pieces (dump.ts).
  */
-const ALLOWED = /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$)/i;
+const ALLOWED = /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$|DROP\s+TABLE\s+_schema_wizard_pieces\s*$)/i;
 const MAX_BATCH_STATEMENTS = 2_000;
 const MAX_BATCH_CHARS = 8 << 20;
 

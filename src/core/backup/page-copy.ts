@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import Database from 'libsql';
+import { openExistingFile } from '../local-file.js';
 import { ExitCode, UserError } from '../errors.js';
 
 export interface PageCopy {
@@ -26,7 +27,7 @@ export interface PageCopy {
 const CHUNK_BYTES = 4 << 20;
 
 export function copyPages(source: string, dest: string, onPages?: (done: number, total: number) => void): PageCopy {
-  const conn = new Database(source, { timeout: 5_000 });
+  const conn = openExistingFile(source);
   const fd = fs.openSync(dest, 'w', 0o600);
   try {
     fs.fchmodSync(fd, 0o600);
