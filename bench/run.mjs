@@ -14,16 +14,18 @@ import { ROOT, SQLITE3, StepFailed, timed } from './lib/exec.mjs';
 import { cachedDatabase, copyOf, parseSize, sizeLabel, storage } from './lib/datasets.mjs';
 import { renderMarkdown, summarize } from './lib/report.mjs';
 import { plaintextKeys } from './lib/keys.mjs';
+import { largeValue } from './lib/large-value.mjs';
 import { coldStart, dumps, planSql, sqliteSteps, toolOneShot, toolSteps, writeThroughput } from './lib/steps.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json] [--save FILE] [--key-users N]
+const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json] [--save FILE] [--key-users N] [--large-value-mb N]
   --sizes  comma-separated: 1k, 10k, 100k or plain numbers of memories (default 1k,10k,100k)
   --runs   repeated measurements: write throughput runs (>= 5 recommended); cold start uses max(10, 2N)
   --cache  where generated databases and scratch copies live (default bench/.cache)
   --seed   generator seed (default 1)
   --json   print one JSON document instead of markdown
   --save   also write the JSON document to this file (keeps the raw numbers of a markdown run)
-  --key-users  users holding plaintext keys for the --hash-plaintext-keys measurement (default 500000; 0 skips it)`;
+  --key-users  users holding plaintext keys for the --hash-plaintext-keys measurement (default 500000; 0 skips it)
+  --large-value-mb  size of the one learned_patterns BLOB for the bounded-memory measurement (default 400; 0 skips it)`;
 
 function options() {
   const { values } = parseArgs({
@@ -35,6 +37,7 @@ function options() {
       json: { type: 'boolean', default: false },
       save: { type: 'string' },
       'key-users': { type: 'string', default: '500000' },
+      'large-value-mb': { type: 'string', default: '400' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,7 +51,9 @@ function options() {
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, not "${values.seed}"`);
   const keyUsers = Number(values['key-users']);
   if (!Number.isInteger(keyUsers) || keyUsers < 0) throw new Error(`--key-users must be a non-negative integer, not "${values['key-users']}"`);
-  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json, save: values.save, keyUsers };
+  const largeValueMb = Number(values['large-value-mb']);
+  if (!Number.isInteger(largeValueMb) || largeValueMb < 0 || largeValueMb > 900) throw new Error(`--large-value-mb must be an integer from 0 to 900, not "${values['large-value-mb']}"`);
+  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json, save: values.save, keyUsers, largeValueMb };
 }
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -116,6 +121,15 @@ async function main() {
     fs.mkdirSync(work, { recursive: true });
     try {
       results.plaintextKeys = await plaintextKeys(work, opts.keyUsers, log);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+  if (opts.largeValueMb > 0) {
+    const work = path.join(opts.cache, `work-large-${process.pid}`);
+    fs.mkdirSync(work, { recursive: true });
+    try {
+      results.largeValue = await largeValue(work, opts.largeValueMb, log);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

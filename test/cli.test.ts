@@ -72,7 +72,9 @@ describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
 
     const plan = await runCli(['plan', '--db', file, '--json'], { cwd });
     expect(plan.code).toBe(0);
-    expect(plan.json().plan.phases.map((p: any) => p.statements.length)).toEqual([19, 3]);
+    // Locally the archive rename is wrapped in legacy_alter_table ON/OFF (a server refuses the pragma).
+    const phase1 = kind === 'file' ? 19 : 17;
+    expect(plan.json().plan.phases.map((p: any) => p.statements.length)).toEqual([phase1, 3]);
     expect(await schemaOf(file)).toEqual(v1Schema);
 
     const stats1 = (await runCli(['stats', '--db', file, '--json'], { cwd })).json();
@@ -82,11 +84,11 @@ describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
     expect(apply.code).toBe(0);
     const doc = apply.json();
     expect(doc.ok).toBe(true);
-    expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: 20, journalId: 1 }]); // 18 planned + the row guard
+    expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: phase1 + 1, journalId: 1 }]); // the plan + the row guard
     expect(fs.existsSync(doc.backup.path)).toBe(true);
     expect(doc.backup.format).toBe(kind === 'file' ? 'db' : 'sql');
     expect(path.dirname(doc.backup.path)).toBe(path.join(cwd, 'backups'));
-    expect(apply.stderr).toMatch(/\[19\/19\]/);
+    expect(apply.stderr).toContain(`[${phase1 + 1}/${phase1 + 1}]`);
 
     const stats2 = (await runCli(['stats', '--db', file, '--json'], { cwd })).json();
     expect(stats2.counts).toMatchObject({ tables: 8, indexes: 13 });

@@ -24,7 +24,7 @@ describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
       expect(guideTables(snap).map((t) => t.name).sort()).toHaveLength(9);
       expect(namedIndexes(snap)).toHaveLength(23);
       const plan = planMigration(snap, ['phase1', 'phase2'], { runId: 'x' });
-      expect(plan.phases[0].statements).toHaveLength(19);
+      expect(plan.phases[0].statements).toHaveLength(kind === 'file' ? 19 : 17); // locally the rename is wrapped in legacy_alter_table ON/OFF
       expect(plan.phases[1].statements).toHaveLength(3);
     });
   });
@@ -35,7 +35,7 @@ describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
     const rowsBefore = await contentsOf(file);
     await withSession(file, async (s) => {
       const result = await runApply(s, { phases: ['phase1', 'phase2'], backup: null });
-      expect(result.phases.map((p) => p.statements)).toEqual([20, 4]); // the plan, then the row guard
+      expect(result.phases.map((p) => p.statements)).toEqual([kind === 'file' ? 20 : 18, 4]); // the plan, then the row guard
       const snap = await takeSnapshot(s.db);
       expect(guideTables(snap)).toHaveLength(8);
       expect(namedIndexes(snap).map((i) => i.name).sort()).toEqual(FINAL_INDEXES);

@@ -250,12 +250,16 @@ function planTableDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
     // Renamed, not copied: no row is read or written, so a table of any size (a 400 MB value
     // included) is archived in constant time and memory, with its rowids and sequence row.
     // Its indexes and triggers are dropped first so none of them follows it into the archive.
-    // Legacy mode: SQLite then rewrites only the table's own DDL and does not re-check every
-    // trigger and view of the schema, so an unrelated object that was already broken does not
-    // block Phase 1 (dependents of the table were refused above).
-    plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = ON' });
-    plan.statements.push({ kind: 'archive-rows', object: name, sql: `ALTER TABLE ${plainIdent(name)} RENAME TO ${plainIdent(archiveTable)}` });
-    plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = OFF' });
+    // Locally, legacy mode: SQLite then rewrites only the table's own DDL and does not re-check
+    // every trigger and view of the schema, so an unrelated object that was already broken does
+    // not block Phase 1 (dependents of the table were refused above). A Turso server refuses the
+    // pragma; there the rename re-checks the schema, and the rehearsal names what would fail.
+    const rename = { kind: 'archive-rows' as const, object: name, sql: `ALTER TABLE ${plainIdent(name)} RENAME TO ${plainIdent(archiveTable)}` };
+    if (snapshot.allowsLegacyAlter) {
+      plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = ON' }, rename, { kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = OFF' });
+    } else {
+      plan.statements.push(rename);
+    }
     if (rows > 0) plan.warnings.push(`${name} holds ${plural(rows, 'row')}: the table is renamed to ${archiveTable}, so rollback brings every one back.`);
     plan.dropped.push(name);
     dropped.push(table);

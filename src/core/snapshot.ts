@@ -84,6 +84,11 @@ export interface Snapshot {
   pageCount: number;
   /** Pages on the freelist: space dropped objects left behind that the file keeps until VACUUM. */
   freePages: number;
+  /**
+   * Whether writes may set `PRAGMA legacy_alter_table=ON`: the local engine allows it, a Turso
+   * server refuses it. Absent (hand-built snapshots): no.
+   */
+  allowsLegacyAlter?: boolean;
 }
 
 export const BOOKKEEPING_PREFIX = '_schema_wizard_';
@@ -209,6 +214,7 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
     pageSize: num(pageSize.rows[0].page_size),
     pageCount: num(pageCount.rows[0].page_count),
     freePages: num(freePages.rows[0].freelist_count),
+    allowsLegacyAlter: db.target.kind === 'file',
   };
 }
 
