@@ -30,7 +30,7 @@ export async function measureContent(db: Db, snapshot: Snapshot, kind: DigestKin
   const file = localPath(db);
   if (kind === 'records') {
     if (!file) throw new Error('a record digest needs a local file');
-    const job = runFileJob({ type: 'records', path: file, tables: hashedTables(snapshot).map((t) => t.name) }, progressOf(onRows));
+    const job = runFileJob({ type: 'records', path: file, tables: hashedTables(snapshot).map((t) => t.name) }, rowDeltas(onRows));
     return job.done;
   }
   if (file) return runFileJob({ type: 'values', path: file, snapshot }).done;
@@ -54,7 +54,7 @@ export async function measureTable(db: Db, table: TableInfo, kind: DigestKind): 
 }
 
 /** Worker progress carries running totals; callers count deltas. */
-function progressOf(onRows?: (rows: number) => void) {
+function rowDeltas(onRows?: (rows: number) => void) {
   if (!onRows) return undefined;
   let seen = 0;
   return (p: { done: number }) => {

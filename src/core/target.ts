@@ -188,7 +188,7 @@ export function assertWritableTarget(target: Target): void {
 }
 
 /** Query parameters whose values are credentials, whatever the service calls them. */
-const CREDENTIAL_PARAM = /token|key|secret|pass|auth|sig|cred/i;
+const CREDENTIAL_PARAM = /token|key|secret|pass|auth|sig|cred|jwt|bearer|session/i;
 
 /**
  * A URL safe to print: any userinfo (user and password, whatever characters they hold: the
