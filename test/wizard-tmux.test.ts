@@ -101,6 +101,59 @@ describe('the wizard in a real terminal (tmux)', () => {
     await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
   });
 
+  it('the screen stays live while the core works (it runs in a worker thread): repaints and Ctrl+C during the backup of a 200+ MB database', { timeout: 180_000 }, async () => {
+    const file = await v1Database({ users: 20, memories: 16_000, embeddingDims: 1536 });
+    expect(fs.statSync(file).size).toBeGreaterThan(200 * 2 ** 20);
+    const dir = tempDir('sw-tmux-');
+    const exitFile = path.join(dir, 'exit-code');
+    const session = `sw-${process.pid}-${Date.now()}-live`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
+    try {
+      // The running line shows the elapsed time to a tenth of a second: each change is a repaint.
+      const running = /Backup database (\d+\.\d) s/;
+      await waitForScreen(session, (s) => running.test(s), 'the backup running', 60_000);
+      const changes: number[] = [];
+      let last = '';
+      const sampleUntil = Date.now() + 1_500;
+      while (Date.now() < sampleUntil) {
+        const shown = running.exec(tmux('capture-pane', '-p', '-t', session))?.[1];
+        if (shown === undefined) break;
+        if (shown !== last) {
+          changes.push(Date.now());
+          last = shown;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const gaps = changes.slice(1).map((t, i) => t - changes[i]);
+      console.log(`repaints during the backup: ${changes.length} in ${changes.length > 1 ? changes[changes.length - 1] - changes[0] : 0} ms, longest gap ${Math.max(0, ...gaps)} ms`);
+      expect(changes.length).toBeGreaterThanOrEqual(4);
+      // 100 ms timer; capture-pane polling adds its own delay. Frozen was 8-10 s before the worker.
+      expect(Math.max(...gaps)).toBeLessThan(750);
+
+      const pressed = Date.now();
+      tmux('send-keys', '-t', session, 'C-c');
+      await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
+      const answeredMs = Date.now() - pressed;
+      console.log(`Ctrl+C during the backup answered in ${answeredMs} ms`);
+      expect(answeredMs).toBeLessThan(1_000);
+      tmux('send-keys', '-t', session, 'Down');
+      await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
+      tmux('send-keys', '-t', session, 'Enter');
+      const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit', 60_000);
+      // The backup finishes (a step is never cut in half), then the window stops.
+      expect(end).toContain('Migration interrupted');
+      expect(end).toMatch(/✔ Backup database/);
+      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('130');
+    } finally {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // already gone
+      }
+    }
+    await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
+  });
+
   it('refuses to start without a terminal unless --yes, naming the headless commands', async () => {
     const { runCli } = await import('./support/cli.js');
     const run = await runCli([]);

@@ -87,7 +87,7 @@ export function runFileJob<J extends FileJob>(job: J, onProgress?: (p: JobProgre
 }
 
 /** Errors cross the thread boundary as data: a UserError stays one (its sentence and fix), an errno keeps its code. */
-function rebuildError(error: WorkerError): Error {
+export function rebuildError(error: WorkerError): Error {
   if (error.user) return new UserError(error.message, { hint: error.user.hint, exitCode: error.user.exitCode as ExitCode });
   return Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
 }

@@ -76,7 +76,9 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
     run.pending?.answer('quit' as never);
   };
 
-  const entries: StaticEntry[] = [{ key: 'header' }, ...run.report.checklist.filter((c) => c.status !== 'running').map((record, i) => ({ key: `${record.item}-${i}`, record }))];
+  // <Static> prints each entry once: the header waits for the core to say what it connected to.
+  const finishedItems = run.report.checklist.filter((c) => c.status !== 'running').map((record, i) => ({ key: `${record.item}-${i}`, record }));
+  const entries: StaticEntry[] = run.report.target || finishedItems.length > 0 ? [{ key: 'header' }, ...finishedItems] : [];
   const running = run.report.checklist.find((c) => c.status === 'running');
   const width = Math.min(MAX_WIDTH, stdout.columns || MAX_WIDTH);
 

@@ -25,7 +25,7 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
   const reportDir = line.reportDir ?? (cli.demo ? path.dirname(line.db!) : 'reports');
   if (interactive) {
     const { runInteractiveWizard } = await import('../../ui/run-wizard.js');
-    return runInteractiveWizard(line, output, reportDir, state);
+    return runInteractiveWizard(line, output, reportDir, state, signal);
   }
   const ctx = await openContext(line, output, signal, state, { writes: true });
   try {

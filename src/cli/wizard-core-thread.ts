@@ -1,0 +1,62 @@
+/**
+ * Worker thread entry: the wizard's core. It opens the database, runs the maintenance window
+ * and writes the report here, so the native driver's synchronous work (a 1.8 GB backup, a phase,
+ * verify) never blocks the thread that paints the screen and reads the keyboard. Events and
+ * questions go to the screen as messages (wizard-protocol.ts); answers and stop come back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { UserError } from '../core/errors.js';
+import type { WorkerError } from '../core/file-worker.js';
+import type { Decider, Question } from '../core/window/questions.js';
+import { finishWindow } from '../core/window/report-files.js';
+import { runWindow } from '../core/window/run-window.js';
+import { automaticBackup } from './backup-choice.js';
+import { openContext } from './context.js';
+import { Output } from './output.js';
+import type { FromCore, ToCore, WizardJob } from './wizard-protocol.js';
+
+const { cli, reportDir } = workerData as WizardJob;
+const port = parentPort!;
+const send = (message: FromCore) => port.postMessage(message);
+const controller = new AbortController();
+const waiting = new Map<number, (answer: unknown) => void>();
+let nextQuestion = 1;
+
+port.on('message', (message: ToCore) => {
+  if (message.type === 'stop') controller.abort();
+  else if (message.type === 'answer') {
+    waiting.get(message.id)?.(message.answer);
+    waiting.delete(message.id);
+  }
+});
+
+const decider: Decider = {
+  by: 'operator',
+  ask: <Q extends Question>(question: Q) =>
+    new Promise((resolve) => {
+      const id = nextQuestion++;
+      waiting.set(id, resolve as (answer: unknown) => void);
+      send({ type: 'question', id, question });
+    }) as never,
+};
+
+function asData(error: unknown): WorkerError {
+  if (error instanceof UserError) return { message: error.message, user: { hint: error.hint, exitCode: error.exitCode } };
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+async function main(): Promise<void> {
+  // Nothing is printed from this thread: the screen draws the events (a silent sink keeps the
+  // context's secret handling as it is).
+  const silent = new Output({ stdout: { write: () => true }, stderr: { write: () => true } });
+  const ctx = await openContext(cli, silent, controller.signal, {}, { printProgress: false, writes: true, onEvent: (event) => send({ type: 'event', event }) });
+  try {
+    const result = await runWindow(ctx.session, { decider, backup: automaticBackup(cli), closeDb: ctx.close, keys: cli.keys, repairFts: cli.repairFts, discardNewer: cli.discardNewer });
+    const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
+    send({ type: 'finished', result, reportPath: files?.markdown ?? null });
+  } finally {
+    ctx.close();
+  }
+}
+
+main().catch((error: unknown) => send({ type: 'failed', error: asData(error) }));
