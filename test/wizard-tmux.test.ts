@@ -56,8 +56,9 @@ describe('the wizard in a real terminal (tmux)', () => {
       expect(seen).toContain('typed');
       expect(seen).toContain('Apply Phase 1 now');
       expect(seen).toContain('Apply Phase 2 now');
-      // No line wider than 80 columns, in a 100-column terminal.
-      expect(end.split('\n').every((line) => line.trimEnd().length <= 80)).toBe(true);
+      // The width follows the terminal: no line wider than its 100 columns, and wide lines use them.
+      expect(end.split('\n').every((line) => line.trimEnd().length <= 100)).toBe(true);
+      expect(end.split('\n').some((line) => line.trimEnd().length > 80)).toBe(true);
     } finally {
       try {
         tmux('kill-session', '-t', session);
@@ -75,7 +76,7 @@ describe('the wizard in a real terminal (tmux)', () => {
     expect(fs.statSync(path.join(dir, reports[0])).mode & 0o777).toBe(0o600);
   });
 
-  it('Ctrl+C asks before quitting, then exits 130 with nothing applied', { timeout: 60_000 }, async () => {
+  it('Ctrl+C at a prompt asks before quitting, then exits 4 (quit before any write) with nothing applied and no backup taken', { timeout: 60_000 }, async () => {
     const file = await v1Database();
     const dir = tempDir('sw-tmux-');
     const exitFile = path.join(dir, 'exit-code');
@@ -89,8 +90,10 @@ describe('the wizard in a real terminal (tmux)', () => {
       await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
       tmux('send-keys', '-t', session, 'Enter');
       const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
-      expect(end).toContain('Migration stopped');
-      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('130');
+      // Quit at a prompt, before any write: the operator's choice, exit 4 (README: exit codes).
+      expect(end).toContain('Migration stopped by the operator');
+      expect(end).toContain('no backup was taken');
+      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('4');
     } finally {
       try {
         tmux('kill-session', '-t', session);
@@ -109,6 +112,12 @@ describe('the wizard in a real terminal (tmux)', () => {
     const session = `sw-${process.pid}-${Date.now()}-live`;
     tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
     try {
+      // The backup comes after the dry run and the two confirmations that the services are stopped.
+      for (const prompt of ['Dry run done', 'The team has been notified', 'Application services that use this database are stopped']) {
+        const screen = await waitForScreen(session, (s) => s.includes(prompt) && /❯ /.test(s), prompt, 60_000);
+        tmux('send-keys', '-t', session, 'Enter');
+        await waitForScreen(session, (s) => s !== screen, 'the next screen');
+      }
       // The running line shows the elapsed time to a tenth of a second: each change is a repaint.
       const running = /Backup database (\d+\.\d) s/;
       await waitForScreen(session, (s) => running.test(s), 'the backup running', 60_000);

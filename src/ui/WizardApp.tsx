@@ -8,6 +8,7 @@ import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { ChecklistRecord, Report } from '../core/report.js';
 import { CHECKLIST } from '../core/window/checklist.js';
+import { windowExitCode } from '../core/window/outcomes.js';
 import { ChecksList } from './components/ChecksList.js';
 import { Choice } from './components/Choice.js';
 import { EndScreen } from './components/EndScreen.js';
@@ -51,17 +52,8 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
 
   useEffect(() => {
     if (!finished) return;
-    const code = stopping
-      ? ExitCode.interrupted
-      : run.error
-      ? run.error instanceof UserError
-        ? run.error.exitCode
-        : ExitCode.failed
-      : run.result!.outcome === 'complete'
-        ? ExitCode.ok
-        : run.result!.outcome === 'interrupted'
-          ? ExitCode.interrupted
-          : ExitCode.failed;
+    // One table for every ending (core/window/outcomes.ts); an error that escaped the window keeps its own code.
+    const code = run.error ? (run.error instanceof UserError ? run.error.exitCode : ExitCode.failed) : stopping && run.result!.outcome === 'interrupted' ? ExitCode.interrupted : windowExitCode(run.result!);
     onExit(code);
     // Let the last frame render before Ink unmounts.
     const timer = setTimeout(() => exit(), 50);
@@ -80,7 +72,8 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
   const finishedItems = run.report.checklist.filter((c) => c.status !== 'running').map((record, i) => ({ key: `${record.item}-${i}`, record }));
   const entries: StaticEntry[] = run.report.target || finishedItems.length > 0 ? [{ key: 'header' }, ...finishedItems] : [];
   const running = run.report.checklist.find((c) => c.status === 'running');
-  const width = Math.min(MAX_WIDTH, stdout.columns || MAX_WIDTH);
+  // The terminal's width, followed on resize (Ink re-renders then); 80 when it cannot be known.
+  const width = stdout.columns || MAX_WIDTH;
 
   return (
     <Box flexDirection="column" width={width}>

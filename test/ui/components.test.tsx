@@ -133,13 +133,52 @@ describe('QuestionView', () => {
   });
 });
 
+describe('new decisions', () => {
+  it('rows written since the backup: the tables, then new backup (default) / go on / quit, with the key hints', async () => {
+    let answered: unknown = null;
+    const changes = ['memories: 450 rows now, 400 in the backup', 'entities: rows changed (40 rows, same count)'];
+    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'content-changed', phase: 'phase1', changes, since: 'the backup (2026-12-01T10:00:00Z)' }, answer: (v) => (answered = v) }} />);
+    const frame = lastFrame()!;
+    expect(frame).toContain('Written since the backup (2026-12-01T10:00:00Z):');
+    for (const c of changes) expect(frame).toContain(c);
+    expect(frame).toContain('A restore from the backup would lose these rows');
+    expect(frame).toMatch(/❯ Take a new backup, then check again\n\s+Go on anyway \(recorded in the report\)\n\s+Quit/);
+    expect(frame).toContain('↑↓ move · Enter choose · Ctrl+C quit');
+    await press({ lastFrame, stdin }, DOWN);
+    stdin.write(ENTER);
+    await waitForFrame(() => String(answered), (a) => a === 'continue', 'the answer');
+  });
+
+  it('a recovery says what it does and what is lost; Back is the default, Yes must be chosen', async () => {
+    let answered: unknown = null;
+    const { lastFrame, stdin } = render(
+      <QuestionView pending={{ question: { kind: 'confirm-recovery', action: 'restore', summary: 'Replace /srv/m.db with the backup /b/x.db.', loses: 'Everything written since the backup.' }, answer: (v) => (answered = v) }} />,
+    );
+    expect(lastFrame()).toContain('Replace /srv/m.db with the backup /b/x.db.');
+    expect(lastFrame()).toContain('Lost: Everything written since the backup.');
+    expect(lastFrame()).toMatch(/Restore from the backup now\?\n❯ Back \(do nothing yet\)\n\s+Yes, restore/);
+    stdin.write(ENTER);
+    await waitForFrame(() => String(answered), (a) => a === 'back', 'the answer');
+  });
+
+  it('the end box names the phases this run left applied and repeats every warning', () => {
+    const report = { ...initialReport('wizard'), target: { kind: 'file' as const, display: '/srv/m.db', name: 'm.db' }, warnings: ['3 users hold plaintext keys', 'Written since the backup: memories'] };
+    const { lastFrame } = render(<EndScreen result={{ outcome: 'rolled-back', message: 'Phase 1 rolled back: the database is as it was before this run.', applied: [] }} report={report} reportPath={null} />);
+    expect(lastFrame()).toContain('Migration rolled back');
+    expect(lastFrame()).toContain('Phase 1 rolled back: the database is as it was before this run.');
+    expect(lastFrame()).toContain('Phases applied by this run: none');
+    expect(lastFrame()).toContain('2 warnings (in full in the report):');
+    expect(lastFrame()).toContain('! 3 users hold plaintext keys');
+  });
+});
+
 describe('progress and the end screen', () => {
   it('shows statement n of m while a phase runs', () => {
     const report = { ...initialReport('wizard'), phases: [{ phase: 'phase1' as const, action: 'apply' as const, status: 'running' as const, total: 18, executed: 7, ms: 3, journalId: null }] };
     expect(progressOf(report)).toBe('statement 7 of 18');
   });
   it('heads a completed run with Migration complete and the report path', () => {
-    const { lastFrame } = render(<EndScreen result={{ outcome: 'complete', message: 'Migration complete.' }} report={{ ...initialReport('wizard'), target: { kind: 'file', display: '/srv/m.db', name: 'm.db' } }} reportPath="/srv/report.md" />);
+    const { lastFrame } = render(<EndScreen result={{ outcome: 'complete', message: 'Migration complete.', applied: ['phase1', 'phase2'] }} report={{ ...initialReport('wizard'), target: { kind: 'file', display: '/srv/m.db', name: 'm.db' } }} reportPath="/srv/report.md" />);
     expect(lastFrame()).toContain('Migration complete');
     expect(lastFrame()).toContain('Report: /srv/report.md');
   });

@@ -60,7 +60,7 @@ describe('wizard flow', () => {
     const { ui, session, exitCode, dir } = await mountWizard(file);
     try {
       const frame = await pressThrough(ui, 'memory.db', /Migration complete/);
-      expect(frame).toContain('Phases applied: Phase 1, Phase 2');
+      expect(frame).toContain('Phases applied by this run: Phase 1, Phase 2');
       await waitForFrame(() => String(exitCode()), (c) => c === '0', 'exit code 0');
       const all = ui.frames.join('\n');
       for (const label of ['Backup database', 'Check current stats', 'Verify Phase 1', 'Smoke tests', 'Check final stats']) expect(all).toContain(`✔ ${label}`);
@@ -83,7 +83,7 @@ describe('wizard flow', () => {
 
   it('Skip this phase on Phase 2 leaves it untouched; smoke then fails authentication and Quit keeps the state', async () => {
     const file = await v1Database();
-    const { ui, session } = await mountWizard(file);
+    const { ui, session, exitCode } = await mountWizard(file);
     try {
       await pressThrough(ui, 'memory.db', /Apply Phase 2 now\?/);
       await press(ui, DOWN);
@@ -96,8 +96,10 @@ describe('wizard flow', () => {
       await press(ui, DOWN);
       await waitForFrame(ui.lastFrame, (f) => /❯ Quit \(state kept\)/.test(f), 'Quit highlighted');
       await press(ui, ENTER);
-      const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped by the operator'), 'the end screen');
-      expect(end).toContain('Phases applied: Phase 1');
+      // The smoke test failed, and the operator stopped there: a failure, with what stays applied.
+      const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped by a failure'), 'the end screen');
+      expect(end).toContain('Phases applied by this run: Phase 1');
+      await waitForFrame(() => String(exitCode()), (c) => c === '3', 'exit code 3 (a smoke test failed)');
     } finally {
       ui.unmount();
       session.db.close();
@@ -115,7 +117,7 @@ describe('wizard flow', () => {
     await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
     const { ui, session } = await mountWizard(file);
     try {
-      const frame = await waitForFrame(ui.lastFrame, (f) => f.includes('applied Phase 1 and stopped before Phase 2'), 'the resume prompt');
+      const frame = await waitForFrame(ui.lastFrame, (f) => /applied Phase 1 and\s+stopped before Phase 2/.test(f), 'the resume prompt');
       expect(frame).toContain('❯ Continue from where it stopped');
       await pressThrough(ui, 'memory.db', /Migration complete/);
     } finally {

@@ -7,6 +7,7 @@ import { ExitCode, UserError } from '../../core/errors.js';
 import { finishWindow } from '../../core/window/report-files.js';
 import { YES_DECIDER } from '../../core/window/questions.js';
 import { runWindow } from '../../core/window/run-window.js';
+import { windowExitCode } from '../../core/window/outcomes.js';
 import { automaticBackup } from '../backup-choice.js';
 import type { CommandHandler } from '../command.js';
 import { isInteractive } from '../confirm.js';
@@ -32,7 +33,7 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
     const result = await runWindow(ctx.session, { decider: YES_DECIDER, backup: automaticBackup(line), closeDb: ctx.close, keys: line.keys, repairFts: line.repairFts, discardNewer: line.discardNewer });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     return {
-      exitCode: result.outcome === 'complete' ? ExitCode.ok : result.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.failed,
+      exitCode: windowExitCode(result),
       json: { outcome: result.outcome, message: result.message, reportFiles: files, report: ctx.report() },
       text: [result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`, files ? `Report: ${files.markdown}` : ''].filter(Boolean).join('\n'),
     };

@@ -15,7 +15,11 @@ export type Question =
   | { kind: 'typed'; expected: string; target: string }
   | { kind: 'phase'; phase: PhaseId; plan: PhasePlan; applied: PhaseId[] }
   | { kind: 'failure'; item: ChecklistId; phase: PhaseId | null; error: ErrorInfo; canRestore: boolean }
-  | { kind: 'plaintext-keys'; keys: PlaintextKeys; hasBackup: boolean };
+  | { kind: 'plaintext-keys'; keys: PlaintextKeys; hasBackup: boolean }
+  /** Rows written since the backup (or the measurement with --no-backup): a restore would lose them. */
+  | { kind: 'content-changed'; phase: PhaseId; changes: string[]; since: string }
+  /** A recovery action, with what it will do and what it will lose, before anything runs. */
+  | { kind: 'confirm-recovery'; action: 'rollback' | 'restore'; summary: string; loses: string };
 
 export interface Answers {
   resume: 'continue' | 'quit';
@@ -25,6 +29,8 @@ export interface Answers {
   phase: 'continue' | 'skip' | 'rollback' | 'quit';
   failure: 'retry' | 'rollback-phase' | 'restore' | 'quit';
   'plaintext-keys': 'hash' | 'keep' | 'skip';
+  'content-changed': 'new-backup' | 'continue' | 'quit';
+  'confirm-recovery': 'confirmed' | 'back';
 }
 
 export type AnswerTo<Q extends Question> = Answers[Q['kind']];
@@ -48,6 +54,10 @@ export const YES_DECIDER: Decider = {
       failure: 'quit',
       // Never reached unattended: without --hash-plaintext-keys / --keep-plaintext-keys the dry run refuses.
       'plaintext-keys': 'skip',
+      // The services were to be stopped: something still writes, so stop rather than race it.
+      'content-changed': 'quit',
+      // Never asked unattended (a failure quits), but never a recovery nobody confirmed.
+      'confirm-recovery': 'back',
     };
     return answers[question.kind] as never;
   },

@@ -8,6 +8,7 @@ import { applyPhase, keyDecisionError, refuseConflicts, takeRunStart, type RunSt
 import type { BackupProvider } from '../backup-provider.js';
 import { restoreBackup } from '../backup/restore.js';
 import { ExitCode, UserError, toErrorInfo } from '../errors.js';
+import type { BackupRef } from '../events.js';
 import { activeApplies, readJournal } from '../journal.js';
 import { acquireLock, releaseLockOrSay, renewLock } from '../lock.js';
 import { PHASES, type PhaseId } from '../phases.js';
@@ -18,11 +19,12 @@ import { runSmoke } from '../smoke.js';
 import { takeSnapshot } from '../snapshot.js';
 import { collectStats } from '../stats.js';
 import { runVerify } from '../verify/verify.js';
-import type { ChecklistId } from './checklist.js';
+import { labelOf, type ChecklistId } from './checklist.js';
 import type { Decider } from './questions.js';
 
-import type { WindowOutcome } from './outcomes.js';
-export type { WindowOutcome } from './outcomes.js';
+import { changesSince } from './content-check.js';
+import type { WindowOutcome, WindowResult } from './outcomes.js';
+export type { WindowOutcome, WindowResult } from './outcomes.js';
 
 export interface WindowOptions {
   decider: Decider;
@@ -37,16 +39,12 @@ export interface WindowOptions {
   discardNewer?: boolean;
 }
 
-export interface WindowResult {
-  outcome: WindowOutcome;
-  message: string;
-}
-
 /** Ends the window early, with how and why. */
 class Stop extends Error {
   constructor(
     readonly outcome: WindowOutcome,
     message: string,
+    readonly verificationFailed = false,
   ) {
     super(message);
   }
@@ -54,13 +52,18 @@ class Stop extends Error {
 
 const RENEW_EVERY_MS = 60_000;
 
+const titles = (phases: PhaseId[]) => phases.map((p) => PHASES[p].title).join(' and ');
+const describeBackup = (s: RunStart) => (s.backup ? `${s.backup.path} (verified, sha256 ${s.backup.sha256.slice(0, 12)}…)` : 'NO BACKUP (--no-backup)');
+
 export async function runWindow(session: Session, options: WindowOptions): Promise<WindowResult> {
   const { decider } = options;
   const ask = decider.ask.bind(decider);
   let start: RunStart | null = null;
   let locked = false;
   let renewTimer: NodeJS.Timeout | undefined;
+  /** Phases this run applied and that are still applied. */
   const applied: PhaseId[] = [];
+  let keysHashed = false;
 
   const item = async <T>(id: ChecklistId, work: () => Promise<T>, describe?: (value: T) => string): Promise<T> => {
     checkInterrupted(session);
@@ -81,6 +84,46 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     session.emit({ type: 'item-finished', item: id, outcome: { status: 'not-executed', reason }, ms: 0 });
   };
 
+  const restoreFromBackup = async (backup: BackupRef) => {
+    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
+    locked = false;
+    options.closeDb();
+    await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: options.discardNewer });
+  };
+
+  /**
+   * A recovery the operator chose: said in full (what it does, what it loses) and confirmed
+   * before it runs, then run as its own checklist step. Resolves with the ending's message, or
+   * null when the operator went back.
+   */
+  const recover = async (action: 'rollback' | 'restore', phases: PhaseId[]): Promise<string | null> => {
+    const backup = start?.backup ?? null;
+    if (action === 'restore' && !backup) return null;
+    const question =
+      action === 'rollback'
+        ? {
+            summary: `Roll back ${titles(phases)}: each phase is undone from the journal in one atomic write, newest first; learned_patterns comes back with every row.`,
+            loses: `No row is lost.${keysHashed && phases.includes('phase2') ? ' The API keys Phase 2 hashed stay hashed: only the backup holds the originals.' : ''}`,
+          }
+        : {
+            summary: `Replace ${session.db.target.display} with the backup ${backup!.path}, after checking it against its manifest.`,
+            loses: `Everything written since the backup: what this run applied${applied.length ? ` (${titles(applied)})` : ''} and any row written since. The replaced database is kept beside it until you remove it.`,
+          };
+    if ((await ask({ kind: 'confirm-recovery', action, ...question })) !== 'confirmed') return null;
+    if (action === 'rollback') {
+      await item('rollback', async () => {
+        for (const phase of [...phases].reverse()) {
+          await rollbackPhase(session, phase, backup);
+          applied.splice(applied.indexOf(phase), 1);
+        }
+      }, () => `${titles(phases)} rolled back`);
+      return applied.length === 0 ? `${titles(phases)} rolled back: the database is as it was before this run.` : `${titles(phases)} rolled back; ${titles(applied)} stays applied.`;
+    }
+    await item('restore', () => restoreFromBackup(backup!), () => `${backup!.path} restored and verified`);
+    applied.length = 0;
+    return `Restored from ${backup!.path}: the database is as it was when the backup was taken, before this run's first write.`;
+  };
+
   /** Runs an item; on failure asks Retry / Roll back this phase / Restore from backup / Quit. */
   const recoverable = async (id: ChecklistId, phase: PhaseId | null, work: () => Promise<string>): Promise<void> => {
     for (;;) {
@@ -89,42 +132,58 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         return;
       } catch (error) {
         if (error instanceof Stop || error instanceof InterruptedError) throw error;
-        const answer = await ask({ kind: 'failure', item: id, phase, error: toErrorInfo(error), canRestore: start?.backup != null });
-        if (answer === 'retry') continue;
-        if (answer === 'rollback-phase' && phase) {
-          await rollbackPhase(session, phase, start?.backup ?? null);
-          throw new Stop('rolled-back', `${PHASES[phase].title} was rolled back after: ${toErrorInfo(error).message}`);
+        const info = toErrorInfo(error);
+        const verificationFailed = error instanceof UserError && error.exitCode === ExitCode.verificationFailed;
+        let retry = false;
+        while (!retry) {
+          const answer = await ask({ kind: 'failure', item: id, phase, error: info, canRestore: start?.backup != null });
+          if (answer === 'retry') retry = true;
+          else if (answer === 'rollback-phase' && phase) {
+            const done = await recover('rollback', applied.includes(phase) ? [phase] : []);
+            if (done) throw new Stop('rolled-back', `${done} (after: ${info.message})`);
+          } else if (answer === 'restore' && start?.backup) {
+            const done = await recover('restore', []);
+            if (done) throw new Stop('restored', `${done} (after: ${info.message})`);
+          } else {
+            throw new Stop('failed', `Stopped at "${labelOf(id)}" with the database as it is (no phase half-applied${applied.length ? `; ${titles(applied)} applied` : ''}): ${info.message}`, verificationFailed);
+          }
         }
-        if (answer === 'restore' && start?.backup) {
-          await restoreFromBackup();
-          throw new Stop('restored', `The database was restored from ${start.backup.path} after: ${toErrorInfo(error).message}`);
-        }
-        throw new Stop('quit', `Stopped at "${id}" with the database as it is (no phase half-applied): ${toErrorInfo(error).message}`);
       }
     }
   };
 
-  const restoreFromBackup = async () => {
-    const backup = start!.backup!;
-    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
-    locked = false;
-    options.closeDb();
-    await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: options.discardNewer });
+  /** Before a phase: nothing written since the backup, or the operator decides (new backup / go on / quit). */
+  const checkUnchanged = async (phase: PhaseId) => {
+    for (;;) {
+      const changes = await changesSince(session.db, start!.digest);
+      if (changes.length === 0) return;
+      const since = start!.backup ? `the backup (${start!.digest.measuredAt})` : `the content was measured (${start!.digest.measuredAt}; there is no backup)`;
+      session.emit({ type: 'warning', message: `Written since ${since}: ${changes.join('; ')}. A restore from the backup would lose them.` });
+      const answer = await ask({ kind: 'content-changed', phase, changes, since });
+      if (answer === 'quit') throw new Stop('quit', `Quit before ${PHASES[phase].title}: rows were written since ${since} (${changes.join('; ')}); ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`);
+      if (answer === 'continue') {
+        session.emit({ type: 'operator-confirmed', item: phase, statement: `Went on with ${PHASES[phase].title} although rows were written since ${since}: ${changes.join('; ')}`, by: decider.by });
+        return;
+      }
+      start = await item('backup', () => takeRunStart(session, options.backup), describeBackup);
+    }
   };
 
   const confirm = async (id: ChecklistId, statements: string[]) => {
     await item(id, async () => {
       for (const statement of statements) {
-        if ((await ask({ kind: 'operator', item: id, statement })) !== 'yes') throw new Stop('quit', `Quit at: ${statement}`);
+        if ((await ask({ kind: 'operator', item: id, statement })) !== 'yes') throw new Stop('quit', `Quit at: ${statement}${applied.length ? ` (${titles(applied)} applied)` : ' Nothing was changed.'}`);
         session.emit({ type: 'operator-confirmed', item: id, statement, by: decider.by });
       }
       return statements.length;
     }, () => `confirmed by ${decider.by === 'operator' ? 'the operator' : '--yes'}`);
   };
 
+  const ended = (outcome: WindowOutcome, message: string, verificationFailed = false): WindowResult => ({ outcome, message, applied: [...applied], ...(verificationFailed ? { verificationFailed } : {}) });
+
   try {
-    // 1. Connect and pre-flight: what the database is, drift, an unfinished run, the lock.
-    await item('preflight', async () => {
+    // 1. Connect and pre-flight: what the database is, drift, the lock, an earlier run that did not finish.
+    const found = await item('preflight', async () => {
       const snap = await inspect(session);
       const plan = planMigration(snap, ['phase1', 'phase2'], { runId: session.runId });
       session.emit({ type: 'plan-ready', plan });
@@ -132,52 +191,59 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       const waiting = plan.phases.find((p) => p.decision);
       if (decider.by === '--yes' && waiting?.decision && options.keys === undefined) throw keyDecisionError(waiting.decision.keys);
       const journal = await readJournal(session.db, snap);
-      const p1 = activeApplies(journal, 'phase1')[0];
-      if (p1 && plan.phases[1].statements.length > 0) {
-        const message = `An earlier run (${p1.runId}, by ${p1.operator.user}@${p1.operator.host}, ${p1.finishedAt}) applied Phase 1 and stopped before Phase 2.`;
-        session.emit({ type: 'warning', message });
-        if ((await ask({ kind: 'resume', message })) !== 'continue') throw new Stop('quit', 'Quit at the resume prompt; nothing was changed.');
-      }
       const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: 'wizard' });
       locked = true;
       session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
       renewTimer = setInterval(() => void renewLock(session.db, session.runId).catch(() => undefined), RENEW_EVERY_MS);
       renewTimer.unref();
+      const p1 = activeApplies(journal, 'phase1')[0];
+      const earlier = lock.tookOverFrom;
+      let message: string | null = null;
+      if (earlier) {
+        const kept = journal.filter((e) => e.runId === earlier.runId);
+        const what = kept.length
+          ? kept.map((e) => `${PHASES[e.phase].title} ${e.action === 'apply' ? 'applied' : 'rolled back'} (journal #${e.id})`).join(', ')
+          : 'nothing of its phases (a write in flight was rolled back by SQLite as a whole)';
+        message = `An earlier run did not finish: ${earlier.runId} (${earlier.command}) by ${earlier.user}@${earlier.host}, pid ${earlier.pid}, started ${earlier.acquiredAt}, stopped while holding the migration lock. What the database kept: ${what}. This run plans from the database as it is now.`;
+      } else if (p1 && plan.phases[1].statements.length > 0) {
+        message = `An earlier run (${p1.runId}, by ${p1.operator.user}@${p1.operator.host}, ${p1.finishedAt}) applied Phase 1 and stopped before Phase 2.`;
+      }
+      if (message) {
+        session.emit({ type: 'warning', message });
+        if ((await ask({ kind: 'resume', message })) !== 'continue') throw new Stop('quit', 'Quit at the resume prompt; nothing was changed.');
+      }
       return { snap, drift: plan.drift.length };
     }, ({ drift }) => `${session.db.target.display} (${session.db.target.kind}), MCP Memory, ${drift === 0 ? 'no drift' : `${drift} drift item${drift === 1 ? '' : 's'}`}, lock taken`);
 
-    // 2. Backup (verified) before any write; its verification measures the content "before".
-    start = await item('backup', async (): Promise<RunStart> => {
-      await options.backup?.prepare();
-      return takeRunStart(session, options.backup);
-    }, (s) => (s.backup ? `${s.backup.path} (verified, sha256 ${s.backup.sha256.slice(0, 12)}…)` : 'NO BACKUP (--no-backup)'));
-
-    // 3-4. Stats before and the dry run read the snapshot the backup was taken from: under the
-    // lock nothing has changed since.
-    const found = start.snapshot;
+    // 2-3. Stats before and the dry run read the database as the lock found it.
     await item('stats-before', async () => {
-      const stats = await collectStats(session.db, found);
+      const stats = await collectStats(session.db, found.snap);
       session.emit({ type: 'stats-taken', when: 'before', stats });
       return stats;
     }, (s) => `${s.counts.tables} tables, ${s.counts.indexes} indexes, ${s.counts.triggers} triggers, ${s.totalRows} rows`);
 
-    // 4. Dry run: the plan, its risks, drift and warnings.
     await item('dry-run', async () => {
-      const plan = planMigration(found, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
+      const plan = planMigration(found.snap, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
       session.emit({ type: 'plan-ready', plan });
       // Unattended, nobody can answer the plaintext-keys question: refuse before any write.
       refuseConflicts(plan.phases, { askDecisions: decider.by === 'operator' });
-      if ((await ask({ kind: 'review-plan', plan })) !== 'continue') throw new Stop('quit', 'Quit after the dry run; nothing was changed.');
+      if ((await ask({ kind: 'review-plan', plan })) !== 'continue') throw new Stop('quit', 'Quit after the dry run; nothing was changed and no backup was taken.');
       return plan;
     }, (plan) => plan.phases.map((p) => `${p.title}: ${p.statements.length} statements (${p.risk} risk)`).join('; '));
 
-    // 5-6. What only a person can do, then the typed confirmation before the first write.
+    // 4-5. Services stopped, then the backup: the last read before the first write.
     await confirm('ops-before', ['The team has been notified of the maintenance window.', 'Application services that use this database are stopped.']);
+    start = await item('backup', async (): Promise<RunStart> => {
+      await options.backup?.prepare();
+      return takeRunStart(session, options.backup);
+    }, describeBackup);
+
+    // 6. The typed confirmation before the first write.
     await item('confirm', async () => {
       const answer = await ask({ kind: 'typed', expected: session.db.target.name, target: session.db.target.display });
-      if (answer !== 'confirmed') throw new Stop('quit', 'Not confirmed; nothing was changed.');
+      if (answer !== 'confirmed') throw new Stop('quit', `Not confirmed; nothing was changed.${start?.backup ? ` The backup just taken is kept: ${start.backup.path}` : ''}`);
       return session.db.target.name;
-    }, (name) => `typed ${name}`);
+    }, (name) => (decider.by === 'operator' ? `typed ${name}` : `confirmed by --yes (${name})`));
 
     // 7-10. Each phase, then its verification.
     for (const phase of ['phase1', 'phase2'] as const) {
@@ -195,21 +261,27 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         keys = choice;
         plan = planMigration(now, [phase], { runId: session.runId, keys, repairFts: options.repairFts }).phases[0];
       }
-      const answer = plan.statements.length === 0 ? 'continue' : await ask({ kind: 'phase', phase, plan, applied: [...applied] });
-      if (answer === 'quit') throw new Stop('quit', `Quit before ${plan.title}; ${applied.length ? `${applied.map((p) => PHASES[p].title).join(', ')} applied` : 'nothing was changed'}.`);
-      if (answer === 'rollback') {
-        for (const done of [...applied].reverse()) await rollbackPhase(session, done, start.backup);
-        throw new Stop('rolled-back', applied.length ? `Rolled back ${applied.map((p) => PHASES[p].title).join(' and ')} at the operator's request.` : 'Nothing had been applied; nothing to roll back.');
+      let answer = plan.statements.length === 0 ? 'continue' : await ask({ kind: 'phase', phase, plan, applied: [...applied] });
+      while (answer === 'rollback') {
+        if (applied.length === 0) throw new Stop('quit', 'Nothing had been applied, so there was nothing to roll back; nothing was changed.');
+        const done = await recover('rollback', [...applied]);
+        if (done) throw new Stop('rolled-back', done);
+        answer = await ask({ kind: 'phase', phase, plan, applied: [...applied] });
       }
+      if (answer === 'quit') throw new Stop('quit', `Quit before ${plan.title}; ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`);
       if (answer === 'skip') {
         skipItem(phase, `${plan.title} skipped by the operator`);
         skipItem(verifyItem, `${plan.title} skipped`);
         continue;
       }
+      if (plan.statements.length > 0) await checkUnchanged(phase);
       await recoverable(phase, phase, async () => {
         // Fresh snapshot: the operator may have paused at the prompt.
         const { result } = await applyPhase(session, phase, start!, { keys, repairFts: options.repairFts });
-        if (result.status === 'applied') applied.push(phase);
+        if (result.status === 'applied') {
+          applied.push(phase);
+          if (phase === 'phase2' && keys === 'hash') keysHashed = true;
+        }
         return result.status === 'applied' ? `${result.statements} statements in one atomic write (journal #${result.journalId})` : `${PHASES[phase].title} was already applied`;
       });
       await recoverable(verifyItem, phase, async () => {
@@ -240,10 +312,10 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
 
     // 13. Back to service.
     await confirm('ops-after', ['Application services are started again.', 'Logs and performance metrics are being watched.']);
-    return { outcome: 'complete', message: 'Migration complete.' };
+    return ended('complete', 'Migration complete.');
   } catch (error) {
-    if (error instanceof Stop) return { outcome: error.outcome, message: error.message };
-    if (error instanceof InterruptedError) return { outcome: 'interrupted', message: error.message };
+    if (error instanceof Stop) return ended(error.outcome, error.message, error.verificationFailed);
+    if (error instanceof InterruptedError) return ended('interrupted', `${error.message}${applied.length ? ` ${titles(applied)} applied.` : ' Nothing was changed.'}`);
     throw error;
   } finally {
     if (renewTimer) clearInterval(renewTimer);

@@ -8,7 +8,7 @@ export function ChecksList({ checks }: { checks: Check[] }) {
   return (
     <Box flexDirection="column" marginLeft={2}>
       {checks.map((c) => (
-        <Text key={c.name} wrap="truncate-end">
+        <Text key={c.name} wrap="wrap">
           <Text color={tint(MARK_COLORS[c.status])}>{MARKS[c.status]}</Text> {c.name}
           {c.status !== 'pass' ? <Text dimColor>: {c.detail}</Text> : null}
         </Text>

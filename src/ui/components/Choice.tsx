@@ -1,17 +1,20 @@
 /**
- * A decision point, drawn by ink-select-input; the first (default) option is always the safe
- * way forward. Keys are handled here against a ref: ink-select-input's own handler reads the
- * highlighted index from its last render, so a fast "Down, Enter" could select the option
- * above the one on screen, which a maintenance window cannot afford.
+ * A decision point; the first (default) option is always the safe way forward. Drawn here
+ * rather than by a select component: keys are read against a ref (a fast "Down, Enter" must
+ * choose the option on screen, never the one above it), the highlighted option is marked by
+ * "❯" and bold so it reads without colour (NO_COLOR, screen readers), and a key-hint line says
+ * which keys do what.
  */
 import React, { useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import SelectInput from 'ink-select-input';
+import { tint } from '../theme.js';
 
 export interface Option<V extends string> {
   label: string;
   value: V;
 }
+
+export const KEY_HINT = '↑↓ move · Enter choose · Ctrl+C quit';
 
 export function Choice<V extends string>({ prompt, options, onChoose, isFocused = true }: { prompt: string; options: Option<V>[]; onChoose: (value: V) => void; isFocused?: boolean }) {
   const index = useRef(0);
@@ -33,7 +36,13 @@ export function Choice<V extends string>({ prompt, options, onChoose, isFocused 
       <Text bold wrap="wrap">
         {prompt}
       </Text>
-      <SelectInput key={shown} items={options.map((o) => ({ key: o.value, label: o.label, value: o.value }))} initialIndex={shown} isFocused={false} />
+      {options.map((o, i) => (
+        <Text key={o.value} wrap="wrap" bold={i === shown} color={i === shown ? tint('cyan') : undefined}>
+          {i === shown ? '❯ ' : '  '}
+          {o.label}
+        </Text>
+      ))}
+      <Text dimColor>{KEY_HINT}</Text>
     </Box>
   );
 }

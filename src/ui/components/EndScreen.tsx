@@ -9,7 +9,6 @@ import { tint } from '../theme.js';
 
 export function EndScreen({ result, report, reportPath }: { result: WindowResult; report: Report; reportPath: string | null }) {
   const complete = result.outcome === 'complete';
-  const applied = report.phases.filter((p) => p.action === 'apply' && p.status === 'success');
   const checks = report.verifications.flatMap((v) => v.checks);
   return (
     <Box flexDirection="column" marginTop={1} borderStyle="round" borderColor={tint(complete ? 'green' : 'yellow')} paddingX={1}>
@@ -19,7 +18,7 @@ export function EndScreen({ result, report, reportPath }: { result: WindowResult
       {!complete ? <Text wrap="wrap">{result.message}</Text> : null}
       <Text wrap="wrap">Database: {report.target?.display}</Text>
       <Text wrap="wrap">{report.backup ? `Backup: ${report.backup.path}` : 'Backup: NONE (--no-backup)'}</Text>
-      <Text>Phases applied: {applied.length ? applied.map((p) => phaseTitle(p.phase)).join(', ') : 'none'}</Text>
+      <Text>Phases applied by this run: {result.applied.length ? result.applied.map((p) => phaseTitle(p)).join(', ') : 'none'}</Text>
       {checks.length ? (
         <Text>
           Checks: {checks.filter((c) => c.status === 'pass').length} passed, {checks.filter((c) => c.status === 'warn').length} warning{checks.filter((c) => c.status === 'warn').length === 1 ? '' : 's'}, {checks.filter((c) => c.status === 'fail').length} failed
@@ -31,6 +30,12 @@ export function EndScreen({ result, report, reportPath }: { result: WindowResult
           Tables {report.statsBefore.counts.tables} → {report.statsAfter.counts.tables}, indexes {report.statsBefore.counts.indexes} → {report.statsAfter.counts.indexes}
         </Text>
       ) : null}
+      {report.warnings.length ? <Text color={tint('yellow')}>{report.warnings.length === 1 ? '1 warning' : `${report.warnings.length} warnings`} (in full in the report):</Text> : null}
+      {report.warnings.map((w, i) => (
+        <Text key={i} wrap="wrap">
+          ! {w}
+        </Text>
+      ))}
       {reportPath ? <Text wrap="wrap">Report: {reportPath}</Text> : null}
     </Box>
   );

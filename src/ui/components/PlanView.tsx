@@ -33,7 +33,7 @@ export function PhaseSummary({ plan, showSql }: { plan: PhasePlan; showSql: bool
       ))}
       {showSql
         ? plan.statements.map((s, i) => (
-            <Text key={i} wrap="truncate-end">
+            <Text key={i} wrap="wrap">
               {String(i + 1).padStart(3)}. {s.sql};
             </Text>
           ))
@@ -48,7 +48,7 @@ export function DriftList({ drift }: { drift: DriftItem[] }) {
     <Box flexDirection="column" marginLeft={2}>
       <Text>Drift ({drift.length}, left untouched unless the plan says so):</Text>
       {drift.slice(0, 8).map((d) => (
-        <Text key={`${d.kind}-${d.object}`} dimColor wrap="truncate-end">
+        <Text key={`${d.kind}-${d.object}`} dimColor wrap="wrap">
           - {d.message}
         </Text>
       ))}

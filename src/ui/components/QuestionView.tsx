@@ -121,6 +121,49 @@ export function QuestionView({ pending, isFocused = true }: { pending: Pending; 
         </Box>
       );
     }
+    case 'content-changed':
+      return (
+        <Box flexDirection="column">
+          <Text color={tint('yellow')} wrap="wrap">
+            ! Written since {q.since}:
+          </Text>
+          {q.changes.map((c) => (
+            <Text key={c} wrap="wrap">
+              {'  '}
+              {c}
+            </Text>
+          ))}
+          <Text wrap="wrap">A restore from the backup would lose these rows. Is an application service still writing?</Text>
+          <Choice
+            prompt={`Before ${PHASES[q.phase].title}:`}
+            isFocused={isFocused}
+            options={[
+              { label: 'Take a new backup, then check again', value: 'new-backup' },
+              { label: 'Go on anyway (recorded in the report)', value: 'continue' },
+              { label: 'Quit', value: 'quit' },
+            ]}
+            onChoose={answer}
+          />
+        </Box>
+      );
+    case 'confirm-recovery':
+      return (
+        <Box flexDirection="column">
+          <Text wrap="wrap">{q.summary}</Text>
+          <Text color={tint('yellow')} wrap="wrap">
+            Lost: {q.loses}
+          </Text>
+          <Choice
+            prompt={q.action === 'rollback' ? 'Roll back now?' : 'Restore from the backup now?'}
+            isFocused={isFocused}
+            options={[
+              { label: 'Back (do nothing yet)', value: 'back' },
+              { label: q.action === 'rollback' ? 'Yes, roll back' : 'Yes, restore', value: 'confirmed' },
+            ]}
+            onChoose={answer}
+          />
+        </Box>
+      );
     default: {
       const unreachable: never = q;
       return unreachable;
