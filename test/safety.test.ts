@@ -272,6 +272,22 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       expect(await schemaOf(file)).toEqual(schemaBefore);
     });
 
+    it('archived rows deleted while their users still exist are refused untouched: a cascade needs its evidence', async () => {
+      const file = await v1Database({ learnedPatterns: 12 });
+      await applyAll(file);
+      const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
+      await sqlOn(file, [`DELETE FROM "${String(name)}" WHERE rowid IN (SELECT rowid FROM "${String(name)}" LIMIT 7)`]);
+      await refusesUntouched(file, () => rollbackAll(file), /holds 5 rows but learned_patterns had 12; restore from the backup instead/);
+    });
+
+    it('a learned_patterns without INTEGER PRIMARY KEY gets its own rowids back (10, 20, 30), not new ones', async () => {
+      const file = await v1Database({ learnedPatterns: 0 });
+      await sqlOn(file, ['DROP TABLE learned_patterns', 'CREATE TABLE learned_patterns (user_id TEXT, pattern TEXT)', "INSERT INTO learned_patterns (rowid, user_id, pattern) VALUES (10, 'u', 'a'), (20, 'u', 'b'), (30, 'u', 'c')"]);
+      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await rollbackAll(file);
+      expect((await rowsOf(file, 'SELECT rowid AS r, pattern FROM learned_patterns ORDER BY rowid')).map((r) => [r.r, r.pattern])).toEqual([[10n, 'a'], [20n, 'b'], [30n, 'c']]);
+    });
+
     it('an archive whose row count changed otherwise (a row added to it) is refused untouched', async () => {
       const file = await v1Database({ learnedPatterns: 12 });
       await applyAll(file);

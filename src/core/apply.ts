@@ -6,6 +6,7 @@
 import type { BackupProvider } from './backup-provider.js';
 import type { ContentDigest } from './content-hash.js';
 import { measureContent } from './content-proof.js';
+import { readCascadeCounts } from './cascade-evidence.js';
 import type { Stmt } from './db.js';
 import { ExitCode, UserError, toErrorInfo } from './errors.js';
 import type { BackupRef } from './events.js';
@@ -180,6 +181,8 @@ export async function applyPhase(
   ];
   // The replaced plaintext keys must not linger in freed pages of the file: zero what is deleted.
   if (prepared && session.db.target.kind === 'file') await session.db.execute('PRAGMA secure_delete = ON');
+  // Read under the lock, just before the write: how many archived rows each parent key has.
+  const archive = plan.archive ? { ...plan.archive, cascade: await readCascadeCounts(session.db, snapshot, plan.archive.table) } : null;
   const total = statements.length;
   session.emit({ type: 'phase-started', phase, action: 'apply', total });
   const tripsBefore = session.db.roundTrips;
@@ -197,7 +200,7 @@ export async function applyPhase(
               dropped: plan.dropped,
               created: plan.created,
               renamed: plan.renamed,
-              archive: plan.archive,
+              archive,
               backup: start.backup,
               beforeContent: start.digest,
               beforeStats: beforeStatsOf(snapshot),

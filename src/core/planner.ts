@@ -4,6 +4,7 @@
  * no-op, a half-applied run is finished) and anything without a safe automatic answer blocks
  * the phase with an explanation instead of a guess.
  */
+import type { CascadeCounts } from './cascade-evidence.js';
 import { describeDrift } from './drift.js';
 import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from './plan-indexes.js';
 import { planKeys } from './plan-keys.js';
@@ -45,6 +46,8 @@ export interface ArchivePlan {
    * versions: a CREATE TABLE AS copy whose rowids sit in ARCHIVE_ROWID.
    */
   method?: 'rename';
+  /** Archived rows per parent key at Phase 1 (cascade-evidence.ts): what lets rollback accept rows lost to ON DELETE CASCADE. */
+  cascade?: CascadeCounts | null;
 }
 
 export type PhaseStatus = 'pending' | 'partial' | 'applied' | 'blocked';

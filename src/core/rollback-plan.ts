@@ -33,6 +33,13 @@ export interface RollbackPlan {
 export interface RollbackFacts {
   /** Per archive table: rows of the recreated table that already use an archived rowid. */
   collisions: Record<string, number>;
+  /**
+   * Per archive table: its rowid is an INTEGER PRIMARY KEY column. Only then does the transfer
+   * form keep rowids (without one, SQLite hands out new ones); unknown means no.
+   */
+  rowidAliased?: Record<string, boolean>;
+  /** Per archive table: rows it lost are explained by deleted parent rows (ON DELETE CASCADE). */
+  cascadeExplained?: Record<string, boolean>;
 }
 
 const ORDER: Record<DroppedObject['type'], number> = { table: 0, index: 1, trigger: 2, view: 3 };
@@ -121,7 +128,7 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
   if (recorded !== undefined && archived.rows !== recorded) {
     // A renamed archive keeps the table's foreign keys: deleting a user after Phase 1 deletes
     // that user's archived rows exactly as it would have deleted them from the table.
-    if (!(archive.method === 'rename' && (archived.rows ?? 0) < recorded && cascadesOnDelete(archived))) {
+    if (!(archive.method === 'rename' && (archived.rows ?? 0) < recorded && facts.cascadeExplained?.[archive.archiveTable] === true)) {
       plan.conflicts.push(`${archive.archiveTable} holds ${archived.rows} rows but ${object.name} had ${recorded}; restore from the backup instead.`);
       return;
     }
@@ -151,8 +158,9 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
     plan.statements.push(collisionGuard(table, archive, rowidAlias));
     plan.notes.push(`${table} exists again (recreated after Phase 1) with the same definition${laterRows ? ` and ${laterRows} rows written since, which stay` : ', empty'}: the ${archived.rows ?? 0} archived rows go back into it.`);
   }
-  if (!exists && archive.method === 'rename') {
-    // The table was just created from its own DDL and the archive is that very table renamed:
+  const keepsRowids = !archive.hasRowid || facts.rowidAliased?.[archive.archiveTable] === true;
+  if (archive.method === 'rename' && keepsRowids && (!exists || laterRows === 0)) {
+    // The table was just created from its own DDL (or was recreated empty with the same one) and the archive is that very table renamed:
     // this exact form lets SQLite move each record's pages as they are (its transfer
     // optimization: no value is built in memory, rowids kept). Indexes and triggers come after.
     plan.statements.push({ sql: `INSERT INTO ${quoteIdent(table)} SELECT * FROM ${quoteIdent(archive.archiveTable)}` });
@@ -185,6 +193,3 @@ export function archivedRowid(archive: ArchivePlan, rowidAlias: string): string 
   return archive.method === 'rename' ? rowidAlias : quoteIdent(ARCHIVE_ROWID);
 }
 
-function cascadesOnDelete(table: TableInfo): boolean {
-  return /\bON\s+DELETE\s+CASCADE\b/i.test(table.sql ?? '');
-}

@@ -8,6 +8,7 @@ import { ExitCode, UserError, toErrorInfo } from './errors.js';
 import type { BackupRef } from './events.js';
 import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
 import { renewLock } from './lock.js';
+import { cascadeExplains } from './cascade-evidence.js';
 import { PHASES, type PhaseId } from './phases.js';
 import { GUARD_MARK } from './guard-mark.js';
 import { rehearseSteps } from './rehearsal.js';
@@ -173,10 +174,21 @@ async function checkRestoredRows(session: Session, phase: PhaseId, plan: Rollbac
 /** What the rollback planner cannot see in a snapshot: rows of a recreated table that hold an archived rowid. */
 async function readRollbackFacts(session: Session, snapshot: Snapshot, journal: JournalEntry[]): Promise<RollbackFacts> {
   const collisions: Record<string, number> = {};
+  const rowidAliased: Record<string, boolean> = {};
+  const cascadeExplained: Record<string, boolean> = {};
   for (const entry of journal.filter((e) => e.action === 'apply' && e.undoneBy === null && e.archive)) {
     const archive = entry.archive!;
     const table = findTable(snapshot, archive.table);
     const archived = findTable(snapshot, archive.archiveTable);
+    if (archived) {
+      // An INTEGER PRIMARY KEY column is the rowid (one key column, declared type exactly INTEGER).
+      const [{ alias }] = await session.db.query(`SELECT count(*) = 1 AND max(pk = 1 AND upper(type) = 'INTEGER') AS alias FROM pragma_table_info(?) WHERE pk > 0`, [archived.name]);
+      rowidAliased[archive.archiveTable] = Number(alias) === 1;
+      const recorded = entry.beforeCounts[archive.table];
+      if (archive.cascade && recorded !== undefined && (archived.rows ?? 0) < recorded) {
+        cascadeExplained[archive.archiveTable] = await cascadeExplains(session.db, archived.name, archive.cascade);
+      }
+    }
     const alias = table ? freeRowidAlias(table) : null;
     if (!table || !archived || !archive.hasRowid || !alias || !table.rows) continue;
     const rows = await session.db.query(
@@ -184,7 +196,7 @@ async function readRollbackFacts(session: Session, snapshot: Snapshot, journal: 
     );
     collisions[archive.archiveTable] = Number(rows[0].n);
   }
-  return { collisions };
+  return { collisions, rowidAliased, cascadeExplained };
 }
 
 /**

@@ -79,7 +79,7 @@ async function dumpRows(db: Db, table: TableInfo, write: (text: string) => Promi
     let chunk = '';
     for (const row of batch) {
       hasher.add(row, skip);
-      if (withRowid && row.some(isLarge)) {
+      if (row.some(isLarge)) {
         await write(chunk);
         chunk = '';
         await writeLargeRow(row, head, write);
