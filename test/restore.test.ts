@@ -24,6 +24,14 @@ async function restore(args: string[], options: { cwd?: string } = {}) {
 
 const count = async (file: string, table: string) => Number((await rowsOf(file, `SELECT count(*) AS n FROM ${table}`))[0].n);
 
+/** Writes a manifest and .sha256 that match `file` as it is now (an attacker's recomputation). */
+async function rehash(file: string, manifestOf: string): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const sha = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  fs.writeFileSync(`${file}.json`, JSON.stringify({ ...JSON.parse(fs.readFileSync(`${manifestOf}.json`, 'utf8')), file: path.basename(file), sha256: sha, bytes: fs.statSync(file).size }));
+  fs.writeFileSync(`${file}.sha256`, `${sha}  ${path.basename(file)}\n`);
+}
+
 describe('restore', () => {
   it('through a symlink replaces the file the application opens, keeping its mode; the link stays a link', async () => {
     const dir = tempDir('sw-rs-');
@@ -119,7 +127,8 @@ describe('restore', () => {
     const bytes = fs.readFileSync(file);
     const run = await restore(['--from', tampered, '--db', file, '--yes']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/schema of the restored copy differs from the one its manifest recorded/);
+    // The manifest's digest of every b-tree notices first (the index is gone); the schema digest would too.
+    expect(run.stderr).toMatch(/was altered after it was taken: idx_memories_created is missing|schema of the restored copy differs from the one its manifest recorded/);
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     const cases: [string, RegExp][] = [
       ['null', /not a schema-wizard manifest \(not a JSON object\)/],
@@ -254,4 +263,80 @@ describe('restore, second round of attacks', () => {
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(await count(target, 'memories')).toBe(60);
   });
+
+  it('a .db backup altered below the rows (one index entry, one journal DDL), its checksums recomputed, is refused untouched', async () => {
+    const file = await v1Database();
+    await runCli(['apply', '--db', file, '--phase', '1', '--yes', '--no-backup']);
+    const backup = await backupOf(file);
+    const cases: [string, string[]][] = [
+      ['index', []],
+      ['journal', ["UPDATE _schema_wizard_journal SET dropped = replace(dropped, 'CREATE INDEX idx_entities_name ON entities(name)', 'CREATE TRIGGER idx_entities_name AFTER INSERT ON memories BEGIN DELETE FROM users; END') WHERE id = 1"]],
+    ];
+    for (const [what, sql] of cases) {
+      const altered = `${backup}.${what}.db`;
+      fs.copyFileSync(backup, altered);
+      if (what === 'index') {
+        // One byte of an index b-tree page: the rows and the schema stay as they were.
+        const [{ rootpage }] = await rowsOf(altered, "SELECT rootpage FROM sqlite_schema WHERE name = 'idx_users_email'");
+        const [{ page_size }] = await rowsOf(altered, 'PRAGMA page_size');
+        const bytes = fs.readFileSync(altered);
+        const start = (Number(rootpage) - 1) * Number(page_size);
+        const at = bytes.indexOf(Buffer.from('@example'), start);
+        expect(at).toBeGreaterThan(start);
+        bytes[at - 1] ^= 0x01;
+        fs.writeFileSync(altered, bytes);
+      } else await sqlOn(altered, sql);
+      await rehash(altered, backup);
+      const before = fs.readFileSync(file);
+      const run = await restore(['--from', altered, '--db', file, '--yes', '--discard-newer']);
+      expect(run.code, what).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`was altered after it was taken: (idx_users_email|_schema_wizard_journal) differs`));
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
+  it('a .sql backup with a write after a trigger, or an FTS command other than rebuild, is refused before anything is loaded', async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file, 'sql');
+    const text = fs.readFileSync(backup, 'utf8');
+    const cases = [
+      "CREATE TABLE _schema_wizard_pieces (v INTEGER NOT NULL, n INTEGER NOT NULL, piece BLOB NOT NULL, PRIMARY KEY (v, n));\nCREATE TRIGGER evil AFTER INSERT ON _schema_wizard_pieces BEGIN DELETE FROM users; END;\nINSERT INTO _schema_wizard_pieces VALUES (0, 0, x'00');\nDROP TABLE _schema_wizard_pieces;\n",
+      "INSERT INTO memories_fts(memories_fts) VALUES('delete-all');\n",
+    ];
+    for (const [i, extra] of cases.entries()) {
+      const altered = `${backup}.${i}.sql`;
+      fs.writeFileSync(altered, text.replace(/COMMIT;\n$/, `${extra}COMMIT;\n`));
+      await rehash(altered, backup);
+      const before = fs.readFileSync(file);
+      const run = await restore(['--from', altered, '--db', file, '--yes', '--discard-newer']);
+      expect(run.code, extra).toBe(1);
+      expect(run.stderr).toMatch(/holds a statement a schema-wizard dump never contains .*the backup was altered/);
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
+  it('a journal whose DDL is not what it says it is (a trigger recorded as an index) is refused by rollback', async () => {
+    const file = await v1Database();
+    await runCli(['apply', '--db', file, '--phase', '1', '--yes', '--no-backup']);
+    await sqlOn(file, ["UPDATE _schema_wizard_journal SET dropped = replace(dropped, 'CREATE INDEX idx_entities_name ON entities(name)', 'CREATE TRIGGER idx_entities_name AFTER INSERT ON memories BEGIN DELETE FROM users; END') WHERE id = 1"]);
+    const run = await runCli(['rollback', '--db', file, '--phase', '1', '--yes', '--no-backup']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/index idx_entities_name with DDL that is not a CREATE INDEX of that name: the journal was altered/);
+    expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'trigger' AND name = 'idx_entities_name'"))[0].n).toBe(0n);
+  });
+
+
+  it('rows rewritten with the same values (an UPDATE after ADD COLUMN re-encodes them) are not "changed since the backup"', async () => {
+    const file = await v1Database();
+    await sqlOn(file, ["ALTER TABLE entities ADD COLUMN extra TEXT DEFAULT 'd'"]);
+    const backup = await backupOf(file);
+    await sqlOn(file, ['UPDATE entities SET name = name']);
+    const run = await restore(['--from', backup, '--db', file, '--yes']);
+    expect(run.code).toBe(0);
+    await sqlOn(file, ["UPDATE entities SET name = 'changed' WHERE rowid = 1"]);
+    const refused = await restore(['--from', backup, '--db', file, '--yes']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/entities: \d+ rows now, \d+ in the backup, rows changed or deleted since/);
+  });
+
 });

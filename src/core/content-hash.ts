@@ -28,9 +28,21 @@ export function hashedTables(snapshot: Snapshot): TableInfo[] {
   return snapshot.tables.filter((t) => t.kind === 'plain' || t.name === 'sqlite_sequence');
 }
 
+/**
+ * Our own tables a backup carries (the journal, archives), the lock table aside: their rows are
+ * what rollback runs, so a manifest records their digest too and restore checks it.
+ */
+export function bookkeepingTables(snapshot: Snapshot): TableInfo[] {
+  return snapshot.tables.filter((t) => t.kind === 'bookkeeping' && t.name.toLowerCase() !== '_schema_wizard_lock');
+}
+
 export async function digestDatabase(db: Db, snapshot: Snapshot, onRows?: (rows: number) => void): Promise<ContentDigest> {
+  return digestTables(db, hashedTables(snapshot), onRows);
+}
+
+export async function digestTables(db: Db, list: TableInfo[], onRows?: (rows: number) => void): Promise<ContentDigest> {
   const tables: Record<string, TableDigest> = {};
-  for (const table of hashedTables(snapshot).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const table of [...list].sort((a, b) => a.name.localeCompare(b.name))) {
     tables[table.name] = await digestTable(db, table, onRows);
   }
   return { tables, sha256: combine(tables) };

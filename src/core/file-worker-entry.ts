@@ -4,11 +4,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkIntegrity, copyPages, sha256OfFileSync } from './backup/page-copy.js';
-import { digestDatabase } from './content-hash.js';
+import { combine, digestDatabase } from './content-hash.js';
 import type { Db } from './db.js';
 import { ExitCode, UserError } from './errors.js';
 import type { FileJob, JobProgress, WorkerError } from './file-worker.js';
-import { recordDigestOfFile } from './record-digest.js';
+import { allTreesDigestOfFile, recordDigestOfFile } from './record-digest.js';
 import { fileUrlOf } from './target.js';
 
 const job = workerData as FileJob;
@@ -32,6 +32,8 @@ async function run(): Promise<unknown> {
   switch (job.type) {
     case 'records':
       return recordDigestOfFile(job.path, job.tables, rowsHashed());
+    case 'trees':
+      return allTreesDigestOfFile(job.path, job.exceptTable);
     case 'values': {
       // Local files are read through the engine directly (row-stream.ts); the Db only names the file.
       const db = { target: { kind: 'file', url: fileUrlOf(job.path), display: job.path, name: job.path, path: job.path } } as unknown as Db;
@@ -46,8 +48,11 @@ async function run(): Promise<unknown> {
       if (problems.length > 0) {
         throw new UserError(`${job.pragma} failed on the copy: ${problems.join('; ')}`, { hint: 'The backup is not usable; nothing was changed. Run PRAGMA integrity_check on the database.', exitCode: ExitCode.failed });
       }
-      const digest = recordDigestOfFile(job.dest, job.tables, rowsHashed());
-      return { copy, digest };
+      // One walk over every b-tree; the data tables' digests are a subset of it.
+      const trees = allTreesDigestOfFile(job.dest, job.exceptTable, rowsHashed());
+      const tables = Object.fromEntries(job.tables.map((t) => [t, trees.tables[t]]));
+      const digest = { kind: trees.kind, tables, sha256: combine(tables) };
+      return { copy, digest, trees };
     }
   }
 }

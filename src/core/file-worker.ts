@@ -17,18 +17,23 @@ export type FileJob =
   | { type: 'records'; path: string; tables: string[] }
   /** Value digest (content-hash.ts): journals and manifests of earlier versions recorded these. */
   | { type: 'values'; path: string; snapshot: Snapshot }
+  /** Record digest of every b-tree except those of one table (record-digest.ts allTreesDigestOfFile). */
+  | { type: 'trees'; path: string; exceptTable: string }
   /** Page copy of source into dest, its byte hash re-read from disk, an integrity pragma, and its record digest. */
-  | { type: 'backup'; source: string; dest: string; tables: string[]; pragma: 'quick_check' | 'integrity_check' };
+  | { type: 'backup'; source: string; dest: string; tables: string[]; pragma: 'quick_check' | 'integrity_check'; exceptTable: string };
 
 export interface BackupCopy {
   copy: PageCopy;
-  /** Hash of dest as read back from disk (equals copy.sha256, or the job fails). */
+  /** The record digest of the data tables: the run's content proof and the manifest's content. */
   digest: ContentDigest;
+  /** The record digest of every b-tree but the lock table's: what restore checks nothing was altered in. */
+  trees: ContentDigest;
 }
 
 export interface JobResult {
   records: ContentDigest;
   values: ContentDigest;
+  trees: ContentDigest;
   backup: BackupCopy;
 }
 

@@ -30,14 +30,35 @@ interface Geometry {
 
 /** The record digest of the named tables (exact names as in sqlite_schema), under one read transaction. */
 export function recordDigestOfFile(file: string, tableNames: string[], onRows?: (rows: number) => void): ContentDigest {
+  return digestTrees(file, (roots) => tableNames.map((name) => [name, roots.tables.get(name)]), onRows);
+}
+
+/**
+ * Every b-tree of the file (tables, indexes, FTS shadow tables, bookkeeping) except those of
+ * `exceptTable` and its indexes: what a backup's manifest records so that a restore can tell
+ * that not one entry of any of them was altered afterwards (an index entry, a journal row).
+ */
+export function allTreesDigestOfFile(file: string, exceptTable: string, onRows?: (rows: number) => void): ContentDigest {
+  return digestTrees(file, (roots) => [...roots.all].filter(([, r]) => !sameText(r.table, exceptTable)).map(([name, r]) => [name, r.root]), onRows);
+}
+
+interface Roots {
+  tables: Map<string, number>;
+  all: Map<string, { root: number; table: string }>;
+}
+
+const sameText = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+function digestTrees(file: string, pick: (roots: Roots) => [string, number | undefined][], onRows?: (rows: number) => void): ContentDigest {
   const conn = openExistingFile(file);
   try {
     conn.defaultSafeIntegers(true);
     conn.exec('BEGIN');
     try {
-      const roots = new Map<string, number>();
-      for (const row of conn.prepare("SELECT name, rootpage FROM sqlite_schema WHERE type = 'table'").raw(true).all() as unknown[][]) {
-        roots.set(String(row[0]), Number(row[1]));
+      const roots: Roots = { tables: new Map(), all: new Map() };
+      for (const row of conn.prepare('SELECT type, name, tbl_name, rootpage FROM sqlite_schema WHERE rootpage > 0').raw(true).all() as unknown[][]) {
+        if (String(row[0]) === 'table') roots.tables.set(String(row[1]), Number(row[3]));
+        roots.all.set(String(row[1]), { root: Number(row[3]), table: String(row[2]) });
       }
       // (The driver's pluck() does not apply to get(): raw rows, first cell.)
       const page = conn.prepare('SELECT data FROM sqlite_dbpage WHERE pgno = ?').raw(true);
@@ -49,8 +70,7 @@ export function recordDigestOfFile(file: string, tableNames: string[], onRows?: 
       const pageCount = Number((conn.prepare('PRAGMA page_count').raw(true).get() as unknown[])[0]);
       const geometry = geometryOf(read(1), pageCount);
       const tables: Record<string, TableDigest> = {};
-      for (const name of [...tableNames].sort((a, b) => a.localeCompare(b))) {
-        const root = roots.get(name);
+      for (const [name, root] of pick(roots).sort((a, b) => a[0].localeCompare(b[0]))) {
         if (!root) throw corrupt(file, `table ${name} has no b-tree`);
         tables[name] = digestTree(read, geometry, root, file, onRows);
       }

@@ -91,7 +91,37 @@ export function undoOfApplied(snapshot: Snapshot, journal: JournalEntry[]): Stmt
   return plans.flatMap((p) => p.statements.filter((s) => !s.sql.includes(GUARD_MARK)));
 }
 
+const CREATE_OF: Record<DroppedObject['type'], RegExp> = {
+  table: /^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
+  index: /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
+  trigger: /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
+  view: /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
+};
+const NAME_TOKEN = /^(?:"((?:[^"]|"")*)"|\[([^\]]*)\]|`((?:[^`]|``)*)`|([^\s(.]+))/;
+
+/**
+ * The journal's DDL is what rollback runs: it must be a CREATE of the type and name it is
+ * recorded under (an altered journal could otherwise plant a trigger under an index's name).
+ */
+export function ddlIsOf(object: DroppedObject): boolean {
+  const head = CREATE_OF[object.type].exec(object.sql);
+  if (!head) return false;
+  let rest = object.sql.slice(head[0].length);
+  let token = NAME_TOKEN.exec(rest);
+  if (token && rest.slice(token[0].length).trimStart().startsWith('.')) {
+    rest = rest.slice(token[0].length).trimStart().slice(1).trimStart();
+    token = NAME_TOKEN.exec(rest);
+  }
+  if (!token) return false;
+  const name = token[1]?.replace(/""/g, '"') ?? token[2] ?? token[3]?.replace(/``/g, '`') ?? token[4];
+  return sameName(name, object.name);
+}
+
 function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEntry, object: DroppedObject, facts: RollbackFacts): void {
+  if (!ddlIsOf(object)) {
+    plan.conflicts.push(`the journal records ${object.type} ${object.name} with DDL that is not a CREATE ${object.type.toUpperCase()} of that name: the journal was altered; restore from the backup instead.`);
+    return;
+  }
   const exists =
     object.type === 'table'
       ? findTable(snapshot, object.name)

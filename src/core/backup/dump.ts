@@ -19,6 +19,8 @@ export const DUMP_HEADER = '-- schema-wizard SQL dump';
 export interface DumpResult {
   /** Digest of the rows written, computed from the very rows read for the dump. */
   digest: ContentDigest;
+  /** The same for our own tables (journal, archives): the manifest records it, restore checks it. */
+  bookkeeping: ContentDigest;
   rows: number;
 }
 
@@ -34,12 +36,14 @@ export async function writeDump(db: Db, snapshot: Snapshot, out: Writable, onRow
   for (const t of plain) await write(`${t.sql};\n`);
 
   const tables: Record<string, TableDigest> = {};
+  const ours: Record<string, TableDigest> = {};
   let total = 0;
   for (const t of plain) {
     // A lock row belongs to the run that took the backup, never to a restored database.
     if (t.name === LOCK_TABLE) continue;
     const digest = await dumpRows(db, t, write, onRows);
     if (t.kind === 'plain') tables[t.name] = digest;
+    else ours[t.name] = digest;
     total += digest.rows;
   }
   if (sequence) {
@@ -67,7 +71,7 @@ export async function writeDump(db: Db, snapshot: Snapshot, out: Writable, onRow
   for (const t of snapshot.triggers) if (t.sql) await write(`${t.sql};\n`);
   for (const v of snapshot.views) if (v.sql) await write(`${v.sql};\n`);
   await write('COMMIT;\n');
-  return { digest: { tables, sha256: combine(tables) }, rows: total };
+  return { digest: { tables, sha256: combine(tables) }, bookkeeping: { tables: ours, sha256: combine(ours) }, rows: total };
 }
 
 async function dumpRows(db: Db, table: TableInfo, write: (text: string) => Promise<void>, onRows: (n: number) => void): Promise<TableDigest> {

@@ -16,7 +16,16 @@ const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+fore
  * is of the scratch table that carries a large value's pieces (dump.ts).
  */
 const ALLOWED = /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$|DROP\s+TABLE\s+_schema_wizard_pieces\s*$)/i;
+/** INSERT INTO t(t) VALUES('command'): an FTS5 command, when the column is the table's own name. */
+const FTS_COMMAND = /^INSERT\s+INTO\s+"?([^"\s(]+)"?\s*\(\s*"?([^"\s)]+)"?\s*\)\s*VALUES\s*\(\s*'([^']*)'/i;
 const MAX_BATCH_STATEMENTS = 2_000;
+
+function alteredDump(file: string, sql: string): UserError {
+  return new UserError(`${file} holds a statement a schema-wizard dump never contains (${sql.replace(/\s+/g, ' ').slice(0, 60)}…): the backup was altered. Nothing was loaded into the target.`, {
+    hint: 'Use another backup; this one cannot be trusted.',
+    exitCode: ExitCode.failed,
+  });
+}
 const MAX_BATCH_CHARS = 8 << 20;
 
 export async function loadDump(db: Db, file: string, onProgress?: (bytes: number, statements: number) => void): Promise<number> {
@@ -25,6 +34,7 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
   let chars = 0;
   let statements = 0;
   let bytes = 0;
+  let sawTrigger = false;
   const flush = async () => {
     if (batch.length === 0) return;
     await db.load(batch);
@@ -37,12 +47,14 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
   const add = async (raw: string) => {
     const sql = withoutLeadingComments(raw);
     if (SKIP.test(sql)) return;
-    if (!ALLOWED.test(sql)) {
-      throw new UserError(`${file} holds a statement a schema-wizard dump never contains (${sql.replace(/\s+/g, ' ').slice(0, 60)}…): the backup was altered. Nothing was loaded into the target.`, {
-        hint: 'Use another backup; this one cannot be trusted.',
-        exitCode: ExitCode.failed,
-      });
-    }
+    if (!ALLOWED.test(sql)) throw alteredDump(file, sql);
+    // A dump creates its triggers after every row (only views follow): a trigger before a write
+    // would run code of the file's choosing during the load, so nothing may write after one.
+    if (/^CREATE\s+TRIGGER\b/i.test(sql)) sawTrigger = true;
+    else if (sawTrigger && !/^CREATE\s+(VIEW|(UNIQUE\s+)?INDEX)\b/i.test(sql)) throw alteredDump(file, sql);
+    // An FTS command row: only the rebuild a dump writes ('delete-all' would empty the index).
+    const command = FTS_COMMAND.exec(sql);
+    if (command && command[1].toLowerCase() === command[2].toLowerCase() && command[3].toLowerCase() !== 'rebuild') throw alteredDump(file, sql);
     batch.push({ sql });
     chars += sql.length;
     if (batch.length >= MAX_BATCH_STATEMENTS || chars >= MAX_BATCH_CHARS) await flush();

@@ -23,6 +23,10 @@ export interface BackupManifest {
   schema: { tables: string[]; indexes: number; triggers: number; views: number };
   /** schemaDigest of the database backed up (manifests written before it existed lack it). */
   schemaSha256?: string;
+  /** .db backups of this version: the record digest of every b-tree but the lock table's (indexes, journal, FTS shadows). */
+  trees?: ContentDigest;
+  /** .sql backups of this version: the value digest of our own tables (journal, archives). */
+  bookkeeping?: ContentDigest;
 }
 
 export function manifestPath(backupFile: string): string {

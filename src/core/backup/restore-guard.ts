@@ -195,6 +195,12 @@ export async function compareWithBackup(current: Db, currentPath: string, restor
         if (now.rows > 0 && IDENTITY_TABLES.has(table)) alike++;
         continue;
       }
+      if (then && then.rows === now.rows && inBackup.has(table) && sameRows(conn, table)) {
+        // Record bytes differ but every row holds the same values: the application rewrote rows
+        // (an UPDATE after an ALTER TABLE ADD COLUMN re-encodes them), it did not change them.
+        if (now.rows > 0 && IDENTITY_TABLES.has(table)) alike++;
+        continue;
+      }
       let newer = now.rows;
       if (then && inBackup.has(table)) {
         const t = quoteIdent(table);
@@ -219,6 +225,18 @@ export async function compareWithBackup(current: Db, currentPath: string, restor
   const sameSource = manifest.source?.display === currentPath || manifest.source?.display === displayGiven;
   const empty = Object.values(digest.tables).every((t) => t.rows === 0);
   return { changed, otherDatabase: !empty && !sameSource && alike === 0 && usersInCommon === 0 };
+}
+
+/** The table holds the same rowids and values in both files (compared by SQLite, both ways). */
+function sameRows(conn: InstanceType<typeof Database>, table: string): boolean {
+  const t = quoteIdent(table);
+  try {
+    const one = conn.prepare(`SELECT count(*) AS n FROM (SELECT rowid, * FROM main.${t} EXCEPT SELECT rowid, * FROM backup.${t})`).get() as { n: number };
+    const other = conn.prepare(`SELECT count(*) AS n FROM (SELECT rowid, * FROM backup.${t} EXCEPT SELECT rowid, * FROM main.${t})`).get() as { n: number };
+    return Number(one.n) === 0 && Number(other.n) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Tables whose rows are a database's own: equal content in one of them means the same database. */

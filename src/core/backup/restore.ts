@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { schemaDigest, type ContentDigest } from '../content-hash.js';
+import { bookkeepingTables, digestTables, schemaDigest, type ContentDigest } from '../content-hash.js';
+import { runFileJob } from '../file-worker.js';
 import { kindOf, measureContent, measureLike } from '../content-proof.js';
 import { LOCK_TABLE } from '../journal.js';
 import { openDb, type Db } from '../db.js';
@@ -50,6 +51,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const from = path.resolve(options.from);
   options.emit({ type: 'step-started', step: 'restore', label: 'Check the backup against its manifest' });
   const manifest = await readVerifiedManifest(from);
+  if (manifest.format === 'db' && manifest.trees) await assertTreesUnaltered(from, manifest.trees);
   options.emit({ type: 'step-started', step: 'restore', label: `Rebuild ${options.target.display} from ${path.basename(from)}` });
   return options.target.kind === 'file' ? restoreFile(from, manifest, options) : restoreRemote(from, manifest, options);
 }
@@ -82,6 +84,7 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
       await withFile(partial, (db) => loadDump(db, from));
     }
     await withFile(partial, (db) => proveContent(db, manifest, 'the restored copy'));
+    if (manifest.bookkeeping) await withFile(partial, (db) => proveBookkeeping(db, manifest.bookkeeping!, 'the restored copy'));
     if (original) {
       const comparison = await withFile(targetPath, (db) => compareWithBackup(db, targetPath, partial, manifest, options.target.display));
       if (comparison.otherDatabase && !options.forceOtherDatabase) throw otherDatabaseError(targetPath, manifest);
@@ -165,6 +168,7 @@ async function restoreRemote(from: string, manifest: BackupManifest, options: Re
     // so the backup file's value digest (checked against its manifest first) is what must arrive.
     const expected = kindOf(manifest.content) === 'records' ? await valuesOfProvenBackup(from, manifest) : manifest.content;
     await proveContent(db, manifest, 'the restored database', 'The remote database now holds rows that do not match the backup: run the restore again with --replace, or use another backup.', expected);
+    if (manifest.bookkeeping) await proveBookkeeping(db, manifest.bookkeeping, 'the restored database');
     return { from, target: options.target.display, manifest, rows: manifest.rows, replacedKeptAt: null };
   } finally {
     db.close();
@@ -177,6 +181,28 @@ async function valuesOfProvenBackup(from: string, manifest: BackupManifest): Pro
     assertSameContent(manifest.content, await measureLike(db, snapshot, manifest.content), 'the backup file');
     return measureContent(db, snapshot, 'values');
   });
+}
+
+function altered(what: string, detail: string): UserError {
+  return new UserError(`${what} was altered after it was taken: ${detail}. Nothing was replaced.`, { hint: 'Use another backup; this one cannot be trusted.', exitCode: ExitCode.failed });
+}
+
+function differences(expected: ContentDigest, actual: ContentDigest): string[] {
+  const names = new Set([...Object.keys(expected.tables), ...Object.keys(actual.tables)]);
+  return [...names].sort().filter((n) => expected.tables[n]?.sha256 !== actual.tables[n]?.sha256 || expected.tables[n]?.rows !== actual.tables[n]?.rows).map((n) => (!actual.tables[n] ? `${n} is missing` : !expected.tables[n] ? `${n} was added` : `${n} differs`));
+}
+
+/** Every b-tree of a .db backup (indexes, journal, FTS shadows; the lock table aside) as its manifest recorded it. */
+async function assertTreesUnaltered(file: string, recorded: ContentDigest): Promise<void> {
+  const now = await runFileJob({ type: 'trees', path: file, exceptTable: LOCK_TABLE }).done;
+  const diff = differences(recorded, now);
+  if (diff.length > 0) throw altered(`The backup ${file}`, diff.slice(0, 5).join('; '));
+}
+
+/** Our own tables (the journal rollback runs, the archives) as the manifest recorded them. */
+async function proveBookkeeping(db: Db, recorded: ContentDigest, what: string): Promise<void> {
+  const diff = differences(recorded, await digestTables(db, bookkeepingTables(await takeSnapshot(db))));
+  if (diff.length > 0) throw altered(`The backup behind ${what}`, diff.slice(0, 5).join('; '));
 }
 
 async function clearLockRows(db: Db): Promise<void> {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BackupProvider } from '../backup-provider.js';
-import { schemaDigest, digestDatabase, hashedTables, type ContentDigest } from '../content-hash.js';
+import { bookkeepingTables, schemaDigest, digestDatabase, digestTables, hashedTables, type ContentDigest } from '../content-hash.js';
 import { runFileJob } from '../file-worker.js';
 import { openDb, type Db } from '../db.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -71,11 +71,13 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
   try {
     let sourceDigest: ContentDigest;
     let sha256: string;
+    let trees: ContentDigest | undefined;
+    let bookkeeping: ContentDigest | undefined;
     if (format === 'db') {
-      ({ digest: sourceDigest, sha256 } = await copyAndVerify(db, snapshot, partial, options.thorough ? 'integrity_check' : 'quick_check', emit));
+      ({ digest: sourceDigest, sha256, trees } = await copyAndVerify(db, snapshot, partial, options.thorough ? 'integrity_check' : 'quick_check', emit));
     } else {
       const progress = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
-      sourceDigest = await dumpAndVerify(db, snapshot, partial, (n) => progress(n));
+      ({ digest: sourceDigest, bookkeeping } = await dumpAndVerify(db, snapshot, partial, (n) => progress(n)));
       fsyncFile(partial);
       sha256 = await sha256File(partial);
     }
@@ -100,6 +102,8 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
         views: snapshot.views.length,
       },
       schemaSha256: schemaDigest(snapshot),
+      ...(trees ? { trees } : {}),
+      ...(bookkeeping ? { bookkeeping } : {}),
     };
     writeManifest(file, manifest);
     return { ref: { path: file, sha256, format, bytes }, manifest };
@@ -119,13 +123,13 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
  * with --thorough), and its record digest becomes the run's content proof. All of it in the file
  * worker, with progress in pages, then rows.
  */
-async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, pragma: 'quick_check' | 'integrity_check', emit: Emit): Promise<{ digest: ContentDigest; sha256: string }> {
+async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, pragma: 'quick_check' | 'integrity_check', emit: Emit): Promise<{ digest: ContentDigest; sha256: string; trees: ContentDigest }> {
   const source = db.target.path;
   if (!source) throw new Error('a .db backup needs a local file');
   const rows = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
   const pages = progressReporter(emit, 0, 'pages');
   let hashedSoFar = 0;
-  const job = runFileJob({ type: 'backup', source, dest: partial, tables: hashedTables(snapshot).map((t) => t.name), pragma }, (p) => {
+  const job = runFileJob({ type: 'backup', source, dest: partial, tables: hashedTables(snapshot).map((t) => t.name), pragma, exceptTable: LOCK_TABLE }, (p) => {
     if (p.stage === 'copy') pages(p.done, p.total);
     else {
       rows(p.done - hashedSoFar);
@@ -133,21 +137,22 @@ async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, pragma
     }
   });
   try {
-    const { copy, digest } = await job.done;
-    return { digest, sha256: copy.sha256 };
+    const { copy, digest, trees } = await job.done;
+    return { digest, sha256: copy.sha256, trees };
   } finally {
     job.stop();
   }
 }
 
 /** Streams the dump (hashing the very rows written), then loads it into scratch and compares. */
-async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progress: (n: number) => void): Promise<ContentDigest> {
+async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progress: (n: number) => void): Promise<{ digest: ContentDigest; bookkeeping: ContentDigest }> {
   const out = fs.createWriteStream(partial, { mode: 0o600 });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   failed.catch(() => undefined);
   let digest: ContentDigest;
+  let bookkeeping: ContentDigest;
   try {
-    ({ digest } = await Promise.race([writeDump(db, snapshot, out, progress), failed]));
+    ({ digest, bookkeeping } = await Promise.race([writeDump(db, snapshot, out, progress), failed]));
     await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
   } catch (error) {
     out.destroy();
@@ -166,8 +171,10 @@ async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progre
     try {
       await loadDump(scratch, partial);
       await assertIntegrity(scratch, 'the loaded dump');
-      assertSameContent(digest, await digestDatabase(scratch, await takeSnapshot(scratch)), 'the dump');
-      return digest;
+      const loaded = await takeSnapshot(scratch);
+      assertSameContent(digest, await digestDatabase(scratch, loaded), 'the dump');
+      assertSameContent(bookkeeping, await digestTables(scratch, bookkeepingTables(loaded)), 'the dump');
+      return { digest, bookkeeping };
     } finally {
       scratch.close();
     }
