@@ -101,6 +101,15 @@ export function renderMarkdown(results) {
       '',
     );
   }
+  const L = results.largeValue;
+  if (L) {
+    const one = (r) => `${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.rssMiB.toFixed(0)} MiB`;
+    lines.push(
+      `One ${L.megabytes} MB BLOB in learned_patterns (file ${(L.fileBytes / 2 ** 20).toFixed(0)} MiB): \`apply --phase all --yes\` with its verified backup ${one(L.apply)} ` +
+        `(limit 300 MiB: ${L.applyWithinLimit ? 'PASS' : 'MISS'}); \`rollback --phase all\` ${one(L.rollback)}; \`backup --format sql\` ${one(L.dump)}.`,
+      '',
+    );
+  }
   lines.push(`Cold start, \`node bin/schema-wizard.js --help\` x ${c.values.length}: min ${c.min.toFixed(0)} ms / median ${c.median.toFixed(0)} ms / max ${c.max.toFixed(0)} ms (peak RSS ${mib(c.rssKiB).toFixed(0)} MiB).`, '');
 
   lines.push('### Targets', '', 'Set at 100k (peak RSS: at every size); smaller sizes are shown for the trend. Reported, never enforced.', '');

@@ -5,7 +5,7 @@
  */
 import type { BackupProvider } from './backup-provider.js';
 import type { ContentDigest } from './content-hash.js';
-import { measureContent } from './content-proof.js';
+import { changesSince, measureContent } from './content-proof.js';
 import { readCascadeCounts } from './cascade-evidence.js';
 import type { Stmt } from './db.js';
 import { ExitCode, UserError, toErrorInfo } from './errors.js';
@@ -75,6 +75,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       current = after;
       await renewLock(session.db, session.runId);
     }
+    await proveContentKept(session, start, results, options.keys === 'hash');
     return { plan, phases: results, backup: start.backup };
   });
 }
@@ -238,6 +239,33 @@ export async function applyPhase(
   // Committed from here on: a failing row check is reported as such, never as a failed phase.
   const after = await checkRowsKept(session, phase, snapshot, plan);
   return { result: { phase, status: 'applied', statements: total, journalId }, after };
+}
+
+/**
+ * Once, after the last phase: every row's content equals the proof measured before the first
+ * write (inside each phase the row guard already held the counts). Local files only: there the
+ * record digest is one bounded pass; remotely it would read every row again over the network,
+ * so a remote run relies on the counts and `verify` compares content.
+ */
+async function proveContentKept(session: Session, start: RunStart, results: PhaseResult[], hashedKeys: boolean): Promise<void> {
+  const last = [...results].reverse().find((r) => r.status === 'applied');
+  if (!last || session.db.target.kind !== 'file') return;
+  // Hashing plaintext keys changes users on purpose (and says so in its own warning).
+  const except = hashedKeys && results.some((r) => r.phase === 'phase2' && r.status === 'applied') ? ['users'] : [];
+  const changes = await changesSince(session.db, start.digest, except);
+  const compared = changes.compared ?? 0;
+  session.emit({
+    type: 'rows-checked',
+    phase: last.phase,
+    ok: changes.length === 0,
+    detail: changes.length === 0 ? `content of every table equal to the proof measured before the first write (${compared} tables${except.length ? '; users aside: its keys were hashed' : ''})` : changes.join('; '),
+  });
+  if (changes.length > 0) {
+    throw new UserError(`Content changed during the run: ${changes.join('; ')}.`, {
+      hint: 'Another process wrote to the database: stop the application services, run verify, and roll back if needed.',
+      exitCode: ExitCode.failed,
+    });
+  }
 }
 
 /** Proves the phase kept every row: counts after equal counts before; a dropped table's rows sit in its archive. */

@@ -22,7 +22,7 @@ import { runVerify } from '../verify/verify.js';
 import { labelOf, type ChecklistId } from './checklist.js';
 import type { Decider } from './questions.js';
 
-import { changesSince } from './content-check.js';
+import { changesSince } from '../content-proof.js';
 import type { WindowOutcome, WindowResult } from './outcomes.js';
 export type { WindowOutcome, WindowResult } from './outcomes.js';
 
