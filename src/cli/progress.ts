@@ -66,6 +66,8 @@ export function progressLine(event: CoreEvent): string | null {
       return null;
     case 'operator-confirmed':
       return `    confirmed (${event.by}): ${event.statement}`;
+    case 'operator-answered':
+      return null;
     default: {
       const unreachable: never = event;
       return unreachable;

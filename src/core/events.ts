@@ -75,6 +75,8 @@ export type CoreEvent =
   | { type: 'smoke-tested'; at: string; test: SmokeTest }
   | { type: 'stats-taken'; at: string; when: 'before' | 'after'; stats: Stats }
   | { type: 'operator-confirmed'; at: string; item: ChecklistId; statement: string; by: 'operator' | '--yes' }
+  /** A question was answered: how long the operator took (kept out of the step's own time). */
+  | { type: 'operator-answered'; at: string; item: ChecklistId | null; ms: number }
   | { type: 'run-finished'; at: string; outcome: Outcome };
 
 export type EventListener = (event: CoreEvent) => void;

@@ -17,6 +17,8 @@ export interface ChecklistRecord {
   status: 'running' | 'success' | 'error' | 'not-executed';
   startedAt: string;
   ms: number | null;
+  /** Of ms, the time spent waiting for the operator's answers. */
+  thinkMs?: number;
   detail?: string;
   error?: ErrorInfo;
 }
@@ -70,6 +72,8 @@ export interface Report {
   statsBefore: Stats | null;
   statsAfter: Stats | null;
   confirmations: { item: ChecklistId; statement: string; by: 'operator' | '--yes'; at: string }[];
+  /** Time spent waiting for the operator's answers, in all. */
+  thinkMs: number;
   outcome: Outcome | null;
 }
 
@@ -96,6 +100,7 @@ export function initialReport(command: string): Report {
     statsBefore: null,
     statsAfter: null,
     confirmations: [],
+    thinkMs: 0,
     outcome: null,
   };
 }
@@ -160,6 +165,11 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
       return report.warnings.includes(event.message) ? report : { ...report, warnings: [...report.warnings, event.message] };
     case 'item-started':
       return { ...report, checklist: [...report.checklist, { item: event.item, status: 'running', startedAt: event.at, ms: null }] };
+    case 'operator-answered': {
+      const ms = Math.round(event.ms);
+      const checklist = event.item ? updateLast(report.checklist, (c) => c.item === event.item && c.status === 'running', (c) => ({ ...c, thinkMs: (c.thinkMs ?? 0) + ms })) : report.checklist;
+      return { ...report, thinkMs: report.thinkMs + ms, checklist };
+    }
     case 'item-finished': {
       const rounded = Math.round(event.ms);
       const o = event.outcome;

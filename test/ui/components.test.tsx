@@ -23,6 +23,10 @@ describe('ItemLine', () => {
     expect(lastFrame()).toContain('✔ Backup database (1.5 s)');
     expect(lastFrame()).toContain('/b/backup.db (verified)');
   });
+  it("shows the step's own time and the operator's time apart", () => {
+    const { lastFrame } = render(<ItemLine record={{ item: 'confirm', status: 'success', startedAt: '', ms: 5200, thinkMs: 5000, detail: 'typed memory.db' }} />);
+    expect(lastFrame()).toContain('✔ Confirm the database (0.2 s) (+5.0 s waiting for you)');
+  });
   it('marks a failed item with its error', () => {
     const { lastFrame } = render(<ItemLine record={{ item: 'phase1', status: 'error', startedAt: '', ms: 5, error: { name: 'Error', message: 'disk I/O error' } }} />);
     expect(lastFrame()).toContain('✖ Apply Phase 1');

@@ -11,6 +11,8 @@ import type { Emit } from '../events.js';
 import type { OperatorInfo } from '../operator.js';
 import type { Report } from '../report.js';
 import { labelOf } from './checklist.js';
+import { phaseTitle } from '../phases.js';
+import { TOOL_VERSION } from '../version.js';
 import type { WindowResult } from './run-window.js';
 
 export interface ReportFiles {
@@ -22,7 +24,7 @@ export function writeWindowReport(dir: string, report: Report, result: WindowRes
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const base = path.join(path.resolve(dir), backupBaseName(now).replace(/^backup-/, 'schema-wizard-report-'));
   const files = { markdown: `${base}.md`, json: `${base}.json` };
-  writePrivateFile(files.json, `${JSON.stringify({ outcome: result.outcome, message: result.message, operator, report }, null, 2)}\n`);
+  writePrivateFile(files.json, `${JSON.stringify({ toolVersion: TOOL_VERSION, outcome: result.outcome, message: result.message, applied: result.applied, operator, report }, null, 2)}\n`);
   writePrivateFile(files.markdown, renderMarkdown(report, result, operator));
   return files;
 }
@@ -34,12 +36,23 @@ export function renderMarkdown(report: Report, result: WindowResult, operator: O
   lines.push(`# Maintenance window report: ${OUTCOME_WORDS[result.outcome]}`, '');
   lines.push(`- Database: ${report.target?.display ?? 'unknown'} (${report.target?.kind ?? '?'})`);
   lines.push(`- Operator: ${operator.user}@${operator.host} (pid ${operator.pid})`);
-  lines.push(`- Run: ${report.runId} from ${report.startedAt} to ${report.finishedAt ?? new Date().toISOString()}`);
+  const started = new Date(report.startedAt ?? Date.now());
+  const finished = new Date(report.finishedAt ?? Date.now());
+  const totalMs = finished.getTime() - started.getTime();
+  lines.push(`- Tool: schema-wizard ${TOOL_VERSION}`);
+  lines.push(`- Run: ${report.runId}`);
+  lines.push(`- Started: ${localTime(started)} (${started.toISOString()} UTC)`);
+  lines.push(`- Finished: ${localTime(finished)} (${finished.toISOString()} UTC)`);
+  lines.push(`- Duration: ${seconds(totalMs)} in all: ${seconds(Math.max(0, totalMs - report.thinkMs))} of work, ${seconds(report.thinkMs)} waiting for the operator's answers`);
+  lines.push(`- Phases this run left applied: ${result.applied.length ? result.applied.map(phaseTitle).join(', ') : 'none'}`);
   lines.push(`- Outcome: ${result.message}`);
   lines.push(report.backup ? `- Backup: \`${report.backup.path}\` (${report.backup.format}, ${report.backup.bytes} bytes, sha256 \`${report.backup.sha256}\`, verified)` : `- Backup: **NONE** (${report.backupSkipped ?? 'not taken'})`);
-  lines.push('', '## Checklist', '', '| | Step | Time | Detail |', '|---|---|---|---|');
+  lines.push('', '## Checklist', '', 'Times are the steps\' own; the operator\'s time to answer is shown apart.', '', '| | Step | Time | Operator | Detail |', '|---|---|---|---|---|');
   for (const c of report.checklist) {
-    lines.push(`| ${STATUS[c.status]} | ${labelOf(c.item)} | ${c.ms === null ? '' : `${(c.ms / 1000).toFixed(2)} s`} | ${escape(c.error?.message ?? c.detail ?? '')} |`);
+    // This file is the last step's work: it is done once it is written.
+    const record = c.item === 'complete' && c.status === 'running' ? { ...c, status: 'success' as const, ms: 0, detail: 'this report' } : c;
+    const work = record.ms === null ? null : Math.max(0, record.ms - (record.thinkMs ?? 0));
+    lines.push(`| ${STATUS[record.status]} | ${labelOf(record.item)} | ${work === null ? '' : seconds(work)} | ${record.thinkMs ? seconds(record.thinkMs) : ''} | ${escape(record.error?.message ?? record.detail ?? '')} |`);
   }
   if (report.confirmations.length) {
     lines.push('', '## Confirmations', '');
@@ -48,7 +61,7 @@ export function renderMarkdown(report: Report, result: WindowResult, operator: O
   if (report.plan) {
     lines.push('', '## Plan', '');
     for (const p of report.plan.phases) {
-      lines.push(`### ${p.title} (${p.risk} risk): ${p.status}`, '');
+      lines.push(`### ${p.title} (${p.risk} risk): ${p.status} at the dry run`, '');
       if (p.statements.length) lines.push('```sql', ...p.statements.map((s) => `${s.sql};`), '```');
       for (const w of p.warnings) lines.push(`- warning: ${escape(w)}`);
       for (const d of p.alreadyDone) lines.push(`- skipped: ${escape(d)}`);
@@ -56,8 +69,10 @@ export function renderMarkdown(report: Report, result: WindowResult, operator: O
     }
     if (report.plan.drift.length) lines.push('Drift:', '', ...report.plan.drift.map((d) => `- ${escape(d.message)}`), '');
   }
+  if (report.phases.length) lines.push('', '## Phases run', '');
   for (const phase of report.phases) {
-    lines.push(`- ${phase.action} ${phase.phase}: ${phase.status}, ${phase.executed}/${phase.total} statements, ${Math.round(phase.ms)} ms, journal #${phase.journalId ?? '-'}`);
+    const verb = phase.action === 'apply' ? 'applied' : 'rolled back';
+    lines.push(`- ${phaseTitle(phase.phase)} ${phase.status === 'success' ? verb : `${phase.action}: ${phase.status}`}, ${phase.executed}/${phase.total} statements, ${Math.round(phase.ms)} ms${phase.journalId !== null ? `, journal #${phase.journalId}` : ''}`);
   }
   for (const v of report.verifications) {
     lines.push('', `## ${labelOf(v.item)}: ${v.ok ? 'passed' : 'FAILED'}`, '', '| | Check | Detail |', '|---|---|---|');
@@ -80,6 +95,17 @@ export function renderMarkdown(report: Report, result: WindowResult, operator: O
   }
   if (report.warnings.length) lines.push('', '## Warnings', '', ...report.warnings.map((w) => `- ${escape(w)}`));
   return `${lines.join('\n')}\n`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Local wall-clock time with its UTC offset, e.g. 2026-12-02 01:15:04 +01:00. */
+function localTime(date: Date): string {
+  const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ${offset < 0 ? '-' : '+'}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
 }
 
 function escape(text: string): string {

@@ -57,7 +57,14 @@ const describeBackup = (s: RunStart) => (s.backup ? `${s.backup.path} (verified,
 
 export async function runWindow(session: Session, options: WindowOptions): Promise<WindowResult> {
   const { decider } = options;
-  const ask = decider.ask.bind(decider);
+  let currentItem: ChecklistId | null = null;
+  // Every answer says how long it took: the report keeps the operator's time out of the steps'.
+  const ask: Decider['ask'] = async (question) => {
+    const asked = performance.now();
+    const answer = await decider.ask(question);
+    session.emit({ type: 'operator-answered', item: currentItem, ms: performance.now() - asked });
+    return answer;
+  };
   let start: RunStart | null = null;
   let locked = false;
   let renewTimer: NodeJS.Timeout | undefined;
@@ -69,6 +76,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     checkInterrupted(session);
     session.emit({ type: 'item-started', item: id });
     const started = performance.now();
+    currentItem = id;
     try {
       const value = await work();
       session.emit({ type: 'item-finished', item: id, outcome: { status: 'success', ...(describe ? { detail: describe(value) } : {}) }, ms: performance.now() - started });
@@ -77,6 +85,8 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       const outcome = error instanceof Stop ? { status: 'not-executed' as const, reason: error.message } : { status: 'error' as const, error: toErrorInfo(error) };
       session.emit({ type: 'item-finished', item: id, outcome, ms: performance.now() - started });
       throw error;
+    } finally {
+      currentItem = null;
     }
   };
   const skipItem = (id: ChecklistId, reason: string) => {

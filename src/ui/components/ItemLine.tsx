@@ -12,7 +12,8 @@ export function ItemLine({ record }: { record: ChecklistRecord }) {
     <Box flexDirection="column">
       <Text>
         <Text color={tint(MARK_COLORS[record.status])}>{mark}</Text> <Text bold>{labelOf(record.item)}</Text>
-        {record.ms !== null && record.ms >= 100 ? <Text dimColor> ({(record.ms / 1000).toFixed(1)} s)</Text> : null}
+        {workMs(record) !== null && workMs(record)! >= 100 ? <Text dimColor> ({(workMs(record)! / 1000).toFixed(1)} s)</Text> : null}
+        {record.thinkMs && record.thinkMs >= 100 ? <Text dimColor> (+{(record.thinkMs / 1000).toFixed(1)} s waiting for you)</Text> : null}
       </Text>
       {detail ? (
         <Box marginLeft={2}>
@@ -23,4 +24,9 @@ export function ItemLine({ record }: { record: ChecklistRecord }) {
       ) : null}
     </Box>
   );
+}
+
+/** The step's own time: its duration without the operator's answers. */
+export function workMs(record: ChecklistRecord): number | null {
+  return record.ms === null ? null : Math.max(0, record.ms - (record.thinkMs ?? 0));
 }
