@@ -163,6 +163,41 @@ describe('the wizard in a real terminal (tmux)', () => {
     await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
   });
 
+  it('TERM=dumb gets plain lines and numbered answers, without one cursor-movement escape, to Migration complete', { timeout: 120_000 }, async () => {
+    const file = await v1Database();
+    const dir = tempDir('sw-tmux-');
+    const exitFile = path.join(dir, 'exit-code');
+    const raw = path.join(dir, 'raw-output');
+    const session = `sw-${process.pid}-${Date.now()}-dumb`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '50', `sleep 0.5; env -u CI TERM=dumb ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
+    // Every byte the program writes, escapes included.
+    tmux('pipe-pane', '-o', '-t', session, `cat >> ${raw}`);
+    try {
+      for (let step = 0; step < 40 && !fs.existsSync(exitFile); step++) {
+        const screen = await waitForScreen(session, (s) => /(Choose 1-\d \[1\]|to confirm \(an empty line quits\)):$/.test(s.trimEnd()) || fs.existsSync(exitFile), 'a question');
+        if (fs.existsSync(exitFile)) break;
+        const typed = /Type (\S+) to confirm \(an empty line quits\):$/.exec(screen.trimEnd());
+        if (typed) tmux('send-keys', '-t', session, '-l', typed[1]);
+        tmux('send-keys', '-t', session, 'Enter');
+        await waitForScreen(session, (s) => s !== screen || fs.existsSync(exitFile), 'the next question');
+      }
+      await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
+      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('0');
+      const bytes = fs.readFileSync(raw);
+      expect(bytes.toString()).toContain('Migration complete');
+      expect(bytes.toString()).toContain('1) Continue');
+      // No CSI (cursor movement, erase, colour) and no other escape at all.
+      expect(bytes.includes(0x1b)).toBe(false);
+    } finally {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // already gone
+      }
+    }
+    await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
+  });
+
   it('refuses to start without a terminal unless --yes, naming the headless commands', async () => {
     const { runCli } = await import('./support/cli.js');
     const run = await runCli([]);

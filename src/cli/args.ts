@@ -35,6 +35,7 @@ const OPTIONS = {
   'repair-fts': { type: 'boolean' },
   'discard-newer': { type: 'boolean' },
   'force-other-database': { type: 'boolean' },
+  plain: { type: 'boolean' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -67,6 +68,8 @@ export interface CommandLine {
   repairFts: boolean;
   discardNewer: boolean;
   forceOtherDatabase: boolean;
+  /** --plain (or TERM=dumb): the wizard as plain lines and numbered answers, no cursor movement. */
+  plain: boolean;
   demo: boolean;
   help: boolean;
   version: boolean;
@@ -78,7 +81,7 @@ const KEYS = ['hash-plaintext-keys', 'keep-plaintext-keys', 'repair-fts'] as con
 
 /** What each command takes besides COMMON: a flag another command takes is refused, not ignored. */
 export const COMMAND_FLAGS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
-  wizard: ['yes', 'backup-dir', 'no-backup', 'report-dir', 'discard-newer', ...KEYS],
+  wizard: ['yes', 'backup-dir', 'no-backup', 'report-dir', 'discard-newer', 'plain', ...KEYS],
   plan: ['phase', ...KEYS],
   apply: ['phase', 'yes', 'backup-dir', 'no-backup', ...KEYS],
   rollback: ['phase', 'yes', 'backup-dir', 'no-backup'],
@@ -159,6 +162,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     keys: values['hash-plaintext-keys'] ? 'hash' : values['keep-plaintext-keys'] ? 'keep' : undefined,
     repairFts: values['repair-fts'] ?? false,
     discardNewer: values['discard-newer'] ?? false,
+    plain: values.plain ?? false,
     forceOtherDatabase: values['force-other-database'] ?? false,
     demo: values.demo ?? false,
     help: values.help ?? false,

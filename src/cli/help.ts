@@ -33,6 +33,7 @@ Flags
   --backup-dir DIR       where automatic backups go (default ./backups)
   --no-backup            apply/rollback without a backup (the report says so loudly)
   --report-dir DIR       wizard: where the maintenance-window report goes (default ./reports)
+  --plain                wizard: plain lines and numbered answers, no cursor movement (also TERM=dumb)
   --out PATH             backup: exact backup path; demo: database path
   --format db|sql        backup format (default: db for files, sql for remote)
   --from PATH            restore: the backup to restore

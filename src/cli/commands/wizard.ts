@@ -13,6 +13,7 @@ import type { CommandHandler } from '../command.js';
 import { isInteractive } from '../confirm.js';
 import { openContext } from '../context.js';
 import { withDemoDatabase } from './demo.js';
+import { plainDecider, wantsPlainWizard } from '../plain-wizard.js';
 
 export const wizardCommand: CommandHandler = async (cli, output, signal, state) => {
   const interactive = isInteractive();
@@ -24,13 +25,16 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
   }
   const line = cli.demo ? await withDemoDatabase(cli) : cli;
   const reportDir = line.reportDir ?? (cli.demo ? path.dirname(line.db!) : 'reports');
-  if (interactive) {
+  if (interactive && !wantsPlainWizard(cli.plain)) {
     const { runInteractiveWizard } = await import('../../ui/run-wizard.js');
     return runInteractiveWizard(line, output, reportDir, state, signal);
   }
+  // Unattended (--yes), or a person at a plain terminal: the window in-process, progress as lines.
+  const asker = cli.yes ? null : plainDecider(output, signal);
+  const decider = asker ?? YES_DECIDER;
   const ctx = await openContext(line, output, signal, state, { writes: true });
   try {
-    const result = await runWindow(ctx.session, { decider: YES_DECIDER, backup: automaticBackup(line), closeDb: ctx.close, keys: line.keys, repairFts: line.repairFts, discardNewer: line.discardNewer });
+    const result = await runWindow(ctx.session, { decider, backup: automaticBackup(line), closeDb: ctx.close, keys: line.keys, repairFts: line.repairFts, discardNewer: line.discardNewer });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     return {
       exitCode: windowExitCode(result),
@@ -38,6 +42,7 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
       text: [result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`, files ? `Report: ${files.markdown}` : ''].filter(Boolean).join('\n'),
     };
   } finally {
+    asker?.close();
     ctx.close();
   }
 };

@@ -62,3 +62,8 @@ export const YES_DECIDER: Decider = {
     return answers[question.kind] as never;
   },
 };
+
+/** Quit's label at an operator confirmation: after the phases ran, quitting changes nothing more, but something was changed. */
+export function quitLabel(item: ChecklistId): string {
+  return item === 'ops-after' ? 'Quit (the applied phases stay)' : 'Quit (nothing changed)';
+}

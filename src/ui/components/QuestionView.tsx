@@ -1,7 +1,7 @@
 /** Renders whatever the maintenance window is asking, and turns the choice into its answer. */
 import React, { useState } from 'react';
 import { Box, Text } from 'ink';
-import type { AnswerTo, Question } from '../../core/window/questions.js';
+import { quitLabel, type AnswerTo, type Question } from '../../core/window/questions.js';
 import { PHASES } from '../../core/phases.js';
 import { Choice } from './Choice.js';
 import { DriftList, PhaseSummary } from './PlanView.js';
@@ -53,7 +53,7 @@ export function QuestionView({ pending, isFocused = true }: { pending: Pending; 
           isFocused={isFocused}
           options={[
             { label: 'Yes, done', value: 'yes' },
-            { label: 'Quit (nothing changed)', value: 'quit' },
+            { label: quitLabel(q.item), value: 'quit' },
           ]}
           onChoose={answer}
         />
