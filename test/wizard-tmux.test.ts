@@ -148,6 +148,8 @@ describe('the wizard in a real terminal (tmux)', () => {
       tmux('send-keys', '-t', session, 'Down');
       await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
       tmux('send-keys', '-t', session, 'Enter');
+      // Said at once, while the step still runs (or, if it just ended, the end box follows).
+      await waitForScreen(session, (s) => s.includes('Stopping after "Backup database" finishes; no phase will start.') || fs.existsSync(exitFile), 'the stop acknowledged');
       const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit', 60_000);
       // The backup finishes (a step is never cut in half), then the window stops.
       expect(end).toContain('Migration interrupted');

@@ -7,7 +7,7 @@ import React, { useEffect, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { ChecklistRecord, Report } from '../core/report.js';
-import { CHECKLIST } from '../core/window/checklist.js';
+import { CHECKLIST, labelOf } from '../core/window/checklist.js';
 import { windowExitCode } from '../core/window/outcomes.js';
 import { ChecksList } from './components/ChecksList.js';
 import { Choice } from './components/Choice.js';
@@ -90,7 +90,7 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
           onChoose={(v) => (v === 'quit' ? quit() : setQuitAsked(false))}
         />
       ) : null}
-      {stopping && !finished ? <Text color={tint('yellow')}>Stopping after the current step…</Text> : null}
+      {stopping && !finished ? <Text color={tint('yellow')} wrap="wrap">{stoppingLine(running?.item)}</Text> : null}
       {run.result ? <EndScreen result={run.result} report={run.report} reportPath={run.reportPath} /> : null}
       {run.error ? (
         <Box flexDirection="column" marginTop={1}>
@@ -134,4 +134,10 @@ function Finished({ record, report }: { record: ChecklistRecord; report: Report 
       {record.item === 'stats-after' && report.statsBefore ? <StatsCompare before={report.statsBefore} after={report.statsAfter} /> : null}
     </Box>
   );
+}
+
+/** What Ctrl+C will do, said at once: a step is never cut in half. */
+export function stoppingLine(item: ChecklistRecord['item'] | undefined): string {
+  if (item === 'phase1' || item === 'phase2') return `Stopping: ${labelOf(item).replace('Apply ', '')} commits or rolls back as a whole first, then the window stops.`;
+  return item ? `Stopping after "${labelOf(item)}" finishes; no phase will start.` : 'Stopping; no phase will start.';
 }
