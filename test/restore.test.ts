@@ -228,7 +228,7 @@ describe('restore, second round of attacks', () => {
     fs.writeFileSync(`${planted}.json`, JSON.stringify({ ...m, sha256: sha, bytes: fs.statSync(planted).size }));
     const run = await restore(['--from', planted, '--db', file, '--yes']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/schema of the restored copy differs/);
+    expect(run.stderr).toMatch(/schema of the restored copy differs|was altered after it was taken: sqlite_schema differs/);
     const apply = await runCli(['apply', '--db', planted, '--yes', '--no-backup', '--phase', '1']);
     expect(apply.code).toBe(1);
     expect(apply.stderr).toMatch(/trigger _x on _schema_wizard_lock: schema-wizard's bookkeeping tables never carry triggers/);
@@ -271,6 +271,8 @@ describe('restore, second round of attacks', () => {
     const cases: [string, string[]][] = [
       ['index', []],
       ['journal', ["UPDATE _schema_wizard_journal SET dropped = replace(dropped, 'CREATE INDEX idx_entities_name ON entities(name)', 'CREATE TRIGGER idx_entities_name AFTER INSERT ON memories BEGIN DELETE FROM users; END') WHERE id = 1"]],
+      // Rows untouched, their meaning changed: a journal column replaced by one with a DEFAULT.
+      ['ddl', ['PRAGMA writable_schema = ON', "UPDATE sqlite_schema SET sql = replace(sql, 'archive TEXT,', 'archive_o TEXT,') || '' WHERE name = '_schema_wizard_journal'", 'PRAGMA writable_schema = OFF']],
     ];
     for (const [what, sql] of cases) {
       const altered = `${backup}.${what}.db`;
@@ -290,7 +292,7 @@ describe('restore, second round of attacks', () => {
       const before = fs.readFileSync(file);
       const run = await restore(['--from', altered, '--db', file, '--yes', '--discard-newer']);
       expect(run.code, what).toBe(1);
-      expect(run.stderr).toMatch(new RegExp(`was altered after it was taken: (idx_users_email|_schema_wizard_journal) differs`));
+      expect(run.stderr).toMatch(new RegExp(`was altered after it was taken: (idx_users_email|_schema_wizard_journal|sqlite_schema) differs`));
       expect(fs.readFileSync(file).equals(before)).toBe(true);
     }
   });
@@ -302,6 +304,12 @@ describe('restore, second round of attacks', () => {
     const cases = [
       "CREATE TABLE _schema_wizard_pieces (v INTEGER NOT NULL, n INTEGER NOT NULL, piece BLOB NOT NULL, PRIMARY KEY (v, n));\nCREATE TRIGGER evil AFTER INSERT ON _schema_wizard_pieces BEGIN DELETE FROM users; END;\nINSERT INTO _schema_wizard_pieces VALUES (0, 0, x'00');\nDROP TABLE _schema_wizard_pieces;\n",
       "INSERT INTO memories_fts(memories_fts) VALUES('delete-all');\n",
+      "INSERT INTO main.memories_fts(memories_fts) VALUES('delete-all');\n",
+      "INSERT INTO memories_fts(memories_fts, rank) VALUES('delete-all', 0);\n",
+      "INSERT INTO memories_fts(memories_fts) SELECT 'delete-all';\n",
+      "INSERT INTO memories_fts(rowid, title, content, tags) VALUES(1, 'zzphantom', 'x', 'y');\n",
+      "INSERT INTO memories_fts_data(id, block) VALUES(999, x'00');\n",
+      "INSERT INTO _schema_wizard_lock VALUES (1, 'r-evil', 'otherhost', 'u', 1, 'apply', '2020-01-01T00:00:00Z', '2999-01-01T00:00:00Z');\n",
     ];
     for (const [i, extra] of cases.entries()) {
       const altered = `${backup}.${i}.sql`;
@@ -310,8 +318,30 @@ describe('restore, second round of attacks', () => {
       const before = fs.readFileSync(file);
       const run = await restore(['--from', altered, '--db', file, '--yes', '--discard-newer']);
       expect(run.code, extra).toBe(1);
-      expect(run.stderr).toMatch(/holds a statement a schema-wizard dump never contains .*the backup was altered/);
+      expect(run.stderr, extra).toMatch(/holds a statement a schema-wizard dump never contains .*the backup was altered|was altered after it was taken: _schema_wizard_lock/);
       expect(fs.readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
+  it('a journal that would recreate learned_patterns in temp is refused by rollback, the archive kept', async () => {
+    const file = await v1Database({ learnedPatterns: 12 });
+    await runCli(['apply', '--db', file, '--phase', '1', '--yes', '--no-backup']);
+    await sqlOn(file, ["UPDATE _schema_wizard_journal SET dropped = (SELECT json_group_array(CASE WHEN json_extract(value, '$.type') = 'table' THEN json_set(value, '$.sql', replace(json_extract(value, '$.sql'), 'CREATE TABLE learned_patterns', 'CREATE TABLE temp.learned_patterns')) ELSE json(value) END) FROM json_each(dropped)) WHERE id = 1"]);
+    const run = await runCli(['rollback', '--db', file, '--phase', '1', '--yes', '--no-backup']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/table learned_patterns with DDL that is not a CREATE TABLE of that name: the journal was altered/);
+    expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'"))[0].n).toBe(1n);
+  });
+
+  it('a change only a collation or a number type hides (ALICE for alice, 1.0 for 1) counts as changed since the backup', async () => {
+    const file = await v1Database();
+    await sqlOn(file, ['ALTER TABLE users ADD COLUMN nick TEXT COLLATE NOCASE', 'ALTER TABLE users ADD COLUMN extra', "UPDATE users SET nick = 'alice', extra = 1"]);
+    const backup = await backupOf(file);
+    for (const change of ["UPDATE users SET nick = 'ALICE' WHERE rowid = 1", "UPDATE users SET nick = 'alice', extra = 1.0 WHERE rowid = 1"]) {
+      await sqlOn(file, ["UPDATE users SET nick = 'alice', extra = 1", change]);
+      const run = await restore(['--from', backup, '--db', file, '--yes']);
+      expect(run.code, change).toBe(2);
+      expect(run.stderr).toMatch(/users: \d+ rows now, \d+ in the backup, rows changed or deleted since/);
     }
   });
 

@@ -36,12 +36,9 @@ export async function readCascadeCounts(db: Db, snapshot: Snapshot, table: strin
   const col = quoteIdent(key.from);
   const [{ n }] = await db.query(`SELECT count(DISTINCT ${col}) AS n FROM ${quoteIdent(table)}`);
   if (Number(n) > MAX_KEYS) return null;
-  return {
-    column: key.from,
-    parent: key.parent,
-    parentColumn: key.to!,
-    ...(await countsOf(db, table, key.from)),
-  };
+  const counts = await countsOf(db, table, key.from);
+  if (counts.nullRows < 0) return null;
+  return { column: key.from, parent: key.parent, parentColumn: key.to!, ...counts };
 }
 
 async function countsOf(db: Db, table: string, column: string): Promise<{ counts: [string | number, number][]; nullRows: number }> {
@@ -51,7 +48,9 @@ async function countsOf(db: Db, table: string, column: string): Promise<{ counts
   let nullRows = 0;
   for (const r of rows) {
     if (r.k === null) nullRows = Number(r.n);
-    else counts.push([typeof r.k === 'bigint' ? Number(r.k) : (r.k as string | number), Number(r.n)]);
+    else if (typeof r.k === 'string' || (typeof r.k === 'bigint' && r.k <= BigInt(Number.MAX_SAFE_INTEGER) && r.k >= -BigInt(Number.MAX_SAFE_INTEGER))) counts.push([typeof r.k === 'bigint' ? Number(r.k) : r.k, Number(r.n)]);
+    // A key that JSON cannot carry exactly (a BLOB, a REAL, a huge integer): no evidence at all.
+    else return { counts: [], nullRows: -1 };
   }
   return { counts, nullRows };
 }
@@ -59,7 +58,7 @@ async function countsOf(db: Db, table: string, column: string): Promise<{ counts
 /** True when every row the archive lost belonged to a parent key that no longer exists. */
 export async function cascadeExplains(db: Db, archiveTable: string, recorded: CascadeCounts): Promise<boolean> {
   const now = await countsOf(db, archiveTable, recorded.column);
-  if (now.nullRows !== recorded.nullRows) return false;
+  if (now.nullRows < 0 || now.nullRows !== recorded.nullRows) return false;
   const then = new Map(recorded.counts.map(([k, n]) => [JSON.stringify(k), n]));
   for (const [k, n] of now.counts) {
     const before = then.get(JSON.stringify(k));

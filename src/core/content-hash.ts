@@ -36,6 +36,17 @@ export function bookkeepingTables(snapshot: Snapshot): TableInfo[] {
   return snapshot.tables.filter((t) => t.kind === 'bookkeeping' && t.name.toLowerCase() !== '_schema_wizard_lock');
 }
 
+/** The pseudo-table under which a bookkeeping digest records our tables' CREATE texts (the lock table's too). */
+export const BOOKKEEPING_DDL = '(schema of _schema_wizard_* tables)';
+
+/** One hash over our own tables' CREATE texts: an edited one (a DEFAULT, a generated column) changes what their rows mean. */
+export function bookkeepingDdlDigest(snapshot: Snapshot): TableDigest {
+  const own = snapshot.tables.filter((t) => t.kind === 'bookkeeping').sort((a, b) => a.name.localeCompare(b.name));
+  const h = createHash('sha256');
+  for (const t of own) h.update(`${t.name}\u0000${t.sql ?? ''}\n`);
+  return { rows: own.length, sha256: h.digest('hex') };
+}
+
 export async function digestDatabase(db: Db, snapshot: Snapshot, onRows?: (rows: number) => void): Promise<ContentDigest> {
   return digestTables(db, hashedTables(snapshot), onRows);
 }

@@ -60,6 +60,9 @@ function digestTrees(file: string, pick: (roots: Roots) => [string, number | und
         if (String(row[0]) === 'table') roots.tables.set(String(row[1]), Number(row[3]));
         roots.all.set(String(row[1]), { root: Number(row[3]), table: String(row[2]) });
       }
+      // The schema table itself (page 1): every CREATE text, our own tables' included, so a
+      // backup whose DDL was edited (a column given a DEFAULT, a generated column) does not match.
+      roots.all.set('sqlite_schema', { root: 1, table: 'sqlite_schema' });
       // (The driver's pluck() does not apply to get(): raw rows, first cell.)
       const page = conn.prepare('SELECT data FROM sqlite_dbpage WHERE pgno = ?').raw(true);
       const read: PageReader = (pgno) => {

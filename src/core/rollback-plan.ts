@@ -94,8 +94,8 @@ export function undoOfApplied(snapshot: Snapshot, journal: JournalEntry[]): Stmt
 const CREATE_OF: Record<DroppedObject['type'], RegExp> = {
   table: /^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
   index: /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
-  trigger: /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
-  view: /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
+  trigger: /^\s*CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
+  view: /^\s*CREATE\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?/i,
 };
 const NAME_TOKEN = /^(?:"((?:[^"]|"")*)"|\[([^\]]*)\]|`((?:[^`]|``)*)`|([^\s(.]+))/;
 
@@ -107,14 +107,16 @@ export function ddlIsOf(object: DroppedObject): boolean {
   const head = CREATE_OF[object.type].exec(object.sql);
   if (!head) return false;
   let rest = object.sql.slice(head[0].length);
+  const unquote = (t: RegExpExecArray) => t[1]?.replace(/""/g, '"') ?? t[2] ?? t[3]?.replace(/``/g, '`') ?? t[4];
   let token = NAME_TOKEN.exec(rest);
   if (token && rest.slice(token[0].length).trimStart().startsWith('.')) {
+    // Only the main schema: a temp. object would satisfy the row guard and vanish with the connection.
+    if (!sameName(unquote(token), 'main')) return false;
     rest = rest.slice(token[0].length).trimStart().slice(1).trimStart();
     token = NAME_TOKEN.exec(rest);
   }
   if (!token) return false;
-  const name = token[1]?.replace(/""/g, '"') ?? token[2] ?? token[3]?.replace(/``/g, '`') ?? token[4];
-  return sameName(name, object.name);
+  return sameName(unquote(token), object.name);
 }
 
 function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEntry, object: DroppedObject, facts: RollbackFacts): void {

@@ -8,7 +8,7 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Db } from '../db.js';
-import { TableHasher, combine, type ContentDigest, type TableDigest } from '../content-hash.js';
+import { BOOKKEEPING_DDL, TableHasher, bookkeepingDdlDigest, combine, type ContentDigest, type TableDigest } from '../content-hash.js';
 import { TextBytes, rowBatches } from '../row-stream.js';
 import { quoteIdent, quoteText } from '../sql-text.js';
 import { hasRowid, type Snapshot, type TableInfo } from '../snapshot.js';
@@ -71,6 +71,7 @@ export async function writeDump(db: Db, snapshot: Snapshot, out: Writable, onRow
   for (const t of snapshot.triggers) if (t.sql) await write(`${t.sql};\n`);
   for (const v of snapshot.views) if (v.sql) await write(`${v.sql};\n`);
   await write('COMMIT;\n');
+  ours[BOOKKEEPING_DDL] = bookkeepingDdlDigest(snapshot);
   return { digest: { tables, sha256: combine(tables) }, bookkeeping: { tables: ours, sha256: combine(ours) }, rows: total };
 }
 

@@ -16,8 +16,38 @@ const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+fore
  * is of the scratch table that carries a large value's pieces (dump.ts).
  */
 const ALLOWED = /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$|DROP\s+TABLE\s+_schema_wizard_pieces\s*$)/i;
-/** INSERT INTO t(t) VALUES('command'): an FTS5 command, when the column is the table's own name. */
-const FTS_COMMAND = /^INSERT\s+INTO\s+"?([^"\s(]+)"?\s*\(\s*"?([^"\s)]+)"?\s*\)\s*VALUES\s*\(\s*'([^']*)'/i;
+const IDENT = String.raw`(?:"(?:[^"]|"")*"|[^\s"(.]+)`;
+const CREATE_VIRTUAL = new RegExp(String.raw`^CREATE\s+VIRTUAL\s+TABLE\s+(${IDENT})`, 'i');
+/** INSERT INTO <one unqualified name> [(columns)] VALUES ...: the only INSERT shape a dump writes. */
+const INSERT_SHAPE = new RegExp(String.raw`^INSERT\s+INTO\s+(${IDENT})\s*(\(([^()]*)\))?\s*VALUES\b`, 'i');
+
+function identOf(token: string): string {
+  return token.startsWith('"') ? token.slice(1, -1).replace(/""/g, '"') : token;
+}
+
+/**
+ * An INSERT as a dump writes it: into one unqualified table, with VALUES (never INSERT ...
+ * SELECT). Into an FTS table that reads a content table: only its rebuild, exactly. Into an FTS
+ * table's shadow tables: never (they are rebuilt, not dumped). Into an FTS table that owns its
+ * text: rows, never a command (its own name as the column).
+ */
+function insertAsDumped(sql: string, virtualTables: Map<string, boolean>): boolean {
+  const m = INSERT_SHAPE.exec(sql);
+  if (!m) return false;
+  const table = identOf(m[1]).toLowerCase();
+  const columns = (m[3] ?? '').split(',').map((c) => identOf(c.trim()).toLowerCase());
+  for (const vtab of virtualTables.keys()) if (table.startsWith(`${vtab}_`)) return false;
+  const external = virtualTables.get(table);
+  if (external === undefined) return true;
+  const command = columns.length === 1 && columns[0] === table;
+  if (external) return command && new RegExp(String.raw`^INSERT\s+INTO\s+${escapeRegExp(m[1])}\s*\(\s*${escapeRegExp(m[3].trim())}\s*\)\s*VALUES\s*\(\s*'rebuild'\s*\)\s*;?\s*$`, 'i').test(sql);
+  return !command;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 const MAX_BATCH_STATEMENTS = 2_000;
 
 function alteredDump(file: string, sql: string): UserError {
@@ -35,6 +65,8 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
   let statements = 0;
   let bytes = 0;
   let sawTrigger = false;
+  /** Virtual tables the dump created so far, and whether each reads its text from a content table. */
+  const virtualTables = new Map<string, boolean>();
   const flush = async () => {
     if (batch.length === 0) return;
     await db.load(batch);
@@ -52,9 +84,9 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
     // would run code of the file's choosing during the load, so nothing may write after one.
     if (/^CREATE\s+TRIGGER\b/i.test(sql)) sawTrigger = true;
     else if (sawTrigger && !/^CREATE\s+(VIEW|(UNIQUE\s+)?INDEX)\b/i.test(sql)) throw alteredDump(file, sql);
-    // An FTS command row: only the rebuild a dump writes ('delete-all' would empty the index).
-    const command = FTS_COMMAND.exec(sql);
-    if (command && command[1].toLowerCase() === command[2].toLowerCase() && command[3].toLowerCase() !== 'rebuild') throw alteredDump(file, sql);
+    const created = CREATE_VIRTUAL.exec(sql);
+    if (created) virtualTables.set(identOf(created[1]).toLowerCase(), /content\s*=\s*'[^']+'/i.test(sql));
+    if (/^INSERT\b/i.test(sql) && !insertAsDumped(sql, virtualTables)) throw alteredDump(file, sql);
     batch.push({ sql });
     chars += sql.length;
     if (batch.length >= MAX_BATCH_STATEMENTS || chars >= MAX_BATCH_CHARS) await flush();

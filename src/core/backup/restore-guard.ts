@@ -231,8 +231,12 @@ export async function compareWithBackup(current: Db, currentPath: string, restor
 function sameRows(conn: InstanceType<typeof Database>, table: string): boolean {
   const t = quoteIdent(table);
   try {
-    const one = conn.prepare(`SELECT count(*) AS n FROM (SELECT rowid, * FROM main.${t} EXCEPT SELECT rowid, * FROM backup.${t})`).get() as { n: number };
-    const other = conn.prepare(`SELECT count(*) AS n FROM (SELECT rowid, * FROM backup.${t} EXCEPT SELECT rowid, * FROM main.${t})`).get() as { n: number };
+    // quote() and typeof() per column: compared as exact text, never by a column's collation
+    // (NOCASE would call 'ALICE' the same as 'alice') or numerically (1 against 1.0).
+    const columns = (conn.prepare(`SELECT name FROM pragma_table_info(${sqlString(table)})`).raw(true).all() as unknown[][]).map((r) => quoteIdent(String(r[0])));
+    const exact = ['rowid', ...columns.flatMap((c) => [`quote(${c})`, `typeof(${c})`])].join(', ');
+    const one = conn.prepare(`SELECT count(*) AS n FROM (SELECT ${exact} FROM main.${t} EXCEPT SELECT ${exact} FROM backup.${t})`).get() as { n: number };
+    const other = conn.prepare(`SELECT count(*) AS n FROM (SELECT ${exact} FROM backup.${t} EXCEPT SELECT ${exact} FROM main.${t})`).get() as { n: number };
     return Number(one.n) === 0 && Number(other.n) === 0;
   } catch {
     return false;
