@@ -10,7 +10,7 @@ import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
 import { progressOf } from '../src/core/drift.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
 import { BIN } from './support/cli.js';
-import { tempDir, v1Database, withSession } from './support/fixtures.js';
+import { sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
 
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 
@@ -198,6 +198,39 @@ describe('the wizard in a real terminal (tmux)', () => {
       }
     }
     await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
+  });
+
+  it('an earlier run that died holding the lock is announced: whose, when, and what the database kept', { timeout: 60_000 }, async () => {
+    const file = await v1Database();
+    const os = await import('node:os');
+    const { spawn } = await import('node:child_process');
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.on('close', r));
+    await sqlOn(file, [
+      'CREATE TABLE IF NOT EXISTS _schema_wizard_lock (id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, "user" TEXT NOT NULL, command TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)',
+      `INSERT INTO _schema_wizard_lock VALUES (1, 'r-crashed-run', '${os.hostname()}', ${dead.pid}, 'alice', 'apply', '2026-01-01T00:00:00.000Z', '${new Date(Date.now() + 3_600_000).toISOString()}')`,
+    ]);
+    const dir = tempDir('sw-tmux-');
+    const exitFile = path.join(dir, 'exit-code');
+    const session = `sw-${process.pid}-${Date.now()}-crash`;
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
+    try {
+      const screen = await waitForScreen(session, (s) => s.includes('Continue from where it stopped'), 'the announcement');
+      const text = screen.replace(/\s+/g, ' ');
+      expect(text).toContain(`An earlier run did not finish: r-crashed-run (apply) by alice@${os.hostname()}, pid ${dead.pid}, started 2026-01-01T00:00:00.000Z`);
+      expect(text).toContain('What the database kept: nothing of its phases (a write in flight was rolled back by SQLite as a whole)');
+      tmux('send-keys', '-t', session, 'Down');
+      await waitForScreen(session, (s) => /❯ Quit \(nothing changed\)/.test(s), 'Quit highlighted');
+      tmux('send-keys', '-t', session, 'Enter');
+      await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
+      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('4');
+    } finally {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // already gone
+      }
+    }
   });
 
   it('refuses to start without a terminal unless --yes, naming the headless commands', async () => {
