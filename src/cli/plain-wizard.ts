@@ -5,13 +5,11 @@
  * Nothing moves the cursor, so a CI log, a serial console or a screen reader gets every line.
  */
 import readline from 'node:readline';
-import { PHASES } from '../core/phases.js';
 import type { PhasePlan } from '../core/planner.js';
 import { printable } from '../core/printable.js';
-import { quitLabel, type AnswerTo, type Decider, type Question } from '../core/window/questions.js';
+import { choicesFor, type Choices } from '../core/window/choices.js';
+import type { AnswerTo, Decider, Question } from '../core/window/questions.js';
 import type { Output } from './output.js';
-
-type Choice = [label: string, value: string];
 
 export function wantsPlainWizard(plainFlag: boolean): boolean {
   return plainFlag || process.env.TERM === 'dumb';
@@ -21,18 +19,20 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
   const lines = lineReader(signal);
   const say = (text: string) => output.out(printable(text));
 
-  /** Numbered answers; Enter takes the first (the safe way forward). Without input: the last resort, quit. */
-  const choose = async (prompt: string, choices: Choice[], fallback = 'quit'): Promise<string> => {
+  /** Numbered answers; Enter takes the first (the safe way forward). Without input: `fallback`. */
+  const choose = async ({ prompt, options }: Choices, fallback = 'quit'): Promise<string> => {
     for (;;) {
       say(prompt);
-      choices.forEach(([label], i) => say(`  ${i + 1}) ${label}`));
-      const line = await lines.next(`Choose 1-${choices.length} [1]: `);
+      options.forEach(({ label }, i) => say(`  ${i + 1}) ${label}`));
+      const line = await lines.next(`Choose 1-${options.length} [1]: `);
       if (line === null) return fallback;
       const n = line.trim() === '' ? 1 : Number(line.trim());
-      if (Number.isInteger(n) && n >= 1 && n <= choices.length) return choices[n - 1][1];
-      say(`Type a number from 1 to ${choices.length}.`);
+      if (Number.isInteger(n) && n >= 1 && n <= options.length) return options[n - 1].value;
+      say(`Type a number from 1 to ${options.length}.`);
     }
   };
+  /** The SQL is printed once asked for; then the answer is no longer offered. */
+  const withoutSql = (c: Choices): Choices => ({ ...c, options: c.options.filter((o) => o.value !== 'sql') });
 
   const showPlan = (plan: PhasePlan, sql: boolean) => {
     say(`${plan.title} (${plan.risk} risk): ${plan.statements.length} statement${plan.statements.length === 1 ? '' : 's'}, one atomic write`);
@@ -45,17 +45,17 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
     switch (q.kind) {
       case 'resume':
         say(`! ${q.message}`);
-        return choose('Go on from where it stopped?', [['Continue from where it stopped', 'continue'], ['Quit (nothing changed)', 'quit']]);
+        return choose(choicesFor(q));
       case 'review-plan': {
         for (let sql = false; ; sql = true) {
           for (const p of q.plan.phases) showPlan(p, sql);
           for (const d of q.plan.drift) say(`  drift: ${d.message}`);
-          const answer = await choose('Dry run done: nothing has been changed.', [['Continue', 'continue'], ...(sql ? [] : ([['View SQL', 'sql']] as Choice[])), ['Quit (nothing changed)', 'quit']]);
+          const answer = await choose(sql ? withoutSql(choicesFor(q)) : choicesFor(q));
           if (answer !== 'sql') return answer;
         }
       }
       case 'operator':
-        return choose(q.statement, [['Yes, done', 'yes'], [quitLabel(q.item), 'quit']]);
+        return choose(choicesFor(q));
       case 'typed': {
         say(`The next step writes to ${q.target}.`);
         const line = await lines.next(`Type ${q.expected} to confirm (an empty line quits): `);
@@ -64,43 +64,28 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
       case 'phase': {
         for (let sql = false; ; sql = true) {
           showPlan(q.plan, sql);
-          const answer = await choose(`Apply ${q.plan.title} now?`, [
-            ['Continue', 'continue'],
-            ...(sql ? [] : ([['View SQL', 'sql']] as Choice[])),
-            ['Skip this phase', 'skip'],
-            [q.applied.length ? `Roll back (${q.applied.map((p) => PHASES[p].title).join(', ')})` : 'Roll back (nothing applied yet)', 'rollback'],
-            ['Quit', 'quit'],
-          ]);
+          const answer = await choose(sql ? withoutSql(choicesFor(q)) : choicesFor(q));
           if (answer !== 'sql') return answer;
         }
       }
       case 'failure':
         say(`✖ ${q.error.message}`);
         if (q.error.hint) say(`  fix: ${q.error.hint}`);
-        return choose('What now? (no phase is ever left half-applied)', [
-          ['Retry', 'retry'],
-          ...(q.phase ? ([[`Roll back ${PHASES[q.phase].title}`, 'rollback-phase']] as Choice[]) : []),
-          ...(q.canRestore ? ([['Restore from backup', 'restore']] as Choice[]) : []),
-          ['Quit (state kept)', 'quit'],
-        ]);
+        return choose(choicesFor(q));
       case 'plaintext-keys': {
         const n = q.keys.count;
         say(`! ${n} user${n === 1 ? ' holds' : 's hold'} an API key in users.${q.keys.column} that is not a SHA-256 hex digest: after Phase 2 renames the column, ${n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.`);
-        return choose('Plaintext API keys:', [
-          [`Hash ${q.keys.hashable} key${q.keys.hashable === 1 ? '' : 's'} now (undone only from the backup${q.hasBackup ? '' : ', and there is none'})`, 'hash'],
-          [`Apply and leave ${n} user${n === 1 ? '' : 's'} unable to authenticate`, 'keep'],
-          ['Skip Phase 2', 'skip'],
-        ], 'skip');
+        return choose(choicesFor(q), 'skip');
       }
       case 'content-changed':
         say(`! Written since ${q.since}:`);
         for (const c of q.changes) say(`  ${c}`);
         say('A restore from the backup would lose these rows. Is an application service still writing?');
-        return choose(`Before ${PHASES[q.phase].title}:`, [['Take a new backup, then check again', 'new-backup'], ['Go on anyway (recorded in the report)', 'continue'], ['Quit', 'quit']]);
+        return choose(choicesFor(q));
       case 'confirm-recovery':
         say(q.summary);
         say(`Lost: ${q.loses}`);
-        return choose(q.action === 'rollback' ? 'Roll back now?' : 'Restore from the backup now?', [['Back (do nothing yet)', 'back'], [q.action === 'rollback' ? 'Yes, roll back' : 'Yes, restore', 'confirmed']], 'back');
+        return choose(choicesFor(q), 'back');
     }
   };
 

@@ -252,8 +252,7 @@ async function proveContentKept(session: Session, start: RunStart, results: Phas
   if (!last || session.db.target.kind !== 'file') return;
   // Hashing plaintext keys changes users on purpose (and says so in its own warning).
   const except = hashedKeys && results.some((r) => r.phase === 'phase2' && r.status === 'applied') ? ['users'] : [];
-  const changes = await changesSince(session.db, start.digest, except);
-  const compared = changes.compared ?? 0;
+  const { changes, compared } = await changesSince(session.db, start.digest, except);
   session.emit({
     type: 'rows-checked',
     phase: last.phase,

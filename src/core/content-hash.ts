@@ -36,6 +36,38 @@ export function bookkeepingTables(snapshot: Snapshot): TableInfo[] {
   return snapshot.tables.filter((t) => t.kind === 'bookkeeping' && t.name.toLowerCase() !== '_schema_wizard_lock');
 }
 
+/** How one table of a digest differs from another digest's. */
+export interface DigestDifference {
+  table: string;
+  is: 'missing' | 'added' | 'rows' | 'content';
+  expected?: TableDigest;
+  actual?: TableDigest;
+}
+
+/** Every table that differs between two digests: expected's tables in order, then those only in actual. */
+export function compareDigests(expected: ContentDigest, actual: ContentDigest): DigestDifference[] {
+  const out: DigestDifference[] = [];
+  for (const [table, d] of Object.entries(expected.tables)) {
+    const got = actual.tables[table];
+    if (!got) out.push({ table, is: 'missing', expected: d });
+    else if (got.rows !== d.rows) out.push({ table, is: 'rows', expected: d, actual: got });
+    else if (got.sha256 !== d.sha256) out.push({ table, is: 'content', expected: d, actual: got });
+  }
+  for (const [table, got] of Object.entries(actual.tables)) if (!expected.tables[table]) out.push({ table, is: 'added', actual: got });
+  return out;
+}
+
+/**
+ * Our own tables' digest: their rows (the lock table's aside) and, under BOOKKEEPING_DDL, their
+ * CREATE texts. What a .sql manifest records and what restore measures on the loaded copy.
+ */
+export async function bookkeepingDigest(db: Db, snapshot: Snapshot): Promise<ContentDigest> {
+  const digest = await digestTables(db, bookkeepingTables(snapshot));
+  digest.tables[BOOKKEEPING_DDL] = bookkeepingDdlDigest(snapshot);
+  digest.sha256 = combine(digest.tables);
+  return digest;
+}
+
 /** The pseudo-table under which a bookkeeping digest records our tables' CREATE texts (the lock table's too). */
 export const BOOKKEEPING_DDL = '(schema of _schema_wizard_* tables)';
 

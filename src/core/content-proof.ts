@@ -5,7 +5,7 @@
  * one its rows can give over the protocol. A digest recorded earlier (a journal entry, a
  * manifest, possibly of an earlier version) is always compared with one of its own kind.
  */
-import { digestDatabase, digestTable, hashedTables, type ContentDigest, type TableDigest } from './content-hash.js';
+import { compareDigests, digestDatabase, digestTable, hashedTables, type ContentDigest, type TableDigest } from './content-hash.js';
 import type { Db } from './db.js';
 import { runFileJob } from './file-worker.js';
 import { takeSnapshot, type Snapshot, type TableInfo } from './snapshot.js';
@@ -69,17 +69,12 @@ function rowDeltas(onRows?: (rows: number) => void) {
  * recorded kind. Tables gone now (learned_patterns once archived), the counter table
  * sqlite_sequence and `except` are not compared.
  */
-export async function changesSince(db: Db, before: ContentDigest, except: string[] = []): Promise<string[] & { compared?: number }> {
+export async function changesSince(db: Db, before: ContentDigest, except: string[] = []): Promise<{ changes: string[]; compared: number }> {
   const snapshot = await takeSnapshot(db);
   const now = await measureLike(db, snapshot, before);
-  const changes: string[] & { compared?: number } = [];
-  changes.compared = 0;
-  for (const [table, then] of Object.entries(before.tables)) {
-    const current = now.tables[table];
-    if (table === 'sqlite_sequence' || except.includes(table) || !current) continue;
-    changes.compared++;
-    if (current.rows !== then.rows) changes.push(`${table}: ${current.rows} rows now, ${then.rows} in the backup`);
-    else if (current.sha256 !== then.sha256) changes.push(`${table}: rows changed (${current.rows} rows, same count)`);
-  }
-  return changes;
+  const skipped = (table: string) => table === 'sqlite_sequence' || except.includes(table) || !now.tables[table];
+  const changes = compareDigests(before, now)
+    .filter((d) => d.is !== 'added' && !skipped(d.table))
+    .map((d) => (d.is === 'rows' ? `${d.table}: ${d.actual!.rows} rows now, ${d.expected!.rows} in the backup` : `${d.table}: rows changed (${d.actual!.rows} rows, same count)`));
+  return { changes, compared: Object.keys(before.tables).filter((t) => !skipped(t)).length };
 }

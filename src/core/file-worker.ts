@@ -4,9 +4,8 @@
  * main thread must keep painting the screen and answering Ctrl+C. The machine has two cores,
  * so a backup's copy and the caller's own work also run side by side.
  */
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledModule } from './compiled-url.js';
 import type { PageCopy } from './backup/page-copy.js';
 import type { ContentDigest } from './content-hash.js';
 import { UserError, type ExitCode } from './errors.js';
@@ -50,12 +49,6 @@ export interface RunningJob<T> {
   stop(): void;
 }
 
-/** The compiled worker: beside this file in dist/, or in dist/ when tests run the TypeScript sources. */
-function workerUrl(): URL {
-  const sibling = new URL('./file-worker-entry.js', import.meta.url);
-  if (fs.existsSync(fileURLToPath(sibling))) return sibling;
-  return new URL('../../dist/core/file-worker-entry.js', import.meta.url);
-}
 
 export interface WorkerError {
   message: string;
@@ -71,7 +64,7 @@ interface WorkerMessage {
 }
 
 export function runFileJob<J extends FileJob>(job: J, onProgress?: (p: JobProgress) => void): RunningJob<JobResult[J['type']]> {
-  const worker = new Worker(workerUrl(), { workerData: job });
+  const worker = new Worker(compiledModule(new URL('./file-worker-entry.js', import.meta.url), 'core/file-worker-entry.js'), { workerData: job });
   const done = new Promise<JobResult[J['type']]>((resolve, reject) => {
     worker.on('message', (message: WorkerMessage) => {
       if (message.progress) {

@@ -16,6 +16,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { openExistingFile } from './local-file.js';
 import { ExitCode, UserError } from './errors.js';
 import { combine, type ContentDigest, type TableDigest } from './content-hash.js';
+import { sameName } from './snapshot.js';
 
 export const RECORDS = 'records' as const;
 
@@ -39,7 +40,7 @@ export function recordDigestOfFile(file: string, tableNames: string[], onRows?: 
  * that not one entry of any of them was altered afterwards (an index entry, a journal row).
  */
 export function allTreesDigestOfFile(file: string, exceptTable: string, onRows?: (rows: number) => void): ContentDigest {
-  return digestTrees(file, (roots) => [...roots.all].filter(([, r]) => !sameText(r.table, exceptTable)).map(([name, r]) => [name, r.root]), onRows);
+  return digestTrees(file, (roots) => [...roots.all].filter(([, r]) => !sameName(r.table, exceptTable)).map(([name, r]) => [name, r.root]), onRows);
 }
 
 interface Roots {
@@ -47,7 +48,6 @@ interface Roots {
   all: Map<string, { root: number; table: string }>;
 }
 
-const sameText = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 function digestTrees(file: string, pick: (roots: Roots) => [string, number | undefined][], onRows?: (rows: number) => void): ContentDigest {
   const conn = openExistingFile(file);

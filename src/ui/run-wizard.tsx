@@ -4,12 +4,11 @@
  * Ctrl+C stay live while the native driver is busy there. Resolves with the exit code when the
  * window ends.
  */
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import React from 'react';
 import { render } from 'ink';
 import type { CoreEvent } from '../core/events.js';
+import { compiledModule } from '../core/compiled-url.js';
 import { rebuildError } from '../core/file-worker.js';
 import { foldEvents } from '../core/report.js';
 import { assertWritableTarget, resolveTarget } from '../core/target.js';
@@ -20,12 +19,6 @@ import type { FromCore, ToCore, WizardJob } from '../cli/wizard-protocol.js';
 import { WizardApp } from './WizardApp.js';
 import type { EventSource, StartWindow } from './use-window-run.js';
 
-/** The compiled core thread: beside the cli/ folder in dist/, or in dist/ when tests run the TypeScript sources. */
-function coreThreadUrl(): URL {
-  const sibling = new URL('../cli/wizard-core-thread.js', import.meta.url);
-  if (fs.existsSync(fileURLToPath(sibling))) return sibling;
-  return new URL('../../dist/cli/wizard-core-thread.js', import.meta.url);
-}
 
 export async function runInteractiveWizard(cli: CommandLine, output: Output, reportDir: string, state: RunState = {}, signal?: AbortSignal): Promise<CommandResult> {
   // A bad --db is one line before anything is drawn (no native work: this is fast).
@@ -37,7 +30,7 @@ export async function runInteractiveWizard(cli: CommandLine, output: Output, rep
   const listeners = new Set<(event: CoreEvent) => void>();
   state.report = () => foldEvents('wizard', events);
   const job: WizardJob = { cli, reportDir };
-  const worker = new Worker(coreThreadUrl(), { workerData: job });
+  const worker = new Worker(compiledModule(new URL('../cli/wizard-core-thread.js', import.meta.url), 'cli/wizard-core-thread.js'), { workerData: job });
   const send = (message: ToCore) => worker.postMessage(message);
   const stop = () => send({ type: 'stop' });
   signal?.addEventListener('abort', stop, { once: true });

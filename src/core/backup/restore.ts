@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BOOKKEEPING_DDL, bookkeepingDdlDigest, bookkeepingTables, digestTables, schemaDigest, type ContentDigest } from '../content-hash.js';
+import { bookkeepingDigest, compareDigests, schemaDigest, type ContentDigest } from '../content-hash.js';
 import { runFileJob } from '../file-worker.js';
 import { kindOf, measureContent, measureLike } from '../content-proof.js';
 import { LOCK_TABLE } from '../journal.js';
@@ -188,8 +188,9 @@ function altered(what: string, detail: string): UserError {
 }
 
 function differences(expected: ContentDigest, actual: ContentDigest): string[] {
-  const names = new Set([...Object.keys(expected.tables), ...Object.keys(actual.tables)]);
-  return [...names].sort().filter((n) => expected.tables[n]?.sha256 !== actual.tables[n]?.sha256 || expected.tables[n]?.rows !== actual.tables[n]?.rows).map((n) => (!actual.tables[n] ? `${n} is missing` : !expected.tables[n] ? `${n} was added` : `${n} differs`));
+  return compareDigests(expected, actual)
+    .sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0))
+    .map((d) => (d.is === 'missing' ? `${d.table} is missing` : d.is === 'added' ? `${d.table} was added` : `${d.table} differs`));
 }
 
 /** Every b-tree of a .db backup (indexes, journal, FTS shadows; the lock table aside) as its manifest recorded it. */
@@ -203,10 +204,7 @@ async function assertTreesUnaltered(file: string, recorded: ContentDigest): Prom
 async function proveBookkeeping(db: Db, recorded: ContentDigest, what: string): Promise<void> {
   // A lock row planted in a dump would refuse every later run: it never belongs to a restored database.
   await clearLockRows(db);
-  const snapshot = await takeSnapshot(db);
-  const now = await digestTables(db, bookkeepingTables(snapshot));
-  if (recorded.tables[BOOKKEEPING_DDL]) now.tables[BOOKKEEPING_DDL] = bookkeepingDdlDigest(snapshot);
-  const diff = differences(recorded, now);
+  const diff = differences(recorded, await bookkeepingDigest(db, await takeSnapshot(db)));
   if (diff.length > 0) throw altered(`The backup behind ${what}`, diff.slice(0, 5).join('; '));
 }
 

@@ -165,7 +165,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   /** Before a phase: nothing written since the backup, or the operator decides (new backup / go on / quit). */
   const checkUnchanged = async (phase: PhaseId) => {
     for (;;) {
-      const changes = await changesSince(session.db, start!.digest);
+      const { changes } = await changesSince(session.db, start!.digest);
       if (changes.length === 0) return;
       const since = start!.backup ? `the backup (${start!.digest.measuredAt})` : `the content was measured (${start!.digest.measuredAt}; there is no backup)`;
       session.emit({ type: 'warning', message: `Written since ${since}: ${changes.join('; ')}. A restore from the backup would lose them.` });
