@@ -31,9 +31,6 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
       say(`Type a number from 1 to ${options.length}.`);
     }
   };
-  /** The SQL is printed once asked for; then the answer is no longer offered. */
-  const withoutSql = (c: Choices): Choices => ({ ...c, options: c.options.filter((o) => o.value !== 'sql') });
-
   const showPlan = (plan: PhasePlan, sql: boolean) => {
     say(`${plan.title} (${plan.risk} risk): ${plan.statements.length} statement${plan.statements.length === 1 ? '' : 's'}, one atomic write`);
     if (sql) for (const s of plan.statements) say(`    ${s.sql};`);
@@ -50,7 +47,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
         for (let sql = false; ; sql = true) {
           for (const p of q.plan.phases) showPlan(p, sql);
           for (const d of q.plan.drift) say(`  drift: ${d.message}`);
-          const answer = await choose(sql ? withoutSql(choicesFor(q)) : choicesFor(q));
+          const answer = await choose(choicesFor(q, sql));
           if (answer !== 'sql') return answer;
         }
       }
@@ -64,7 +61,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
       case 'phase': {
         for (let sql = false; ; sql = true) {
           showPlan(q.plan, sql);
-          const answer = await choose(sql ? withoutSql(choicesFor(q)) : choicesFor(q));
+          const answer = await choose(choicesFor(q, sql));
           if (answer !== 'sql') return answer;
         }
       }

@@ -1,20 +1,24 @@
 /**
- * The wizard screen: finished checklist items go into <Static> (the scrollback keeps the
- * history), the running item and the current question stay live below them. It renders the
- * core's report and answers its questions; it holds no SQL.
+ * The wizard screen. Everything the operator reads goes into <Static>, printed once into the
+ * scrollback: finished checklist items, what a question is about, the SQL when asked for, the
+ * end box. Only the running item and the current prompt stay live below it, a few lines. Ink
+ * clears the whole screen (scrollback included) once the live area reaches the terminal's
+ * height, so keeping it short is what keeps the lines printed before the wizard on screen,
+ * at 80x24 too. It renders the core's report and answers its questions; it holds no SQL.
  */
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { ChecklistRecord, Report } from '../core/report.js';
+import type { Question } from '../core/window/questions.js';
 import { CHECKLIST, labelOf } from '../core/window/checklist.js';
 import { windowExitCode } from '../core/window/outcomes.js';
 import { ChecksList } from './components/ChecksList.js';
 import { Choice } from './components/Choice.js';
 import { EndScreen } from './components/EndScreen.js';
 import { ItemLine } from './components/ItemLine.js';
-import { DriftList, PhaseSummary } from './components/PlanView.js';
-import { QuestionView } from './components/QuestionView.js';
+import { DriftList, PhaseSummary, SqlListing } from './components/PlanView.js';
+import { plansOf, QuestionContext, QuestionPrompt } from './components/QuestionView.js';
 import { RunningItem } from './components/RunningItem.js';
 import { SmokeList } from './components/SmokeList.js';
 import { StatsCompare } from './components/StatsCompare.js';
@@ -29,7 +33,13 @@ export interface WizardAppProps {
   onExit: (code: number) => void;
 }
 
-type StaticEntry = { key: string; record?: ChecklistRecord };
+/** One block printed into the scrollback, in the order things happened. */
+type Printed =
+  | { kind: 'header' }
+  | { kind: 'item'; record: ChecklistRecord; withPlan: boolean }
+  | { kind: 'context'; question: Question }
+  | { kind: 'sql'; question: Question }
+  | { kind: 'end' };
 
 export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
   const run = useWindowRun(source, start);
@@ -68,18 +78,23 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
     run.pending?.answer('quit' as never);
   };
 
-  // <Static> prints each entry once: the header waits for the core to say what it connected to.
-  const finishedItems = run.report.checklist.filter((c) => c.status !== 'running').map((record, i) => ({ key: `${record.item}-${i}`, record }));
-  const entries: StaticEntry[] = run.report.target || finishedItems.length > 0 ? [{ key: 'header' }, ...finishedItems] : [];
+  const printed = usePrinted(run.report, run.pending?.question ?? null, finished);
+  const [sqlFor, setSqlFor] = useState<Question | null>(null);
   const running = run.report.checklist.find((c) => c.status === 'running');
   // The terminal's width, followed on resize (Ink re-renders then); 80 when it cannot be known.
   const width = stdout.columns || MAX_WIDTH;
 
+  const showSql = () => {
+    if (!run.pending) return;
+    setSqlFor(run.pending.question);
+    printed.add({ kind: 'sql', question: run.pending.question });
+  };
+
   return (
     <Box flexDirection="column" width={width}>
-      <Static items={entries}>{(entry) => (entry.record ? <Finished key={entry.key} record={entry.record} report={run.report} /> : <Header key="header" report={run.report} />)}</Static>
+      <Static items={printed.entries}>{(entry, i) => <PrintedBlock key={i} entry={entry} run={run} />}</Static>
       {running ? <RunningItem record={running} report={run.report} now={now} waiting={run.pending !== null} /> : null}
-      {run.pending && !quitAsked ? <QuestionView key={JSON.stringify(run.pending.question).slice(0, 200)} pending={run.pending} /> : null}
+      {run.pending && !quitAsked ? <QuestionPrompt pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} /> : null}
       {quitAsked ? (
         <Choice
           prompt="Quit? The database stays as it is: phases are atomic, none is ever left half-done."
@@ -91,17 +106,61 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
         />
       ) : null}
       {stopping && !finished ? <Text color={tint('yellow')} wrap="wrap">{stoppingLine(running?.item)}</Text> : null}
-      {run.result ? <EndScreen result={run.result} report={run.report} reportPath={run.reportPath} /> : null}
-      {run.error ? (
+    </Box>
+  );
+}
+
+/**
+ * The scrollback's blocks, appended as the run goes: the header once the core says what it
+ * connected to, each item as it finishes, a question's context as it is asked, the end box.
+ * <Static> prints each block once, so the list only ever grows.
+ */
+function usePrinted(report: Report, question: Question | null, finished: boolean) {
+  const [entries, setEntries] = useState<Printed[]>([]);
+  const seen = useRef({ items: 0, question: null as Question | null, end: false });
+  const add = (entry: Printed) => setEntries((list) => [...list, ...(list.length === 0 && entry.kind !== 'header' ? [{ kind: 'header' } as Printed] : []), entry]);
+  useEffect(() => {
+    const done = report.checklist.filter((c) => c.status !== 'running');
+    const fresh: Printed[] = [];
+    // Items that finished before the question first: the item that asks is still running.
+    for (const record of done.slice(seen.current.items)) fresh.push({ kind: 'item', record, withPlan: record.item === 'dry-run' && !entries.some((e) => e.kind === 'context' && e.question.kind === 'review-plan') });
+    seen.current.items = done.length;
+    if (question && question !== seen.current.question) {
+      seen.current.question = question;
+      if (question.kind !== 'operator' && question.kind !== 'typed') fresh.push({ kind: 'context', question });
+    }
+    if (finished && !seen.current.end) {
+      seen.current.end = true;
+      fresh.push({ kind: 'end' });
+    }
+    if (fresh.length === 0 && (entries.length > 0 || !report.target)) return;
+    setEntries((list) => [...(list.length === 0 ? [{ kind: 'header' } as Printed] : []), ...list, ...fresh]);
+  }, [report, question, finished]);
+  return { entries, add };
+}
+
+function PrintedBlock({ entry, run }: { entry: Printed; run: ReturnType<typeof useWindowRun> }) {
+  switch (entry.kind) {
+    case 'header':
+      return <Header report={run.report} />;
+    case 'item':
+      return <Finished record={entry.record} report={run.report} withPlan={entry.withPlan} />;
+    case 'context':
+      return <QuestionContext question={entry.question} />;
+    case 'sql':
+      return <SqlListing plans={plansOf(entry.question)} />;
+    case 'end':
+      return run.result ? (
+        <EndScreen result={run.result} report={run.report} reportPath={run.reportPath} />
+      ) : (
         <Box flexDirection="column" marginTop={1}>
           <Text color={tint('red')} wrap="wrap">
-            error: {run.error.message}
+            error: {run.error?.message}
           </Text>
           {run.error instanceof UserError && run.error.hint ? <Text wrap="wrap">  fix: {run.error.hint}</Text> : null}
         </Box>
-      ) : null}
-    </Box>
-  );
+      );
+  }
 }
 
 function Header({ report }: { report: Report }) {
@@ -116,15 +175,15 @@ function Header({ report }: { report: Report }) {
 }
 
 /** A finished item and what it showed: the plan, the checks, the smoke tests, the stats. */
-function Finished({ record, report }: { record: ChecklistRecord; report: Report }) {
+function Finished({ record, report, withPlan }: { record: ChecklistRecord; report: Report; withPlan: boolean }) {
   const verification = report.verifications.filter((v) => v.item === record.item).at(-1);
   return (
     <Box flexDirection="column">
       <ItemLine record={record} />
-      {record.item === 'dry-run' && record.status === 'success' && report.plan ? (
+      {withPlan && report.plan ? (
         <Box flexDirection="column">
           {report.plan.phases.map((p) => (
-            <PhaseSummary key={p.phase} plan={p} showSql={false} />
+            <PhaseSummary key={p.phase} plan={p} />
           ))}
           <DriftList drift={report.plan.drift} />
         </Box>

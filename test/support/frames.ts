@@ -31,3 +31,45 @@ export async function press(ui: { lastFrame: () => string | undefined; stdin: { 
   }
   throw new Error(`key ${JSON.stringify(key)} changed nothing:\n${before}`);
 }
+
+/**
+ * Types text into a prompt that echoes it after `echo` ("› "), sending it again only while
+ * nothing of it has arrived (the handler was not listening yet). Other repaints do not count.
+ */
+export async function typeInto(ui: { lastFrame: () => string | undefined; stdin: { write: (data: string) => void } }, text: string, echo = '› '): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    ui.stdin.write(text);
+    try {
+      await waitForFrame(ui.lastFrame, (f) => f.includes(`${echo}${text}`), `"${text}" echoed`, 1000);
+      return;
+    } catch {
+      if ((ui.lastFrame() ?? '').includes(`${echo}${text.slice(0, 1)}`)) throw new Error(`"${text}" arrived garbled:\n${ui.lastFrame()}`);
+    }
+  }
+  throw new Error(`"${text}" never reached the prompt:\n${ui.lastFrame()}`);
+}
+
+/** The highlighted option of the prompt on screen (the last "❯ " line). */
+export function highlighted(frame: string): string | null {
+  const lines = frame.split('\n').filter((l) => l.startsWith('❯ '));
+  return lines.length ? lines[lines.length - 1].slice(2).trim() : null;
+}
+
+/**
+ * Moves the cursor down to the option that starts with `label` and waits until it is
+ * highlighted; each Down is sent again until the highlight moves (a dropped key), so a repaint
+ * for another reason (a block printed above) never counts as the key's effect.
+ */
+export async function highlight(ui: { lastFrame: () => string | undefined; stdin: { write: (data: string) => void } }, label: string): Promise<void> {
+  for (let step = 0; step < 10; step++) {
+    const now = highlighted(await waitForFrame(ui.lastFrame, (f) => highlighted(f) !== null, 'a prompt'));
+    if (now!.startsWith(label)) return;
+    let moved = false;
+    for (let attempt = 0; attempt < 20 && !moved; attempt++) {
+      ui.stdin.write(DOWN);
+      moved = await waitForFrame(ui.lastFrame, (f) => highlighted(f) !== now, 'the highlight to move', 1000).then(() => true, () => false);
+    }
+    if (!moved) throw new Error(`the highlight never left "${now}":\n${ui.lastFrame()}`);
+  }
+  throw new Error(`no option "${label}":\n${ui.lastFrame()}`);
+}

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ChecksList } from '../../src/ui/components/ChecksList.js';
 import { EndScreen } from '../../src/ui/components/EndScreen.js';
 import { ItemLine } from '../../src/ui/components/ItemLine.js';
-import { QuestionView } from '../../src/ui/components/QuestionView.js';
+import { QuestionContext, QuestionPrompt, type Pending } from '../../src/ui/components/QuestionView.js';
+import { SqlListing } from '../../src/ui/components/PlanView.js';
 import { progressOf } from '../../src/ui/components/RunningItem.js';
 import { initialReport } from '../../src/core/report.js';
 import type { PhasePlan } from '../../src/core/planner.js';
@@ -45,6 +46,19 @@ describe('ChecksList', () => {
   });
 });
 
+/** A question as the wizard shows it: its context (printed once), then the live prompt. */
+function QuestionView({ pending }: { pending: Pending }) {
+  const [sqlPrinted, setSqlPrinted] = React.useState(false);
+  const plans = pending.question.kind === 'phase' ? [pending.question.plan] : [];
+  return (
+    <>
+      <QuestionContext question={pending.question} />
+      {sqlPrinted ? <SqlListing plans={plans} /> : null}
+      <QuestionPrompt pending={pending} sqlPrinted={sqlPrinted} onShowSql={() => setSqlPrinted(true)} />
+    </>
+  );
+}
+
 describe('QuestionView', () => {
   it('plaintext keys are a decision: hash first, then keep (naming who is locked out), then skip', async () => {
     let answered: string | null = null;
@@ -65,7 +79,7 @@ describe('QuestionView', () => {
     expect(answered).toBe('keep');
   });
 
-  it('a phase decision offers Continue first, and shows the SQL on request', async () => {
+  it('a phase decision offers Continue first, and prints the SQL in full on request, then no longer offers it', async () => {
     let answered: string | null = null;
     const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: ['phase1'] }, answer: (v) => (answered = v) }} />);
     const frame = lastFrame()!;
@@ -78,7 +92,20 @@ describe('QuestionView', () => {
     await waitForFrame(lastFrame, (f) => /❯ View SQL/.test(f), 'View SQL highlighted');
     await press(ui, ENTER);
     await waitForFrame(lastFrame, (f) => f.includes('DROP INDEX idx_users_api_key;'), 'the SQL');
+    expect(lastFrame()).toContain('Phase 2: 1 statement');
+    expect(lastFrame()).not.toContain('View SQL');
+    // The cursor is back on the safe way forward.
+    expect(lastFrame()).toMatch(/❯ Continue\n\s+Skip this phase/);
     expect(answered).toBeNull();
+  });
+
+  it('the SQL listing never cuts a statement, however narrow the terminal', () => {
+    const long = `CREATE TABLE _schema_wizard_archive_${'r'.repeat(40)}_learned_patterns (id INTEGER PRIMARY KEY, pattern TEXT NOT NULL, confidence REAL)`;
+    const plan = { ...phasePlan, statements: [{ kind: 'create-table' as const, object: 'x', sql: long }] };
+    const { lastFrame } = render(<SqlListing plans={[plan]} />);
+    const frame = lastFrame()!;
+    expect(frame).not.toContain('…');
+    expect(frame.replace(/\s+/g, '')).toContain(`${long};`.replace(/\s+/g, ''));
   });
 
   it('fast keys select what is on screen: Down, Down, Enter at once skips the phase', async () => {

@@ -16,9 +16,17 @@ export interface Choices {
   options: Choice[];
 }
 
-/** `sqlShown`: the statements are on screen, so the SQL answer reads "Hide SQL". */
-export function choicesFor(q: Exclude<Question, { kind: 'typed' }>, sqlShown = false): Choices {
-  const sql = { label: sqlShown ? 'Hide SQL' : 'View SQL', value: 'sql' };
+/**
+ * `sqlPrinted`: the statements have been printed once, so "View SQL" is no longer offered (it
+ * is the one answer that asks nothing of the window: the asker prints the SQL and asks again).
+ */
+export function choicesFor(q: Exclude<Question, { kind: 'typed' }>, sqlPrinted = false): Choices {
+  const all = offered(q);
+  return sqlPrinted ? { ...all, options: all.options.filter((o) => o.value !== 'sql') } : all;
+}
+
+function offered(q: Exclude<Question, { kind: 'typed' }>): Choices {
+  const sql = { label: 'View SQL', value: 'sql' };
   switch (q.kind) {
     case 'resume':
       return { prompt: 'Go on from where it stopped?', options: [{ label: 'Continue from where it stopped', value: 'continue' }, { label: 'Quit (nothing changed)', value: 'quit' }] };

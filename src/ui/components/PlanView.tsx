@@ -1,16 +1,16 @@
-/** A phase plan: risk, what it changes, warnings, and the SQL on request. */
+/** A phase plan: risk, what it changes, warnings; and, on request, its SQL in full. */
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { DriftItem, PhasePlan } from '../../core/planner.js';
 import { tint } from '../theme.js';
 
-export function PhaseSummary({ plan, showSql }: { plan: PhasePlan; showSql: boolean }) {
+export function PhaseSummary({ plan }: { plan: PhasePlan }) {
   const riskColor = plan.risk === 'low' ? 'green' : 'yellow';
   return (
     <Box flexDirection="column" marginLeft={2}>
       <Text>
         <Text bold>{plan.title}</Text> <Text color={tint(riskColor)}>({plan.risk} risk)</Text>:{' '}
-        {plan.statements.length === 0 ? 'already applied' : `${plan.statements.length} statements, one atomic write`}
+        {plan.statements.length === 0 ? 'already applied' : `${plan.statements.length === 1 ? '1 statement' : `${plan.statements.length} statements`}, one atomic write`}
       </Text>
       <Text dimColor wrap="wrap">
         {plan.description}
@@ -31,13 +31,26 @@ export function PhaseSummary({ plan, showSql }: { plan: PhasePlan; showSql: bool
           ✖ {c}
         </Text>
       ))}
-      {showSql
-        ? plan.statements.map((s, i) => (
+    </Box>
+  );
+}
+
+/** Every statement in full, wrapped to the terminal, never cut: printed once into the scrollback. */
+export function SqlListing({ plans }: { plans: PhasePlan[] }) {
+  return (
+    <Box flexDirection="column" marginLeft={2} marginTop={1}>
+      {plans.map((plan) => (
+        <Box key={plan.phase} flexDirection="column">
+          <Text bold>
+            {plan.title}: {plan.statements.length === 0 ? 'nothing to run' : plan.statements.length === 1 ? '1 statement' : `${plan.statements.length} statements`}
+          </Text>
+          {plan.statements.map((s, i) => (
             <Text key={i} wrap="wrap">
               {String(i + 1).padStart(3)}. {s.sql};
             </Text>
-          ))
-        : null}
+          ))}
+        </Box>
+      ))}
     </Box>
   );
 }
@@ -47,12 +60,11 @@ export function DriftList({ drift }: { drift: DriftItem[] }) {
   return (
     <Box flexDirection="column" marginLeft={2}>
       <Text>Drift ({drift.length}, left untouched unless the plan says so):</Text>
-      {drift.slice(0, 8).map((d) => (
+      {drift.map((d) => (
         <Text key={`${d.kind}-${d.object}`} dimColor wrap="wrap">
           - {d.message}
         </Text>
       ))}
-      {drift.length > 8 ? <Text dimColor>  … and {drift.length - 8} more (see the report)</Text> : null}
     </Box>
   );
 }

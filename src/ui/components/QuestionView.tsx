@@ -1,5 +1,11 @@
-/** Renders whatever the maintenance window is asking, and turns the choice into its answer. */
-import React, { useState } from 'react';
+/**
+ * A question from the maintenance window, in two parts. `QuestionContext` is what the operator
+ * reads before answering (the plan, the warning, the rows written since the backup): the
+ * wizard prints it once into the scrollback, so it can be any length without pushing the live
+ * area past the terminal's height. `QuestionPrompt` is what stays live: the prompt, the
+ * answers and the key hints, a few lines at most.
+ */
+import React from 'react';
 import { Box, Text } from 'ink';
 import type { AnswerTo, Question } from '../../core/window/questions.js';
 import { choicesFor } from '../../core/window/choices.js';
@@ -13,47 +19,25 @@ export interface Pending {
   answer: (value: AnswerTo<Question>) => void;
 }
 
-export function QuestionView({ pending, isFocused = true }: { pending: Pending; isFocused?: boolean }) {
-  const [showSql, setShowSql] = useState(false);
-  const q = pending.question;
-  const answer = pending.answer as (value: string) => void;
+export function QuestionContext({ question: q }: { question: Question }) {
   switch (q.kind) {
     case 'resume':
       return (
-        <Box flexDirection="column">
-          <Text color={tint('yellow')} wrap="wrap">
-            {q.message}
-          </Text>
-          <Choice {...choicesFor(q)} isFocused={isFocused} onChoose={answer} />
-        </Box>
+        <Text color={tint('yellow')} wrap="wrap">
+          {q.message}
+        </Text>
       );
     case 'review-plan':
       return (
         <Box flexDirection="column">
           {q.plan.phases.map((p) => (
-            <PhaseSummary key={p.phase} plan={p} showSql={showSql} />
+            <PhaseSummary key={p.phase} plan={p} />
           ))}
           <DriftList drift={q.plan.drift} />
-          <Choice {...choicesFor(q, showSql)} isFocused={isFocused} onChoose={(v) => (v === 'sql' ? setShowSql((s) => !s) : answer(v))} />
         </Box>
       );
-    case 'operator':
-      return (
-        <Choice {...choicesFor(q)} isFocused={isFocused} onChoose={answer} />
-      );
-    case 'typed':
-      return <TypedConfirm expected={q.expected} target={q.target} isFocused={isFocused} onDone={(ok) => answer(ok ? 'confirmed' : 'quit')} />;
     case 'phase':
-      return (
-        <Box flexDirection="column">
-          <PhaseSummary plan={q.plan} showSql={showSql} />
-          <Choice
-            {...choicesFor(q, showSql)}
-            isFocused={isFocused}
-            onChoose={(v) => (v === 'sql' ? setShowSql((s) => !s) : answer(v))}
-          />
-        </Box>
-      );
+      return <PhaseSummary plan={q.plan} />;
     case 'failure':
       return (
         <Box flexDirection="column">
@@ -61,29 +45,17 @@ export function QuestionView({ pending, isFocused = true }: { pending: Pending; 
             ✖ {q.error.message}
           </Text>
           {q.error.hint ? <Text wrap="wrap">  fix: {q.error.hint}</Text> : null}
-          <Choice
-            {...choicesFor(q, showSql)}
-            isFocused={isFocused}
-            onChoose={answer}
-          />
         </Box>
       );
     case 'plaintext-keys': {
       const n = q.keys.count;
       const users = n === 1 ? '1 user' : `${n} users`;
       return (
-        <Box flexDirection="column">
-          <Text color={tint('yellow')} wrap="wrap">
-            ! {users} hold{n === 1 ? 's' : ''} an API key in users.{q.keys.column} that is not a SHA-256 hex digest. The application looks keys up by hash: after Phase 2
-            renames the column, {n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.
-            {q.keys.hashable < n ? ` ${n - q.keys.hashable} of them (empty, binary or with a NUL byte) cannot be hashed and stay as they are.` : ''}
-          </Text>
-          <Choice
-            {...choicesFor(q, showSql)}
-            isFocused={isFocused}
-            onChoose={answer}
-          />
-        </Box>
+        <Text color={tint('yellow')} wrap="wrap">
+          ! {users} hold{n === 1 ? 's' : ''} an API key in users.{q.keys.column} that is not a SHA-256 hex digest. The application looks keys up by hash: after Phase 2 renames
+          the column, {n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.
+          {q.keys.hashable < n ? ` ${n - q.keys.hashable} of them (empty, binary or with a NUL byte) cannot be hashed and stay as they are.` : ''}
+        </Text>
       );
     }
     case 'content-changed':
@@ -99,11 +71,6 @@ export function QuestionView({ pending, isFocused = true }: { pending: Pending; 
             </Text>
           ))}
           <Text wrap="wrap">A restore from the backup would lose these rows. Is an application service still writing?</Text>
-          <Choice
-            {...choicesFor(q, showSql)}
-            isFocused={isFocused}
-            onChoose={answer}
-          />
         </Box>
       );
     case 'confirm-recovery':
@@ -113,16 +80,31 @@ export function QuestionView({ pending, isFocused = true }: { pending: Pending; 
           <Text color={tint('yellow')} wrap="wrap">
             Lost: {q.loses}
           </Text>
-          <Choice
-            {...choicesFor(q, showSql)}
-            isFocused={isFocused}
-            onChoose={answer}
-          />
         </Box>
       );
+    case 'operator':
+    case 'typed':
+      return null;
     default: {
       const unreachable: never = q;
       return unreachable;
     }
   }
+}
+
+/**
+ * The live part. "View SQL" is not an answer: it calls `onShowSql` (the wizard prints the
+ * statements above) and is then no longer offered (`sqlPrinted`).
+ */
+export function QuestionPrompt({ pending, onShowSql, sqlPrinted = false, isFocused = true }: { pending: Pending; onShowSql: () => void; sqlPrinted?: boolean; isFocused?: boolean }) {
+  const q = pending.question;
+  const answer = pending.answer as (value: string) => void;
+  if (q.kind === 'typed') return <TypedConfirm expected={q.expected} target={q.target} isFocused={isFocused} onDone={(ok) => answer(ok ? 'confirmed' : 'quit')} />;
+  // Keyed by `sqlPrinted`: once the SQL is printed, the cursor starts again on the safe answer.
+  return <Choice key={String(sqlPrinted)} {...choicesFor(q, sqlPrinted)} isFocused={isFocused} onChoose={(v) => (v === 'sql' ? onShowSql() : answer(v))} />;
+}
+
+/** The plans a question is about, for printing their SQL. */
+export function plansOf(q: Question) {
+  return q.kind === 'review-plan' ? q.plan.phases : q.kind === 'phase' ? [q.plan] : [];
 }

@@ -1,0 +1,99 @@
+/**
+ * A real pseudo-terminal for the wizard: tmux runs the CLI, the test reads the screen with
+ * capture-pane and answers with send-keys, as an operator would.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BIN } from './cli.js';
+
+export const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+
+export async function waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const screen = tmux('capture-pane', '-p', '-t', session);
+    if (predicate(screen)) return screen;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Everything the pane holds, scrollback included, wrapped lines joined (-J). */
+export function wholeHistory(session: string): string {
+  return tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', session);
+}
+
+/** The highlighted option on screen (the last "❯ " line). */
+export function highlightedOn(screen: string): string | null {
+  const lines = screen.split('\n').filter((l) => l.startsWith('❯ '));
+  return lines.length ? lines[lines.length - 1].slice(2).trim() : null;
+}
+
+export interface WizardPane {
+  session: string;
+  dir: string;
+  /** The exit code, once the wizard has ended ('' before). */
+  exitCode(): string;
+  waitForExit(timeoutMs?: number): Promise<string>;
+  /** Down until the option starting with `label` is highlighted, then Enter. */
+  choose(label: string): Promise<void>;
+  kill(): void;
+}
+
+/**
+ * Starts the wizard on `file` in a detached tmux session of `cols`x`rows`. `before` is shell
+ * run first in the same pane (lines that must still be in the scrollback at the end).
+ */
+export function startWizard(file: string, dir: string, opts: { cols: number; rows: number; env?: string; before?: string; args?: string }): WizardPane {
+  const exitFile = path.join(dir, 'exit-code');
+  const session = `sw-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
+  const command = `${opts.before ? `${opts.before}; ` : ''}env -u CI ${opts.env ?? 'NO_COLOR=1'} ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')} ${opts.args ?? ''}; echo $? > ${exitFile}; sleep 60`;
+  tmux('new-session', '-d', '-s', session, '-x', String(opts.cols), '-y', String(opts.rows), command);
+  const exitCode = () => (fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8').trim() : '');
+  return {
+    session,
+    dir,
+    exitCode,
+    waitForExit: (timeoutMs = 60_000) => waitForScreen(session, () => exitCode() !== '', 'the exit', timeoutMs),
+    async choose(label) {
+      for (let step = 0; step < 10; step++) {
+        const now = highlightedOn(await waitForScreen(session, (s) => highlightedOn(s) !== null, `a prompt offering ${label}`));
+        if (now!.startsWith(label)) break;
+        tmux('send-keys', '-t', session, 'Down');
+        await waitForScreen(session, (s) => highlightedOn(s) !== now, 'the highlight to move');
+      }
+      const before = tmux('capture-pane', '-p', '-t', session);
+      if (!highlightedOn(before)?.startsWith(label)) throw new Error(`no option "${label}" on screen:\n${before}`);
+      tmux('send-keys', '-t', session, 'Enter');
+      await waitForScreen(session, (s) => s !== before, 'the answer taken');
+    },
+    kill() {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+/**
+ * Answers every prompt with its default (typing the database's name where asked) until the
+ * screen matches `until` or the wizard exits. Returns the screen that matched.
+ */
+export async function acceptDefaultsUntil(pane: WizardPane, until: RegExp, timeoutMs = 60_000): Promise<string> {
+  for (let step = 0; step < 40; step++) {
+    const screen = await waitForScreen(pane.session, (s) => until.test(s) || /❯ |Type \S+ to confirm/.test(s) || pane.exitCode() !== '', 'a prompt', timeoutMs);
+    if (until.test(screen) || pane.exitCode() !== '') return screen;
+    let current = screen;
+    const typed = /Type (\S+) to confirm/.exec(screen);
+    if (typed) {
+      tmux('send-keys', '-t', pane.session, '-l', typed[1]);
+      current = await waitForScreen(pane.session, (s) => s.includes(`› ${typed[1]}`), 'the typed name');
+    }
+    tmux('send-keys', '-t', pane.session, 'Enter');
+    await waitForScreen(pane.session, (s) => s !== current, 'the screen to change');
+  }
+  throw new Error('too many prompts');
+}

@@ -1,0 +1,146 @@
+/**
+ * The wizard's screen as an operator meets it in a real terminal (tmux): small terminals keep
+ * what was printed before the wizard, SQL is shown in full, the width follows a resize, and the
+ * recoveries (roll back, restore) are confirmed and end with what really happened.
+ */
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
+import { progressOf } from '../src/core/drift.js';
+import { takeSnapshot } from '../src/core/snapshot.js';
+import { contentsOf, releaseFileHandles, tempDir, v1Database, withSession } from './support/fixtures.js';
+import { acceptDefaultsUntil, startWizard, tmux, waitForScreen, wholeHistory } from './support/tmux.js';
+
+const BEFORE = `seq -f 'line %g printed before the wizard' 1 30`;
+
+/** Ink wraps long text itself (hard breaks, even inside a name): compare without whitespace or box borders. */
+const flat = (text: string) => text.replace(/[│\s]+/g, '');
+
+async function phasesDone(file: string) {
+  return withSession(file, async (s) => {
+    const snap = await takeSnapshot(s.db);
+    return [progressOf(snap, PHASE_1).done, progressOf(snap, PHASE_2).done];
+  });
+}
+
+describe('the wizard screen in a real terminal (tmux)', () => {
+  for (const [cols, rows] of [
+    [80, 24],
+    [60, 20],
+  ] as const) {
+    it(`at ${cols}x${rows} the lines printed before the wizard are still in the scrollback at the end, and the SQL is there in full`, { timeout: 120_000 }, async () => {
+      const file = await v1Database();
+      const pane = startWizard(file, tempDir('sw-tmux-'), { cols, rows, before: BEFORE });
+      try {
+        await acceptDefaultsUntil(pane, /Apply Phase 1 now\?/);
+        await pane.choose('View SQL');
+        // Printed above the prompt, and the answers start again at Continue (View SQL is gone).
+        await waitForScreen(pane.session, (s) => /❯ Continue/.test(s) && !s.includes('View SQL'), 'the SQL printed and the prompt again');
+        await acceptDefaultsUntil(pane, /(?!)/);
+        await pane.waitForExit();
+        expect(pane.exitCode()).toBe('0');
+        const history = wholeHistory(pane.session);
+        for (let i = 1; i <= 30; i++) expect(history).toContain(`line ${i} printed before the wizard`);
+        // Each statement whole (wrapped to the width, compared without the breaks), never cut with "…".
+        expect(flat(history)).toMatch(/\d+\.ALTERTABLElearned_patternsRENAMETO_schema_wizard_archive_r\w+_learned_patterns;/);
+        expect(flat(history)).toContain(flat("CREATE INDEX idx_usage_user_provider_date ON api_usage_tracking(user_id, api_provider, date);"));
+        // The only "…" is a backup's digest abbreviated beside its path (in full in the manifest and the report).
+        expect(history.split('\n').filter((l) => l.includes('…')).every((l) => /sha256\s*[0-9a-f]{12}…/.test(flat(l).replace('sha256', 'sha256 ')))).toBe(true);
+        // Printed once each: no frame of the live area was left behind.
+        expect(history.match(/✔ Backup database/g)).toHaveLength(1);
+        expect(history.match(/Migration complete/g)).toHaveLength(1);
+        const raw = tmux('capture-pane', '-p', '-S', '-', '-E', '-', '-t', pane.session);
+        expect(raw.split('\n').every((line) => line.trimEnd().length <= cols)).toBe(true);
+      } finally {
+        pane.kill();
+      }
+      expect(await phasesDone(file)).toEqual([17, 3]);
+    });
+  }
+
+  it('the width follows a resize: after the terminal shrinks to 60 columns, nothing is drawn wider', { timeout: 120_000 }, async () => {
+    const file = await v1Database();
+    const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 120, rows: 40 });
+    try {
+      await acceptDefaultsUntil(pane, /Apply Phase 1 now\?/);
+      tmux('resize-window', '-t', pane.session, '-x', '60', '-y', '30');
+      await waitForScreen(pane.session, (s) => s.split('\n').every((l) => l.trimEnd().length <= 60), 'the pane at 60 columns');
+      await acceptDefaultsUntil(pane, /(?!)/);
+      await pane.waitForExit();
+      expect(pane.exitCode()).toBe('0');
+      const history = wholeHistory(pane.session);
+      const end = history.slice(history.lastIndexOf('╭'));
+      expect(end).toContain('Migration complete');
+      // The end box was drawn after the resize: its border fits the 60 columns.
+      expect(end.split('\n').filter((l) => /[╭╰]/.test(l)).every((l) => l.trimEnd().length <= 60)).toBe(true);
+      expect(end.split('\n').filter((l) => /[╭╰]/.test(l)).some((l) => l.trimEnd().length >= 50)).toBe(true);
+    } finally {
+      pane.kill();
+    }
+  });
+
+  it('Roll back is confirmed (Back is the default), runs as its own step and ends saying the database is as it was: exit 6', { timeout: 120_000 }, async () => {
+    const file = await v1Database();
+    const original = await contentsOf(file);
+    const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 100, rows: 40 });
+    try {
+      await acceptDefaultsUntil(pane, /Apply Phase 2 now\?/);
+      await pane.choose('Roll back (Phase 1)');
+      const confirm = await waitForScreen(pane.session, (s) => s.includes('Roll back now?') && s.includes('Lost:'), 'the confirmation');
+      expect(flat(confirm)).toContain(flat('Roll back Phase 1: each phase is undone from the journal in one atomic write'));
+      expect(flat(confirm)).toContain(flat('Lost: No row is lost.'));
+      expect(confirm).toMatch(/❯ Back \(do nothing yet\)/);
+      // Back returns to the phase question; nothing ran.
+      tmux('send-keys', '-t', pane.session, 'Enter');
+      await waitForScreen(pane.session, (s) => /Apply Phase 2 now\?/.test(s) && /❯ Continue/.test(s), 'the phase question again');
+      await pane.choose('Roll back (Phase 1)');
+      await waitForScreen(pane.session, (s) => s.includes('Roll back now?'), 'the confirmation');
+      await pane.choose('Yes, roll back');
+      await pane.waitForExit();
+      const history = wholeHistory(pane.session);
+      expect(flat(history)).toContain(flat('✔ Roll back'));
+      expect(history).toMatch(/✔ Roll back.*\n\s+Phase 1 rolled back\n/);
+      const end = history.slice(history.lastIndexOf('╭'));
+      expect(end).toContain('Migration rolled back');
+      expect(flat(end)).toContain(flat('Phase 1 rolled back: the database is as it was before this run.'));
+      expect(end).toContain('Phases applied by this run: none');
+      expect(pane.exitCode()).toBe('6');
+    } finally {
+      pane.kill();
+    }
+    expect(await phasesDone(file)).toEqual([0, 0]);
+    expect(await contentsOf(file)).toEqual(original);
+  });
+
+  it('Restore after a failure is confirmed with what it loses, runs as its own step and ends restored: exit 6', { timeout: 120_000 }, async () => {
+    const file = await v1Database();
+    const original = await contentsOf(file);
+    // The restore refuses a database another process holds open: this test's reader included.
+    await releaseFileHandles();
+    const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 100, rows: 40 });
+    try {
+      await acceptDefaultsUntil(pane, /Apply Phase 2 now\?/);
+      // Skipping Phase 2 leaves plaintext lookups in place: the smoke tests then fail.
+      await pane.choose('Skip this phase');
+      await acceptDefaultsUntil(pane, /What now\?/);
+      await pane.choose('Restore from backup');
+      const confirm = await waitForScreen(pane.session, (s) => s.includes('Restore from the backup now?') && s.includes('Lost:'), 'the confirmation');
+      expect(flat(confirm)).toContain(flat(`Replace ${file} with the backup`));
+      expect(flat(confirm)).toContain(flat('Lost: Everything written since the backup: what this run applied (Phase 1)'));
+      expect(confirm).toMatch(/❯ Back \(do nothing yet\)/);
+      await pane.choose('Yes, restore');
+      await pane.waitForExit();
+      const history = wholeHistory(pane.session);
+      expect(flat(history)).toMatch(/✔Restorefromthebackup\(\d+\.\ds\)\S+\.dbrestoredandverified/);
+      const end = history.slice(history.lastIndexOf('╭'));
+      expect(end).toContain('Database restored from the backup');
+      expect(end).toContain('Phases applied by this run: none');
+      expect(pane.exitCode()).toBe('6');
+    } finally {
+      pane.kill();
+    }
+    expect(await phasesDone(file)).toEqual([0, 0]);
+    expect(await contentsOf(file)).toEqual(original);
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});
