@@ -47,6 +47,8 @@ describe('connecting', () => {
       const run = await runCli(['stats', '--db', `http://127.0.0.1:${port}`, '--auth-token', 'x'.repeat(20), '--connect-timeout', '1s']);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/no answer before the timeout/);
+      // The wait was named, with its bound, before it began.
+      expect(run.stderr).toContain(`Connecting to http://127.0.0.1:${port} (gives up in 1 s)…`);
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       silent.close();

@@ -3,7 +3,9 @@
  * what was printed before the wizard, SQL is shown in full, the width follows a resize, and the
  * recoveries (roll back, restore) are confirmed and end with what really happened.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
 import { progressOf } from '../src/core/drift.js';
@@ -142,5 +144,49 @@ describe('the wizard screen in a real terminal (tmux)', () => {
     expect(await phasesDone(file)).toEqual([0, 0]);
     expect(await contentsOf(file)).toEqual(original);
     expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it("names the waits while they last: another writer's lock (then goes on once it is released), and a host that does not answer", { timeout: 120_000 }, async () => {
+    const file = await v1Database();
+    await releaseFileHandles();
+    // Another writer: stock sqlite3 holds a write lock until its stdin says COMMIT.
+    const writer = spawn('sqlite3', [file], { stdio: ['pipe', 'ignore', 'inherit'] });
+    writer.stdin.write('BEGIN IMMEDIATE;\nUPDATE users SET email = email WHERE 0;\n');
+    await new Promise((r) => setTimeout(r, 300));
+    const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 120, rows: 30, args: '--busy-timeout 20s' });
+    try {
+      const waiting = await waitForScreen(pane.session, (s) => s.includes("Waiting for another writer's lock"), 'the lock wait named');
+      expect(flat(waiting)).toContain(flat(`Waiting for another writer's lock on ${file} (gives up in 20 s)…`));
+      // The elapsed time moves while the native driver waits in the core's thread.
+      const elapsed = (s: string) => /\(gives up in 20 s\)…\s+(\d+\.\d) s/.exec(s)?.[1];
+      const first = elapsed(waiting);
+      expect(first).toBeDefined();
+      await waitForScreen(pane.session, (s) => elapsed(s) !== undefined && elapsed(s) !== first, 'the wait time to move');
+      writer.stdin.end('COMMIT;\n.quit\n');
+      await waitForScreen(pane.session, (s) => s.includes('Dry run done') && !s.includes("Waiting for another writer's lock"), 'the run going on');
+      tmux('send-keys', '-t', pane.session, 'C-c');
+      await waitForScreen(pane.session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
+      await pane.choose('Quit (state kept)');
+      await pane.waitForExit();
+      expect(pane.exitCode()).toBe('4');
+    } finally {
+      pane.kill();
+      writer.kill();
+    }
+
+    const silent = net.createServer(() => undefined); // accepts, then says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const remote = startWizard(`http://127.0.0.1:${port}`, tempDir('sw-tmux-'), { cols: 120, rows: 30, args: `--auth-token ${'x'.repeat(20)} --connect-timeout 3s` });
+    try {
+      const screen = await waitForScreen(remote.session, (s) => s.includes('Connecting to'), 'the connect wait named');
+      expect(screen).toContain(`Connecting to http://127.0.0.1:${port} (gives up in 3 s)…`);
+      const end = await remote.waitForExit(30_000);
+      expect(end).toMatch(/no answer before the timeout/);
+      expect(remote.exitCode()).toBe('1');
+    } finally {
+      remote.kill();
+      silent.close();
+    }
   });
 });

@@ -45,7 +45,7 @@ export async function openContext(cli: CommandLine, output: Output, signal: Abor
   const runId = newRunId();
   emit({ type: 'run-started', runId, command: cli.command, phases: cli.phases });
   state.report = () => report;
-  const db = await openDb(target, { busyTimeoutMs: cli.busyTimeoutMs, connectTimeoutMs: cli.connectTimeoutMs });
+  const db = await openDb(target, { busyTimeoutMs: cli.busyTimeoutMs, connectTimeoutMs: cli.connectTimeoutMs, onWait: (wait) => emit({ type: 'waiting', wait }) });
   state.requests = () => db.roundTrips;
   emit({ type: 'connected', target: { kind: target.kind, display: target.display, name: target.name } });
   let closed = false;

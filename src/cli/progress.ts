@@ -3,6 +3,7 @@
  * can follow along; stdout stays reserved for the result (text or --json).
  */
 import type { CoreEvent } from '../core/events.js';
+import { waitWords } from '../core/waits.js';
 import { oneLine } from '../core/errors.js';
 import { phaseTitle } from '../core/phases.js';
 import { labelOf as itemLabel } from '../core/window/checklist.js';
@@ -19,6 +20,9 @@ export function progressLine(event: CoreEvent): string | null {
     case 'lock-released':
     case 'run-finished':
       return null;
+    case 'waiting':
+      // Lock waits are announced before every write; only the wizard shows them, once they last.
+      return event.wait?.kind === 'connect' ? waitWords(event.wait) : null;
     case 'step-started':
       return `… ${event.label}`;
     case 'step-finished':

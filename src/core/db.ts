@@ -11,6 +11,7 @@ import { guardFailure, type GuardKind } from './guard-mark.js';
 import { releaseStatements } from './memory.js';
 import { countStatements } from './sql-text.js';
 import type { Target } from './target.js';
+import type { Wait } from './waits.js';
 
 export interface Stmt {
   sql: string;
@@ -24,6 +25,8 @@ export interface DbOptions {
   connectTimeoutMs?: number;
   /** Bound on every later HTTP request (a phase's batch can build indexes for a while), in ms. */
   requestTimeoutMs?: number;
+  /** Told before a call that may wait (the first request to a host, a local write lock), and null after. */
+  onWait?: (wait: Wait | null) => void;
 }
 
 export interface Db {
@@ -34,6 +37,8 @@ export interface Db {
   readonly statementCount: number;
   /** Number of round trips (execute or batch calls) made. */
   readonly roundTrips: number;
+  /** Told before a call that may wait for another writer's lock, and null after (the wizard names the wait). */
+  onWait?: (wait: Wait | null) => void;
   query(sql: string, args?: InArgs): Promise<Row[]>;
   /**
    * EXPLAIN QUERY PLAN on a connection of its own. The local engine leaves an EXPLAIN statement
@@ -82,15 +87,19 @@ export async function openDb(target: Target, options: DbOptions = {}): Promise<D
   } catch (error) {
     throw translateError(error, target);
   }
-  const db = new LibsqlDb(target, client);
+  const db = new LibsqlDb(target, client, options.busyTimeoutMs ?? 5_000);
   try {
     // Fails fast on a file that is not a database, a corrupt header, a wrong token or an unreachable host.
+    if (target.kind === 'remote') options.onWait?.({ kind: 'connect', on: target.display, givesUpMs: deadlines.first });
     await db.query('SELECT count(*) AS n FROM sqlite_schema');
     deadlines.connected = true;
   } catch (error) {
     db.close();
     throw error;
+  } finally {
+    if (target.kind === 'remote') options.onWait?.(null);
   }
+  db.onWait = options.onWait;
   return db;
 }
 
@@ -98,10 +107,28 @@ class LibsqlDb implements Db {
   readonly sent: string[] = [];
   statementCount = 0;
   roundTrips = 0;
+  onWait?: (wait: Wait | null) => void;
   constructor(
     readonly target: Target,
     private readonly client: Client,
+    private readonly busyTimeoutMs: number,
   ) {}
+
+  /**
+   * BEGIN IMMEDIATE on a local file: where another writer holds the lock, the native driver
+   * blocks here for up to the busy timeout. Announced first, so the wait can be named.
+   */
+  private async beginWrite() {
+    const local = this.target.kind === 'file';
+    if (local) this.onWait?.({ kind: 'lock', on: this.target.display, givesUpMs: this.busyTimeoutMs });
+    try {
+      return await this.client.transaction('write');
+    } catch (error) {
+      throw translateError(error, this.target);
+    } finally {
+      if (local) this.onWait?.(null);
+    }
+  }
 
   async query(sql: string, args: InArgs = []): Promise<Row[]> {
     return (await this.execute(sql, args)).rows;
@@ -160,9 +187,7 @@ class LibsqlDb implements Db {
         throw translateError(error, this.target, stmts);
       }
     }
-    const tx = await this.client.transaction('write').catch((error) => {
-      throw translateError(error, this.target);
-    });
+    const tx = await this.beginWrite();
     try {
       const results: ResultSet[] = [];
       for (let i = 0; i < stmts.length; i++) {
@@ -212,9 +237,7 @@ class LibsqlDb implements Db {
 
   async rolledBack<T>(work: (execute: (sql: string, args?: InArgs) => Promise<ResultSet>) => Promise<T>): Promise<T> {
     this.assertSameFile();
-    const tx = await this.client.transaction('write').catch((error) => {
-      throw translateError(error, this.target);
-    });
+    const tx = await this.beginWrite();
     try {
       return await work(async (sql, args = []) => {
         this.track([{ sql, args }]);

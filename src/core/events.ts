@@ -7,6 +7,7 @@ import type { LockOwner } from './lock.js';
 import type { PhaseId } from './phases.js';
 import type { Plan } from './planner.js';
 import type { TargetKind } from './target.js';
+import type { Wait } from './waits.js';
 import type { SmokeTest } from './smoke.js';
 import type { Stats } from './stats.js';
 import type { Check } from './verify/types.js';
@@ -77,6 +78,7 @@ export type CoreEvent =
   | { type: 'operator-confirmed'; at: string; item: ChecklistId; statement: string; by: 'operator' | '--yes' }
   /** A question was answered: how long the operator took (kept out of the step's own time). */
   | { type: 'operator-answered'; at: string; item: ChecklistId | null; ms: number }
+  | { type: 'waiting'; at: string; wait: Wait | null }
   | { type: 'run-finished'; at: string; outcome: Outcome };
 
 export type EventListener = (event: CoreEvent) => void;

@@ -4,6 +4,7 @@
  */
 import type { ErrorInfo } from './errors.js';
 import type { BackupRef, CoreEvent, Outcome, SnapshotSummary, StepName, TargetSummary } from './events.js';
+import type { Wait } from './waits.js';
 import type { LockOwner } from './lock.js';
 import type { PhaseId } from './phases.js';
 import type { Plan } from './planner.js';
@@ -74,6 +75,8 @@ export interface Report {
   confirmations: { item: ChecklistId; statement: string; by: 'operator' | '--yes'; at: string }[];
   /** Time spent waiting for the operator's answers, in all. */
   thinkMs: number;
+  /** A wait in progress (a remote host's first answer, another writer's lock), or null. */
+  waiting: (Wait & { since: string }) | null;
   outcome: Outcome | null;
 }
 
@@ -101,6 +104,7 @@ export function initialReport(command: string): Report {
     statsAfter: null,
     confirmations: [],
     thinkMs: 0,
+    waiting: null,
     outcome: null,
   };
 }
@@ -193,8 +197,10 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
       return event.when === 'before' ? { ...report, statsBefore: event.stats } : { ...report, statsAfter: event.stats };
     case 'operator-confirmed':
       return { ...report, confirmations: [...report.confirmations, { item: event.item, statement: event.statement, by: event.by, at: event.at }] };
+    case 'waiting':
+      return { ...report, waiting: event.wait ? { ...event.wait, since: event.at } : null };
     case 'run-finished':
-      return { ...report, outcome: event.outcome, finishedAt: event.at };
+      return { ...report, outcome: event.outcome, finishedAt: event.at, waiting: null };
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -19,7 +19,7 @@ import { EndScreen } from './components/EndScreen.js';
 import { ItemLine } from './components/ItemLine.js';
 import { DriftList, PhaseSummary, SqlListing } from './components/PlanView.js';
 import { plansOf, QuestionContext, QuestionPrompt } from './components/QuestionView.js';
-import { RunningItem } from './components/RunningItem.js';
+import { RunningItem, WaitLine } from './components/RunningItem.js';
 import { SmokeList } from './components/SmokeList.js';
 import { StatsCompare } from './components/StatsCompare.js';
 import { MAX_WIDTH, tint } from './theme.js';
@@ -94,6 +94,7 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
     <Box flexDirection="column" width={width}>
       <Static items={printed.entries}>{(entry, i) => <PrintedBlock key={i} entry={entry} run={run} />}</Static>
       {running ? <RunningItem record={running} report={run.report} now={now} waiting={run.pending !== null} /> : null}
+      {finished ? null : <WaitLine report={run.report} now={now} />}
       {run.pending && !quitAsked ? <QuestionPrompt pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} /> : null}
       {quitAsked ? (
         <Choice

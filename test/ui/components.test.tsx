@@ -7,7 +7,7 @@ import { EndScreen } from '../../src/ui/components/EndScreen.js';
 import { ItemLine } from '../../src/ui/components/ItemLine.js';
 import { QuestionContext, QuestionPrompt, type Pending } from '../../src/ui/components/QuestionView.js';
 import { SqlListing } from '../../src/ui/components/PlanView.js';
-import { progressOf } from '../../src/ui/components/RunningItem.js';
+import { LOCK_WAIT_SHOWN_AFTER_MS, progressOf, WaitLine } from '../../src/ui/components/RunningItem.js';
 import { initialReport } from '../../src/core/report.js';
 import type { PhasePlan } from '../../src/core/planner.js';
 import { DOWN, ENTER, ESC, press, waitForFrame } from '../support/frames.js';
@@ -212,5 +212,21 @@ describe('progress and the end screen', () => {
     const { lastFrame } = render(<EndScreen result={{ outcome: 'complete', message: 'Migration complete.', applied: ['phase1', 'phase2'] }} report={{ ...initialReport('wizard'), target: { kind: 'file', display: '/srv/m.db', name: 'm.db' } }} reportPath="/srv/report.md" />);
     expect(lastFrame()).toContain('Migration complete');
     expect(lastFrame()).toContain('Report: /srv/report.md');
+  });
+});
+
+describe('WaitLine', () => {
+  const since = '2026-12-01T10:00:00.000Z';
+  const at = (ms: number) => Date.parse(since) + ms;
+  it('names a connect wait at once, with its bound and the time waited', () => {
+    const report = { ...initialReport('wizard'), waiting: { kind: 'connect' as const, on: 'libsql://db.example.turso.io', givesUpMs: 10_000, since } };
+    const { lastFrame } = render(<WaitLine report={report} now={at(1_200)} />);
+    expect(lastFrame()).toContain('Connecting to libsql://db.example.turso.io (gives up in 10 s)… 1.2 s');
+  });
+  it("names another writer's lock only once the wait lasts (every write announces one)", () => {
+    const report = { ...initialReport('wizard'), waiting: { kind: 'lock' as const, on: '/srv/m.db', givesUpMs: 5_000, since } };
+    expect(render(<WaitLine report={report} now={at(LOCK_WAIT_SHOWN_AFTER_MS - 100)} />).lastFrame()).toBe('');
+    expect(render(<WaitLine report={report} now={at(2_000)} />).lastFrame()).toContain("Waiting for another writer's lock on /srv/m.db (gives up in 5 s)… 2.0 s");
+    expect(render(<WaitLine report={initialReport('wizard')} now={at(2_000)} />).lastFrame()).toBe('');
   });
 });

@@ -4,6 +4,7 @@ import { Text } from 'ink';
 import Spinner from 'ink-spinner';
 import type { ChecklistRecord, Report } from '../../core/report.js';
 import { labelOf } from '../../core/window/checklist.js';
+import { waitWords } from '../../core/waits.js';
 import { tint } from '../theme.js';
 
 export function progressOf(report: Report): string | null {
@@ -34,6 +35,25 @@ export function RunningItem({ record, report, now, waiting }: { record: Checklis
       </Text>{' '}
       <Text bold>{labelOf(record.item)}</Text> <Text dimColor>{elapsed.toFixed(1)} s</Text>
       {progress ? <Text> · {progress}</Text> : null}
+    </Text>
+  );
+}
+
+/** A lock wait is named once it lasts this long; shorter ones (every write announces one) would only flicker. */
+export const LOCK_WAIT_SHOWN_AFTER_MS = 300;
+
+/** What the core is waiting for, named while it lasts: "Connecting to HOST (gives up in 10 s)…". */
+export function WaitLine({ report, now }: { report: Report; now: number }) {
+  const wait = report.waiting;
+  if (!wait) return null;
+  const waitedMs = Math.max(0, now - Date.parse(wait.since));
+  if (wait.kind === 'lock' && waitedMs < LOCK_WAIT_SHOWN_AFTER_MS) return null;
+  return (
+    <Text wrap="wrap">
+      <Text color={tint('yellow')}>
+        <Spinner type="dots" />
+      </Text>{' '}
+      {waitWords(wait)} <Text dimColor>{(waitedMs / 1000).toFixed(1)} s</Text>
     </Text>
   );
 }
