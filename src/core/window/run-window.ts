@@ -60,6 +60,9 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   let currentItem: ChecklistId | null = null;
   // Every answer says how long it took: the report keeps the operator's time out of the steps'.
   const ask: Decider['ask'] = async (question) => {
+    // Once a stop is asked for, nothing more is asked: the window ends where it is.
+    await letMessagesIn();
+    checkInterrupted(session);
     const asked = performance.now();
     const answer = await decider.ask(question);
     session.emit({ type: 'operator-answered', item: currentItem, ms: performance.now() - asked });
@@ -73,6 +76,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   let keysHashed = false;
 
   const item = async <T>(id: ChecklistId, work: () => Promise<T>, describe?: (value: T) => string): Promise<T> => {
+    await letMessagesIn();
     checkInterrupted(session);
     session.emit({ type: 'item-started', item: id });
     const started = performance.now();
@@ -332,4 +336,13 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     if (locked) await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
     if (locked) session.emit({ type: 'lock-released' });
   }
+}
+
+/**
+ * Lets pending messages in before deciding whether to go on. In the wizard's worker thread, a
+ * stop from the screen is a message; after a long native call (a phase's index build) the
+ * next item would otherwise start in the same run of microtasks, before the message is read.
+ */
+function letMessagesIn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
