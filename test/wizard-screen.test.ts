@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
 import { progressOf } from '../src/core/drift.js';
 import { takeSnapshot } from '../src/core/snapshot.js';
-import { contentsOf, releaseFileHandles, tempDir, v1Database, withSession } from './support/fixtures.js';
+import { contentsOf, releaseFileHandles, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
 import { acceptDefaultsUntil, startWizard, tmux, waitForScreen, wholeHistory } from './support/tmux.js';
 
 const BEFORE = `seq -f 'line %g printed before the wizard' 1 30`;
@@ -188,5 +188,27 @@ describe('the wizard screen in a real terminal (tmux)', () => {
       remote.kill();
       silent.close();
     }
+  });
+
+  it('plaintext keys are a decision at Phase 2: the default hashes them, and no user is left locked out', { timeout: 120_000 }, async () => {
+    const file = await v1Database({ plaintextKeys: 3 });
+    const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 100, rows: 40 });
+    try {
+      const asked = await acceptDefaultsUntil(pane, /Plaintext API keys:/);
+      const screen = await waitForScreen(pane.session, (s) => flat(s).includes(flat('cannot authenticate unless the keys are hashed')), 'the warning above the question');
+      expect(flat(screen)).toContain(flat('3 users hold an API key in users.api_key that is not a SHA-256 hex digest'));
+      const options = asked.slice(asked.indexOf('Plaintext API keys:'));
+      expect(options).toMatch(/❯ Hash 3 keys now \(undone only from the backup\)\n\s+Apply and leave 3 users unable to authenticate\n\s+Skip Phase 2/);
+      await acceptDefaultsUntil(pane, /(?!)/);
+      await pane.waitForExit();
+      expect(pane.exitCode()).toBe('0');
+      const end = wholeHistory(pane.session);
+      expect(end.slice(end.lastIndexOf('╭'))).toContain('Migration complete');
+    } finally {
+      pane.kill();
+    }
+    const keys = await rowsOf(file, 'SELECT api_key_hash AS k FROM users');
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((r) => /^[0-9a-f]{64}$/.test(String(r.k)))).toBe(true);
   });
 });
