@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/apply.js';
+import { runApply } from '../src/core/engine/apply.js';
 import { takeBackup } from '../src/core/backup/take.js';
 import { restoreBackup } from '../src/core/backup/restore.js';
-import { takeSnapshot } from '../src/core/snapshot.js';
-import { resolveTarget } from '../src/core/target.js';
+import { takeSnapshot } from '../src/core/db/snapshot.js';
+import { resolveTarget } from '../src/core/db/target.js';
 import { contentsOf, schemaOf, tempDir, v1Database, withSession, sqlOn, rowsOf } from './support/fixtures.js';
 import { connectionFor, TARGETS, type TargetKind } from './support/targets.js';
 

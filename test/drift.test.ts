@@ -1,15 +1,15 @@
 /** Real production copies drifted from v1: every case must converge with every row intact. */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/apply.js';
-import { openDb } from '../src/core/db.js';
-import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
-import { progressOf } from '../src/core/drift.js';
-import { planMigration } from '../src/core/planner.js';
-import { runRollback } from '../src/core/rollback.js';
-import { namedIndexes, takeSnapshot } from '../src/core/snapshot.js';
-import { countStatements } from '../src/core/sql-text.js';
-import { resolveTarget } from '../src/core/target.js';
+import { runApply } from '../src/core/engine/apply.js';
+import { openDb } from '../src/core/db/db.js';
+import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { progressOf } from '../src/core/engine/drift.js';
+import { planMigration } from '../src/core/engine/planner.js';
+import { runRollback } from '../src/core/engine/rollback.js';
+import { namedIndexes, takeSnapshot } from '../src/core/db/snapshot.js';
+import { countStatements } from '../src/core/sql/sql-text.js';
+import { resolveTarget } from '../src/core/db/target.js';
 import { migratedDataOf, contentsOf, rowsOf, schemaOf, sqlOn, v1Database, withSession as withSessionOn, type TestSession } from './support/fixtures.js';
 import { TARGETS, type TargetKind } from './support/targets.js';
 

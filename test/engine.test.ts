@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/apply.js';
-import { runRollback } from '../src/core/rollback.js';
-import { takeSnapshot, guideTables, namedIndexes } from '../src/core/snapshot.js';
-import { planMigration } from '../src/core/planner.js';
+import { runApply } from '../src/core/engine/apply.js';
+import { runRollback } from '../src/core/engine/rollback.js';
+import { takeSnapshot, guideTables, namedIndexes } from '../src/core/db/snapshot.js';
+import { planMigration } from '../src/core/engine/planner.js';
 import { contentsOf, schemaOf, v1Database, withSession as withSessionOn, rowsOf, type TestSession } from './support/fixtures.js';
 import { TARGETS } from './support/targets.js';
 

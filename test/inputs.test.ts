@@ -8,8 +8,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/apply.js';
-import { runRollback } from '../src/core/rollback.js';
+import { runApply } from '../src/core/engine/apply.js';
+import { runRollback } from '../src/core/engine/rollback.js';
 import { BIN, runCli } from './support/cli.js';
 import { contentsOf, rowsOf, sqlOn, v1Database, withSession } from './support/fixtures.js';
 

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
-import { progressOf } from '../src/core/drift.js';
-import { takeSnapshot } from '../src/core/snapshot.js';
+import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { progressOf } from '../src/core/engine/drift.js';
+import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN, runCli } from './support/cli.js';
 import { contentsOf, releaseFileHandles, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
 

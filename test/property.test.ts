@@ -11,12 +11,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/apply.js';
-import { prng } from '../src/core/demo.js';
-import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
-import { progressOf } from '../src/core/drift.js';
-import { runRollback } from '../src/core/rollback.js';
-import { takeSnapshot } from '../src/core/snapshot.js';
+import { runApply } from '../src/core/engine/apply.js';
+import { prng } from '../src/core/demo/demo.js';
+import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { progressOf } from '../src/core/engine/drift.js';
+import { runRollback } from '../src/core/engine/rollback.js';
+import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { byteContentsOf, migratedDataOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
 
 const SEEDS = process.env.SW_PROPERTY_SEED ? [Number(process.env.SW_PROPERTY_SEED)] : Array.from({ length: Number(process.env.SW_PROPERTY_SEEDS ?? 40) }, (_, i) => i + 1);

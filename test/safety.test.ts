@@ -7,12 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/apply.js';
-import { openDb } from '../src/core/db.js';
-import { planMigration } from '../src/core/planner.js';
-import { runRollback } from '../src/core/rollback.js';
-import { takeSnapshot } from '../src/core/snapshot.js';
-import { resolveTarget } from '../src/core/target.js';
+import { runApply } from '../src/core/engine/apply.js';
+import { openDb } from '../src/core/db/db.js';
+import { planMigration } from '../src/core/engine/planner.js';
+import { runRollback } from '../src/core/engine/rollback.js';
+import { takeSnapshot } from '../src/core/db/snapshot.js';
+import { resolveTarget } from '../src/core/db/target.js';
 import { APP_QUERIES, explain } from '../src/core/verify/query-plans.js';
 import { runCli } from './support/cli.js';
 import { contentsOf, rowsOf, schemaOf, sqlOn, v1Database, withSession as withSessionOn, type TestSession } from './support/fixtures.js';

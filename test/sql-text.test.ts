@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StatementReader, countStatements, normalizeSql, plainIdent, quoteIdent, splitStatements } from '../src/core/sql-text.js';
+import { StatementReader, countStatements, normalizeSql, plainIdent, quoteIdent, splitStatements } from '../src/core/sql/sql-text.js';
 
 describe('statement splitting', () => {
   it('splits plain statements and drops empty ones', () => {

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PHASE_1, PHASE_2 } from '../src/core/phases.js';
-import { progressOf } from '../src/core/drift.js';
-import { takeSnapshot } from '../src/core/snapshot.js';
+import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { progressOf } from '../src/core/engine/drift.js';
+import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN } from './support/cli.js';
 import { sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createV1Database } from '../../dist/core/demo.js';
+import { createV1Database } from '../../dist/core/demo/demo.js';
 import { ROOT, sqlite } from './exec.mjs';
 
 /** "1k" | "10k" | "100k" | "2500" -> number of memories. */
@@ -36,7 +36,7 @@ export function datasetOptions(memories, seed) {
 /** Changes when the generator or the schema it writes changes, so a stale cache is never reused. */
 function generatorVersion() {
   const h = createHash('sha256');
-  for (const f of ['dist/core/demo.js', 'dist/core/v1-schema.js']) h.update(fs.readFileSync(path.join(ROOT, f)));
+  for (const f of ['dist/core/demo/demo.js', 'dist/core/sql/v1-schema.js']) h.update(fs.readFileSync(path.join(ROOT, f)));
   return h.digest('hex').slice(0, 10);
 }
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
-import { createV1Database } from '../../dist/core/demo.js';
+import { createV1Database } from '../../dist/core/demo/demo.js';
 import { CLI, timed } from './exec.mjs';
 
 /** Builds the database: v1 with `users` users, all keys plaintext, and little else. */

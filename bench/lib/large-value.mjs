@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
-import { createV1Database } from '../../dist/core/demo.js';
+import { createV1Database } from '../../dist/core/demo/demo.js';
 import { CLI, timed } from './exec.mjs';
 
 export const APPLY_RSS_LIMIT_MIB = 300;

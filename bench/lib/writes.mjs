@@ -2,7 +2,7 @@
 // memories (1536-d TEXT embeddings; the FTS triggers fire as in production) and api_usage_tracking
 // rows, in transactions, timed around the transactions only (rows are built before the clock starts).
 import { createClient } from '@libsql/client';
-import { prng } from '../../dist/core/demo.js';
+import { prng } from '../../dist/core/demo/demo.js';
 
 export const WRITE_SHAPE = { memories: 2000, usage: 4000, transactions: 4 };
 const WORDS = ['project', 'meeting', 'design', 'budget', 'review', 'launch', 'customer', 'schema', 'index', 'memory'];

@@ -3,9 +3,9 @@
  * typed command line or throws a UserError naming the fix.
  */
 import { parseArgs } from 'node:util';
-import { ExitCode, UserError } from '../core/errors.js';
-import { parsePhase, type PhaseId } from '../core/phases.js';
-import type { KeyPolicy } from '../core/planner.js';
+import { ExitCode, UserError } from '../core/model/errors.js';
+import { parsePhase, type PhaseId } from '../core/model/phases.js';
+import type { KeyPolicy } from '../core/engine/planner.js';
 
 export const COMMANDS = ['wizard', 'plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock', 'demo'] as const;
 export type CommandName = (typeof COMMANDS)[number];

@@ -1,5 +1,5 @@
 /** The shape every headless command shares: it returns a value; main prints it and exits. */
-import type { Report } from '../core/report.js';
+import type { Report } from '../core/model/report.js';
 import type { CommandLine } from './args.js';
 import type { Output } from './output.js';
 

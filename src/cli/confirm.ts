@@ -3,7 +3,7 @@
  * Not interactive and no --yes: refuse with exit 2 naming --yes.
  */
 import readline from 'node:readline/promises';
-import { ExitCode, UserError } from '../core/errors.js';
+import { ExitCode, UserError } from '../core/model/errors.js';
 
 export function isInteractive(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY && !process.env.CI);

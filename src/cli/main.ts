@@ -3,9 +3,9 @@
  * errors to exit codes. Ctrl+C raises an AbortSignal the core checks between steps; a second
  * Ctrl+C quits at once (a phase in flight is one transaction, so it is never half-applied).
  */
-import { redactUrl, urlSecrets } from '../core/target.js';
-import { ExitCode, UserError, asSentence, toErrorInfo } from '../core/errors.js';
-import { TOOL_VERSION } from '../core/version.js';
+import { redactUrl, urlSecrets } from '../core/db/target.js';
+import { ExitCode, UserError, asSentence, toErrorInfo } from '../core/model/errors.js';
+import { TOOL_VERSION } from '../core/model/version.js';
 import { parseCommandLine, type CommandLine, type CommandName } from './args.js';
 import type { CommandHandler, CommandResult, RunState } from './command.js';
 import { HELP } from './help.js';

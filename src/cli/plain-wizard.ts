@@ -5,8 +5,8 @@
  * Nothing moves the cursor, so a CI log, a serial console or a screen reader gets every line.
  */
 import readline from 'node:readline';
-import type { PhasePlan } from '../core/planner.js';
-import { printable } from '../core/printable.js';
+import type { PhasePlan } from '../core/engine/planner.js';
+import { printable } from '../core/model/printable.js';
 import { choicesFor, type Choices } from '../core/window/choices.js';
 import type { AnswerTo, Decider, Question } from '../core/window/questions.js';
 import type { Output } from './output.js';

@@ -2,10 +2,10 @@
  * One stderr line per meaningful event while a headless command runs, so a person or a CI log
  * can follow along; stdout stays reserved for the result (text or --json).
  */
-import type { CoreEvent } from '../core/events.js';
-import { waitWords } from '../core/waits.js';
-import { oneLine } from '../core/errors.js';
-import { phaseTitle } from '../core/phases.js';
+import type { CoreEvent } from '../core/model/events.js';
+import { waitWords } from '../core/model/waits.js';
+import { oneLine } from '../core/model/errors.js';
+import { phaseTitle } from '../core/model/phases.js';
 import { labelOf as itemLabel } from '../core/window/checklist.js';
 
 export function progressLine(event: CoreEvent): string | null {

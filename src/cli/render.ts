@@ -1,9 +1,9 @@
 /** Plain-text renderings of plans, reports and stats for the headless commands (stdout). */
-import { phaseTitle } from '../core/phases.js';
-import type { Plan } from '../core/planner.js';
-import type { Report } from '../core/report.js';
-import type { Stats } from '../core/stats.js';
-import type { Impact } from '../core/impact.js';
+import { phaseTitle } from '../core/model/phases.js';
+import type { Plan } from '../core/engine/planner.js';
+import type { Report } from '../core/model/report.js';
+import type { Stats } from '../core/verify/stats.js';
+import type { Impact } from '../core/verify/impact.js';
 import { formatMs } from './progress.js';
 
 export function renderPlan(plan: Plan, showSql = true): string {

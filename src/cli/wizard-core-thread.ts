@@ -5,8 +5,8 @@
  * questions go to the screen as messages (wizard-protocol.ts); answers and stop come back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { UserError } from '../core/errors.js';
-import type { WorkerError } from '../core/file-worker.js';
+import { UserError } from '../core/model/errors.js';
+import type { WorkerError } from '../core/proof/file-worker.js';
 import type { Decider, Question } from '../core/window/questions.js';
 import { finishWindow } from '../core/window/report-files.js';
 import { runWindow } from '../core/window/run-window.js';

@@ -4,8 +4,8 @@
  * Everything here is plain data (structured clone): errors travel as their sentence, fix and
  * exit code, and are rebuilt on the other side.
  */
-import type { CoreEvent } from '../core/events.js';
-import type { WorkerError } from '../core/file-worker.js';
+import type { CoreEvent } from '../core/model/events.js';
+import type { WorkerError } from '../core/proof/file-worker.js';
 import type { Question } from '../core/window/questions.js';
 import type { WindowResult } from '../core/window/run-window.js';
 import type { CommandLine } from './args.js';

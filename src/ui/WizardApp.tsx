@@ -8,8 +8,8 @@
  */
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
-import { ExitCode, UserError } from '../core/errors.js';
-import type { ChecklistRecord, Report } from '../core/report.js';
+import { ExitCode, UserError } from '../core/model/errors.js';
+import type { ChecklistRecord, Report } from '../core/model/report.js';
 import type { Question } from '../core/window/questions.js';
 import { CHECKLIST, labelOf } from '../core/window/checklist.js';
 import { windowExitCode } from '../core/window/outcomes.js';

@@ -7,11 +7,11 @@
 import { Worker } from 'node:worker_threads';
 import React from 'react';
 import { render } from 'ink';
-import type { CoreEvent } from '../core/events.js';
-import { compiledModule } from '../core/compiled-url.js';
-import { rebuildError } from '../core/file-worker.js';
-import { foldEvents } from '../core/report.js';
-import { assertWritableTarget, resolveTarget } from '../core/target.js';
+import type { CoreEvent } from '../core/model/events.js';
+import { compiledModule } from '../core/db/compiled-url.js';
+import { rebuildError } from '../core/proof/file-worker.js';
+import { foldEvents } from '../core/model/report.js';
+import { assertWritableTarget, resolveTarget } from '../core/db/target.js';
 import type { CommandLine } from '../cli/args.js';
 import type { CommandResult, RunState } from '../cli/command.js';
 import type { Output } from '../cli/output.js';

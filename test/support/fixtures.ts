@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
-import { openDb, type Db } from '../../src/core/db.js';
-import { releaseStatements } from '../../src/core/memory.js';
-import { createV1Database, type DemoOptions } from '../../src/core/demo.js';
-import { makeEmitter, type CoreEvent } from '../../src/core/events.js';
-import { currentOperator, newRunId } from '../../src/core/operator.js';
-import type { Session } from '../../src/core/session.js';
-import { fileUrlOf, resolveTarget } from '../../src/core/target.js';
+import { openDb, type Db } from '../../src/core/db/db.js';
+import { releaseStatements } from '../../src/core/db/memory.js';
+import { createV1Database, type DemoOptions } from '../../src/core/demo/demo.js';
+import { makeEmitter, type CoreEvent } from '../../src/core/model/events.js';
+import { currentOperator, newRunId } from '../../src/core/model/operator.js';
+import type { Session } from '../../src/core/engine/session.js';
+import { fileUrlOf, resolveTarget } from '../../src/core/db/target.js';
 import { connectionFor, type TargetKind } from './targets.js';
 
 export function tempDir(prefix = 'sw-'): string {

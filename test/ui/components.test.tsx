@@ -8,8 +8,8 @@ import { ItemLine } from '../../src/ui/components/ItemLine.js';
 import { QuestionContext, QuestionPrompt, type Pending } from '../../src/ui/components/QuestionView.js';
 import { SqlListing } from '../../src/ui/components/PlanView.js';
 import { LOCK_WAIT_SHOWN_AFTER_MS, progressOf, WaitLine } from '../../src/ui/components/RunningItem.js';
-import { initialReport } from '../../src/core/report.js';
-import type { PhasePlan } from '../../src/core/planner.js';
+import { initialReport } from '../../src/core/model/report.js';
+import type { PhasePlan } from '../../src/core/engine/planner.js';
 import { DOWN, ENTER, ESC, press, waitForFrame } from '../support/frames.js';
 
 const phasePlan: PhasePlan = {

@@ -4,12 +4,12 @@ import path from 'node:path';
 import React from 'react';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/events.js';
-import { makeEmitter } from '../../src/core/events.js';
-import { PHASE_1, PHASE_2 } from '../../src/core/phases.js';
-import { progressOf as phaseProgress } from '../../src/core/drift.js';
-import { initialReport, reduceReport } from '../../src/core/report.js';
-import { takeSnapshot } from '../../src/core/snapshot.js';
+import type { CoreEvent } from '../../src/core/model/events.js';
+import { makeEmitter } from '../../src/core/model/events.js';
+import { PHASE_1, PHASE_2 } from '../../src/core/model/phases.js';
+import { progressOf as phaseProgress } from '../../src/core/engine/drift.js';
+import { initialReport, reduceReport } from '../../src/core/model/report.js';
+import { takeSnapshot } from '../../src/core/db/snapshot.js';
 import { backupProvider } from '../../src/core/backup/take.js';
 import { finishWindow } from '../../src/core/window/report-files.js';
 import { runWindow } from '../../src/core/window/run-window.js';
@@ -109,7 +109,7 @@ describe('wizard flow', () => {
 
   it('resumes a database whose earlier run stopped after Phase 1', async () => {
     const file = await v1Database();
-    const { runApply } = await import('../../src/core/apply.js');
+    const { runApply } = await import('../../src/core/engine/apply.js');
     await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
     const { ui, session } = await mountWizard(file);
     try {

@@ -1,8 +1,8 @@
 /** `backup`: a verified backup now (db copy for files, SQL dump for remote or --format sql). */
 import { takeBackup } from '../../core/backup/take.js';
-import { inspect, step } from '../../core/session.js';
-import { takeSnapshot } from '../../core/snapshot.js';
-import { TOOL_VERSION } from '../../core/version.js';
+import { inspect, step } from '../../core/engine/session.js';
+import { takeSnapshot } from '../../core/db/snapshot.js';
+import { TOOL_VERSION } from '../../core/model/version.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 import { formatBytes } from '../render.js';

@@ -2,10 +2,10 @@
  * apply and rollback share one shape: confirm the write, run the phases through the core with
  * the automatic backup, render the folded report.
  */
-import type { BackupProvider } from '../../core/backup-provider.js';
-import type { BackupRef } from '../../core/events.js';
-import { phaseTitle } from '../../core/phases.js';
-import type { Session } from '../../core/session.js';
+import type { BackupProvider } from '../../core/engine/backup-provider.js';
+import type { BackupRef } from '../../core/model/events.js';
+import { phaseTitle } from '../../core/model/phases.js';
+import type { Session } from '../../core/engine/session.js';
 import type { CommandLine } from '../args.js';
 import { automaticBackup } from '../backup-choice.js';
 import type { CommandHandler } from '../command.js';

@@ -1,8 +1,8 @@
 /** `restore --from PATH`: checks the backup, then replaces the target atomically; needs --yes. */
 import { restoreBackup } from '../../core/backup/restore.js';
-import { UserError } from '../../core/errors.js';
-import { makeEmitter } from '../../core/events.js';
-import { assertWritableTarget, resolveTarget } from '../../core/target.js';
+import { UserError } from '../../core/model/errors.js';
+import { makeEmitter } from '../../core/model/events.js';
+import { assertWritableTarget, resolveTarget } from '../../core/db/target.js';
 import type { CommandHandler } from '../command.js';
 import { confirmWrite } from '../confirm.js';
 import { progressLine } from '../progress.js';

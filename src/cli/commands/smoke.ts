@@ -1,6 +1,6 @@
 /** `smoke`: the five production smoke tests in a rolled-back transaction (+ optional health check). */
-import { ExitCode, UserError } from '../../core/errors.js';
-import { runSmoke } from '../../core/smoke.js';
+import { ExitCode, UserError } from '../../core/model/errors.js';
+import { runSmoke } from '../../core/verify/smoke.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 import { smokeMark } from '../progress.js';

@@ -3,7 +3,7 @@
  * unless --yes, and then runs the same maintenance window headless with the safe answers.
  */
 import path from 'node:path';
-import { ExitCode, UserError } from '../../core/errors.js';
+import { ExitCode, UserError } from '../../core/model/errors.js';
 import { finishWindow } from '../../core/window/report-files.js';
 import { YES_DECIDER } from '../../core/window/questions.js';
 import { runWindow } from '../../core/window/run-window.js';

@@ -7,12 +7,12 @@
  */
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import type { Db } from '../db.js';
-import { BOOKKEEPING_DDL, TableHasher, bookkeepingDdlDigest, combine, type ContentDigest, type TableDigest } from '../content-hash.js';
-import { TextBytes, rowBatches } from '../row-stream.js';
-import { quoteIdent, quoteText } from '../sql-text.js';
-import { hasRowid, type Snapshot, type TableInfo } from '../snapshot.js';
-import { LOCK_TABLE } from '../journal.js';
+import type { Db } from '../db/db.js';
+import { BOOKKEEPING_DDL, TableHasher, bookkeepingDdlDigest, combine, type ContentDigest, type TableDigest } from '../proof/content-hash.js';
+import { TextBytes, rowBatches } from '../db/row-stream.js';
+import { quoteIdent, quoteText } from '../sql/sql-text.js';
+import { hasRowid, type Snapshot, type TableInfo } from '../db/snapshot.js';
+import { LOCK_TABLE } from '../engine/journal.js';
 
 export const DUMP_HEADER = '-- schema-wizard SQL dump';
 

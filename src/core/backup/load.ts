@@ -4,10 +4,10 @@
  * keys off). The dump's own BEGIN/COMMIT and PRAGMA lines are ours to manage, so they are skipped.
  */
 import fs from 'node:fs';
-import type { Db, Stmt } from '../db.js';
-import { releaseStatements } from '../memory.js';
-import { ExitCode, UserError } from '../errors.js';
-import { StatementReader } from '../sql-text.js';
+import type { Db, Stmt } from '../db/db.js';
+import { releaseStatements } from '../db/memory.js';
+import { ExitCode, UserError } from '../model/errors.js';
+import { StatementReader } from '../sql/sql-text.js';
 
 const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+foreign_keys\s*=\s*\w+)$/i;
 /**

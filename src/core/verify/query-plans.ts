@@ -3,10 +3,10 @@
  * Each must be served by an index; every one of them had an index on v1, so a full scan is a
  * regression and fails.
  */
-import type { Db } from '../db.js';
-import { findTable, str, type Snapshot } from '../snapshot.js';
+import type { Db } from '../db/db.js';
+import { findTable, str, type Snapshot } from '../db/snapshot.js';
 import type { Check } from './types.js';
-import { scansBeforeMigration } from '../rehearsal.js';
+import { scansBeforeMigration } from '../engine/rehearsal.js';
 
 interface AppQuery {
   name: string;

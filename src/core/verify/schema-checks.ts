@@ -3,13 +3,13 @@
  * list expected indexes it never created and FTS objects production did not have). Pure:
  * snapshot and journal in, checks out. A check of a phase not applied yet is `pending`.
  */
-import type { JournalEntry } from '../journal.js';
-import { activeApplies } from '../journal.js';
-import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../phases.js';
-import { progressOf } from '../drift.js';
-import { findIndex, findTable, namedIndexes, type Snapshot } from '../snapshot.js';
-import { indexShape } from '../index-shape.js';
-import { normalizeSql } from '../sql-text.js';
+import type { JournalEntry } from '../engine/journal.js';
+import { activeApplies } from '../engine/journal.js';
+import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../model/phases.js';
+import { progressOf } from '../engine/drift.js';
+import { findIndex, findTable, namedIndexes, type Snapshot } from '../db/snapshot.js';
+import { indexShape } from '../sql/index-shape.js';
+import { normalizeSql } from '../sql/sql-text.js';
 import type { Check, CheckPhase, CheckStatus } from './types.js';
 
 export type PhaseState = 'applied' | 'partial' | 'pending';

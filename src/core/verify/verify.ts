@@ -3,16 +3,16 @@
  * checks, data preservation against the digests the journal recorded before each phase,
  * integrity (quick_check or integrity_check, foreign keys, FTS5), and query plans.
  */
-import type { ContentDigest } from '../content-hash.js';
-import { kindOf, measureContent, measureTable, preferredKind, type DigestKind } from '../content-proof.js';
-import { messageOf } from '../errors.js';
-import { activeApplies, readJournal, type JournalEntry } from '../journal.js';
-import { PHASES, type PhaseId } from '../phases.js';
-import { inspect, step, type Session } from '../session.js';
-import { findTable, str, type Snapshot } from '../snapshot.js';
-import { quoteIdent } from '../sql-text.js';
+import type { ContentDigest } from '../proof/content-hash.js';
+import { kindOf, measureContent, measureTable, preferredKind, type DigestKind } from '../proof/content-proof.js';
+import { messageOf } from '../model/errors.js';
+import { activeApplies, readJournal, type JournalEntry } from '../engine/journal.js';
+import { PHASES, type PhaseId } from '../model/phases.js';
+import { inspect, step, type Session } from '../engine/session.js';
+import { findTable, str, type Snapshot } from '../db/snapshot.js';
+import { quoteIdent } from '../sql/sql-text.js';
 import { queryPlanChecks } from './query-plans.js';
-import { undoOfApplied } from '../rollback-plan.js';
+import { undoOfApplied } from '../engine/rollback-plan.js';
 import { phaseState, schemaChecks } from './schema-checks.js';
 import type { Check, VerifyReport } from './types.js';
 

@@ -3,8 +3,8 @@
  * internal name), and its exit code: one table for the Ink wizard and the headless --yes run.
  * A leaf: it imports only vocabulary.
  */
-import { ExitCode } from '../errors.js';
-import type { PhaseId } from '../phases.js';
+import { ExitCode } from '../model/errors.js';
+import type { PhaseId } from '../model/phases.js';
 
 export type WindowOutcome = 'complete' | 'quit' | 'failed' | 'rolled-back' | 'restored' | 'interrupted';
 

@@ -2,10 +2,10 @@
  * Where the maintenance window needs a person. The runner asks through a Decider; the Ink UI
  * answers with select inputs, a headless `--yes` run answers with the safe defaults.
  */
-import type { ErrorInfo } from '../errors.js';
-import type { PhaseId } from '../phases.js';
-import type { PhasePlan, Plan } from '../planner.js';
-import type { PlaintextKeys } from '../snapshot.js';
+import type { ErrorInfo } from '../model/errors.js';
+import type { PhaseId } from '../model/phases.js';
+import type { PhasePlan, Plan } from '../engine/planner.js';
+import type { PlaintextKeys } from '../db/snapshot.js';
 import type { ChecklistId } from './checklist.js';
 
 export type Question =

@@ -7,12 +7,12 @@ import { OUTCOME_WORDS } from './outcomes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { backupBaseName, writePrivateFile } from '../backup/files.js';
-import type { Emit } from '../events.js';
-import type { OperatorInfo } from '../operator.js';
-import type { Report } from '../report.js';
+import type { Emit } from '../model/events.js';
+import type { OperatorInfo } from '../model/operator.js';
+import type { Report } from '../model/report.js';
 import { labelOf } from './checklist.js';
-import { phaseTitle } from '../phases.js';
-import { TOOL_VERSION } from '../version.js';
+import { phaseTitle } from '../model/phases.js';
+import { TOOL_VERSION } from '../model/version.js';
 import type { WindowResult } from './run-window.js';
 
 export interface ReportFiles {

@@ -4,25 +4,25 @@
  * (renewed on a timer, never a transaction), a verified backup comes before the first write,
  * and every phase is one atomic write, so quitting at any prompt leaves a consistent database.
  */
-import { applyPhase, keyDecisionError, refuseConflicts, takeRunStart, type RunStart } from '../apply.js';
-import type { BackupProvider } from '../backup-provider.js';
+import { applyPhase, keyDecisionError, refuseConflicts, takeRunStart, type RunStart } from '../engine/apply.js';
+import type { BackupProvider } from '../engine/backup-provider.js';
 import { restoreBackup } from '../backup/restore.js';
-import { ExitCode, UserError, toErrorInfo } from '../errors.js';
-import type { BackupRef } from '../events.js';
-import { activeApplies, readJournal } from '../journal.js';
-import { acquireLock, releaseLockOrSay, renewLock } from '../lock.js';
-import { PHASES, type PhaseId } from '../phases.js';
-import { planMigration, type KeyPolicy } from '../planner.js';
-import { rollbackPhase } from '../rollback.js';
-import { InterruptedError, checkInterrupted, inspect, type Session } from '../session.js';
-import { runSmoke } from '../smoke.js';
-import { takeSnapshot } from '../snapshot.js';
-import { collectStats } from '../stats.js';
+import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
+import type { BackupRef } from '../model/events.js';
+import { activeApplies, readJournal } from '../engine/journal.js';
+import { acquireLock, releaseLockOrSay, renewLock } from '../engine/lock.js';
+import { PHASES, type PhaseId } from '../model/phases.js';
+import { planMigration, type KeyPolicy } from '../engine/planner.js';
+import { rollbackPhase } from '../engine/rollback.js';
+import { InterruptedError, checkInterrupted, inspect, type Session } from '../engine/session.js';
+import { runSmoke } from '../verify/smoke.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import { collectStats } from '../verify/stats.js';
 import { runVerify } from '../verify/verify.js';
 import { labelOf, type ChecklistId } from './checklist.js';
 import type { Decider } from './questions.js';
 
-import { changesSince } from '../content-proof.js';
+import { changesSince } from '../proof/content-proof.js';
 import type { WindowOutcome, WindowResult } from './outcomes.js';
 export type { WindowOutcome, WindowResult } from './outcomes.js';
 

@@ -1,7 +1,7 @@
 /** One checklist line: its mark, label, time, and a detail line under it. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { ChecklistRecord } from '../../core/report.js';
+import type { ChecklistRecord } from '../../core/model/report.js';
 import { labelOf } from '../../core/window/checklist.js';
 import { MARKS, MARK_COLORS, tint } from '../theme.js';
 

@@ -2,9 +2,9 @@
 import React from 'react';
 import { Text } from 'ink';
 import Spinner from 'ink-spinner';
-import type { ChecklistRecord, Report } from '../../core/report.js';
+import type { ChecklistRecord, Report } from '../../core/model/report.js';
 import { labelOf } from '../../core/window/checklist.js';
-import { waitWords } from '../../core/waits.js';
+import { waitWords } from '../../core/model/waits.js';
 import { tint } from '../theme.js';
 
 export function progressOf(report: Report): string | null {

@@ -1,0 +1,420 @@
+/**
+ * The one place that talks to @libsql/client. Every statement passes a one-statement check
+ * first (a local file silently runs only the first of several; a server rejects them), driver
+ * errors become sentences an operator can act on, and every statement sent is counted so
+ * tests and reports can see exactly what ran.
+ */
+import fs from 'node:fs';
+import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
+import { ExitCode, UserError, codeOf, messageOf } from '../model/errors.js';
+import { guardFailure, type GuardKind } from '../sql/guard-mark.js';
+import { releaseStatements } from './memory.js';
+import { countStatements } from '../sql/sql-text.js';
+import type { Target } from './target.js';
+import type { Wait } from '../model/waits.js';
+
+export interface Stmt {
+  sql: string;
+  args?: InArgs;
+}
+
+export interface DbOptions {
+  /** How long to wait for another writer's lock (local files), in ms. */
+  busyTimeoutMs?: number;
+  /** How long the first request to a remote server may take (unreachable host), in ms. */
+  connectTimeoutMs?: number;
+  /** Bound on every later HTTP request (a phase's batch can build indexes for a while), in ms. */
+  requestTimeoutMs?: number;
+  /** Told before a call that may wait (the first request to a host, a local write lock), and null after. */
+  onWait?: (wait: Wait | null) => void;
+}
+
+export interface Db {
+  readonly target: Target;
+  /** Statements sent so far, in order (bookkeeping included; a loaded dump's rows are only counted). */
+  readonly sent: readonly string[];
+  /** How many statements were sent, dump rows included. */
+  readonly statementCount: number;
+  /** Number of round trips (execute or batch calls) made. */
+  readonly roundTrips: number;
+  /** Told before a call that may wait for another writer's lock, and null after (the wizard names the wait). */
+  onWait?: (wait: Wait | null) => void;
+  query(sql: string, args?: InArgs): Promise<Row[]>;
+  /**
+   * EXPLAIN QUERY PLAN on a connection of its own. The local engine leaves an EXPLAIN statement
+   * holding a schema lock on its connection, and a later DROP INDEX on that pooled connection
+   * fails with SQLITE_LOCKED; a short-lived client releases it on close.
+   */
+  explain(sql: string, args?: InArgs): Promise<Row[]>;
+  execute(sql: string, args?: InArgs): Promise<ResultSet>;
+  /** Reads in one consistent snapshot (one read transaction, one round trip). */
+  readBatch(stmts: Stmt[]): Promise<ResultSet[]>;
+  /**
+   * Runs statements as ONE atomic write. Local files: one transaction with per-statement
+   * callbacks (real progress for long index builds); remote: one batch request.
+   */
+  atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void): Promise<ResultSet[]>;
+  /**
+   * ONE atomic write with foreign keys off for its duration (the client's migrate()): rollback
+   * puts archived rows back even where their parent rows have gone since, and a DROP inside it
+   * can never fire an ON DELETE action. One request remotely; no per-statement progress.
+   */
+  atomicWriteWithoutForeignKeys(stmts: Stmt[]): Promise<ResultSet[]>;
+  /**
+   * Loads statements as one transaction with foreign keys off (the client's migrate()): a dump's
+   * rows may arrive child-before-parent or hold orphans the source already had.
+   */
+  load(stmts: Stmt[]): Promise<void>;
+  /**
+   * Runs `work` inside a write transaction that is always rolled back, whatever happens: the
+   * smoke tests exercise the live schema and leave the database as it was.
+   */
+  rolledBack<T>(work: (execute: (sql: string, args?: InArgs) => Promise<ResultSet>) => Promise<T>): Promise<T>;
+  close(): void;
+}
+
+export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
+  const deadlines = { first: options.connectTimeoutMs ?? 10_000, later: options.requestTimeoutMs ?? 600_000, connected: false };
+  let client: Client;
+  try {
+    client = createClient({
+      url: target.url,
+      authToken: target.authToken,
+      intMode: 'bigint',
+      timeout: options.busyTimeoutMs ?? 5_000,
+      ...(target.kind === 'remote' ? { fetch: timedFetch(() => (deadlines.connected ? deadlines.later : deadlines.first)) } : {}),
+    });
+  } catch (error) {
+    throw translateError(error, target);
+  }
+  const db = new LibsqlDb(target, client, options.busyTimeoutMs ?? 5_000);
+  try {
+    // Fails fast on a file that is not a database, a corrupt header, a wrong token or an unreachable host.
+    if (target.kind === 'remote') options.onWait?.({ kind: 'connect', on: target.display, givesUpMs: deadlines.first });
+    await db.query('SELECT count(*) AS n FROM sqlite_schema');
+    deadlines.connected = true;
+  } catch (error) {
+    db.close();
+    throw error;
+  } finally {
+    if (target.kind === 'remote') options.onWait?.(null);
+  }
+  db.onWait = options.onWait;
+  return db;
+}
+
+class LibsqlDb implements Db {
+  readonly sent: string[] = [];
+  statementCount = 0;
+  roundTrips = 0;
+  onWait?: (wait: Wait | null) => void;
+  constructor(
+    readonly target: Target,
+    private readonly client: Client,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  /**
+   * BEGIN IMMEDIATE on a local file: where another writer holds the lock, the native driver
+   * blocks here for up to the busy timeout. Announced first, so the wait can be named.
+   */
+  private async beginWrite() {
+    const local = this.target.kind === 'file';
+    if (local) this.onWait?.({ kind: 'lock', on: this.target.display, givesUpMs: this.busyTimeoutMs });
+    try {
+      return await this.client.transaction('write');
+    } catch (error) {
+      throw translateError(error, this.target);
+    } finally {
+      if (local) this.onWait?.(null);
+    }
+  }
+
+  async query(sql: string, args: InArgs = []): Promise<Row[]> {
+    return (await this.execute(sql, args)).rows;
+  }
+
+  async explain(sql: string, args: InArgs = []): Promise<Row[]> {
+    this.assertSameFile();
+    const text = `EXPLAIN QUERY PLAN ${sql}`;
+    if (this.target.kind === 'remote') return this.query(text, args);
+    this.track([{ sql: text, args }]);
+    this.roundTrips++;
+    const own = createClient({ url: this.target.url, intMode: 'bigint' });
+    try {
+      return (await own.execute({ sql: text, args })).rows;
+    } catch (error) {
+      throw translateError(error, this.target);
+    } finally {
+      own.close();
+    }
+  }
+
+  async execute(sql: string, args: InArgs = []): Promise<ResultSet> {
+    this.assertSameFile();
+    this.track([{ sql, args }]);
+    this.roundTrips++;
+    try {
+      return await this.client.execute({ sql, args });
+    } catch (error) {
+      throw translateError(error, this.target);
+    }
+  }
+
+  async readBatch(stmts: Stmt[]): Promise<ResultSet[]> {
+    this.assertSameFile();
+    this.track(stmts);
+    this.roundTrips++;
+    try {
+      return await this.client.batch(stmts.map(toIn), 'read');
+    } catch (error) {
+      throw translateError(error, this.target);
+    }
+  }
+
+  async atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void): Promise<ResultSet[]> {
+    this.assertSameFile();
+    this.track(stmts);
+    if (this.target.kind === 'remote') {
+      this.roundTrips++;
+      const started = performance.now();
+      try {
+        const results = await this.client.batch(stmts.map(toIn), 'write');
+        // One request ran them all: report the batch time against the last statement.
+        stmts.forEach((_, i) => onStatement?.(i, i === stmts.length - 1 ? performance.now() - started : 0));
+        return results;
+      } catch (error) {
+        throw translateError(error, this.target, stmts);
+      }
+    }
+    const tx = await this.beginWrite();
+    try {
+      const results: ResultSet[] = [];
+      for (let i = 0; i < stmts.length; i++) {
+        const started = performance.now();
+        this.roundTrips++;
+        try {
+          results.push(await tx.execute(toIn(stmts[i])));
+        } catch (error) {
+          throw translateError(error, this.target, [stmts[i]]);
+        }
+        onStatement?.(i, performance.now() - started);
+      }
+      // COMMIT can meet a busy reader or a full disk too: same sentences as any statement.
+      await tx.commit().catch((error: unknown) => {
+        throw translateError(error, this.target);
+      });
+      return results;
+    } finally {
+      // Rolls back if commit was not reached; a no-op after commit.
+      tx.close();
+    }
+  }
+
+  async atomicWriteWithoutForeignKeys(stmts: Stmt[]): Promise<ResultSet[]> {
+    this.assertSameFile();
+    this.track(stmts);
+    this.roundTrips++;
+    try {
+      return await this.client.migrate(stmts.map(toIn));
+    } catch (error) {
+      throw translateError(error, this.target, stmts);
+    }
+  }
+
+  async load(stmts: Stmt[]): Promise<void> {
+    this.assertSameFile();
+    // A dump is gigabytes of INSERTs, already split one statement each by StatementReader:
+    // counted, never kept, not scanned a second time.
+    this.statementCount += stmts.length;
+    this.roundTrips++;
+    try {
+      await this.client.migrate(stmts.map(toIn));
+    } catch (error) {
+      throw translateError(error, this.target);
+    }
+  }
+
+  async rolledBack<T>(work: (execute: (sql: string, args?: InArgs) => Promise<ResultSet>) => Promise<T>): Promise<T> {
+    this.assertSameFile();
+    const tx = await this.beginWrite();
+    try {
+      return await work(async (sql, args = []) => {
+        this.track([{ sql, args }]);
+        this.roundTrips++;
+        try {
+          return await tx.execute({ sql, args });
+        } catch (error) {
+          throw translateError(error, this.target, [{ sql, args }]);
+        }
+      });
+    } finally {
+      await tx.rollback().catch(() => undefined);
+      tx.close();
+    }
+  }
+
+  /**
+   * A local file moved or deleted under the run: the client would open (and create) an empty
+   * database at the old path on its next connection. Checked before every call: the path must
+   * still name the file that was opened.
+   */
+  private assertSameFile(): void {
+    const path = this.target.kind === 'file' ? this.target.path : undefined;
+    if (!path) return;
+    let now: fs.Stats | null = null;
+    try {
+      now = fs.statSync(path);
+    } catch {
+      now = null;
+    }
+    this.opened ??= now ? { dev: now.dev, ino: now.ino } : null;
+    if (!now || !this.opened || now.dev !== this.opened.dev || now.ino !== this.opened.ino) {
+      throw new UserError(`${this.target.display} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`, {
+        hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
+        exitCode: ExitCode.failed,
+      });
+    }
+  }
+
+  private opened: { dev: number; ino: number } | null | undefined;
+
+  close(): void {
+    this.client.close();
+    // The local client's close() leaves the native file handles open until their wrappers are
+    // collected; a restore that checks who has the file open would count them. Collect soon.
+    setImmediate(releaseStatements).unref();
+  }
+
+  private track(stmts: Stmt[]): void {
+    for (const stmt of stmts) {
+      const count = countStatements(stmt.sql);
+      if (count !== 1) {
+        throw new Error(`internal: refusing to send ${count} statements in one call: ${stmt.sql.slice(0, 80)}`);
+      }
+      this.sent.push(stmt.sql);
+      this.statementCount++;
+    }
+  }
+}
+
+function toIn(stmt: Stmt): InStatement {
+  return { sql: stmt.sql, args: stmt.args ?? [] };
+}
+
+/** A fetch with a deadline, so an unreachable or silent host fails in bounded time. */
+function timedFetch(ms: () => number) {
+  return (input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(ms()) });
+}
+
+/** Turns driver errors into operator sentences; anything unrecognised passes through. */
+export function translateError(error: unknown, target: Target, stmts?: Stmt[]): Error {
+  if (error instanceof UserError) return error;
+  const message = messageOf(error);
+  const code = codeOf(error) ?? '';
+  const where = target.display;
+  const failedSql = stmts?.length === 1 ? ` while running: ${stmts[0].sql.replace(/\s+/g, ' ').slice(0, 120)}` : '';
+  const guard = guardFailure(message, stmts, error);
+  if (guard) return guardError(guard, where, error);
+  if (code === 'URL_PARAM_NOT_SUPPORTED' || /Unsupported URL query parameter/i.test(message)) {
+    return new UserError(`${where}: the database URL has a query parameter the client does not accept (${/parameter "([^"]*)"/.exec(message)?.[1] ?? 'unknown'}).`, {
+      hint: 'Give the token with --auth-token or TURSO_AUTH_TOKEN (or ?authToken=), and drop other query parameters.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
+    return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
+      hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (/TimeoutError|aborted due to timeout|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|socket hang up/i.test(`${message} ${String((error as { cause?: unknown })?.cause ?? '')}`)) {
+    return new UserError(`Cannot reach ${where}: ${shortNetworkReason(error)}.`, {
+      hint: 'Check the URL and your network; the database was not changed.',
+      exitCode: ExitCode.failed,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_BUSY') || /database is locked/i.test(message)) {
+    return new UserError(`${where} is busy: another process holds a write lock on it.`, {
+      hint: 'Stop the application services that write to it, or raise --busy-timeout, then run again.',
+      exitCode: ExitCode.failed,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_NOTADB') || /file is not a database/i.test(message)) {
+    return new UserError(`${where} is not a SQLite database (or it is encrypted).`, {
+      hint: 'Pass the MCP Memory database file to --db.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || /malformed/i.test(message)) {
+    return new UserError(`${where} is corrupt: ${message.replace(/^(SQLITE_\w+: )+/, '')}.`, {
+      hint: 'Restore it from a backup (schema-wizard restore --from BACKUP) before migrating.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  const extended = String((error as { extendedCode?: unknown } | null)?.extendedCode ?? '');
+  if (extended === 'SQLITE_READONLY_DBMOVED' || /database file has been moved|DBMOVED/i.test(message)) {
+    return new UserError(`${where} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`, {
+      hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
+      exitCode: ExitCode.failed,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_READONLY') || /readonly database/i.test(message)) {
+    return new UserError(`${where} is read-only: cannot write to it.`, {
+      hint: 'Give this user write permission on the database file and its directory.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return new UserError(`Cannot open ${where}: ${message}.`, {
+      hint: 'Check that the file and its directory are readable and writable by this user.',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (failedSql && error instanceof Error && !error.message.includes('while running')) {
+    const wrapped = new Error(`${message}${failedSql}`, { cause: error });
+    (wrapped as { code?: string }).code = code || undefined;
+    return wrapped;
+  }
+  return error instanceof Error ? error : new Error(message);
+}
+
+function shortNetworkReason(error: unknown): string {
+  const text = `${messageOf(error)} ${messageOf((error as { cause?: unknown })?.cause ?? '')}`;
+  if (/timeout/i.test(text)) return 'no answer before the timeout';
+  if (/ECONNREFUSED/.test(text)) return 'connection refused';
+  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'host not found';
+  return 'the connection failed';
+}
+
+/** A guard statement refused to commit: SQLite rolled the whole write back. */
+function guardError(kind: GuardKind, where: string, cause: unknown): UserError {
+  const said: Record<GuardKind, [string, string]> = {
+    rows: [
+      'row counts changed inside the write',
+      'A trigger, a foreign key action or another writer changed rows during it: stop the application services, run schema-wizard plan, and fix what it names.',
+    ],
+    keys: [
+      'not every prepared API key hash was written',
+      'Another process changed users during the phase: stop the application services and run the command again.',
+    ],
+    collision: [
+      'a row of the recreated table took the rowid of an archived row meanwhile',
+      'Stop the application services, move the new rows aside (or restore from the backup), then roll back.',
+    ],
+  };
+  return new UserError(`The write was refused before it could commit (${said[kind][0]}), so SQLite rolled it back: ${where} is as it was.`, {
+    hint: said[kind][1],
+    exitCode: ExitCode.failed,
+    cause,
+  });
+}

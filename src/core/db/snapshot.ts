@@ -1,0 +1,417 @@
+/**
+ * Introspection: a snapshot of the database as it is. Two read batches (schema, then counts),
+ * each one round trip in one read transaction, so a remote database costs two requests.
+ */
+import type { Row } from '@libsql/client';
+import type { Db } from './db.js';
+import { ExitCode, UserError } from '../model/errors.js';
+import { quoteIdent } from '../sql/sql-text.js';
+import { decodeUtf8 } from '../sql/utf8.js';
+
+export type TableKind = 'plain' | 'virtual' | 'shadow' | 'internal' | 'bookkeeping';
+
+export interface TableInfo {
+  name: string;
+  kind: TableKind;
+  sql: string | null;
+  columns: string[];
+  /** Rows in plain, internal and bookkeeping tables; null for virtual and shadow tables. */
+  rows: number | null;
+}
+
+export interface IndexInfo {
+  name: string;
+  table: string;
+  /** Verbatim DDL; null for automatic indexes (UNIQUE / PRIMARY KEY constraints). */
+  sql: string | null;
+  /** Key columns; null where the key is an expression such as DATE(created_at). */
+  columns: (string | null)[];
+  unique: boolean;
+  /** A partial index (CREATE INDEX ... WHERE): it serves only the rows its condition keeps. */
+  partial: boolean;
+}
+
+/** One foreign key column pair, as SQLite itself reads the DDL (pragma_foreign_key_list). */
+export interface ForeignKey {
+  /** The table holding the reference. */
+  table: string;
+  /** Foreign key id within the child table (multi-column keys share it). */
+  id: number;
+  parent: string;
+  from: string;
+  to: string | null;
+  onDelete: string;
+}
+
+/** What users' key column holds that is not a SHA-256 hex digest, by kind (values never leave the database). */
+export interface PlaintextKeys {
+  column: string;
+  /** Users whose key is set but is not a SHA-256 hex digest: none of them can authenticate after the rename. */
+  count: number;
+  /** Non-empty TEXT without NUL bytes: these can be hashed exactly. */
+  hashable: number;
+  /** Empty strings: hashing would turn them into a valid credential, so they are never hashed. */
+  empty: number;
+  /** BLOB values: not a key the application could have been given as text. */
+  blob: number;
+  /** TEXT with a NUL byte: the driver would cut it at the NUL, so its hash would be wrong. */
+  nul: number;
+  /** INTEGER or REAL values. */
+  other: number;
+  /** 64 hex digits with upper-case letters: a digest the application (lower-case hex) does not match; hashing it again would be wrong. */
+  upperHex: number;
+}
+
+export interface SchemaObject {
+  name: string;
+  table: string;
+  sql: string | null;
+}
+
+export interface Snapshot {
+  tables: TableInfo[];
+  indexes: IndexInfo[];
+  triggers: SchemaObject[];
+  views: SchemaObject[];
+  /** sqlite_sequence, when the database has AUTOINCREMENT tables. */
+  sequences: Record<string, number>;
+  /** users rows whose key column holds something other than 64 hex characters (a SHA-256). */
+  plaintextKeys: PlaintextKeys | null;
+  foreignKeys: ForeignKey[];
+  /** Per foreign key (`child#id`), child rows whose reference is set: what a DROP of the parent would act on. */
+  referencingRows: Record<string, number>;
+  pageSize: number;
+  pageCount: number;
+  /** Pages on the freelist: space dropped objects left behind that the file keeps until VACUUM. */
+  freePages: number;
+  /**
+   * Whether writes may set `PRAGMA legacy_alter_table=ON`: the local engine allows it, a Turso
+   * server refuses it. Absent (hand-built snapshots): no.
+   */
+  allowsLegacyAlter?: boolean;
+}
+
+export const BOOKKEEPING_PREFIX = '_schema_wizard_';
+/** The tables that make a database an MCP Memory database. */
+export const MCP_MEMORY_CORE_TABLES = ['users', 'memories', 'entities'] as const;
+
+export function isBookkeeping(name: string): boolean {
+  return name.startsWith(BOOKKEEPING_PREFIX);
+}
+
+function isInternal(name: string): boolean {
+  return /^sqlite_/i.test(name) || /^libsql_/i.test(name) || /^_litestream/i.test(name);
+}
+
+export async function takeSnapshot(db: Db): Promise<Snapshot> {
+  // Every name and DDL text is read as hex and decoded here: one byte sequence that is not
+  // valid UTF-8 would make the native driver abort the process when it builds the JS string.
+  const [rawList, rawSchema, rawColumns, rawIndexCols, rawIndexList, rawFks, pageSize, pageCount, freePages] = await db.readBatch([
+    { sql: `SELECT ${hx('name')}, ${hx('type')} FROM pragma_table_list WHERE schema = 'main'` },
+    { sql: `SELECT ${hx('type')}, ${hx('name')}, ${hx('tbl_name')}, ${hx('sql')} FROM sqlite_schema ORDER BY rowid` },
+    {
+      sql:
+        `SELECT ${hx('m.name', 'tbl')}, ${hx('c.name', 'col')} FROM sqlite_schema AS m, pragma_table_info(m.name) AS c ` +
+        "WHERE m.type = 'table' ORDER BY m.name, c.cid",
+    },
+    {
+      sql:
+        `SELECT ${hx('m.name', 'idx')}, ${hx('c.name', 'col')} FROM sqlite_schema AS m, pragma_index_info(m.name) AS c ` +
+        "WHERE m.type = 'index' ORDER BY m.name, c.seqno",
+    },
+    {
+      sql:
+        `SELECT ${hx('l.name', 'idx')}, l.partial AS partial FROM sqlite_schema AS m, pragma_index_list(m.name) AS l ` +
+        "WHERE m.type = 'table'",
+    },
+    {
+      sql:
+        `SELECT ${hx('m.name', 'tbl')}, f.id AS id, ${hx('f."table"', 'parent')}, ${hx('f."from"', 'col')}, ${hx('f."to"', 'pcol')}, ${hx('f.on_delete', 'on_delete')} ` +
+        "FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
+    },
+    { sql: 'PRAGMA page_size' },
+    { sql: 'PRAGMA page_count' },
+    { sql: 'PRAGMA freelist_count' },
+  ]);
+  const list = decoded(rawList);
+  const schema = decoded(rawSchema);
+  const columns = decoded(rawColumns);
+  const indexCols = decoded(rawIndexCols);
+  const indexList = decoded(rawIndexList);
+  const fks = decoded(rawFks);
+
+  const kindByName = new Map<string, string>(list.rows.map((r) => [str(r.name), str(r.type)]));
+  const columnsByTable = groupBy(columns.rows, 'tbl', 'col');
+  const columnsByIndex = groupBy(indexCols.rows, 'idx', 'col');
+  const partialIndexes = new Set(indexList.rows.filter((r) => num(r.partial) === 1).map((r) => str(r.idx)));
+  const foreignKeys: ForeignKey[] = fks.rows.map((r) => ({
+    table: str(r.tbl),
+    id: num(r.id),
+    parent: str(r.parent),
+    from: str(r.col),
+    to: r.pcol === null ? null : str(r.pcol),
+    onDelete: str(r.on_delete),
+  }));
+
+  const tables: TableInfo[] = [];
+  const indexes: IndexInfo[] = [];
+  const triggers: SchemaObject[] = [];
+  const views: SchemaObject[] = [];
+  for (const row of schema.rows) {
+    const type = str(row.type);
+    const name = str(row.name);
+    const table = str(row.tbl_name);
+    const sql = row.sql === null ? null : str(row.sql);
+    if (type === 'table') {
+      tables.push({ name, kind: tableKind(name, kindByName.get(name)), sql, columns: (columnsByTable.get(name) ?? []).filter((c): c is string => c !== null), rows: null });
+    } else if (type === 'index') {
+      indexes.push({
+        name,
+        table,
+        sql,
+        columns: columnsByIndex.get(name) ?? [],
+        unique: sql === null ? true : /^\s*create\s+unique/i.test(sql),
+        partial: partialIndexes.has(name),
+      });
+    } else if (type === 'trigger') {
+      triggers.push({ name, table, sql });
+    } else if (type === 'view') {
+      views.push({ name, table, sql });
+    }
+  }
+
+  const countable = tables.filter((t) => t.kind === 'plain' || t.kind === 'internal' || t.kind === 'bookkeeping');
+  const users = tables.find((t) => sameName(t.name, 'users') && t.kind === 'plain');
+  const keyColumn = users ? (findColumn(users, 'api_key_hash') ?? findColumn(users, 'api_key') ?? null) : null;
+  const hasSequence = tables.some((t) => t.name === 'sqlite_sequence');
+  const fkGroups = groupForeignKeys(foreignKeys);
+
+  const counted = await db.readBatch([
+    ...countable.map((t) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(t.name)}` })),
+    ...(users && keyColumn ? [{ sql: plaintextKeysSql(users.name, keyColumn) }] : []),
+    ...(hasSequence ? [{ sql: 'SELECT name, seq FROM sqlite_sequence' }] : []),
+    ...fkGroups.map((g) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(g.table)} WHERE ${g.columns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(' AND ')}` })),
+  ]);
+  countable.forEach((t, i) => {
+    t.rows = num(counted[i].rows[0].n);
+  });
+  let next = countable.length;
+  const plaintextKeys = users && keyColumn ? readPlaintextKeys(keyColumn, counted[next++].rows[0]) : null;
+  const sequences: Record<string, number> = {};
+  if (hasSequence) for (const r of counted[next++].rows) sequences[str(r.name)] = num(r.seq);
+  const referencingRows: Record<string, number> = {};
+  for (const g of fkGroups) referencingRows[`${g.table}#${g.id}`] = num(counted[next++].rows[0].n);
+
+  return {
+    tables,
+    indexes,
+    triggers,
+    views,
+    sequences,
+    plaintextKeys,
+    foreignKeys,
+    referencingRows,
+    pageSize: num(pageSize.rows[0].page_size),
+    pageCount: num(pageCount.rows[0].page_count),
+    freePages: num(freePages.rows[0].freelist_count),
+    allowsLegacyAlter: db.target.kind === 'file',
+  };
+}
+
+function tableKind(name: string, listed: string | undefined): TableKind {
+  if (isBookkeeping(name)) return 'bookkeeping';
+  if (isInternal(name)) return 'internal';
+  if (listed === 'virtual') return 'virtual';
+  if (listed === 'shadow') return 'shadow';
+  return 'plain';
+}
+
+/** `expr` as hex text (NULL stays NULL), under `alias` (default: the column's own name). */
+function hx(expr: string, alias = expr.replace(/^.*\./, '').replace(/"/g, '')): string {
+  return `CASE WHEN ${expr} IS NULL THEN NULL ELSE hex(${expr}) END AS ${quoteIdent(alias)}`;
+}
+
+/** Rows whose hex columns are decoded back to text; text that is not UTF-8 is refused in a sentence. */
+function decoded(result: { rows: Row[]; columns: string[] }): { rows: Row[] } {
+  const rows = result.rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const column of result.columns) {
+      const value = row[column];
+      out[column] = typeof value === 'string' && /^[0-9A-F]*$/.test(value) && column !== 'partial' && column !== 'id' ? fromHex(value, row) : value;
+    }
+    return out as unknown as Row;
+  });
+  return { rows };
+}
+
+function fromHex(hex: string, row: Row): string {
+  const text = decodeUtf8(Buffer.from(hex, 'hex'));
+  if (text === null) {
+    const what = Object.values(row).map((v) => (typeof v === 'string' ? Buffer.from(v, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 60) : String(v))).join(' ');
+    throw new UserError(`The schema holds text that is not valid UTF-8 (${what}): schema-wizard cannot name that object safely, so it changes nothing.`, {
+      hint: 'Rename the object (or rewrite its DDL) with valid UTF-8 text in sqlite3, then run again.',
+      exitCode: ExitCode.usage,
+    });
+  }
+  return text;
+}
+
+interface ForeignKeyGroup {
+  table: string;
+  id: number;
+  parent: string;
+  columns: string[];
+}
+
+/** Multi-column foreign keys arrive as one row per column pair: one group per key. */
+export function groupForeignKeys(keys: ForeignKey[]): ForeignKeyGroup[] {
+  const groups = new Map<string, ForeignKeyGroup>();
+  for (const k of keys) {
+    const id = `${k.table}#${k.id}`;
+    const group = groups.get(id) ?? { table: k.table, id: k.id, parent: k.parent, columns: [] };
+    group.columns.push(k.from);
+    groups.set(id, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * One row that sorts every key that is not a SHA-256 hex digest by what can be done with it.
+ * Bytes are inspected as BLOB (CAST), never decoded as text, so no value can trip the driver.
+ */
+function plaintextKeysSql(table: string, column: string): string {
+  const c = quoteIdent(column);
+  return (
+    `SELECT count(*) AS n, ` +
+    `coalesce(sum(typeof(${c}) = 'blob'), 0) AS blob, ` +
+    `coalesce(sum(typeof(${c}) = 'text' AND length(CAST(${c} AS BLOB)) = 0), 0) AS empty, ` +
+    `coalesce(sum(typeof(${c}) = 'text' AND instr(CAST(${c} AS BLOB), x'00') > 0), 0) AS nul, ` +
+    `coalesce(sum(typeof(${c}) IN ('integer', 'real')), 0) AS other, ` +
+    `coalesce(sum(typeof(${c}) = 'text' AND ${upperHexSql(column)}), 0) AS upper ` +
+    `FROM ${quoteIdent(table)} WHERE ${notSha256Hex(column)}`
+  );
+}
+
+function readPlaintextKeys(column: string, row: Row): PlaintextKeys {
+  const count = num(row.n);
+  const blob = num(row.blob);
+  const empty = num(row.empty);
+  const nul = num(row.nul);
+  const other = num(row.other);
+  const upperHex = num(row.upper);
+  return { column, count, hashable: count - blob - empty - nul - other - upperHex, empty, blob, nul, other, upperHex };
+}
+
+/** SQL condition: 64 hex digits, some of them upper case (a digest the application, comparing lower-case hex, does not match). */
+export function upperHexSql(column: string): string {
+  const col = quoteIdent(column);
+  return `(length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-fA-F]*' AND ${col} GLOB '*[A-F]*')`;
+}
+
+/** SQL condition: the key column holds something other than 64 hex characters (not a SHA-256). */
+export function notSha256Hex(column: string): string {
+  const col = quoteIdent(column);
+  // Lower-case only: the application compares with sha256(key) as lower-case hex.
+  return `${col} IS NOT NULL AND NOT (typeof(${col}) = 'text' AND length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-f]*')`;
+}
+
+/** Refuse anything that is not an MCP Memory database before a single byte is written. */
+export function assertMcpMemory(snapshot: Snapshot, display: string): void {
+  const plain = new Set(snapshot.tables.filter((t) => t.kind === 'plain').map((t) => t.name));
+  const missing = MCP_MEMORY_CORE_TABLES.filter((t) => !plain.has(t));
+  if (missing.length > 0) {
+    throw new UserError(
+      `${display} is not an MCP Memory database (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}); nothing was changed.`,
+      { hint: 'Point --db at the MCP Memory database (it has users, memories and entities tables).', exitCode: ExitCode.usage },
+    );
+  }
+}
+
+// ---- small readers over snapshots, shared by planner, stats and verify ----
+
+/** Whether rows are addressed by rowid (false for WITHOUT ROWID tables). */
+export function hasRowid(table: TableInfo): boolean {
+  return !/without\s+rowid/i.test(table.sql ?? '');
+}
+
+/** SQLite compares identifiers case-insensitively for ASCII letters (and only for those). */
+export function sameName(a: string, b: string): boolean {
+  return a === b || asciiLower(a) === asciiLower(b);
+}
+
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+export function findTable(snapshot: Snapshot, name: string): TableInfo | undefined {
+  return snapshot.tables.find((t) => sameName(t.name, name));
+}
+
+export function findIndex(snapshot: Snapshot, name: string): IndexInfo | undefined {
+  return snapshot.indexes.find((i) => sameName(i.name, name));
+}
+
+/** The column's name as the table spells it, matched the way SQLite matches it. */
+export function findColumn(table: TableInfo, name: string): string | undefined {
+  return table.columns.find((c) => sameName(c, name));
+}
+
+export function hasColumn(table: TableInfo | undefined, name: string): boolean {
+  return table !== undefined && findColumn(table, name) !== undefined;
+}
+
+/** The archive's column holding each row's rowid. */
+export const ARCHIVE_ROWID = '_schema_wizard_rowid';
+
+/** rowid, _rowid_ or oid: whichever a column of the table does not shadow (SQLite's own rule). */
+export function freeRowidAlias(table: TableInfo): string | null {
+  return ['rowid', '_rowid_', 'oid'].find((alias) => !hasColumn(table, alias)) ?? null;
+}
+
+/** Foreign keys of other tables that point at `table`. */
+export function referencesTo(snapshot: Snapshot, table: string): ForeignKeyGroup[] {
+  return groupForeignKeys(snapshot.foreignKeys).filter((g) => sameName(g.parent, table) && !sameName(g.table, table));
+}
+
+/** The guide counts plain + virtual tables (9 on v1); FTS shadow and internal tables apart. */
+export function guideTables(snapshot: Snapshot): TableInfo[] {
+  return snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual');
+}
+
+/** Named indexes (created by CREATE INDEX) outside our bookkeeping tables: 23 on v1. */
+export function namedIndexes(snapshot: Snapshot): IndexInfo[] {
+  return snapshot.indexes.filter((i) => i.sql !== null && !isBookkeeping(i.table));
+}
+
+export function userTriggers(snapshot: Snapshot): SchemaObject[] {
+  return snapshot.triggers.filter((t) => !isBookkeeping(t.table));
+}
+
+/** Row counts of plain tables (the data the migration promises to keep). */
+export function rowCounts(snapshot: Snapshot): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const t of snapshot.tables) if (t.kind === 'plain' && t.rows !== null) counts[t.name] = t.rows;
+  return counts;
+}
+
+export function num(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return Number(value);
+  return 0;
+}
+
+export function str(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+function groupBy(rows: Row[], key: string, value: string): Map<string, (string | null)[]> {
+  const map = new Map<string, (string | null)[]>();
+  for (const r of rows) {
+    const k = str(r[key]);
+    const list = map.get(k) ?? [];
+    list.push(r[value] === null ? null : str(r[value]));
+    map.set(k, list);
+  }
+  return map;
+}

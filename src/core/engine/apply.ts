@@ -1,0 +1,327 @@
+/**
+ * Apply: each phase is ONE atomic write whose first statement is its journal entry, so a crash
+ * at any moment leaves the database wholly before or wholly after the phase, journal included.
+ * The plan is recomputed under the lock, right before the write, from a fresh snapshot.
+ */
+import type { BackupProvider } from './backup-provider.js';
+import type { ContentDigest } from '../proof/content-hash.js';
+import { changesSince, measureContent } from '../proof/content-proof.js';
+import { readCascadeCounts } from './cascade-evidence.js';
+import type { Stmt } from '../db/db.js';
+import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
+import type { BackupRef } from '../model/events.js';
+import { beforeStatsOf, hasJournal, journalInsert } from './journal.js';
+import { acquireLock, releaseLockOrSay, renewLock } from './lock.js';
+import type { PhaseId } from '../model/phases.js';
+import { dropKeyHashes, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
+import { describeUnhashable } from './plan-keys.js';
+import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
+import { rowGuard } from './row-guard.js';
+import { checkInterrupted, inspect, step, type Session } from './session.js';
+import { findTable, rowCounts, takeSnapshot, type PlaintextKeys, type Snapshot } from '../db/snapshot.js';
+
+export interface PhaseResult {
+  phase: PhaseId;
+  /** applied: statements ran; nothing-to-do: already in the target state. */
+  status: 'applied' | 'nothing-to-do';
+  statements: number;
+  journalId: number | null;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  phases: PhaseResult[];
+  backup: BackupRef | null;
+}
+
+export interface ApplyOptions {
+  phases: PhaseId[];
+  /** null means --no-backup: the report says loudly that there is none. */
+  backup: BackupProvider | null;
+  /**
+   * Plaintext API keys at Phase 2: 'hash' replaces them by their SHA-256 hex inside the phase's
+   * write (undone only by the backup); 'keep' renames anyway. Unset, Phase 2 refuses (exit 2).
+   */
+  keys?: KeyPolicy;
+  /** --repair-fts: recreate a missing FTS table that triggers still write to, at the start of the first phase. */
+  repairFts?: boolean;
+}
+
+export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
+  const snapshot = await inspect(session);
+  const plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
+  session.emit({ type: 'plan-ready', plan });
+  refuseConflicts(plan.phases);
+  const phase2 = plan.phases.find((p) => p.phase === 'phase2');
+  if (options.keys === 'hash' && snapshot.plaintextKeys?.count && (!phase2 || phase2.statements.length === 0)) {
+    throw new UserError('--hash-plaintext-keys hashes keys only as part of applying Phase 2, and Phase 2 has nothing to apply here; nothing was changed.', {
+      hint: 'Roll Phase 2 back (schema-wizard rollback --phase 2 --yes), then apply it again with --hash-plaintext-keys.',
+      exitCode: ExitCode.usage,
+    });
+  }
+  if (plan.phases.every((p) => p.statements.length === 0)) {
+    for (const p of plan.phases) session.emit({ type: 'phase-finished', phase: p.phase, action: 'apply', outcome: { status: 'not-executed', reason: `${p.title} is already applied` }, statements: 0, journalId: null });
+    return { plan, phases: plan.phases.map((p) => ({ phase: p.phase, status: 'nothing-to-do', statements: 0, journalId: null })), backup: null };
+  }
+  return withLock(session, snapshot, options.backup, async (start) => {
+    const results: PhaseResult[] = [];
+    // Under the lock nothing else changes the schema: each phase plans from the snapshot the
+    // previous step already took (the run start, then the previous phase's row check).
+    let current = start.snapshot;
+    for (const phase of options.phases) {
+      checkInterrupted(session);
+      const { result, after } = await applyPhase(session, phase, start, { snapshot: current, keys: options.keys, repairFts: options.repairFts });
+      results.push(result);
+      current = after;
+      await renewLock(session.db, session.runId);
+    }
+    await proveContentKept(session, start, results, options.keys === 'hash');
+    return { plan, phases: results, backup: start.backup };
+  });
+}
+
+/** What a locked run starts from: its backup (if any) and the content measured before any write. */
+export interface RunStart {
+  backup: BackupRef | null;
+  digest: ContentDigest & { measuredAt: string };
+  /** The database as the run found it under the lock (what the backup and digest read). */
+  snapshot: Snapshot;
+}
+
+/** A phase's outcome, and the database as its row check saw it afterwards. */
+export interface PhaseRun {
+  result: PhaseResult;
+  after: Snapshot;
+}
+
+/**
+ * Takes the lock, then the backup (whose verification measures the content digest; without a
+ * backup the digest is measured directly), runs `work`, and always releases the lock.
+ * Bookkeeping tables created by a run that failed before writing anything are removed again.
+ */
+export async function withLock<T>(
+  session: Session,
+  snapshot: Snapshot,
+  provider: BackupProvider | null,
+  work: (start: RunStart) => Promise<T>,
+): Promise<T> {
+  if (provider) await provider.prepare();
+  checkInterrupted(session);
+  const hadBookkeeping = hasJournal(snapshot);
+  await step(session, 'lock', 'Take the migration lock', async () => {
+    const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
+    session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
+    if (lock.tookOverFrom) {
+      session.emit({ type: 'warning', message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is` });
+    }
+  });
+  try {
+    const start = await takeRunStart(session, provider);
+    checkInterrupted(session);
+    return await work(start);
+  } finally {
+    await dropKeyHashes(session).catch(() => undefined);
+    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
+    // Tables this run created for its lock go again if no phase reached the journal.
+    if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
+    session.emit({ type: 'lock-released' });
+  }
+}
+
+/**
+ * The backup (its verification measures the content digest) or, with --no-backup, the digest
+ * measured directly: what every journal entry of the run records as "before". The caller holds
+ * the lock and has called provider.prepare().
+ */
+export async function takeRunStart(session: Session, provider: BackupProvider | null): Promise<RunStart> {
+  const measuredAt = new Date().toISOString();
+  const snapshot = await takeSnapshot(session.db);
+  if (!provider) {
+    session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
+    const digest = await step(session, 'check', 'Measure the content before writing', () => measureContent(session.db, snapshot), (d) => `${Object.keys(d.tables).length} tables hashed`);
+    return { backup: null, digest: { ...digest, measuredAt }, snapshot };
+  }
+  const taken = await step(session, 'backup', 'Back up the database', async () => {
+    const result = await provider.take(session.db, snapshot, session.emit);
+    session.emit({ type: 'backup-taken', backup: result.ref });
+    return result;
+  }, (b) => b.ref.path);
+  return { backup: taken.ref, digest: { ...taken.digest, measuredAt }, snapshot };
+}
+
+async function dropUnusedBookkeeping(session: Session): Promise<void> {
+  const rows = await session.db.query('SELECT count(*) AS n FROM _schema_wizard_journal');
+  if (Number(rows[0].n) > 0) return;
+  await session.db.atomicWrite([{ sql: 'DROP TABLE _schema_wizard_journal' }, { sql: 'DROP TABLE _schema_wizard_lock' }]);
+}
+
+/**
+ * Applies one phase; the caller holds the lock. `snapshot` is the database as it is now (taken
+ * fresh when not given, e.g. after an operator's pause).
+ */
+export async function applyPhase(
+  session: Session,
+  phase: PhaseId,
+  start: RunStart,
+  options: { snapshot?: Snapshot; keys?: KeyPolicy; repairFts?: boolean } = {},
+): Promise<PhaseRun> {
+  const stepName = phase === 'phase1' ? 'apply-phase1' : 'apply-phase2';
+  const snapshot = options.snapshot ?? (await takeSnapshot(session.db));
+  const plan = planMigration(snapshot, [phase], { runId: session.runId, keys: options.keys, repairFts: options.repairFts }).phases[0];
+  refuseConflicts([plan]);
+  if (plan.statements.length === 0) {
+    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'not-executed', reason: `${plan.title} is already applied` }, statements: 0, journalId: null });
+    return { result: { phase, status: 'nothing-to-do', statements: 0, journalId: null }, after: snapshot };
+  }
+  const hashing = plan.keyHashing && plan.keyHashing.hashable > 0 ? plan.keyHashing : null;
+  const prepared = hashing ? await prepareKeyHashes(session, snapshot, snapshot.plaintextKeys!.column, hashing.rowid) : null;
+  const statements: Stmt[] = [
+    ...plan.statements.filter((s) => s.kind !== 'hash-keys').map((s) => ({ sql: s.sql })),
+    ...(prepared && hashing ? keyHashStatements(prepared, hashing.column) : []),
+    rowGuard(snapshot, plan.archive),
+  ];
+  // The replaced plaintext keys must not linger in freed pages of the file: zero what is deleted.
+  if (prepared && session.db.target.kind === 'file') await session.db.execute('PRAGMA secure_delete = ON');
+  // Read under the lock, just before the write: how many archived rows each parent key has.
+  const archive = plan.archive ? { ...plan.archive, cascade: await readCascadeCounts(session.db, snapshot, plan.archive.table) } : null;
+  const total = statements.length;
+  session.emit({ type: 'phase-started', phase, action: 'apply', total });
+  const tripsBefore = session.db.roundTrips;
+  let results;
+  try {
+    results = await step(session, stepName, `Apply ${plan.title}`, () =>
+      session.db.atomicWrite(
+        [
+          journalInsert(
+            {
+              runId: session.runId,
+              phase,
+              action: 'apply',
+              statements: statements.map((s) => s.sql),
+              dropped: plan.dropped,
+              created: plan.created,
+              renamed: plan.renamed,
+              archive,
+              backup: start.backup,
+              beforeContent: start.digest,
+              beforeStats: beforeStatsOf(snapshot),
+              operator: session.operator,
+              toolVersion: session.toolVersion,
+              startedAt: new Date().toISOString(),
+              undoes: null,
+              hashedKeys: prepared?.rows ?? 0,
+            },
+            snapshot,
+          ),
+          ...statements,
+        ],
+        (index, ms) => {
+          if (index > 0) session.emit({ type: 'statement-executed', phase, index, total, sql: statements[index - 1].sql, ms });
+        },
+      ),
+    );
+  } catch (error) {
+    // The flag outlives a rolled-back transaction on a local connection: never leave it on.
+    if (session.db.target.kind === 'file') await session.db.execute('PRAGMA legacy_alter_table = OFF').catch(() => undefined);
+    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
+    throw error;
+  }
+  const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
+  if (prepared && prepared.rows > 0) {
+    session.emit({
+      type: 'warning',
+      message: `${prepared.rows} plaintext API key${prepared.rows === 1 ? ' was' : 's were'} replaced by ${prepared.rows === 1 ? 'its' : 'their'} SHA-256 hex. This cannot be undone by rollback; only the backup${start.backup ? ` (${start.backup.path})` : ''} holds the originals.`,
+    });
+  }
+  const left = plan.keyHashing ? describeUnhashable(plan.keyHashing.leftAsIs) : '';
+  if (left) session.emit({ type: 'warning', message: `API keys left as they are: ${left}; those users cannot authenticate until given a new key.` });
+  session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
+  // Committed from here on: a failing row check is reported as such, never as a failed phase.
+  const after = await checkRowsKept(session, phase, snapshot, plan);
+  return { result: { phase, status: 'applied', statements: total, journalId }, after };
+}
+
+/**
+ * Once, after the last phase: every row's content equals the proof measured before the first
+ * write (inside each phase the row guard already held the counts). Local files only: there the
+ * record digest is one bounded pass; remotely it would read every row again over the network,
+ * so a remote run relies on the counts and `verify` compares content.
+ */
+async function proveContentKept(session: Session, start: RunStart, results: PhaseResult[], hashedKeys: boolean): Promise<void> {
+  const last = [...results].reverse().find((r) => r.status === 'applied');
+  if (!last || session.db.target.kind !== 'file') return;
+  // Hashing plaintext keys changes users on purpose (and says so in its own warning).
+  const except = hashedKeys && results.some((r) => r.phase === 'phase2' && r.status === 'applied') ? ['users'] : [];
+  const { changes, compared } = await changesSince(session.db, start.digest, except);
+  session.emit({
+    type: 'rows-checked',
+    phase: last.phase,
+    ok: changes.length === 0,
+    detail: changes.length === 0 ? `content of every table equal to the proof measured before the first write (${compared} tables${except.length ? '; users aside: its keys were hashed' : ''})` : changes.join('; '),
+  });
+  if (changes.length > 0) {
+    throw new UserError(`Content changed during the run: ${changes.join('; ')}.`, {
+      hint: 'Another process wrote to the database: stop the application services, run verify, and roll back if needed.',
+      exitCode: ExitCode.failed,
+    });
+  }
+}
+
+/** Proves the phase kept every row: counts after equal counts before; a dropped table's rows sit in its archive. */
+async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot, plan: PhasePlan): Promise<Snapshot> {
+  const after = await takeSnapshot(session.db);
+  const countsAfter = rowCounts(after);
+  const problems: string[] = [];
+  for (const [table, rows] of Object.entries(rowCounts(before))) {
+    if (plan.archive?.table === table) {
+      const archived = findTable(after, plan.archive.archiveTable)?.rows;
+      if (archived !== rows) problems.push(`${table}: ${rows} rows before, ${archived ?? 'no'} rows in ${plan.archive.archiveTable}`);
+    } else if (countsAfter[table] !== rows) {
+      problems.push(`${table}: ${rows} rows before, ${countsAfter[table] ?? 'table missing'} after`);
+    }
+  }
+  const ok = problems.length === 0;
+  session.emit({
+    type: 'rows-checked',
+    phase,
+    ok,
+    detail: ok ? `row counts of ${Object.keys(countsAfter).length} tables unchanged${plan.archive ? `; ${plan.archive.rows} ${plan.archive.table} rows archived` : ''}` : problems.join('; '),
+  });
+  if (!ok) {
+    throw new UserError(`Row counts changed during ${plan.title}: ${problems.join('; ')}.`, {
+      hint: 'Another process is writing to the database: stop the application services, verify, and roll back if needed.',
+      exitCode: ExitCode.failed,
+    });
+  }
+  return after;
+}
+
+/** `askDecisions`: an operator is there to answer an open decision (the wizard asks it at the phase). */
+export function refuseConflicts(phases: PhasePlan[], { askDecisions = false } = {}): void {
+  const blocked = phases.filter((p) => p.conflicts.length > 0);
+  if (blocked.length > 0) {
+    const details = blocked.map((p) => `${p.title}: ${p.conflicts.join(' ')}`).join(' ');
+    throw new UserError(`Cannot apply safely; nothing was changed. ${details}`, {
+      hint: blocked.some((p) => p.phase === 'phase2') && phases.some((p) => p.phase === 'phase1' && p.conflicts.length === 0)
+        ? 'Resolve the conflict, or apply Phase 1 alone with --phase 1.'
+        : 'Resolve the conflict described above, then run again (schema-wizard plan shows the state).',
+      exitCode: ExitCode.failed,
+    });
+  }
+  const waiting = phases.find((p) => p.decision);
+  if (waiting?.decision && !askDecisions) throw keyDecisionError(waiting.decision.keys);
+}
+
+/** Phase 2 with plaintext keys and no --hash-plaintext-keys / --keep-plaintext-keys: nobody is locked out by default. */
+export function keyDecisionError(keys: PlaintextKeys): UserError {
+  const n = keys.count;
+  const unhashable = describeUnhashable(keys);
+  return new UserError(
+    `${n} user${n === 1 ? '' : 's'} hold${n === 1 ? 's' : ''} an API key in users.${keys.column} that is not a SHA-256 hex digest: the application looks keys up by hash, so after Phase 2 renames the column ${n === 1 ? 'that user' : 'they'} could not authenticate. Nothing was changed.` +
+      (unhashable ? ` (${keys.hashable} can be hashed; ${unhashable}.)` : ''),
+    {
+      hint: 'Choose one: --hash-plaintext-keys (hash them inside Phase 2\'s transaction; only the backup keeps the originals) or --keep-plaintext-keys (rename anyway: those users cannot authenticate until their keys are hashed). Or apply --phase 1 alone.',
+      exitCode: ExitCode.usage,
+    },
+  );
+}

@@ -1,0 +1,343 @@
+/**
+ * The planner is pure: snapshot in, plan out. Each phase's plan is the difference between the
+ * database as it is and the phase's target, so what is already true is skipped (a re-run is a
+ * no-op, a half-applied run is finished) and anything without a safe automatic answer blocks
+ * the phase with an explanation instead of a guess.
+ */
+import type { CascadeCounts } from './cascade-evidence.js';
+import { describeDrift } from './drift.js';
+import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from './plan-indexes.js';
+import { planKeys } from './plan-keys.js';
+import { rehearse } from './rehearsal.js';
+import { PHASES, V1_FTS_SQL, V1_OBJECTS, type ColumnRename, type PhaseDefinition, type PhaseId } from '../model/phases.js';
+import {
+  ARCHIVE_ROWID,
+  findColumn,
+  findTable,
+  freeRowidAlias,
+  hasColumn,
+  hasRowid,
+  referencesTo,
+  sameName,
+  type PlaintextKeys,
+  type Snapshot,
+  type TableInfo,
+} from '../db/snapshot.js';
+import { plainIdent, quoteIdent } from '../sql/sql-text.js';
+
+export type StatementKind = 'archive-rows' | 'drop-index' | 'drop-trigger' | 'drop-table' | 'rename-column' | 'create-index' | 'hash-keys' | 'repair-fts';
+
+export interface PlannedStatement {
+  kind: StatementKind;
+  /** The object the statement changes. */
+  object: string;
+  sql: string;
+}
+
+export interface ArchivePlan {
+  table: string;
+  archiveTable: string;
+  rows: number;
+  columns: string[];
+  /** Whether rows are addressed by rowid (false for WITHOUT ROWID tables). */
+  hasRowid: boolean;
+  /**
+   * 'rename': the table itself was renamed (rowids are its own). Absent in journals of earlier
+   * versions: a CREATE TABLE AS copy whose rowids sit in ARCHIVE_ROWID.
+   */
+  method?: 'rename';
+  /** Archived rows per parent key at Phase 1 (cascade-evidence.ts): what lets rollback accept rows lost to ON DELETE CASCADE. */
+  cascade?: CascadeCounts | null;
+}
+
+export type PhaseStatus = 'pending' | 'partial' | 'applied' | 'blocked';
+
+/** What the operator must choose before a phase can run; a headless run refuses (exit 2) until told. */
+export interface KeyDecision {
+  kind: 'plaintext-keys';
+  keys: PlaintextKeys;
+}
+
+/** Plaintext keys hashed inside Phase 2's write, and those left as they are (with why). */
+export interface KeyHashing {
+  column: string;
+  /** How users' rows are addressed: rowid, or _rowid_ / oid when a column shadows it. */
+  rowid: string;
+  hashable: number;
+  leftAsIs: { empty: number; blob: number; nul: number; other: number; upperHex: number };
+}
+
+export interface PhasePlan {
+  phase: PhaseId;
+  title: string;
+  risk: 'low' | 'medium';
+  description: string;
+  status: PhaseStatus;
+  statements: PlannedStatement[];
+  /** Changes of this phase that are already true and will be skipped. */
+  alreadyDone: string[];
+  /** Reasons this phase cannot be applied automatically; the database is left untouched. */
+  conflicts: string[];
+  warnings: string[];
+  /** Why the plan differs from the guide here (a covering index created, a UNIQUE kept). */
+  notes: string[];
+  /** Objects whose verbatim DDL the journal records before they are dropped. */
+  dropped: string[];
+  created: string[];
+  renamed: ColumnRename[];
+  archive: ArchivePlan | null;
+  /** Set when the phase waits for the operator's choice (it is blocked until then). */
+  decision: KeyDecision | null;
+  keyHashing: KeyHashing | null;
+}
+
+export type DriftKind =
+  | 'extra-table'
+  | 'extra-index'
+  | 'extra-view'
+  | 'extra-trigger'
+  | 'missing-object'
+  | 'column-renamed'
+  | 'partial-phase'
+  | 'definition-differs'
+  | 'foreign-key'
+  | 'broken-object';
+
+export interface DriftItem {
+  kind: DriftKind;
+  object: string;
+  message: string;
+}
+
+export interface Plan {
+  phases: PhasePlan[];
+  drift: DriftItem[];
+}
+
+/** What to do with users whose API key is not a SHA-256 hex digest when Phase 2 renames the column. */
+export type KeyPolicy = 'hash' | 'keep';
+
+export interface PlanOptions {
+  /** Names the archive table for learned_patterns' rows; unique per run. */
+  runId: string;
+  /** Unset: Phase 2 waits for a decision when plaintext keys exist. */
+  keys?: KeyPolicy;
+  /**
+   * --repair-fts: an FTS table that is missing while triggers still write to it is recreated
+   * from its content table (v1's definition) and rebuilt, at the start of the first phase that
+   * runs, journaled with it as something it created (rollback of that phase drops it again).
+   */
+  repairFts?: boolean;
+}
+
+export function planMigration(snapshot: Snapshot, phases: PhaseId[], options: PlanOptions): Plan {
+  const planned = phases.map((id) => planPhase(snapshot, PHASES[id], options));
+  const drift = describeDrift(snapshot);
+  const repairs = ftsRepairs(snapshot);
+  for (const repair of repairs) {
+    drift.push({ kind: 'broken-object', object: repair.table, message: `${repair.table} is missing but ${repair.triggers.join(', ')} still write${repair.triggers.length === 1 ? 's' : ''} to it (--repair-fts recreates it from ${repair.content} and rebuilds it)` });
+  }
+  const first = planned.find((p) => p.statements.length > 0 && p.conflicts.length === 0);
+  if (options.repairFts && first) {
+    for (const repair of repairs) {
+      first.statements.unshift(
+        { kind: 'repair-fts', object: repair.table, sql: repair.create },
+        { kind: 'repair-fts', object: repair.table, sql: `INSERT INTO ${plainIdent(repair.table)}(${plainIdent(repair.table)}) VALUES('rebuild')` },
+      );
+      first.created.push(repair.table);
+      first.notes.push(`repair: ${repair.table} is recreated from ${repair.content} and rebuilt first (--repair-fts); rolling back ${first.title} drops it again.`);
+    }
+  }
+  // Rehearse what would run in a scratch copy of the schema: what would fail or break blocks the phase.
+  // A phase waiting only for the plaintext-keys decision is rehearsed too: the dry run shows all it would meet.
+  const rehearsal = rehearse(snapshot, planned.map((p) => (p.conflicts.length > 0 ? { ...p, statements: [] } : p)));
+  for (const broken of rehearsal.brokenBefore) {
+    drift.push({ kind: 'broken-object', object: broken.object, message: `${broken.object} does not compile already (${broken.message})` });
+  }
+  for (const plan of planned) {
+    plan.conflicts.push(...(rehearsal.problems.get(plan.phase) ?? []));
+    settleStatus(plan);
+  }
+  return { phases: planned, drift };
+}
+
+export function archiveTableName(runId: string, table: string): string {
+  return `_schema_wizard_archive_${runId}_${table}`;
+}
+
+function emptyPlan(def: PhaseDefinition): PhasePlan {
+  return {
+    phase: def.id,
+    title: def.title,
+    risk: def.risk,
+    description: def.description,
+    status: 'pending',
+    statements: [],
+    alreadyDone: [],
+    conflicts: [],
+    warnings: [],
+    notes: [],
+    dropped: [],
+    created: [],
+    renamed: [],
+    archive: null,
+    decision: null,
+    keyHashing: null,
+  };
+}
+
+function planPhase(snapshot: Snapshot, def: PhaseDefinition, options: PlanOptions): PhasePlan {
+  const plan = emptyPlan(def);
+  const droppedTables = planTableDrops(plan, snapshot, def, options);
+  const droppedIndexes = planIndexDrops(plan, snapshot, def, droppedTables);
+  planRenames(plan, snapshot, def);
+  planCreates(plan, snapshot, def, droppedIndexes);
+  planCoverage(plan, snapshot, def, droppedIndexes);
+  keepForeignKeyLookups(plan, snapshot, droppedTables, droppedIndexes);
+  if (def.id === 'phase2') planKeys(plan, snapshot, options.keys);
+  return plan;
+}
+
+/** A phase with conflicts or an open decision runs nothing; otherwise its status says how much is left. */
+function settleStatus(plan: PhasePlan): void {
+  if (plan.conflicts.length > 0 || plan.decision) {
+    plan.status = 'blocked';
+    plan.statements = [];
+  } else if (plan.statements.length === 0) {
+    plan.status = 'applied';
+  } else {
+    plan.status = plan.alreadyDone.length > 0 ? 'partial' : 'pending';
+  }
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** 1. Tables to drop: archive the rows, drop dependent objects explicitly, then the table. */
+function planTableDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition, options: PlanOptions): TableInfo[] {
+  const dropped: TableInfo[] = [];
+  for (const wanted of def.dropTables) {
+    const table = findTable(snapshot, wanted);
+    if (!table) {
+      plan.alreadyDone.push(`table ${wanted} already absent`);
+      continue;
+    }
+    const name = table.name;
+    const references = referencesTo(snapshot, name);
+    for (const ref of references) {
+      const rows = snapshot.referencingRows[`${ref.table}#${ref.id}`] ?? 0;
+      const action = snapshot.foreignKeys.find((k) => k.table === ref.table && k.id === ref.id)?.onDelete ?? 'NO ACTION';
+      plan.conflicts.push(
+        `${ref.table}(${ref.columns.join(', ')}) has a foreign key to ${name} (ON DELETE ${action}) and ${plural(rows, 'row')} of ${ref.table} set it: ` +
+          `dropping ${name} would ${rows > 0 && action === 'CASCADE' ? 'delete them' : rows > 0 && /SET/.test(action) ? 'change them' : 'leave that key pointing at a missing table'}. ` +
+          `Remove that foreign key from ${ref.table} (or move ${ref.table} aside), then re-run.`,
+      );
+    }
+    const blockers = dependentsOutside(snapshot, name);
+    if (blockers.length > 0) {
+      plan.conflicts.push(
+        `${name} is used by ${blockers.join(', ')}; dropping it would break or empty them. Remove or change those objects first, then re-run.`,
+      );
+    }
+    if (references.length > 0 || blockers.length > 0) continue;
+    const rows = table.rows ?? 0;
+    const archiveTable = archiveTableName(options.runId, name);
+    plan.archive = { table: name, archiveTable, rows, columns: table.columns, hasRowid: hasRowid(table), method: 'rename' };
+    for (const index of snapshot.indexes.filter((i) => sameName(i.table, name) && i.sql !== null)) {
+      plan.statements.push({ kind: 'drop-index', object: index.name, sql: `DROP INDEX ${plainIdent(index.name)}` });
+      plan.dropped.push(index.name);
+    }
+    for (const trigger of snapshot.triggers.filter((t) => sameName(t.table, name))) {
+      plan.statements.push({ kind: 'drop-trigger', object: trigger.name, sql: `DROP TRIGGER ${plainIdent(trigger.name)}` });
+      plan.dropped.push(trigger.name);
+    }
+    // Renamed, not copied: no row is read or written, so a table of any size (a 400 MB value
+    // included) is archived in constant time and memory, with its rowids and sequence row.
+    // Its indexes and triggers are dropped first so none of them follows it into the archive.
+    // Locally, legacy mode: SQLite then rewrites only the table's own DDL and does not re-check
+    // every trigger and view of the schema, so an unrelated object that was already broken does
+    // not block Phase 1 (dependents of the table were refused above). A Turso server refuses the
+    // pragma; there the rename re-checks the schema, and the rehearsal names what would fail.
+    const rename = { kind: 'archive-rows' as const, object: name, sql: `ALTER TABLE ${plainIdent(name)} RENAME TO ${plainIdent(archiveTable)}` };
+    if (snapshot.allowsLegacyAlter) {
+      plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = ON' }, rename, { kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = OFF' });
+    } else {
+      plan.statements.push(rename);
+    }
+    if (rows > 0) plan.warnings.push(`${name} holds ${plural(rows, 'row')}: the table is renamed to ${archiveTable}, so rollback brings every one back.`);
+    plan.dropped.push(name);
+    dropped.push(table);
+  }
+  return dropped;
+}
+
+interface FtsRepair {
+  table: string;
+  content: string;
+  create: string;
+  triggers: string[];
+}
+
+/** v1's FTS tables that are gone while triggers still name them, and can be rebuilt from their content table. */
+function ftsRepairs(snapshot: Snapshot): FtsRepair[] {
+  const repairs: FtsRepair[] = [];
+  for (const table of V1_OBJECTS.ftsTables) {
+    if (findTable(snapshot, table)) continue;
+    const triggers = snapshot.triggers.filter((t) => mentions(t.sql, table)).map((t) => t.name);
+    if (triggers.length === 0) continue;
+    const create = V1_FTS_SQL[table];
+    const content = /content='(\w+)'/.exec(create)?.[1] ?? '';
+    const columns = /fts5\(([^)]*)\)/.exec(create)?.[1].split(',').map((c) => c.trim()).filter((c) => !c.includes('=')) ?? [];
+    const source = findTable(snapshot, content);
+    if (!source || !columns.every((c) => hasColumn(source, c))) continue;
+    repairs.push({ table, content, create, triggers });
+  }
+  return repairs;
+}
+
+/** 3. Column renames: only when the old column exists and the new one does not. */
+function planRenames(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition): void {
+  for (const rename of def.renameColumns) {
+    const table = findTable(snapshot, rename.table);
+    const from = table ? findColumn(table, rename.from) : undefined;
+    const to = table ? findColumn(table, rename.to) : undefined;
+    if (!table) {
+      plan.conflicts.push(`table ${rename.table} does not exist, so ${rename.table}.${rename.from} cannot be renamed.`);
+    } else if (from && to) {
+      plan.conflicts.push(
+        `${table.name} has both ${from} and ${to}: there is no safe automatic answer (which holds the keys the application uses?). ` +
+          `Merge or drop one column yourself after a backup, then re-run.`,
+      );
+    } else if (to) {
+      plan.alreadyDone.push(`column ${rename.table}.${rename.from} already renamed to ${rename.to}`);
+    } else if (!from) {
+      plan.conflicts.push(`${table.name} has neither ${rename.from} nor ${rename.to}; nothing to rename and no column to index.`);
+    } else {
+      plan.statements.push({
+        kind: 'rename-column',
+        object: `${table.name}.${from}`,
+        sql: `ALTER TABLE ${plainIdent(table.name)} RENAME COLUMN ${plainIdent(from)} TO ${plainIdent(rename.to)}`,
+      });
+      plan.renamed.push({ table: table.name, from, to: rename.to });
+    }
+  }
+}
+
+/**
+ * Views and triggers on other tables whose text names `table` (a first filter; the rehearsal
+ * compiles every one of them against the schema the phase leaves). Foreign keys are read
+ * from SQLite itself (referencesTo), never from text.
+ */
+function dependentsOutside(snapshot: Snapshot, table: string): string[] {
+  const found: string[] = [];
+  for (const v of snapshot.views) if (mentions(v.sql, table)) found.push(`view ${v.name}`);
+  for (const t of snapshot.triggers) if (!sameName(t.table, table) && mentions(t.sql, table)) found.push(`trigger ${t.name}`);
+  return found;
+}
+
+/** Whether SQL text names `name` as a word, bare or in any quotes (a text filter; the rehearsal is the proof). */
+function mentions(sql: string | null, name: string): boolean {
+  if (!sql) return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w$])["'\`\\[]?${escaped}["'\`\\]]?([^\\w$]|$)`, 'i').test(sql);
+}
+

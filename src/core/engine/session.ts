@@ -1,0 +1,77 @@
+/**
+ * What every command run carries: the open database, who runs it, the event sink, and the
+ * signal that Ctrl+C raises (checked between steps; a phase in flight always finishes or
+ * rolls back as a whole).
+ */
+import type { Db } from '../db/db.js';
+import { UserError, ExitCode, toErrorInfo } from '../model/errors.js';
+import type { Emit, Outcome, StepName } from '../model/events.js';
+import type { OperatorInfo } from '../model/operator.js';
+import { assertMcpMemory, guideTables, isBookkeeping, namedIndexes, rowCounts, takeSnapshot, userTriggers, type Snapshot } from '../db/snapshot.js';
+
+export interface Session {
+  db: Db;
+  emit: Emit;
+  runId: string;
+  command: string;
+  operator: OperatorInfo;
+  toolVersion: string;
+  signal?: AbortSignal;
+}
+
+export class InterruptedError extends UserError {
+  constructor() {
+    super('Interrupted: stopped between steps; no phase was left half-done.', {
+      hint: 'Run the same command again to continue where it stopped.',
+      exitCode: ExitCode.interrupted,
+    });
+    this.name = 'InterruptedError';
+  }
+}
+
+export function checkInterrupted(session: Session): void {
+  if (session.signal?.aborted) throw new InterruptedError();
+}
+
+/** Runs one named step, emitting its start and its outcome as a value; rethrows on error. */
+export async function step<T>(session: Session, name: StepName, label: string, work: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
+  session.emit({ type: 'step-started', step: name, label });
+  const started = performance.now();
+  try {
+    const value = await work();
+    const outcome: Outcome = { status: 'success', ...(describe ? { detail: describe(value) } : {}) };
+    session.emit({ type: 'step-finished', step: name, outcome, ms: performance.now() - started });
+    return value;
+  } catch (error) {
+    session.emit({ type: 'step-finished', step: name, outcome: { status: 'error', error: toErrorInfo(error) }, ms: performance.now() - started });
+    throw error;
+  }
+}
+
+/** Snapshot + "is this MCP Memory?" check, reported as the inspect step. */
+export async function inspect(session: Session): Promise<Snapshot> {
+  return step(session, 'inspect', 'Inspect the database', async () => {
+    const snapshot = await takeSnapshot(session.db);
+    assertMcpMemory(snapshot, session.db.target.display);
+    // Nothing of ours carries a trigger: one planted on the lock or journal table would fire on
+    // the run's first write (taking the lock), before any row check could see what it did.
+    const planted = snapshot.triggers.filter((t) => isBookkeeping(t.table));
+    if (planted.length > 0) {
+      throw new UserError(`${session.db.target.display} has ${planted.map((t) => `trigger ${t.name} on ${t.table}`).join(', ')}: schema-wizard's bookkeeping tables never carry triggers, so this one was planted. Nothing was changed.`, {
+        hint: `Inspect it (sqlite3: SELECT sql FROM sqlite_schema WHERE name = '${planted[0].name}'), drop it, then run again.`,
+        exitCode: ExitCode.failed,
+      });
+    }
+    session.emit({
+      type: 'snapshot-taken',
+      summary: {
+        tables: guideTables(snapshot).length,
+        indexes: namedIndexes(snapshot).length,
+        triggers: userTriggers(snapshot).length,
+        views: snapshot.views.length,
+        rows: rowCounts(snapshot),
+      },
+    });
+    return snapshot;
+  }, (s) => `${guideTables(s).length} tables, ${namedIndexes(s).length} indexes`);
+}

@@ -1,0 +1,69 @@
+/**
+ * Worker thread entry for file-worker.ts: runs one job on local database files and posts its
+ * progress, then its result or its error (as data: errors do not cross threads as objects).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { checkIntegrity, copyPages, sha256OfFileSync } from '../backup/page-copy.js';
+import { combine, digestDatabase } from './content-hash.js';
+import type { Db } from '../db/db.js';
+import { ExitCode, UserError } from '../model/errors.js';
+import type { FileJob, JobProgress, WorkerError } from './file-worker.js';
+import { allTreesDigestOfFile, recordDigestOfFile } from './record-digest.js';
+import { fileUrlOf } from '../db/target.js';
+
+const job = workerData as FileJob;
+const post = (message: unknown) => parentPort!.postMessage(message);
+
+/** Rows hashed so far, at most four messages a second (the caller knows the total). */
+function rowsHashed(): (rows: number) => void {
+  let last = 0;
+  let done = 0;
+  return (delta) => {
+    done += delta;
+    const now = performance.now();
+    if (now - last < 250) return;
+    last = now;
+    const message: JobProgress = { stage: 'hash', done, total: 0, unit: 'rows' };
+    post({ progress: message });
+  };
+}
+
+async function run(): Promise<unknown> {
+  switch (job.type) {
+    case 'records':
+      return recordDigestOfFile(job.path, job.tables, rowsHashed());
+    case 'trees':
+      return allTreesDigestOfFile(job.path, job.exceptTable);
+    case 'values': {
+      // Local files are read through the engine directly (row-stream.ts); the Db only names the file.
+      const db = { target: { kind: 'file', url: fileUrlOf(job.path), display: job.path, name: job.path, path: job.path } } as unknown as Db;
+      return digestDatabase(db, job.snapshot);
+    }
+    case 'backup': {
+      const copy = copyPages(job.source, job.dest, (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }));
+      if (sha256OfFileSync(job.dest) !== copy.sha256) {
+        throw new UserError(`Backup verification failed: ${job.dest} does not hold the bytes that were written to it (the disk or file system changed them).`, { hint: 'Check the disk, then back up again (to another --backup-dir if needed).', exitCode: ExitCode.failed });
+      }
+      const problems = checkIntegrity(job.dest, job.pragma);
+      if (problems.length > 0) {
+        throw new UserError(`${job.pragma} failed on the copy: ${problems.join('; ')}`, { hint: 'The backup is not usable; nothing was changed. Run PRAGMA integrity_check on the database.', exitCode: ExitCode.failed });
+      }
+      // One walk over every b-tree; the data tables' digests are a subset of it.
+      const trees = allTreesDigestOfFile(job.dest, job.exceptTable, rowsHashed());
+      const tables = Object.fromEntries(job.tables.map((t) => [t, trees.tables[t]]));
+      const digest = { kind: trees.kind, tables, sha256: combine(tables) };
+      return { copy, digest, trees };
+    }
+  }
+}
+
+function asWorkerError(error: unknown): WorkerError {
+  if (error instanceof UserError) return { message: error.message, user: { hint: error.hint, exitCode: error.exitCode } };
+  const e = error as NodeJS.ErrnoException;
+  return { message: e instanceof Error ? e.message : String(error), code: typeof e?.code === 'string' ? e.code : undefined };
+}
+
+run().then(
+  (result) => post({ result }),
+  (error: unknown) => post({ error: asWorkerError(error) }),
+);
