@@ -7,6 +7,8 @@ import type { Db } from './db.js';
 import { ExitCode, UserError } from '../model/errors.js';
 import { quoteIdent } from '../sql/sql-text.js';
 import { decodeUtf8 } from '../sql/utf8.js';
+import type { PlaintextKeys } from '../model/plan.js';
+export type { PlaintextKeys } from '../model/plan.js';
 
 export type TableKind = 'plain' | 'virtual' | 'shadow' | 'internal' | 'bookkeeping';
 
@@ -41,25 +43,6 @@ export interface ForeignKey {
   from: string;
   to: string | null;
   onDelete: string;
-}
-
-/** What users' key column holds that is not a SHA-256 hex digest, by kind (values never leave the database). */
-export interface PlaintextKeys {
-  column: string;
-  /** Users whose key is set but is not a SHA-256 hex digest: none of them can authenticate after the rename. */
-  count: number;
-  /** Non-empty TEXT without NUL bytes: these can be hashed exactly. */
-  hashable: number;
-  /** Empty strings: hashing would turn them into a valid credential, so they are never hashed. */
-  empty: number;
-  /** BLOB values: not a key the application could have been given as text. */
-  blob: number;
-  /** TEXT with a NUL byte: the driver would cut it at the NUL, so its hash would be wrong. */
-  nul: number;
-  /** INTEGER or REAL values. */
-  other: number;
-  /** 64 hex digits with upper-case letters: a digest the application (lower-case hex) does not match; hashing it again would be wrong. */
-  upperHex: number;
 }
 
 export interface SchemaObject {

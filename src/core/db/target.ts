@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, UserError } from '../model/errors.js';
-
-export type TargetKind = 'file' | 'remote';
+import type { TargetKind } from '../model/records.js';
+export type { TargetKind } from '../model/records.js';
 
 export interface Target {
   kind: TargetKind;

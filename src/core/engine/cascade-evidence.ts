@@ -9,15 +9,8 @@
 import type { Db } from '../db/db.js';
 import { sameName, type Snapshot } from '../db/snapshot.js';
 import { quoteIdent } from '../sql/sql-text.js';
-
-export interface CascadeCounts {
-  column: string;
-  parent: string;
-  parentColumn: string;
-  /** [key, rows] per parent key (keys as read: strings or integers), and the rows with a NULL key. */
-  counts: [string | number, number][];
-  nullRows: number;
-}
+import type { CascadeCounts } from '../model/plan.js';
+export type { CascadeCounts } from '../model/plan.js';
 
 /** Above this many distinct keys nothing is recorded (the journal row stays small): a loss is then refused. */
 const MAX_KEYS = 20_000;

@@ -9,13 +9,8 @@ import { ExitCode, UserError } from '../model/errors.js';
 import { BOOKKEEPING_DDL, LOCK_TABLE } from './journal.js';
 import type { OperatorInfo } from '../model/operator.js';
 import { num, str } from '../db/snapshot.js';
-
-export interface LockOwner extends OperatorInfo {
-  runId: string;
-  command: string;
-  acquiredAt: string;
-  expiresAt: string;
-}
+import type { LockOwner } from '../model/records.js';
+export type { LockOwner } from '../model/records.js';
 
 export const LOCK_TTL_MS = 10 * 60_000;
 

@@ -3,13 +3,10 @@
  * the report reducer, the text renderer and the wizard consume them with exhaustive switches.
  */
 import type { ErrorInfo } from './errors.js';
-import type { LockOwner } from '../engine/lock.js';
-import type { PhaseId } from './phases.js';
-import type { Plan } from '../engine/planner.js';
-import type { TargetKind } from '../db/target.js';
+import type { LockOwner, SmokeTest, Stats, TargetKind } from './records.js';
+import type { PhaseId } from './phase-id.js';
+import type { Plan } from './plan.js';
 import type { Wait } from './waits.js';
-import type { SmokeTest } from '../verify/smoke.js';
-import type { Stats } from '../verify/stats.js';
 import type { Check } from '../verify/types.js';
 import type { ChecklistId } from '../window/checklist.js';
 

@@ -4,8 +4,11 @@
  */
 import { splitStatements } from '../sql/sql-text.js';
 import { V1_SCHEMA_SQL } from '../sql/v1-schema.js';
+import type { ColumnRename } from './plan.js';
+import type { PhaseId } from './phase-id.js';
+export type { PhaseId } from './phase-id.js';
+export type { ColumnRename } from './plan.js';
 
-export type PhaseId = 'phase1' | 'phase2';
 export const PHASE_IDS: readonly PhaseId[] = ['phase1', 'phase2'];
 
 export interface IndexTarget {
@@ -53,12 +56,6 @@ export const COVERING_INDEXES: Record<string, IndexTarget> = {
     key: ['user_id', 'date'],
   },
 };
-
-export interface ColumnRename {
-  table: string;
-  from: string;
-  to: string;
-}
 
 export interface PhaseDefinition {
   id: PhaseId;

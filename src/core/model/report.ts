@@ -5,11 +5,9 @@
 import type { ErrorInfo } from './errors.js';
 import type { BackupRef, CoreEvent, Outcome, SnapshotSummary, StepName, TargetSummary } from './events.js';
 import type { Wait } from './waits.js';
-import type { LockOwner } from '../engine/lock.js';
-import type { PhaseId } from './phases.js';
-import type { Plan } from '../engine/planner.js';
-import type { SmokeTest } from '../verify/smoke.js';
-import type { Stats } from '../verify/stats.js';
+import type { LockOwner, SmokeTest, Stats } from './records.js';
+import type { PhaseId } from './phase-id.js';
+import type { Plan } from './plan.js';
 import type { Check } from '../verify/types.js';
 import type { ChecklistId } from '../window/checklist.js';
 

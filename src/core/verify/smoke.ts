@@ -13,14 +13,8 @@ import { step, inspect, type Session } from '../engine/session.js';
 import { sha256Hex } from '../sql/sha256.js';
 import { findTable, num, str, type Snapshot } from '../db/snapshot.js';
 import { decodeSafe, redactUrl, splitUserinfo } from '../db/target.js';
-
-export interface SmokeTest {
-  name: string;
-  /** pre-existing: fails the same way on the database as it was before the migration (not caused by it; does not fail the run). */
-  status: 'pass' | 'fail' | 'pre-existing';
-  ms: number;
-  detail: string;
-}
+import type { SmokeTest } from '../model/records.js';
+export type { SmokeTest } from '../model/records.js';
 
 export interface SmokeReport {
   ok: boolean;

@@ -4,39 +4,8 @@
  */
 import type { Db } from '../db/db.js';
 import { guideTables, isBookkeeping, namedIndexes, num, rowCounts, str, userTriggers, type Snapshot } from '../db/snapshot.js';
-
-export interface IndexStat {
-  name: string;
-  table: string;
-  columns: (string | null)[];
-  /** Bytes from the dbstat virtual table; null where dbstat is not compiled in or allowed. */
-  bytes: number | null;
-}
-
-export interface Stats {
-  counts: {
-    tables: number;
-    plainTables: number;
-    virtualTables: number;
-    indexes: number;
-    triggers: number;
-    views: number;
-    ftsShadowTables: number;
-    internalTables: number;
-  };
-  tables: string[];
-  ftsShadowTables: string[];
-  internalTables: string[];
-  indexes: IndexStat[];
-  triggers: string[];
-  views: string[];
-  rows: Record<string, number>;
-  totalRows: number;
-  /** bytes = page_count x page_size; freeBytes = freelist pages the file keeps until VACUUM. */
-  size: { pageSize: number; pageCount: number; bytes: number; freeBytes: number };
-  /** Whether per-index sizes could be measured. */
-  dbstat: boolean;
-}
+import type { IndexStat, Stats } from '../model/records.js';
+export type { IndexStat, Stats } from '../model/records.js';
 
 export async function collectStats(db: Db, snapshot: Snapshot): Promise<Stats> {
   const indexes = namedIndexes(snapshot);
