@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runApply } from '../src/core/engine/apply.js';
 import { openDb } from '../src/core/db/db.js';
-import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
 import { progressOf } from '../src/core/engine/drift.js';
 import { planMigration } from '../src/core/engine/planner.js';
 import { runRollback } from '../src/core/engine/rollback.js';

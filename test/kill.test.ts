@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
 import { progressOf } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN, runCli } from './support/cli.js';

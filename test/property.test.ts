@@ -13,7 +13,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runApply } from '../src/core/engine/apply.js';
 import { prng } from '../src/core/demo/demo.js';
-import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
 import { progressOf } from '../src/core/engine/drift.js';
 import { runRollback } from '../src/core/engine/rollback.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';

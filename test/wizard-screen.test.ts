@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
 import { progressOf } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { contentsOf, releaseFileHandles, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';

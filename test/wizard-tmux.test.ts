@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PHASE_1, PHASE_2 } from '../src/core/model/phases.js';
+import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
 import { progressOf } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN } from './support/cli.js';

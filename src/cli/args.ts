@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ExitCode, UserError } from '../core/model/errors.js';
-import { parsePhase, type PhaseId } from '../core/model/phases.js';
+import { parsePhase, type PhaseId } from '../core/sql/phases.js';
 import type { KeyPolicy } from '../core/engine/planner.js';
 
 export const COMMANDS = ['wizard', 'plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock', 'demo'] as const;

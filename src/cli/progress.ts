@@ -5,8 +5,8 @@
 import type { CoreEvent } from '../core/model/events.js';
 import { waitWords } from '../core/model/waits.js';
 import { oneLine } from '../core/model/errors.js';
-import { phaseTitle } from '../core/model/phases.js';
-import { labelOf as itemLabel } from '../core/window/checklist.js';
+import { phaseTitle } from '../core/sql/phases.js';
+import { labelOf as itemLabel } from '../core/model/checklist.js';
 
 export function progressLine(event: CoreEvent): string | null {
   switch (event.type) {

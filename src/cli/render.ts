@@ -1,5 +1,5 @@
 /** Plain-text renderings of plans, reports and stats for the headless commands (stdout). */
-import { phaseTitle } from '../core/model/phases.js';
+import { phaseTitle } from '../core/sql/phases.js';
 import type { Plan } from '../core/engine/planner.js';
 import type { Report } from '../core/model/report.js';
 import type { Stats } from '../core/verify/stats.js';

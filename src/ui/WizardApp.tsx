@@ -11,7 +11,7 @@ import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import { ExitCode, UserError } from '../core/model/errors.js';
 import type { ChecklistRecord, Report } from '../core/model/report.js';
 import type { Question } from '../core/window/questions.js';
-import { CHECKLIST, labelOf } from '../core/window/checklist.js';
+import { CHECKLIST, labelOf } from '../core/model/checklist.js';
 import { windowExitCode } from '../core/window/outcomes.js';
 import { ChecksList } from './components/ChecksList.js';
 import { Choice } from './components/Choice.js';

@@ -4,7 +4,7 @@
  */
 import type { BackupProvider } from '../../core/engine/backup-provider.js';
 import type { BackupRef } from '../../core/model/events.js';
-import { phaseTitle } from '../../core/model/phases.js';
+import { phaseTitle } from '../../core/sql/phases.js';
 import type { Session } from '../../core/engine/session.js';
 import type { CommandLine } from '../args.js';
 import { automaticBackup } from '../backup-choice.js';

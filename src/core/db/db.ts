@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
 import { ExitCode, UserError, codeOf, messageOf } from '../model/errors.js';
-import { guardFailure, type GuardKind } from '../sql/guard-mark.js';
+import { guardFailure, type GuardKind } from './guard-mark.js';
 import { releaseStatements } from './memory.js';
 import { countStatements } from '../sql/sql-text.js';
 import type { Target } from './target.js';

@@ -12,7 +12,7 @@ import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
 import type { BackupRef } from '../model/events.js';
 import { beforeStatsOf, hasJournal, journalInsert } from './journal.js';
 import { acquireLock, releaseLockOrSay, renewLock } from './lock.js';
-import type { PhaseId } from '../model/phases.js';
+import type { PhaseId } from '../sql/phases.js';
 import { dropKeyHashes, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
 import { describeUnhashable } from './plan-keys.js';
 import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';

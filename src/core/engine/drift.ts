@@ -4,7 +4,7 @@
  * Description only: what the plan does about it is the planner's business.
  */
 import { indexShape, sameShape } from '../sql/index-shape.js';
-import { COVERING_INDEXES, PHASES, V1_INDEX_SQL, V1_OBJECTS, type PhaseDefinition } from '../model/phases.js';
+import { COVERING_INDEXES, PHASES, V1_INDEX_SQL, V1_OBJECTS, type PhaseDefinition } from '../sql/phases.js';
 import type { DriftItem } from './planner.js';
 import { findIndex, findTable, hasColumn, isBookkeeping, referencesTo, sameName, type Snapshot } from '../db/snapshot.js';
 

@@ -8,11 +8,11 @@ import type { Db, Stmt } from '../db/db.js';
 import type { ContentDigest } from '../proof/content-hash.js';
 import type { BackupRef } from '../model/events.js';
 import type { OperatorInfo } from '../model/operator.js';
-import type { PhaseId } from '../model/phases.js';
+import type { PhaseId } from '../sql/phases.js';
 import type { ArchivePlan } from './planner.js';
 import { findTable, guideTables, namedIndexes, num, str, userTriggers, type Snapshot } from '../db/snapshot.js';
 import { quoteIdent } from '../sql/sql-text.js';
-import type { ColumnRename } from '../model/phases.js';
+import type { ColumnRename } from '../sql/phases.js';
 
 export const JOURNAL_TABLE = '_schema_wizard_journal';
 export const LOCK_TABLE = '_schema_wizard_lock';

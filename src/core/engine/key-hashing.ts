@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Stmt } from '../db/db.js';
-import { guardStatement } from '../sql/guard-mark.js';
+import { guardStatement } from '../db/guard-mark.js';
 import { releaseStatements } from '../db/memory.js';
 import { BOOKKEEPING_PREFIX, notSha256Hex, upperHexSql, type Snapshot } from '../db/snapshot.js';
 import { ExitCode, UserError } from '../model/errors.js';

@@ -5,7 +5,7 @@
  * served once the phase is done. Pure, like the planner it serves; imports only leaves.
  */
 import { indexShape, sameShape, serves, shapeSql, type IndexShape } from '../sql/index-shape.js';
-import { COVERING_INDEXES, PHASE_1, V1_INDEX_SQL, type IndexTarget, type PhaseDefinition } from '../model/phases.js';
+import { COVERING_INDEXES, PHASE_1, V1_INDEX_SQL, type IndexTarget, type PhaseDefinition } from '../sql/phases.js';
 import type { PhasePlan } from './planner.js';
 import { findIndex, findTable, groupForeignKeys, sameName, type IndexInfo, type Snapshot, type TableInfo } from '../db/snapshot.js';
 import { plainIdent } from '../sql/sql-text.js';

@@ -9,7 +9,7 @@ import { describeDrift } from './drift.js';
 import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from './plan-indexes.js';
 import { planKeys } from './plan-keys.js';
 import { rehearse } from './rehearsal.js';
-import { PHASES, V1_FTS_SQL, V1_OBJECTS, type ColumnRename, type PhaseDefinition, type PhaseId } from '../model/phases.js';
+import { PHASES, V1_FTS_SQL, V1_OBJECTS, type ColumnRename, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
 import {
   ARCHIVE_ROWID,
   findColumn,

@@ -6,9 +6,9 @@
  */
 import type { Stmt } from '../db/db.js';
 import { activeApplies, type DroppedObject, type JournalEntry } from './journal.js';
-import type { PhaseId } from '../model/phases.js';
+import type { PhaseId } from '../sql/phases.js';
 import type { ArchivePlan } from './planner.js';
-import { GUARD_MARK, guardStatement } from '../sql/guard-mark.js';
+import { GUARD_MARK, guardStatement } from '../db/guard-mark.js';
 import { ARCHIVE_ROWID, findIndex, findTable, hasColumn, sameName, type Snapshot, type TableInfo } from '../db/snapshot.js';
 import { normalizeSql, plainIdent, quoteIdent } from '../sql/sql-text.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Stmt } from '../db/db.js';
 import { JOURNAL_TABLE } from './journal.js';
-import { guardStatement } from '../sql/guard-mark.js';
+import { guardStatement } from '../db/guard-mark.js';
 import type { ArchivePlan } from './planner.js';
 import { quoteIdent } from '../sql/sql-text.js';
 import type { Snapshot } from '../db/snapshot.js';

@@ -7,8 +7,8 @@ import type { LockOwner, SmokeTest, Stats, TargetKind } from './records.js';
 import type { PhaseId } from './phase-id.js';
 import type { Plan } from './plan.js';
 import type { Wait } from './waits.js';
-import type { Check } from '../verify/types.js';
-import type { ChecklistId } from '../window/checklist.js';
+import type { Check } from './checks.js';
+import type { ChecklistId } from './checklist.js';
 
 export type StepName =
   | 'connect'

@@ -8,8 +8,8 @@ import type { Wait } from './waits.js';
 import type { LockOwner, SmokeTest, Stats } from './records.js';
 import type { PhaseId } from './phase-id.js';
 import type { Plan } from './plan.js';
-import type { Check } from '../verify/types.js';
-import type { ChecklistId } from '../window/checklist.js';
+import type { Check } from './checks.js';
+import type { ChecklistId } from './checklist.js';
 
 export interface ChecklistRecord {
   item: ChecklistId;

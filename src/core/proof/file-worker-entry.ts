@@ -3,7 +3,7 @@
  * progress, then its result or its error (as data: errors do not cross threads as objects).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkIntegrity, copyPages, sha256OfFileSync } from '../backup/page-copy.js';
+import { checkIntegrity, copyPages, sha256OfFileSync } from './page-copy.js';
 import { combine, digestDatabase } from './content-hash.js';
 import type { Db } from '../db/db.js';
 import { ExitCode, UserError } from '../model/errors.js';

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { compiledModule } from '../db/compiled-url.js';
-import type { PageCopy } from '../backup/page-copy.js';
+import type { PageCopy } from './page-copy.js';
 import type { ContentDigest } from './content-hash.js';
 import { UserError, type ExitCode } from '../model/errors.js';
 import type { Snapshot } from '../db/snapshot.js';

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/db.js';
 import { findTable, str, type Snapshot } from '../db/snapshot.js';
-import type { Check } from './types.js';
+import type { Check } from '../model/checks.js';
 import { scansBeforeMigration } from '../engine/rehearsal.js';
 
 interface AppQuery {

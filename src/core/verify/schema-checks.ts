@@ -5,12 +5,12 @@
  */
 import type { JournalEntry } from '../engine/journal.js';
 import { activeApplies } from '../engine/journal.js';
-import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../model/phases.js';
+import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
 import { progressOf } from '../engine/drift.js';
 import { findIndex, findTable, namedIndexes, type Snapshot } from '../db/snapshot.js';
 import { indexShape } from '../sql/index-shape.js';
 import { normalizeSql } from '../sql/sql-text.js';
-import type { Check, CheckPhase, CheckStatus } from './types.js';
+import type { Check, CheckPhase, CheckStatus } from '../model/checks.js';
 
 export type PhaseState = 'applied' | 'partial' | 'pending';
 

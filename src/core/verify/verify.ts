@@ -7,14 +7,14 @@ import type { ContentDigest } from '../proof/content-hash.js';
 import { kindOf, measureContent, measureTable, preferredKind, type DigestKind } from '../proof/content-proof.js';
 import { messageOf } from '../model/errors.js';
 import { activeApplies, readJournal, type JournalEntry } from '../engine/journal.js';
-import { PHASES, type PhaseId } from '../model/phases.js';
+import { PHASES, type PhaseId } from '../sql/phases.js';
 import { inspect, step, type Session } from '../engine/session.js';
 import { findTable, str, type Snapshot } from '../db/snapshot.js';
 import { quoteIdent } from '../sql/sql-text.js';
 import { queryPlanChecks } from './query-plans.js';
 import { undoOfApplied } from '../engine/rollback-plan.js';
 import { phaseState, schemaChecks } from './schema-checks.js';
-import type { Check, VerifyReport } from './types.js';
+import type { Check, VerifyReport } from '../model/checks.js';
 
 export interface VerifyOptions {
   phases: PhaseId[];

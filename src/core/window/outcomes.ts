@@ -4,7 +4,7 @@
  * A leaf: it imports only vocabulary.
  */
 import { ExitCode } from '../model/errors.js';
-import type { PhaseId } from '../model/phases.js';
+import type { PhaseId } from '../sql/phases.js';
 
 export type WindowOutcome = 'complete' | 'quit' | 'failed' | 'rolled-back' | 'restored' | 'interrupted';
 

@@ -3,10 +3,10 @@
  * answers with select inputs, a headless `--yes` run answers with the safe defaults.
  */
 import type { ErrorInfo } from '../model/errors.js';
-import type { PhaseId } from '../model/phases.js';
+import type { PhaseId } from '../sql/phases.js';
 import type { PhasePlan, Plan } from '../engine/planner.js';
 import type { PlaintextKeys } from '../db/snapshot.js';
-import type { ChecklistId } from './checklist.js';
+import type { ChecklistId } from '../model/checklist.js';
 
 export type Question =
   | { kind: 'resume'; message: string }

@@ -10,8 +10,8 @@ import { backupBaseName, writePrivateFile } from '../backup/files.js';
 import type { Emit } from '../model/events.js';
 import type { OperatorInfo } from '../model/operator.js';
 import type { Report } from '../model/report.js';
-import { labelOf } from './checklist.js';
-import { phaseTitle } from '../model/phases.js';
+import { labelOf } from '../model/checklist.js';
+import { phaseTitle } from '../sql/phases.js';
 import { TOOL_VERSION } from '../model/version.js';
 import type { WindowResult } from './run-window.js';
 

@@ -11,7 +11,7 @@ import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
 import type { BackupRef } from '../model/events.js';
 import { activeApplies, readJournal } from '../engine/journal.js';
 import { acquireLock, releaseLockOrSay, renewLock } from '../engine/lock.js';
-import { PHASES, type PhaseId } from '../model/phases.js';
+import { PHASES, type PhaseId } from '../sql/phases.js';
 import { planMigration, type KeyPolicy } from '../engine/planner.js';
 import { rollbackPhase } from '../engine/rollback.js';
 import { InterruptedError, checkInterrupted, inspect, type Session } from '../engine/session.js';
@@ -19,7 +19,7 @@ import { runSmoke } from '../verify/smoke.js';
 import { takeSnapshot } from '../db/snapshot.js';
 import { collectStats } from '../verify/stats.js';
 import { runVerify } from '../verify/verify.js';
-import { labelOf, type ChecklistId } from './checklist.js';
+import { labelOf, type ChecklistId } from '../model/checklist.js';
 import type { Decider } from './questions.js';
 
 import { changesSince } from '../proof/content-proof.js';

@@ -2,7 +2,7 @@
 import { OUTCOME_WORDS } from '../../core/window/outcomes.js';
 import React from 'react';
 import { Box, Text } from 'ink';
-import { phaseTitle } from '../../core/model/phases.js';
+import { phaseTitle } from '../../core/sql/phases.js';
 import type { Report } from '../../core/model/report.js';
 import type { WindowResult } from '../../core/window/run-window.js';
 import { tint } from '../theme.js';

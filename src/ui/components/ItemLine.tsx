@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ChecklistRecord } from '../../core/model/report.js';
-import { labelOf } from '../../core/window/checklist.js';
+import { labelOf } from '../../core/model/checklist.js';
 import { MARKS, MARK_COLORS, tint } from '../theme.js';
 
 export function ItemLine({ record }: { record: ChecklistRecord }) {

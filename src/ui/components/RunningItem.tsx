@@ -3,7 +3,7 @@ import React from 'react';
 import { Text } from 'ink';
 import Spinner from 'ink-spinner';
 import type { ChecklistRecord, Report } from '../../core/model/report.js';
-import { labelOf } from '../../core/window/checklist.js';
+import { labelOf } from '../../core/model/checklist.js';
 import { waitWords } from '../../core/model/waits.js';
 import { tint } from '../theme.js';
 

@@ -2,12 +2,12 @@
  * The guide's two phases, as data. The planner compares a snapshot with these targets; nothing
  * here touches a database.
  */
-import { splitStatements } from '../sql/sql-text.js';
-import { V1_SCHEMA_SQL } from '../sql/v1-schema.js';
-import type { ColumnRename } from './plan.js';
-import type { PhaseId } from './phase-id.js';
-export type { PhaseId } from './phase-id.js';
-export type { ColumnRename } from './plan.js';
+import { splitStatements } from './sql-text.js';
+import { V1_SCHEMA_SQL } from './v1-schema.js';
+import type { ColumnRename } from '../model/plan.js';
+import type { PhaseId } from '../model/phase-id.js';
+export type { PhaseId } from '../model/phase-id.js';
+export type { ColumnRename } from '../model/plan.js';
 
 export const PHASE_IDS: readonly PhaseId[] = ['phase1', 'phase2'];
 
