@@ -12,11 +12,9 @@ import { releaseStatements } from './memory.js';
 import { countStatements } from '../sql/sql-text.js';
 import type { Target } from './target.js';
 import type { Wait } from '../model/waits.js';
+import type { Stmt } from '../sql/stmt.js';
 
-export interface Stmt {
-  sql: string;
-  args?: InArgs;
-}
+export type { Stmt } from '../sql/stmt.js';
 
 export interface DbOptions {
   /** How long to wait for another writer's lock (local files), in ms. */

@@ -6,7 +6,7 @@
  */
 import { indexShape, sameShape, serves, shapeSql, type IndexShape } from '../sql/index-shape.js';
 import { COVERING_INDEXES, PHASE_1, V1_INDEX_SQL, type IndexTarget, type PhaseDefinition } from '../sql/phases.js';
-import type { PhasePlan } from './planner.js';
+import type { PhasePlan } from '../model/plan.js';
 import { findIndex, findTable, groupForeignKeys, sameName, type IndexInfo, type Snapshot, type TableInfo } from '../db/snapshot.js';
 import { plainIdent } from '../sql/sql-text.js';
 

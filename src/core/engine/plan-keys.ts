@@ -3,7 +3,7 @@
  * SHA-256 hex digest, so the plan waits for a decision, or hashes exactly what can be hashed
  * (never an empty, binary, NUL-holding, numeric or upper-case-hex key), or keeps them as told.
  */
-import type { KeyPolicy, PhasePlan } from './planner.js';
+import type { KeyPolicy, PhasePlan } from '../model/plan.js';
 import { findTable, freeRowidAlias, hasRowid, type PlaintextKeys, type Snapshot } from '../db/snapshot.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -9,7 +9,7 @@
  * when a statement that fires it is prepared.
  */
 import Database from 'libsql';
-import type { PhasePlan } from './planner.js';
+import type { PhasePlan } from '../model/plan.js';
 import { quoteIdent } from '../sql/sql-text.js';
 import type { Snapshot, TableInfo } from '../db/snapshot.js';
 
