@@ -3,9 +3,7 @@
  * typed command line or throws a UserError naming the fix.
  */
 import { parseArgs } from 'node:util';
-import { ExitCode, UserError } from '../core/model/errors.js';
-import { parsePhase, type PhaseId } from '../core/sql/phases.js';
-import type { KeyPolicy } from '../core/engine/planner.js';
+import { ExitCode, parsePhase, UserError, type KeyPolicy, type PhaseId } from '../core/index.js';
 
 export const COMMANDS = ['wizard', 'plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock', 'demo'] as const;
 export type CommandName = (typeof COMMANDS)[number];

@@ -1,7 +1,5 @@
 /** Turns --backup-dir / --no-backup into the engine's automatic-backup provider. */
-import { backupProvider } from '../core/backup/take.js';
-import type { BackupProvider } from '../core/engine/backup-provider.js';
-import { TOOL_VERSION } from '../core/model/version.js';
+import { backupProvider, TOOL_VERSION, type BackupProvider } from '../core/index.js';
 import type { CommandLine } from './args.js';
 
 export function automaticBackup(cli: CommandLine): BackupProvider | null {

@@ -1,5 +1,6 @@
 /** The shape every headless command shares: it returns a value; main prints it and exits. */
-import type { Report } from '../core/model/report.js';
+import type { Screens } from './screen.js';
+import type { Report } from '../core/index.js';
 import type { CommandLine } from './args.js';
 import type { Output } from './output.js';
 
@@ -18,4 +19,5 @@ export interface RunState {
   requests?: () => number;
 }
 
-export type CommandHandler = (cli: CommandLine, output: Output, signal: AbortSignal, state: RunState) => Promise<CommandResult>;
+/** `screens`: the front ends handed over by the entry point (only the wizard uses one). */
+export type CommandHandler = (cli: CommandLine, output: Output, signal: AbortSignal, state: RunState, screens?: Screens) => Promise<CommandResult>;

@@ -3,7 +3,7 @@
  * Not interactive and no --yes: refuse with exit 2 naming --yes.
  */
 import readline from 'node:readline/promises';
-import { ExitCode, UserError } from '../core/model/errors.js';
+import { ExitCode, UserError, typedConfirmation } from '../core/index.js';
 
 export function isInteractive(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY && !process.env.CI);
@@ -19,8 +19,8 @@ export async function confirmWrite(yes: boolean, what: string, name: string): Pr
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`About to ${what}. Type ${name} to confirm: `);
-    if (answer.trim() !== name) throw new UserError('Not confirmed; nothing was changed.', { hint: `Type ${name} exactly, or pass --yes.`, exitCode: ExitCode.usage });
+    const answer = await rl.question(`About to ${what}. ${typedConfirmation.prompt(name)}: `);
+    if (!typedConfirmation.matches(answer, name)) throw new UserError('Not confirmed; nothing was changed.', { hint: `Type ${name} exactly, or pass --yes.`, exitCode: ExitCode.usage });
   } finally {
     rl.close();
   }

@@ -2,13 +2,7 @@
  * Builds what a headless command needs: a validated target, an open database, a session whose
  * events both print progress (stderr) and fold into the report that the result renders.
  */
-import { openDb } from '../core/db/db.js';
-import { makeEmitter, type CoreEvent } from '../core/model/events.js';
-import { currentOperator, newRunId } from '../core/model/operator.js';
-import { initialReport, reduceReport, type Report } from '../core/model/report.js';
-import type { Session } from '../core/engine/session.js';
-import { assertWritableTarget, resolveTarget, type Target } from '../core/db/target.js';
-import { TOOL_VERSION } from '../core/model/version.js';
+import { assertWritableTarget, currentOperator, initialReport, makeEmitter, newRunId, openDb, reduceReport, resolveTarget, TOOL_VERSION, type CoreEvent, type Report, type Session, type Target } from '../core/index.js';
 import type { CommandLine } from './args.js';
 import type { RunState } from './command.js';
 import type { Output } from './output.js';

@@ -3,13 +3,12 @@
  * errors to exit codes. Ctrl+C raises an AbortSignal the core checks between steps; a second
  * Ctrl+C quits at once (a phase in flight is one transaction, so it is never half-applied).
  */
-import { redactUrl, urlSecrets } from '../core/db/target.js';
-import { ExitCode, UserError, asSentence, toErrorInfo } from '../core/model/errors.js';
-import { TOOL_VERSION } from '../core/model/version.js';
+import { asSentence, ExitCode, redactUrl, toErrorInfo, TOOL_VERSION, urlSecrets, UserError } from '../core/index.js';
 import { parseCommandLine, type CommandLine, type CommandName } from './args.js';
 import type { CommandHandler, CommandResult, RunState } from './command.js';
 import { HELP } from './help.js';
 import { Output, type Streams } from './output.js';
+import type { Screens } from './screen.js';
 
 const HANDLERS: Record<CommandName, () => Promise<CommandHandler>> = {
   plan: async () => (await import('./commands/plan.js')).planCommand,
@@ -25,7 +24,8 @@ const HANDLERS: Record<CommandName, () => Promise<CommandHandler>> = {
   wizard: async () => (await import('./commands/wizard.js')).wizardCommand,
 };
 
-export async function main(argv: string[], streams: Streams = process): Promise<number> {
+/** `screens`: the front ends the entry point hands over (the Ink wizard), loaded when used. */
+export async function main(argv: string[], streams: Streams = process, screens: Screens = {}): Promise<number> {
   const output = new Output(streams);
   const controller = new AbortController();
   const state: RunState = {};
@@ -64,7 +64,7 @@ export async function main(argv: string[], streams: Streams = process): Promise<
       cli = await (await import('./commands/demo.js')).withDemoDatabase(cli);
     }
     const handler = await HANDLERS[cli.command]();
-    const result = await handler(cli, output, controller.signal, state);
+    const result = await handler(cli, output, controller.signal, state, screens);
     print(output, cli, result, state);
     return received && result.exitCode === ExitCode.interrupted ? signalExit(received) : result.exitCode;
   } catch (error) {

@@ -3,7 +3,7 @@
  * token, any API key read for the health check, and the secret parts of any URL given are
  * replaced before a byte reaches a stream; control characters from the database are made visible.
  */
-import { printable } from '../core/model/printable.js';
+import { printable } from '../core/index.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };

@@ -5,10 +5,7 @@
  * Nothing moves the cursor, so a CI log, a serial console or a screen reader gets every line.
  */
 import readline from 'node:readline';
-import type { PhasePlan } from '../core/engine/planner.js';
-import { printable } from '../core/model/printable.js';
-import { choicesFor, type Choices } from '../core/window/choices.js';
-import type { AnswerTo, Decider, Question } from '../core/window/questions.js';
+import { choicesFor, printable, typedConfirmation, type AnswerTo, type Choices, type Decider, type PhasePlan, type Question } from '../core/index.js';
 import type { Output } from './output.js';
 
 export function wantsPlainWizard(plainFlag: boolean): boolean {
@@ -55,8 +52,8 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
         return choose(choicesFor(q));
       case 'typed': {
         say(`The next step writes to ${q.target}.`);
-        const line = await lines.next(`Type ${q.expected} to confirm (an empty line quits): `);
-        return line !== null && line.trim() === q.expected ? 'confirmed' : 'quit';
+        const line = await lines.next(`${typedConfirmation.prompt(q.expected)} (an empty line quits): `);
+        return line !== null && typedConfirmation.matches(line, q.expected) ? 'confirmed' : 'quit';
       }
       case 'phase': {
         for (let sql = false; ; sql = true) {

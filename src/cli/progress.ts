@@ -2,11 +2,7 @@
  * One stderr line per meaningful event while a headless command runs, so a person or a CI log
  * can follow along; stdout stays reserved for the result (text or --json).
  */
-import type { CoreEvent } from '../core/model/events.js';
-import { waitWords } from '../core/model/waits.js';
-import { oneLine } from '../core/model/errors.js';
-import { phaseTitle } from '../core/sql/phases.js';
-import { labelOf as itemLabel } from '../core/model/checklist.js';
+import { formatMs, labelOf as itemLabel, oneLine, phaseTitle, waitWords, type CoreEvent } from '../core/index.js';
 
 export function progressLine(event: CoreEvent): string | null {
   switch (event.type) {
@@ -95,10 +91,6 @@ const LABELS: Record<string, string> = {
 
 function labelOf(step: string): string {
   return LABELS[step] ?? step;
-}
-
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** ✔ pass, ✖ fail, ! already failing before the migration (does not fail the run). */

@@ -1,10 +1,5 @@
 /** Plain-text renderings of plans, reports and stats for the headless commands (stdout). */
-import { phaseTitle } from '../core/sql/phases.js';
-import type { Plan } from '../core/engine/planner.js';
-import type { Report } from '../core/model/report.js';
-import type { Stats } from '../core/verify/stats.js';
-import type { Impact } from '../core/verify/impact.js';
-import { formatMs } from './progress.js';
+import { formatBytes, formatMs, phaseTitle, type Impact, type Plan, type Report, type Stats } from '../core/index.js';
 
 export function renderPlan(plan: Plan, showSql = true): string {
   const lines: string[] = [];
@@ -84,13 +79,6 @@ export function renderStats(stats: Stats): string {
     ...stats.indexes.map((i) => `  ${i.table.padEnd(20)} ${i.name.padEnd(32)} ${i.bytes === null ? '' : formatBytes(i.bytes)}`),
   ];
   return lines.join('\n');
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 const MARK: Record<string, string> = { pass: '✔', fail: '✖', warn: '!', pending: '…' };

@@ -5,15 +5,12 @@
  * questions go to the screen as messages (wizard-protocol.ts); answers and stop come back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { UserError } from '../core/model/errors.js';
-import type { WorkerError } from '../core/proof/file-worker.js';
-import type { Decider, Question } from '../core/window/questions.js';
-import { finishWindow } from '../core/window/report-files.js';
-import { runWindow } from '../core/window/run-window.js';
+import { finishWindow, runWindow, UserError, type Decider, type Question, type WorkerError } from '../core/index.js';
 import { automaticBackup } from './backup-choice.js';
 import { openContext } from './context.js';
 import { Output } from './output.js';
-import type { FromCore, ToCore, WizardJob } from './wizard-protocol.js';
+import type { FromCore, ToCore } from '../core/protocol.js';
+import type { WizardJob } from './wizard-job.js';
 
 const { cli, reportDir } = workerData as WizardJob;
 const port = parentPort!;

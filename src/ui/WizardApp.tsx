@@ -8,11 +8,7 @@
  */
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
-import { ExitCode, UserError } from '../core/model/errors.js';
-import type { ChecklistRecord, Report } from '../core/model/report.js';
-import type { Question } from '../core/window/questions.js';
-import { CHECKLIST, labelOf } from '../core/model/checklist.js';
-import { windowExitCode } from '../core/window/outcomes.js';
+import { CHECKLIST, endingExitCode, labelOf, UserError, type ChecklistRecord, type Question, type Report } from '../core/index.js';
 import { ChecksList } from './components/ChecksList.js';
 import { Choice } from './components/Choice.js';
 import { EndScreen } from './components/EndScreen.js';
@@ -63,8 +59,7 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
   useEffect(() => {
     if (!finished) return;
     // One table for every ending (core/window/outcomes.ts); an error that escaped the window keeps its own code.
-    const code = run.error ? (run.error instanceof UserError ? run.error.exitCode : ExitCode.failed) : stopping && run.result!.outcome === 'interrupted' ? ExitCode.interrupted : windowExitCode(run.result!);
-    onExit(code);
+    onExit(endingExitCode(run));
     // Let the last frame render before Ink unmounts.
     const timer = setTimeout(() => exit(), 50);
     return () => clearTimeout(timer);

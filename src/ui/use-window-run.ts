@@ -3,12 +3,8 @@
  * own pure reducer), and turns each question into pending state that a component answers.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { CoreEvent } from '../core/model/events.js';
-import { foldEvents, reduceReport, type Report } from '../core/model/report.js';
-import type { Decider, Question } from '../core/window/questions.js';
-import type { WindowResult } from '../core/window/run-window.js';
+import { foldEvents, printable, printableDeep, reduceReport, type CoreEvent, type Decider, type Question, type Report, type WindowResult } from '../core/index.js';
 import type { Pending } from './components/QuestionView.js';
-import { printable, printableDeep } from '../core/model/printable.js';
 
 export interface EventSource {
   /** Events emitted before the UI subscribed. */

@@ -1,5 +1,5 @@
 /** `apply`: verified backup, then each phase as one atomic write, journaled; needs --yes. */
-import { runApply } from '../../core/engine/apply.js';
+import { runApply } from '../../core/index.js';
 import { phaseCommand } from './phase-command.js';
 
 export const applyCommand = phaseCommand(

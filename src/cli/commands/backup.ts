@@ -1,11 +1,7 @@
 /** `backup`: a verified backup now (db copy for files, SQL dump for remote or --format sql). */
-import { takeBackup } from '../../core/backup/take.js';
-import { inspect, step } from '../../core/engine/session.js';
-import { takeSnapshot } from '../../core/db/snapshot.js';
-import { TOOL_VERSION } from '../../core/model/version.js';
+import { formatBytes, inspect, step, takeBackup, takeSnapshot, TOOL_VERSION } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
-import { formatBytes } from '../render.js';
 
 export const backupCommand: CommandHandler = async (cli, output, signal, state) => {
   const ctx = await openContext(cli, output, signal, state);

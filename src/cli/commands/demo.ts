@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createV1Database } from '../../core/demo/demo.js';
-import { UserError } from '../../core/model/errors.js';
+import { createV1Database, UserError } from '../../core/index.js';
 import type { CommandLine } from '../args.js';
 import type { CommandHandler } from '../command.js';
 

@@ -2,10 +2,7 @@
  * apply and rollback share one shape: confirm the write, run the phases through the core with
  * the automatic backup, render the folded report.
  */
-import type { BackupProvider } from '../../core/engine/backup-provider.js';
-import type { BackupRef } from '../../core/model/events.js';
-import { phaseTitle } from '../../core/sql/phases.js';
-import type { Session } from '../../core/engine/session.js';
+import { phaseTitle, type BackupProvider, type BackupRef, type Session } from '../../core/index.js';
 import type { CommandLine } from '../args.js';
 import { automaticBackup } from '../backup-choice.js';
 import type { CommandHandler } from '../command.js';

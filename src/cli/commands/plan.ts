@@ -1,10 +1,8 @@
 /** `plan`: the guide's dry run. Reads only; it must not write a byte. */
-import { planMigration } from '../../core/engine/planner.js';
-import { inspect } from '../../core/engine/session.js';
+import { inspect, planMigration, redactUrl } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 import { renderPlan } from '../render.js';
-import { redactUrl } from '../../core/db/target.js';
 
 /** A path as a shell would need it typed back. */
 function shellQuote(text: string): string {

@@ -1,8 +1,5 @@
 /** `restore --from PATH`: checks the backup, then replaces the target atomically; needs --yes. */
-import { restoreBackup } from '../../core/backup/restore.js';
-import { UserError } from '../../core/model/errors.js';
-import { makeEmitter } from '../../core/model/events.js';
-import { assertWritableTarget, resolveTarget } from '../../core/db/target.js';
+import { assertWritableTarget, makeEmitter, resolveTarget, restoreBackup, UserError } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { confirmWrite } from '../confirm.js';
 import { progressLine } from '../progress.js';

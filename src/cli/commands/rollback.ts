@@ -1,5 +1,5 @@
 /** `rollback`: undo phases from the journal, newest first, each as one atomic write; needs --yes. */
-import { runRollback } from '../../core/engine/rollback.js';
+import { runRollback } from '../../core/index.js';
 import { phaseCommand } from './phase-command.js';
 
 export const rollbackCommand = phaseCommand(

@@ -1,6 +1,5 @@
 /** `smoke`: the five production smoke tests in a rolled-back transaction (+ optional health check). */
-import { ExitCode, UserError } from '../../core/model/errors.js';
-import { runSmoke } from '../../core/verify/smoke.js';
+import { ExitCode, runSmoke, UserError } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 import { smokeMark } from '../progress.js';

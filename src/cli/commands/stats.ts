@@ -1,8 +1,5 @@
 /** `stats`: counts the guide's way, rows per table, sizes, and measured before/after. Reads only. */
-import { impactOf } from '../../core/verify/impact.js';
-import { readJournal } from '../../core/engine/journal.js';
-import { inspect } from '../../core/engine/session.js';
-import { collectStats } from '../../core/verify/stats.js';
+import { collectStats, impactOf, inspect, readJournal } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 import { renderImpact, renderStats } from '../render.js';

@@ -1,5 +1,5 @@
 /** `unlock --yes`: clears the lock a crashed run left behind, and says whose it was. */
-import { describeOwner, clearLock } from '../../core/engine/lock.js';
+import { describeOwner, clearLock } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { confirmWrite } from '../confirm.js';
 import { openContext } from '../context.js';

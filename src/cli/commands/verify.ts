@@ -1,8 +1,5 @@
 /** `verify`: every promise as a check (exit 3 on a failure or a pending requested phase); `--info`: schema information. */
-import { ExitCode } from '../../core/model/errors.js';
-import { inspect } from '../../core/engine/session.js';
-import { collectStats } from '../../core/verify/stats.js';
-import { runVerify } from '../../core/verify/verify.js';
+import { collectStats, ExitCode, inspect, runVerify } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 import { renderChecks, renderStats } from '../render.js';

@@ -3,11 +3,7 @@
  * unless --yes, and then runs the same maintenance window headless with the safe answers.
  */
 import path from 'node:path';
-import { ExitCode, UserError } from '../../core/model/errors.js';
-import { finishWindow } from '../../core/window/report-files.js';
-import { YES_DECIDER } from '../../core/window/questions.js';
-import { runWindow } from '../../core/window/run-window.js';
-import { windowExitCode } from '../../core/window/outcomes.js';
+import { ExitCode, finishWindow, runWindow, UserError, windowExitCode, YES_DECIDER } from '../../core/index.js';
 import { automaticBackup } from '../backup-choice.js';
 import type { CommandHandler } from '../command.js';
 import { isInteractive } from '../confirm.js';
@@ -15,7 +11,7 @@ import { openContext } from '../context.js';
 import { withDemoDatabase } from './demo.js';
 import { plainDecider, wantsPlainWizard } from '../plain-wizard.js';
 
-export const wizardCommand: CommandHandler = async (cli, output, signal, state) => {
+export const wizardCommand: CommandHandler = async (cli, output, signal, state, screens = {}) => {
   const interactive = isInteractive();
   if (!interactive && !cli.yes) {
     throw new UserError('The wizard needs an interactive terminal (or --yes to run it unattended).', {
@@ -26,8 +22,9 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state) 
   const line = cli.demo ? await withDemoDatabase(cli) : cli;
   const reportDir = line.reportDir ?? (cli.demo ? path.dirname(line.db!) : 'reports');
   if (interactive && !wantsPlainWizard(cli.plain)) {
-    const { runInteractiveWizard } = await import('../../ui/run-wizard.js');
-    return runInteractiveWizard(line, output, reportDir, state, signal);
+    if (!screens.wizard) throw new Error('internal: the interactive wizard needs its screen (bin/schema-wizard.js hands it to main)');
+    const { runInteractiveWizard } = await import('../wizard-channel.js');
+    return runInteractiveWizard(await screens.wizard(), line, output, reportDir, state, signal);
   }
   // Unattended (--yes), or a person at a plain terminal: the window in-process, progress as lines.
   const asker = cli.yes ? null : plainDecider(output, signal);

@@ -3,7 +3,7 @@
  * internal name), and its exit code: one table for the Ink wizard and the headless --yes run.
  * A leaf: it imports only vocabulary.
  */
-import { ExitCode } from '../model/errors.js';
+import { ExitCode, UserError } from '../model/errors.js';
 import type { PhaseId } from '../sql/phases.js';
 
 export type WindowOutcome = 'complete' | 'quit' | 'failed' | 'rolled-back' | 'restored' | 'interrupted';
@@ -36,6 +36,12 @@ export const WINDOW_EXIT = {
   recovered: 6,
   interrupted: 130,
 } as const;
+
+/** How the wizard ended, whichever front end ran it: its result, or an error that escaped the window (which keeps its own code). */
+export function endingExitCode(ending: { result: WindowResult | null; error: Error | null }): number {
+  if (ending.error) return ending.error instanceof UserError ? ending.error.exitCode : ExitCode.failed;
+  return windowExitCode(ending.result!);
+}
 
 export function windowExitCode(result: WindowResult): number {
   switch (result.outcome) {

@@ -67,3 +67,13 @@ export const YES_DECIDER: Decider = {
 export function quitLabel(item: ChecklistId): string {
   return item === 'ops-after' ? 'Quit (the applied phases stay)' : 'Quit (nothing changed)';
 }
+
+/**
+ * The typed confirmation, one concept for every way of asking (the Ink screen, the plain-line
+ * wizard, a headless command's readline prompt): the words that ask, and what counts as typed.
+ * Surrounding spaces are forgiven; anything else must be exact.
+ */
+export const typedConfirmation = {
+  prompt: (expected: string) => `Type ${expected} to confirm`,
+  matches: (typed: string, expected: string) => typed.trim() === expected,
+};

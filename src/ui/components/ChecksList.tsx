@@ -1,7 +1,7 @@
 /** Verification checks, one line each, with their status mark. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { Check } from '../../core/model/checks.js';
+import type { Check } from '../../core/index.js';
 import { MARKS, MARK_COLORS, tint } from '../theme.js';
 
 export function ChecksList({ checks }: { checks: Check[] }) {

@@ -1,10 +1,7 @@
 /** The last screen: `Migration complete` (or why it stopped), the summary and where the report is. */
-import { OUTCOME_WORDS } from '../../core/window/outcomes.js';
+import { OUTCOME_WORDS, phaseTitle, type Report, type WindowResult } from '../../core/index.js';
 import React from 'react';
 import { Box, Text } from 'ink';
-import { phaseTitle } from '../../core/sql/phases.js';
-import type { Report } from '../../core/model/report.js';
-import type { WindowResult } from '../../core/window/run-window.js';
 import { tint } from '../theme.js';
 
 export function EndScreen({ result, report, reportPath }: { result: WindowResult; report: Report; reportPath: string | null }) {

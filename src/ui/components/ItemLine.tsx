@@ -1,8 +1,7 @@
 /** One checklist line: its mark, label, time, and a detail line under it. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { ChecklistRecord } from '../../core/model/report.js';
-import { labelOf } from '../../core/model/checklist.js';
+import { labelOf, type ChecklistRecord } from '../../core/index.js';
 import { MARKS, MARK_COLORS, tint } from '../theme.js';
 
 export function ItemLine({ record }: { record: ChecklistRecord }) {

@@ -1,7 +1,7 @@
 /** A phase plan: risk, what it changes, warnings; and, on request, its SQL in full. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { DriftItem, PhasePlan } from '../../core/engine/planner.js';
+import type { DriftItem, PhasePlan } from '../../core/index.js';
 import { tint } from '../theme.js';
 
 export function PhaseSummary({ plan }: { plan: PhasePlan }) {

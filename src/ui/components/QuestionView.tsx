@@ -7,8 +7,7 @@
  */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { AnswerTo, Question } from '../../core/window/questions.js';
-import { choicesFor } from '../../core/window/choices.js';
+import { choicesFor, type AnswerTo, type Question } from '../../core/index.js';
 import { Choice } from './Choice.js';
 import { DriftList, PhaseSummary } from './PlanView.js';
 import { TypedConfirm } from './TypedConfirm.js';

@@ -2,9 +2,7 @@
 import React from 'react';
 import { Text } from 'ink';
 import Spinner from 'ink-spinner';
-import type { ChecklistRecord, Report } from '../../core/model/report.js';
-import { labelOf } from '../../core/model/checklist.js';
-import { waitWords } from '../../core/model/waits.js';
+import { labelOf, waitWords, type ChecklistRecord, type Report } from '../../core/index.js';
 import { tint } from '../theme.js';
 
 export function progressOf(report: Report): string | null {

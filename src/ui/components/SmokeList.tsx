@@ -1,7 +1,7 @@
 /** Smoke tests, each ticked as it passes. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { SmokeTest } from '../../core/verify/smoke.js';
+import type { SmokeTest } from '../../core/index.js';
 import { MARKS, MARK_COLORS, tint } from '../theme.js';
 
 export function SmokeList({ tests }: { tests: SmokeTest[] }) {

@@ -1,8 +1,7 @@
 /** Stats after, next to before. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { Stats } from '../../core/verify/stats.js';
-import { formatBytes } from '../../cli/render.js';
+import { formatBytes, type Stats } from '../../core/index.js';
 
 export function StatsCompare({ before, after }: { before: Stats; after: Stats | null }) {
   const rows: [string, string, string][] = [

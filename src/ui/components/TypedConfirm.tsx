@@ -1,6 +1,7 @@
 /** Before the first write: the operator types the database's name. Esc quits. */
 import React, { useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
+import { typedConfirmation } from '../../core/index.js';
 import { tint } from '../theme.js';
 
 export function TypedConfirm({ expected, target, onDone, isFocused = true }: { expected: string; target: string; onDone: (ok: boolean) => void; isFocused?: boolean }) {
@@ -16,7 +17,7 @@ export function TypedConfirm({ expected, target, onDone, isFocused = true }: { e
     (input, key) => {
       if (key.escape) return onDone(false);
       if (key.return) {
-        if (text.current === expected) return onDone(true);
+        if (typedConfirmation.matches(text.current, expected)) return onDone(true);
         setMismatch(true);
         return;
       }
@@ -30,7 +31,7 @@ export function TypedConfirm({ expected, target, onDone, isFocused = true }: { e
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text wrap="wrap">The next step writes to {target}.</Text>
-      <Text bold>Type {expected} to confirm</Text>
+      <Text bold>{typedConfirmation.prompt(expected)}</Text>
       <Text>
         <Text color={tint('cyan')}>› </Text>
         {typed}
