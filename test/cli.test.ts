@@ -57,6 +57,22 @@ describe('a full headless run', () => {
     for (const c of ['plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock']) expect(run.stdout).toContain(`  ${c} `);
   });
 
+  it('--help and the README name every flag the parser knows, and the help says which commands take each', async () => {
+    const { COMMAND_FLAGS, COMMON, FLAGS } = await import('../src/cli/flags.js');
+    const run = await runCli(['--help']);
+    const readme = fs.readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    for (const flag of Object.keys(FLAGS) as (keyof typeof FLAGS)[]) {
+      const line = run.stdout.split('\n').findIndex((l) => l.startsWith(`  --${flag}`));
+      expect(line, `--${flag} in --help`).toBeGreaterThan(0);
+      expect(readme, `--${flag} in README.md`).toContain(`--${flag}`);
+      if ((COMMON as readonly string[]).includes(flag)) continue;
+      // The takers close the flag's entry, which may wrap onto the next lines.
+      const entry = run.stdout.split('\n').slice(line, line + 3).join(' ');
+      const takers = (Object.keys(COMMAND_FLAGS) as (keyof typeof COMMAND_FLAGS)[]).filter((c) => COMMAND_FLAGS[c].includes(flag));
+      expect(entry.replace(/\s+/g, ' '), `--${flag} takers`).toContain(`[${takers.join(', ')}]`);
+    }
+  });
+
 });
 
 describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {

@@ -3,41 +3,10 @@
  * typed command line or throws a UserError naming the fix.
  */
 import { parseArgs } from 'node:util';
+import { COMMAND_FLAGS, COMMANDS, COMMON, FLAGS, PARSE_OPTIONS, type CommandName, type FlagName } from './flags.js';
 import { ExitCode, parsePhase, UserError, type KeyPolicy, type PhaseId } from '../core/index.js';
 
-export const COMMANDS = ['wizard', 'plan', 'apply', 'rollback', 'verify', 'stats', 'smoke', 'backup', 'restore', 'unlock', 'demo'] as const;
-export type CommandName = (typeof COMMANDS)[number];
-
-const OPTIONS = {
-  db: { type: 'string' },
-  'auth-token': { type: 'string' },
-  phase: { type: 'string' },
-  json: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  debug: { type: 'boolean' },
-  'busy-timeout': { type: 'string' },
-  'connect-timeout': { type: 'string' },
-  'backup-dir': { type: 'string' },
-  'report-dir': { type: 'string' },
-  'no-backup': { type: 'boolean' },
-  out: { type: 'string' },
-  format: { type: 'string' },
-  from: { type: 'string' },
-  replace: { type: 'boolean' },
-  info: { type: 'boolean' },
-  thorough: { type: 'boolean' },
-  'health-url': { type: 'string' },
-  'api-key-env': { type: 'string' },
-  'hash-plaintext-keys': { type: 'boolean' },
-  'keep-plaintext-keys': { type: 'boolean' },
-  'repair-fts': { type: 'boolean' },
-  'discard-newer': { type: 'boolean' },
-  'force-other-database': { type: 'boolean' },
-  plain: { type: 'boolean' },
-  demo: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
+export { COMMANDS, type CommandName } from './flags.js';
 
 export interface CommandLine {
   command: CommandName;
@@ -73,29 +42,10 @@ export interface CommandLine {
   version: boolean;
 }
 
-/** Flags every command takes. */
-const COMMON = ['db', 'auth-token', 'json', 'debug', 'busy-timeout', 'connect-timeout', 'demo', 'help', 'version'] as const;
-const KEYS = ['hash-plaintext-keys', 'keep-plaintext-keys', 'repair-fts'] as const;
-
-/** What each command takes besides COMMON: a flag another command takes is refused, not ignored. */
-export const COMMAND_FLAGS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
-  wizard: ['yes', 'backup-dir', 'no-backup', 'report-dir', 'discard-newer', 'plain', ...KEYS],
-  plan: ['phase', ...KEYS],
-  apply: ['phase', 'yes', 'backup-dir', 'no-backup', ...KEYS],
-  rollback: ['phase', 'yes', 'backup-dir', 'no-backup'],
-  verify: ['phase', 'info', 'thorough'],
-  stats: [],
-  smoke: ['health-url', 'api-key-env'],
-  backup: ['backup-dir', 'out', 'format'],
-  restore: ['from', 'yes', 'replace', 'discard-newer', 'force-other-database'],
-  unlock: ['yes'],
-  demo: ['out'],
-};
-
 export function parseCommandLine(argv: string[]): CommandLine {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UserError(cleanParseError((error as Error).message), { hint: 'Run `schema-wizard --help` for the commands and flags.', exitCode: ExitCode.usage });
   }
@@ -115,7 +65,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   const allowed = new Set<string>([...COMMON, ...COMMAND_FLAGS[command]]);
   const foreign = Object.keys(values).filter((flag) => !allowed.has(flag));
   if (foreign.length > 0) {
-    const takers = (Object.keys(COMMAND_FLAGS) as CommandName[]).filter((c) => COMMAND_FLAGS[c].includes(foreign[0] as keyof typeof OPTIONS));
+    const takers = (Object.keys(COMMAND_FLAGS) as CommandName[]).filter((c) => COMMAND_FLAGS[c].includes(foreign[0] as FlagName));
     throw new UserError(`${command === 'wizard' ? 'The wizard' : `\`${command}\``} does not take --${foreign[0]}${takers.length ? ` (${takers.join(', ')} ${takers.length === 1 ? 'does' : 'do'})` : ''}.`, {
       hint: `Drop --${foreign[0]}, or run the command that takes it. \`schema-wizard --help\` lists each command's flags.`,
       exitCode: ExitCode.usage,
@@ -216,7 +166,7 @@ function cleanParseError(message: string): string {
 /** The known flag within two edits of what was typed, if exactly one is closest. */
 function closestFlag(typed: string): string | null {
   let best: { flag: string; distance: number } | null = null;
-  for (const flag of Object.keys(OPTIONS)) {
+  for (const flag of Object.keys(FLAGS)) {
     const d = editDistance(typed, flag);
     if (d <= 2 && (!best || d < best.distance)) best = { flag, distance: d };
   }

@@ -6,7 +6,7 @@
 import { asSentence, ExitCode, redactUrl, toErrorInfo, TOOL_VERSION, urlSecrets, UserError } from '../core/index.js';
 import { parseCommandLine, type CommandLine, type CommandName } from './args.js';
 import type { CommandHandler, CommandResult, RunState } from './command.js';
-import { HELP } from './help.js';
+import { helpText } from './help.js';
 import { Output, type Streams } from './output.js';
 import type { Screens } from './screen.js';
 
@@ -53,7 +53,7 @@ export async function main(argv: string[], streams: Streams = process, screens: 
     // The command line (and a token on it) shows in `ps`; replace the process title.
     if (cli.authToken || urls.some((u) => urlSecrets(u).length > 0)) process.title = 'schema-wizard';
     if (cli.help) {
-      output.out(HELP);
+      output.out(helpText());
       return ExitCode.ok;
     }
     if (cli.version) {
