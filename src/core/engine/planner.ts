@@ -4,27 +4,23 @@
  * no-op, a half-applied run is finished) and anything without a safe automatic answer blocks
  * the phase with an explanation instead of a guess.
  */
-import type { CascadeCounts } from './cascade-evidence.js';
 import { describeDrift } from './drift.js';
 import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from './plan-indexes.js';
 import { planKeys } from './plan-keys.js';
 import { rehearse } from './rehearsal.js';
-import { PHASES, V1_FTS_SQL, V1_OBJECTS, type ColumnRename, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
+import { PHASES, V1_FTS_SQL, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
 import {
-  ARCHIVE_ROWID,
   findColumn,
   findTable,
-  freeRowidAlias,
   hasColumn,
   hasRowid,
   referencesTo,
   sameName,
-  type PlaintextKeys,
   type Snapshot,
   type TableInfo,
 } from '../db/snapshot.js';
-import { plainIdent, quoteIdent } from '../sql/sql-text.js';
-import type { StatementKind, PlannedStatement, ArchivePlan, PhaseStatus, KeyDecision, KeyHashing, PhasePlan, DriftKind, DriftItem, Plan, KeyPolicy } from '../model/plan.js';
+import { plainIdent } from '../sql/sql-text.js';
+import type { PhasePlan, Plan, KeyPolicy } from '../model/plan.js';
 export type { StatementKind, PlannedStatement, ArchivePlan, PhaseStatus, KeyDecision, KeyHashing, PhasePlan, DriftKind, DriftItem, Plan, KeyPolicy } from '../model/plan.js';
 
 export interface PlanOptions {

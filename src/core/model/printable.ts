@@ -3,6 +3,7 @@
  * never executed by the terminal: control characters other than newline and tab (C0, DEL, C1)
  * become visible \xNN. The CLI's output sink and the Ink UI both pass what they show through here.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function printable(text: string): string {

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/db.js';
 import { guideTables, isBookkeeping, namedIndexes, num, rowCounts, str, userTriggers, type Snapshot } from '../db/snapshot.js';
-import type { IndexStat, Stats } from '../model/records.js';
+import type { Stats } from '../model/records.js';
 export type { IndexStat, Stats } from '../model/records.js';
 
 export async function collectStats(db: Db, snapshot: Snapshot): Promise<Stats> {
