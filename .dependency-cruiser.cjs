@@ -19,8 +19,18 @@ const stageOrder = STAGES.map((stage, i) => ({
 module.exports = {
   forbidden: [
     { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
-    { name: 'core-is-headless', severity: 'error', from: { path: '^src/core/' }, to: { path: ['^src/(cli|ui)/', '(^|/)node_modules/(ink|react|ink-[^/]+)/', '^(ink|react|ink-[a-z-]+)$'] } },
-    { name: 'front-ends-use-the-core-entry', severity: 'error', from: { path: '^src/(cli|ui)/' }, to: { path: '^src/core/', pathNot: '^src/core/(index|protocol)\\.ts$' } },
+    {
+      name: 'core-is-headless',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: ['^src/(cli|ui)/', '(^|/)node_modules/(ink|react|ink-[^/]+)/', '^(ink|react|ink-[a-z-]+)$'] },
+    },
+    {
+      name: 'front-ends-use-the-core-entry',
+      severity: 'error',
+      from: { path: '^src/(cli|ui)/' },
+      to: { path: '^src/core/', pathNot: '^src/core/(index|protocol)\\.ts$' },
+    },
     { name: 'ui-not-cli', severity: 'error', from: { path: '^src/ui/' }, to: { path: '^src/cli/' } },
     { name: 'cli-not-ui', severity: 'error', from: { path: '^src/cli/' }, to: { path: '^src/ui/' } },
     ...stageOrder,

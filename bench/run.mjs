@@ -52,8 +52,18 @@ function options() {
   const keyUsers = Number(values['key-users']);
   if (!Number.isInteger(keyUsers) || keyUsers < 0) throw new Error(`--key-users must be a non-negative integer, not "${values['key-users']}"`);
   const largeValueMb = Number(values['large-value-mb']);
-  if (!Number.isInteger(largeValueMb) || largeValueMb < 0 || largeValueMb > 900) throw new Error(`--large-value-mb must be an integer from 0 to 900, not "${values['large-value-mb']}"`);
-  return { sizes: values.sizes.split(',').map(parseSize), runs, seed, cache: path.resolve(values.cache), json: values.json, save: values.save, keyUsers, largeValueMb };
+  if (!Number.isInteger(largeValueMb) || largeValueMb < 0 || largeValueMb > 900)
+    throw new Error(`--large-value-mb must be an integer from 0 to 900, not "${values['large-value-mb']}"`);
+  return {
+    sizes: values.sizes.split(',').map(parseSize),
+    runs,
+    seed,
+    cache: path.resolve(values.cache),
+    json: values.json,
+    save: values.save,
+    keyUsers,
+    largeValueMb,
+  };
 }
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -63,7 +73,15 @@ async function machine() {
   // Which build was measured (null outside a git checkout, e.g. a `git archive` snapshot).
   const git = await timed('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).catch(() => null);
   const commit = git?.code === 0 ? git.stdout.trim() : null;
-  return { commit, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), node: process.version, sqlite3: sqliteVersion, platform: `${os.type()} ${os.release()} ${os.arch()}` };
+  return {
+    commit,
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    sqlite3: sqliteVersion,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
 }
 
 /** Every measurement of one size; the work directory (GBs at 100k) is removed afterwards. */
@@ -113,7 +131,14 @@ async function main() {
     return;
   }
   const started = new Date();
-  const results = { command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), date: started.toISOString(), machine: await machine(), runs: opts.runs, seed: opts.seed, sizes: [] };
+  const results = {
+    command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    date: started.toISOString(),
+    machine: await machine(),
+    runs: opts.runs,
+    seed: opts.seed,
+    sizes: [],
+  };
   results.coldStart = await coldStart(Math.max(10, 2 * opts.runs), log);
   for (const memories of opts.sizes) results.sizes.push(await benchSize(memories, opts));
   if (opts.keyUsers > 0) {

@@ -20,7 +20,11 @@ async function restoreTarget(kind: TargetKind, file = path.join(tempDir(), 'rest
   return { file, target: resolveTarget({ db: c.db, authToken: c.authToken, allowMissingFile: true }) };
 }
 
-const COMBINATIONS: [format: 'db' | 'sql', kind: TargetKind][] = [['db', 'file'], ['sql', 'file'], ['sql', 'remote']];
+const COMBINATIONS: [format: 'db' | 'sql', kind: TargetKind][] = [
+  ['db', 'file'],
+  ['sql', 'file'],
+  ['sql', 'remote'],
+];
 
 describe.each(COMBINATIONS)('%s backups of a %s database', (format, kind) => {
   it('are private, named like the guide, verified, with manifest and checksum', async () => {
@@ -51,17 +55,17 @@ describe.each(COMBINATIONS)('%s backups of a %s database', (format, kind) => {
     const bytes = fs.readFileSync(ref.path);
     fs.writeFileSync(ref.path, bytes.subarray(0, bytes.length - 100));
     const { target: restoreInto } = await restoreTarget(kind, target);
-    await expect(
-      withSession(file, async (s) => restoreBackup({ from: ref.path, target: restoreInto, replace: true, emit: s.emit })),
-    ).rejects.toThrow(/does not match its manifest/);
+    await expect(withSession(file, async (s) => restoreBackup({ from: ref.path, target: restoreInto, replace: true, emit: s.emit }))).rejects.toThrow(
+      /does not match its manifest/,
+    );
     expect(fs.readFileSync(target).equals(before)).toBe(true);
     // Same length, one byte altered: refused too.
     const altered = Buffer.from(bytes);
     altered[Math.floor(altered.length / 2)] ^= 0xff;
     fs.writeFileSync(ref.path, altered);
-    await expect(
-      withSession(file, async (s) => restoreBackup({ from: ref.path, target: restoreInto, replace: true, emit: s.emit })),
-    ).rejects.toThrow(/truncated or altered/);
+    await expect(withSession(file, async (s) => restoreBackup({ from: ref.path, target: restoreInto, replace: true, emit: s.emit }))).rejects.toThrow(
+      /truncated or altered/,
+    );
     expect(fs.readFileSync(target).equals(before)).toBe(true);
   });
 });
@@ -75,7 +79,9 @@ describe.each(TARGETS)('sql dumps (%s)', (kind) => {
     expect(await schemaOf(loaded)).toEqual(await schemaOf(file));
     expect(await contentsOf(loaded)).toEqual(await contentsOf(file));
     const word = String((await rowsOf(file, 'SELECT title FROM memories WHERE id = 1'))[0].title).split(' ')[0];
-    const hits = execFileSync('sqlite3', [loaded, `SELECT count(*) FROM memories_fts WHERE memories_fts MATCH '${word}'`]).toString().trim();
+    const hits = execFileSync('sqlite3', [loaded, `SELECT count(*) FROM memories_fts WHERE memories_fts MATCH '${word}'`])
+      .toString()
+      .trim();
     const expected = await rowsOf(file, `SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH '${word}'`);
     expect(Number(hits)).toBe(Number(expected[0].n));
     expect(Number(hits)).toBeGreaterThan(0);
@@ -129,7 +135,9 @@ describe.each(TARGETS)('automatic backup before apply (%s)', (kind) => {
     const isRoot = process.getuid?.() === 0;
     // root ignores directory permissions; a path under a regular file is unwritable for everyone.
     const badDir = isRoot ? path.join(file, 'sub') : dir;
-    await expect(withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: backupProvider({ dir: badDir, toolVersion: 'test' }) }), kind)).rejects.toThrow(/not writable/);
+    await expect(
+      withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: backupProvider({ dir: badDir, toolVersion: 'test' }) }), kind),
+    ).rejects.toThrow(/not writable/);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 });

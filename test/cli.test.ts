@@ -67,21 +67,27 @@ describe('a full headless run', () => {
       expect(readme, `--${flag} in README.md`).toContain(`--${flag}`);
       if ((COMMON as readonly string[]).includes(flag)) continue;
       // The takers close the flag's entry, which may wrap onto the next lines.
-      const entry = run.stdout.split('\n').slice(line, line + 3).join(' ');
+      const entry = run.stdout
+        .split('\n')
+        .slice(line, line + 3)
+        .join(' ');
       const takers = (Object.keys(COMMAND_FLAGS) as (keyof typeof COMMAND_FLAGS)[]).filter((c) => COMMAND_FLAGS[c].includes(flag));
       expect(entry.replace(/\s+/g, ' '), `--${flag} takers`).toContain(`[${takers.join(', ')}]`);
     }
   });
-
 });
 
-describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
+describe.each(TARGETS)("the guide's flow, headless (%s)", (kind) => {
   it('plan, apply, stats and rollback by phase, as the guide runs them', async () => {
     const file = await v1Database();
     const conn = await connectionFor(file, kind);
     // The guide's way: TURSO_URL and TURSO_AUTH_TOKEN in the environment, no --db.
     const env = { TURSO_URL: conn.db, TURSO_AUTH_TOKEN: conn.authToken ?? '' };
-    const runCli = (args: string[], options: { cwd?: string } = {}) => run(args.filter((a, i) => a !== '--db' && args[i - 1] !== '--db'), { ...options, env });
+    const runCli = (args: string[], options: { cwd?: string } = {}) =>
+      run(
+        args.filter((a, i) => a !== '--db' && args[i - 1] !== '--db'),
+        { ...options, env },
+      );
     const cwd = path.dirname(file);
     const v1Schema = await schemaOf(file);
     const v1Rows = await contentsOf(file);
@@ -127,7 +133,6 @@ describe.each(TARGETS)('the guide\'s flow, headless (%s)', (kind) => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already rolled back/);
   });
-
 });
 
 describe('failures', () => {

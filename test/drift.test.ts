@@ -14,11 +14,20 @@ import { migratedDataOf, contentsOf, rowsOf, schemaOf, sqlOn, v1Database, withSe
 import { TARGETS, type TargetKind } from './support/targets.js';
 
 const AFTER_PHASE_1 = [
-  'idx_entities_active', 'idx_entities_user_type', 'idx_interactions_user_date', 'idx_memories_created',
-  'idx_memories_importance', 'idx_memories_user_archived', 'idx_memories_user_importance', 'idx_memories_user_type',
-  'idx_memories_uuid', 'idx_usage_user_date', 'idx_usage_user_provider_date', 'idx_users_api_key', 'idx_users_email',
+  'idx_entities_active',
+  'idx_entities_user_type',
+  'idx_interactions_user_date',
+  'idx_memories_created',
+  'idx_memories_importance',
+  'idx_memories_user_archived',
+  'idx_memories_user_importance',
+  'idx_memories_user_type',
+  'idx_memories_uuid',
+  'idx_usage_user_date',
+  'idx_usage_user_provider_date',
+  'idx_users_api_key',
+  'idx_users_email',
 ];
-
 
 describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
@@ -39,10 +48,17 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const file = await v1Database();
       await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
       const { snap } = await finalState(file);
-      expect(namedIndexes(snap).map((i) => i.name).sort()).toEqual(AFTER_PHASE_1);
-      expect(snap.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual').map((t) => t.name).sort()).toEqual(
-        ['api_usage_tracking', 'entities', 'entities_fts', 'interactions', 'memories', 'memories_fts', 'schema_version', 'users'],
-      );
+      expect(
+        namedIndexes(snap)
+          .map((i) => i.name)
+          .sort(),
+      ).toEqual(AFTER_PHASE_1);
+      expect(
+        snap.tables
+          .filter((t) => t.kind === 'plain' || t.kind === 'virtual')
+          .map((t) => t.name)
+          .sort(),
+      ).toEqual(['api_usage_tracking', 'entities', 'entities_fts', 'interactions', 'memories', 'memories_fts', 'schema_version', 'users']);
     });
 
     it('executes exactly the planned statements, one statement per call', async () => {
@@ -76,13 +92,13 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
 
   describe('drift cases converge with every row intact', () => {
     const cases: Record<string, string[]> = {
-      'column already renamed': [
-        'DROP INDEX idx_users_api_key',
-        'ALTER TABLE users RENAME COLUMN api_key TO api_key_hash',
-      ],
+      'column already renamed': ['DROP INDEX idx_users_api_key', 'ALTER TABLE users RENAME COLUMN api_key TO api_key_hash'],
       'column renamed by hand, old index still there': ['ALTER TABLE users RENAME COLUMN api_key TO api_key_hash'],
       'no entities_fts and no triggers for it': [
-        'DROP TRIGGER entities_fts_insert', 'DROP TRIGGER entities_fts_delete', 'DROP TRIGGER entities_fts_update', 'DROP TABLE entities_fts',
+        'DROP TRIGGER entities_fts_insert',
+        'DROP TRIGGER entities_fts_delete',
+        'DROP TRIGGER entities_fts_update',
+        'DROP TABLE entities_fts',
       ],
       'extra tables, indexes and views': [
         'CREATE TABLE app_settings (k TEXT PRIMARY KEY, v TEXT)',
@@ -91,7 +107,9 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
         'CREATE VIEW active_memories AS SELECT id, title FROM memories WHERE is_archived = 0',
       ],
       'half-applied earlier run': [
-        'DROP INDEX idx_entities_user_id', 'DROP INDEX idx_memories_type', 'DROP INDEX idx_usage_date',
+        'DROP INDEX idx_entities_user_id',
+        'DROP INDEX idx_memories_type',
+        'DROP INDEX idx_usage_date',
         'CREATE INDEX idx_memories_user_archived ON memories(user_id, is_archived)',
       ],
       'learned_patterns already dropped': ['DROP TABLE learned_patterns'],

@@ -8,9 +8,19 @@ import { contentsOf, schemaOf, v1Database, withSession as withSessionOn, rowsOf,
 import { TARGETS } from './support/targets.js';
 
 const FINAL_INDEXES = [
-  'idx_entities_active', 'idx_entities_user_type', 'idx_interactions_user_date', 'idx_memories_created',
-  'idx_memories_importance', 'idx_memories_user_archived', 'idx_memories_user_importance', 'idx_memories_user_type',
-  'idx_memories_uuid', 'idx_usage_user_date', 'idx_usage_user_provider_date', 'idx_users_api_key_hash', 'idx_users_email',
+  'idx_entities_active',
+  'idx_entities_user_type',
+  'idx_interactions_user_date',
+  'idx_memories_created',
+  'idx_memories_importance',
+  'idx_memories_user_archived',
+  'idx_memories_user_importance',
+  'idx_memories_user_type',
+  'idx_memories_uuid',
+  'idx_usage_user_date',
+  'idx_usage_user_provider_date',
+  'idx_users_api_key_hash',
+  'idx_users_email',
 ];
 
 describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
@@ -21,7 +31,11 @@ describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
     await withSession(file, async (s) => {
       expect(s.db.target.kind).toBe(kind);
       const snap = await takeSnapshot(s.db);
-      expect(guideTables(snap).map((t) => t.name).sort()).toHaveLength(9);
+      expect(
+        guideTables(snap)
+          .map((t) => t.name)
+          .sort(),
+      ).toHaveLength(9);
       expect(namedIndexes(snap)).toHaveLength(23);
       const plan = planMigration(snap, ['phase1', 'phase2'], { runId: 'x' });
       expect(plan.phases[0].statements).toHaveLength(kind === 'file' ? 19 : 17); // locally the rename is wrapped in legacy_alter_table ON/OFF
@@ -38,7 +52,11 @@ describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
       expect(result.phases.map((p) => p.statements)).toEqual([kind === 'file' ? 20 : 18, 4]); // the plan, then the row guard
       const snap = await takeSnapshot(s.db);
       expect(guideTables(snap)).toHaveLength(8);
-      expect(namedIndexes(snap).map((i) => i.name).sort()).toEqual(FINAL_INDEXES);
+      expect(
+        namedIndexes(snap)
+          .map((i) => i.name)
+          .sort(),
+      ).toEqual(FINAL_INDEXES);
     });
     const users = await rowsOf(file, 'SELECT api_key_hash FROM users ORDER BY rowid');
     expect(users.map((u) => u.api_key_hash)).toEqual(rowsBefore.users.map((u) => (u as { api_key: unknown }).api_key));

@@ -113,7 +113,11 @@ describe('small inputs', () => {
 
   it('a learned_patterns column named rowid: rollback keeps the real rowids', async () => {
     const file = await v1Database({ learnedPatterns: 12 });
-    await sqlOn(file, ['ALTER TABLE learned_patterns ADD COLUMN rowid INTEGER', 'UPDATE learned_patterns SET rowid = 7', 'UPDATE learned_patterns SET id = id * 100']);
+    await sqlOn(file, [
+      'ALTER TABLE learned_patterns ADD COLUMN rowid INTEGER',
+      'UPDATE learned_patterns SET rowid = 7',
+      'UPDATE learned_patterns SET id = id * 100',
+    ]);
     const before = await rowsOf(file, 'SELECT _rowid_ AS r, * FROM learned_patterns ORDER BY _rowid_');
     const all = await contentsOf(file);
     await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
@@ -126,11 +130,17 @@ describe('small inputs', () => {
 });
 
 describe('SIGTERM and SIGHUP stop the run like Ctrl+C', () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${signal} during the backup: exit ${code}, a line saying where things stand, no lock row and no partial file left`, async () => {
       const file = await v1Database({ users: 10, memories: 4000, embeddingDims: 256 });
       const dir = path.dirname(file);
-      const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--backup-dir', path.join(dir, 'backups')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+      const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--backup-dir', path.join(dir, 'backups')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, CI: '1' },
+      });
       let stderr = '';
       child.stderr.on('data', (d) => {
         const before = stderr;

@@ -85,8 +85,12 @@ describe('SIGKILL at many points', () => {
   it('during apply (backup, Phase 1, Phase 2): whole phases, every row, a re-run converges', { timeout: 300_000 }, async () => {
     const points: [RegExp, number][] = [
       [/Back up the database/, 30],
-      [/applying Phase 1/, 0], [/applying Phase 1/, 15], [/applying Phase 1/, 40], [/applying Phase 1/, 90],
-      [/applying Phase 2/, 0], [/applying Phase 2/, 5],
+      [/applying Phase 1/, 0],
+      [/applying Phase 1/, 15],
+      [/applying Phase 1/, 40],
+      [/applying Phase 1/, 90],
+      [/applying Phase 2/, 0],
+      [/applying Phase 2/, 5],
     ];
     const seen: string[] = [];
     for (const [trigger, delay] of points) {
@@ -107,7 +111,11 @@ describe('SIGKILL at many points', () => {
 
   it('during rollback: whole phases, every row (learned_patterns too), a re-run converges', { timeout: 300_000 }, async () => {
     const seen: string[] = [];
-    for (const [trigger, delay] of [[/rolling back Phase 2/, 0], [/rolling back Phase 1/, 0], [/rolling back Phase 1/, 30]] as [RegExp, number][]) {
+    for (const [trigger, delay] of [
+      [/rolling back Phase 2/, 0],
+      [/rolling back Phase 1/, 0],
+      [/rolling back Phase 1/, 30],
+    ] as [RegExp, number][]) {
       const { file, dir } = copyOfTemplate();
       expect((await runCli(['apply', '--db', file, '--yes', '--no-backup'], { cwd: dir })).code).toBe(0);
       const { killed } = await killDuring(['rollback', '--db', file, '--yes', '--no-backup'], trigger, delay, dir);
@@ -134,7 +142,13 @@ describe('SIGKILL at many points', () => {
     const backupPath = backup.json().backup.path;
     // Change the target (apply), then restore over it, killing the restore at several points.
     const outcomes: string[] = [];
-    for (const [trigger, delay] of [[/Rebuild /, 0], [/Rebuild /, 40], [/Rebuild /, 150], [/Swap the restored/, 0], [/Swap the restored/, 5]] as [RegExp, number][]) {
+    for (const [trigger, delay] of [
+      [/Rebuild /, 0],
+      [/Rebuild /, 40],
+      [/Rebuild /, 150],
+      [/Swap the restored/, 0],
+      [/Swap the restored/, 5],
+    ] as [RegExp, number][]) {
       expect((await runCli(['apply', '--db', file, '--yes', '--no-backup'], { cwd: dir })).code).toBe(0);
       await releaseFileHandles();
       const { killed } = await killDuring(['restore', '--from', backupPath, '--db', file, '--yes'], trigger, delay, dir);

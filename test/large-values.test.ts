@@ -35,7 +35,12 @@ function valuesOf(file: string, table: string, column: string): string[] {
     db.defaultSafeIntegers(true);
     const key = table === 'blobs' ? 'k' : 'rowid';
     const rows = db.prepare(`SELECT ${key}, typeof(${column}), CAST(${column} AS BLOB) FROM ${table} ORDER BY ${key}`).raw(true).all() as unknown[][];
-    return rows.map((r) => `${r[0]}:${r[1]}:${(r[2] as Buffer).length}:${createHash('sha256').update(r[2] as Buffer).digest('hex')}`);
+    return rows.map(
+      (r) =>
+        `${r[0]}:${r[1]}:${(r[2] as Buffer).length}:${createHash('sha256')
+          .update(r[2] as Buffer)
+          .digest('hex')}`,
+    );
   } finally {
     db.close();
   }
@@ -88,7 +93,7 @@ describe('large values', () => {
     expect({ ...fingerprint(loaded), blobs: valuesOf(loaded, 'blobs', 'v') }).toEqual(before);
     expect((await rowsOf(loaded, "SELECT count(*) AS n FROM sqlite_schema WHERE name = '_schema_wizard_pieces'"))[0].n).toBe(0n);
 
-    await sqlOn(file, ['DELETE FROM learned_patterns', 'UPDATE memories SET content = \'x\'']);
+    await sqlOn(file, ['DELETE FROM learned_patterns', "UPDATE memories SET content = 'x'"]);
     await releaseFileHandles();
     const restore = await runCli(['restore', '--from', dump, '--db', file, '--yes', '--discard-newer', '--json']);
     expect(restore.code).toBe(0);

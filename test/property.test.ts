@@ -19,7 +19,9 @@ import { runRollback } from '../src/core/engine/rollback.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { byteContentsOf, migratedDataOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
 
-const SEEDS = process.env.SW_PROPERTY_SEED ? [Number(process.env.SW_PROPERTY_SEED)] : Array.from({ length: Number(process.env.SW_PROPERTY_SEEDS ?? 40) }, (_, i) => i + 1);
+const SEEDS = process.env.SW_PROPERTY_SEED
+  ? [Number(process.env.SW_PROPERTY_SEED)]
+  : Array.from({ length: Number(process.env.SW_PROPERTY_SEEDS ?? 40) }, (_, i) => i + 1);
 let template = '';
 
 beforeAll(async () => {
@@ -35,7 +37,13 @@ interface Drift {
   recreate: boolean;
 }
 
-const FK_SPELLINGS = ["REFERENCES 'learned_patterns'", 'REFERENCES"learned_patterns"', 'REFERENCES/**/learned_patterns', 'REFERENCES [LEARNED_PATTERNS]', 'REFERENCES learned_patterns'];
+const FK_SPELLINGS = [
+  "REFERENCES 'learned_patterns'",
+  'REFERENCES"learned_patterns"',
+  'REFERENCES/**/learned_patterns',
+  'REFERENCES [LEARNED_PATTERNS]',
+  'REFERENCES learned_patterns',
+];
 const FK_ACTIONS = ['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION'];
 
 /** SQL that puts a fresh v1 copy into a random drift state, and the names of the extras it made. */
@@ -78,16 +86,26 @@ function driftFor(seed: number): Drift {
   // Covering indexes the application's older schema lacks: the phase creates them.
   for (const coverer of ['idx_entities_user_type', 'idx_memories_user_type']) if (chance(0.25)) sql.push(`DROP INDEX IF EXISTS ${coverer}`);
   // A UNIQUE idx_users_api_key (while the column still has its old name): replaced by a UNIQUE index.
-  if (chance(0.2) && !sql.some((s) => /RENAME COLUMN api_key/.test(s))) sql.push('DROP INDEX idx_users_api_key', 'CREATE UNIQUE INDEX idx_users_api_key ON users(api_key)');
+  if (chance(0.2) && !sql.some((s) => /RENAME COLUMN api_key/.test(s)))
+    sql.push('DROP INDEX idx_users_api_key', 'CREATE UNIQUE INDEX idx_users_api_key ON users(api_key)');
   // Keys that are not SHA-256 hex digests (applied with --keep-plaintext-keys: the data stays as it is).
   const key = sql.some((s) => /RENAME COLUMN api_key/.test(s)) ? 'api_key_hash' : 'api_key';
-  if (chance(0.3)) sql.push(`UPDATE users SET ${key} = 'plain-key' WHERE rowid = 1`, `UPDATE users SET ${key} = '' WHERE rowid = 2`, `UPDATE users SET ${key} = x'0102' WHERE rowid = 3`, `UPDATE users SET ${key} = NULL WHERE rowid = 4`);
+  if (chance(0.3))
+    sql.push(
+      `UPDATE users SET ${key} = 'plain-key' WHERE rowid = 1`,
+      `UPDATE users SET ${key} = '' WHERE rowid = 2`,
+      `UPDATE users SET ${key} = x'0102' WHERE rowid = 3`,
+      `UPDATE users SET ${key} = NULL WHERE rowid = 4`,
+    );
   // TEXT the driver cannot decode.
   if (chance(0.3)) sql.push("UPDATE memories SET content = CAST(x'41ff8042' AS TEXT) WHERE rowid = 2");
   // Drift no phase may survive.
   if (!learnedGone && chance(0.12)) {
     const action = pick(FK_ACTIONS);
-    sql.push(`CREATE TABLE pattern_refs_${seed} (id INTEGER PRIMARY KEY, pattern_id INTEGER ${pick(FK_SPELLINGS)}(id) ON DELETE ${action})`, `INSERT INTO pattern_refs_${seed} (pattern_id) SELECT id FROM learned_patterns LIMIT 3`);
+    sql.push(
+      `CREATE TABLE pattern_refs_${seed} (id INTEGER PRIMARY KEY, pattern_id INTEGER ${pick(FK_SPELLINGS)}(id) ON DELETE ${action})`,
+      `INSERT INTO pattern_refs_${seed} (pattern_id) SELECT id FROM learned_patterns LIMIT 3`,
+    );
     refusal = new RegExp(`pattern_refs_${seed}\\(pattern_id\\) has a foreign key to learned_patterns \\(ON DELETE ${action}\\)`, 'i');
   } else if (chance(0.08) && !sql.includes(PHASE_1.createIndexes[0].sql)) {
     sql.push(`${PHASE_1.createIndexes[0].sql} WHERE is_archived = 0`);

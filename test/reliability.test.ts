@@ -21,7 +21,11 @@ function lockRow(host: string, pid: number, expiresAt: Date) {
 describe('bad input is refused with one line, exit 2, nothing touched', () => {
   it.each([
     ['a directory', async (dir: string) => dir, /is a directory, not a database file/],
-    ['a file that is not a database', async (dir: string) => (fs.writeFileSync(path.join(dir, 'x.db'), 'hello world, not sqlite'), path.join(dir, 'x.db')), /is not a SQLite database/],
+    [
+      'a file that is not a database',
+      async (dir: string) => (fs.writeFileSync(path.join(dir, 'x.db'), 'hello world, not sqlite'), path.join(dir, 'x.db')),
+      /is not a SQLite database/,
+    ],
     [
       'a corrupt database',
       async (dir: string) => {
@@ -33,8 +37,26 @@ describe('bad input is refused with one line, exit 2, nothing touched', () => {
       },
       /is corrupt: database disk image is malformed/,
     ],
-    ['a read-only file', async (dir: string) => { const f = await v1Database({}, dir); fs.chmodSync(f, 0o444); return f; }, /is read-only/],
-    ['a read-only directory', async (dir: string) => { const sub = path.join(dir, 'ro'); fs.mkdirSync(sub); const f = await v1Database({}, sub); fs.chmodSync(sub, 0o555); return f; }, /The directory .* is read-only/],
+    [
+      'a read-only file',
+      async (dir: string) => {
+        const f = await v1Database({}, dir);
+        fs.chmodSync(f, 0o444);
+        return f;
+      },
+      /is read-only/,
+    ],
+    [
+      'a read-only directory',
+      async (dir: string) => {
+        const sub = path.join(dir, 'ro');
+        fs.mkdirSync(sub);
+        const f = await v1Database({}, sub);
+        fs.chmodSync(sub, 0o555);
+        return f;
+      },
+      /The directory .* is read-only/,
+    ],
   ])('%s', async (_name, make, message) => {
     const dir = tempDir();
     const target = await make(dir);
@@ -66,7 +88,9 @@ describe('a full disk during the backup', () => {
     const script = `mount -t tmpfs -o size=64k tmpfs ${full} && cd ${full} && CI=1 ${process.execPath} ${BIN} apply --db ${file} --yes --backup-dir ${full}/b; echo "exit=$?"; ls -A ${full}/b`;
     const run = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script], { encoding: 'utf8' });
     expect(run.stdout).toMatch(/exit=1/);
-    expect(run.stderr).toMatch(/Backup failed while writing .*backup-\d{8}-\d{6}\.db: the disk is full\. The partial file was removed and the database was not changed\./);
+    expect(run.stderr).toMatch(
+      /Backup failed while writing .*backup-\d{8}-\d{6}\.db: the disk is full\. The partial file was removed and the database was not changed\./,
+    );
     expect(run.stderr).toMatch(/fix: Free space or choose another --backup-dir/);
     expect(run.stdout.replace(/exit=1\s*/, '').trim()).toBe('');
     expect(await schemaOf(file)).toEqual(schema);
@@ -150,13 +174,25 @@ describe('secrets', () => {
     const work = tempDir('sw-secrets-');
     const env = { TURSO_URL: server.url, TURSO_AUTH_TOKEN: server.token };
     const outputs: string[] = [];
-    for (const args of [['plan'], ['backup'], ['apply', '--yes'], ['verify'], ['smoke'], ['stats', '--json'], ['--yes', '--report-dir', work], ['rollback', '--yes', '--json']]) {
+    for (const args of [
+      ['plan'],
+      ['backup'],
+      ['apply', '--yes'],
+      ['verify'],
+      ['smoke'],
+      ['stats', '--json'],
+      ['--yes', '--report-dir', work],
+      ['rollback', '--yes', '--json'],
+    ]) {
       const run = await runCli(args, { cwd: work, env });
       outputs.push(run.stdout, run.stderr);
     }
     const wrong = await runCli(['stats', '--db', server.url, '--auth-token', `${server.token}x`]);
     outputs.push(wrong.stdout, wrong.stderr);
-    const files = fs.readdirSync(work, { recursive: true }).map((f) => path.join(work, String(f))).filter((f) => fs.statSync(f).isFile());
+    const files = fs
+      .readdirSync(work, { recursive: true })
+      .map((f) => path.join(work, String(f)))
+      .filter((f) => fs.statSync(f).isFile());
     expect(files.some((f) => f.endsWith('.sql'))).toBe(true);
     expect(files.some((f) => f.endsWith('.md'))).toBe(true);
     for (const f of files) {
@@ -174,7 +210,9 @@ describe('secrets', () => {
     const port = (silent.address() as { port: number }).port;
     const token = 'tok_TITLE_SECRET_0123456789';
     const { BIN } = await import('./support/cli.js');
-    const child = spawn(process.execPath, [BIN, 'stats', '--db', `http://127.0.0.1:${port}`, '--auth-token', token, '--connect-timeout', '5s'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'stats', '--db', `http://127.0.0.1:${port}`, '--auth-token', token, '--connect-timeout', '5s'], {
+      stdio: 'ignore',
+    });
     try {
       let cmdline = '';
       for (let i = 0; i < 100; i++) {

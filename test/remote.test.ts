@@ -128,12 +128,21 @@ describe('the server going away mid-phase', () => {
     const outcomes: string[] = [];
     // Kill the server a few ms after the CLI announces the phase's write: before, during and
     // after the server runs the batch.
-    const points: [phase: string, delay: number][] = [['Phase 1', 0], ['Phase 1', 20], ['Phase 1', 50], ['Phase 1', 150], ['Phase 2', 5]];
+    const points: [phase: string, delay: number][] = [
+      ['Phase 1', 0],
+      ['Phase 1', 20],
+      ['Phase 1', 50],
+      ['Phase 1', 150],
+      ['Phase 2', 5],
+    ];
     for (const [phase, delay] of points) {
       const file = path.join(tempDir(), 'memory.db');
       fs.copyFileSync(template, file);
       const server = await startHranaServer({ dbPath: file });
-      const child = spawn(process.execPath, [BIN, 'apply', '--db', server.url, '--auth-token', server.token, '--yes', '--no-backup'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
+      const child = spawn(process.execPath, [BIN, 'apply', '--db', server.url, '--auth-token', server.token, '--yes', '--no-backup'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, CI: '1' },
+      });
       const exited = new Promise<number | null>((r) => child.on('close', r));
       let stderr = '';
       await new Promise<void>((resolve) => {

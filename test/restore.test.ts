@@ -28,7 +28,10 @@ const count = async (file: string, table: string) => Number((await rowsOf(file, 
 async function rehash(file: string, manifestOf: string): Promise<void> {
   const { createHash } = await import('node:crypto');
   const sha = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  fs.writeFileSync(`${file}.json`, JSON.stringify({ ...JSON.parse(fs.readFileSync(`${manifestOf}.json`, 'utf8')), file: path.basename(file), sha256: sha, bytes: fs.statSync(file).size }));
+  fs.writeFileSync(
+    `${file}.json`,
+    JSON.stringify({ ...JSON.parse(fs.readFileSync(`${manifestOf}.json`, 'utf8')), file: path.basename(file), sha256: sha, bytes: fs.statSync(file).size }),
+  );
   fs.writeFileSync(`${file}.sha256`, `${sha}  ${path.basename(file)}\n`);
 }
 
@@ -54,7 +57,14 @@ describe('restore', () => {
   it('refuses to discard rows written since the backup, naming them per table, unless --discard-newer; the replaced file is kept', async () => {
     const file = await v1Database();
     const backup = await backupOf(file);
-    await sqlOn(file, Array.from({ length: 5 }, (_, i) => `INSERT INTO memories (user_id, title, content, memory_type, created_at, updated_at) VALUES ('user-0001', 'new ${i}', 'c', 'semantic', 'x', 'x')`));
+    await sqlOn(
+      file,
+      Array.from(
+        { length: 5 },
+        (_, i) =>
+          `INSERT INTO memories (user_id, title, content, memory_type, created_at, updated_at) VALUES ('user-0001', 'new ${i}', 'c', 'semantic', 'x', 'x')`,
+      ),
+    );
     const bytes = fs.readFileSync(file);
     const refused = await restore(['--from', backup, '--db', file, '--yes']);
     expect(refused.code).toBe(2);
@@ -86,10 +96,17 @@ describe('restore', () => {
   it('refuses while another process has the database open, naming it', async () => {
     const file = await v1Database();
     const backup = await backupOf(file);
-    const holder = spawn(process.execPath, ['-e', `const D = require('libsql'); const d = new D(${JSON.stringify(file)}); d.prepare('SELECT 1').get(); console.log('open'); setInterval(() => {}, 1000);`], {
-      cwd: path.resolve('.'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('libsql'); const d = new D(${JSON.stringify(file)}); d.prepare('SELECT 1').get(); console.log('open'); setInterval(() => {}, 1000);`,
+      ],
+      {
+        cwd: path.resolve('.'),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
       const bytes = fs.readFileSync(file);
@@ -128,7 +145,9 @@ describe('restore', () => {
     const run = await restore(['--from', tampered, '--db', file, '--yes']);
     expect(run.code).toBe(1);
     // The manifest's digest of every b-tree notices first (the index is gone); the schema digest would too.
-    expect(run.stderr).toMatch(/was altered after it was taken: idx_memories_created is missing|schema of the restored copy differs from the one its manifest recorded/);
+    expect(run.stderr).toMatch(
+      /was altered after it was taken: idx_memories_created is missing|schema of the restored copy differs from the one its manifest recorded/,
+    );
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     const cases: [string, RegExp][] = [
       ['null', /not a schema-wizard manifest \(not a JSON object\)/],
@@ -138,12 +157,16 @@ describe('restore', () => {
     for (const [content, message] of cases) {
       fs.writeFileSync(manifestFile, content);
       const r = await restore(['--from', backup, '--db', file, '--yes']);
-      expect({ code: r.code, message: message.test(r.stderr), unexpected: /unexpected error/.test(r.stderr) }).toEqual({ code: 1, message: true, unexpected: false });
+      expect({ code: r.code, message: message.test(r.stderr), unexpected: /unexpected error/.test(r.stderr) }).toEqual({
+        code: 1,
+        message: true,
+        unexpected: false,
+      });
       expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     }
   });
 
-  it("removes what a killed restore left behind and lists the replaced databases it keeps", async () => {
+  it('removes what a killed restore left behind and lists the replaced databases it keeps', async () => {
     const file = await v1Database();
     const backup = await backupOf(file);
     fs.writeFileSync(`${file}.restore-999999.partial`, 'junk');
@@ -195,7 +218,10 @@ describe('restore, second round of attacks', () => {
     fs.writeFileSync(altered, `${lines.slice(0, -1).join('\n')}\nATTACH DATABASE '${victim}' AS p;\nDELETE FROM p.users;\nCOMMIT;\n`);
     const { createHash } = await import('node:crypto');
     const sha = createHash('sha256').update(fs.readFileSync(altered)).digest('hex');
-    fs.writeFileSync(`${altered}.json`, JSON.stringify({ ...JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')), sha256: sha, bytes: fs.statSync(altered).size }));
+    fs.writeFileSync(
+      `${altered}.json`,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')), sha256: sha, bytes: fs.statSync(altered).size }),
+    );
     const usersBefore = await count(victim, 'users');
     const run = await restore(['--from', altered, '--db', path.join(path.dirname(file), 'fresh.db'), '--yes']);
     expect(run.code).toBe(1);
@@ -205,7 +231,10 @@ describe('restore, second round of attacks', () => {
     const truncated = `${backup}.cut.sql`;
     fs.writeFileSync(truncated, fs.readFileSync(backup, 'utf8').slice(0, -120));
     const sha2 = createHash('sha256').update(fs.readFileSync(truncated)).digest('hex');
-    fs.writeFileSync(`${truncated}.json`, JSON.stringify({ ...JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')), sha256: sha2, bytes: fs.statSync(truncated).size }));
+    fs.writeFileSync(
+      `${truncated}.json`,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')), sha256: sha2, bytes: fs.statSync(truncated).size }),
+    );
     const cut = await restore(['--from', truncated, '--db', path.join(path.dirname(file), 'fresh2.db'), '--yes']);
     expect(cut.code).toBe(1);
     expect(cut.stderr).toMatch(/truncated|does not match|verification failed/);
@@ -240,7 +269,14 @@ describe('restore, second round of attacks', () => {
     const backup = await backupOf(file);
     const twin = path.join(path.dirname(file), 'twin.db');
     fs.linkSync(file, twin);
-    const holder = spawn(process.execPath, ['-e', `const D = require('libsql'); const d = new D(${JSON.stringify(twin)}); d.prepare('SELECT 1').get(); console.log('open'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('libsql'); const d = new D(${JSON.stringify(twin)}); d.prepare('SELECT 1').get(); console.log('open'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
       const run = await restore(['--from', backup, '--db', file, '--yes']);
@@ -270,9 +306,21 @@ describe('restore, second round of attacks', () => {
     const backup = await backupOf(file);
     const cases: [string, string[]][] = [
       ['index', []],
-      ['journal', ["UPDATE _schema_wizard_journal SET dropped = replace(dropped, 'CREATE INDEX idx_entities_name ON entities(name)', 'CREATE TRIGGER idx_entities_name AFTER INSERT ON memories BEGIN DELETE FROM users; END') WHERE id = 1"]],
+      [
+        'journal',
+        [
+          "UPDATE _schema_wizard_journal SET dropped = replace(dropped, 'CREATE INDEX idx_entities_name ON entities(name)', 'CREATE TRIGGER idx_entities_name AFTER INSERT ON memories BEGIN DELETE FROM users; END') WHERE id = 1",
+        ],
+      ],
       // Rows untouched, their meaning changed: a journal column replaced by one with a DEFAULT.
-      ['ddl', ['PRAGMA writable_schema = ON', "UPDATE sqlite_schema SET sql = replace(sql, 'archive TEXT,', 'archive_o TEXT,') || '' WHERE name = '_schema_wizard_journal'", 'PRAGMA writable_schema = OFF']],
+      [
+        'ddl',
+        [
+          'PRAGMA writable_schema = ON',
+          "UPDATE sqlite_schema SET sql = replace(sql, 'archive TEXT,', 'archive_o TEXT,') || '' WHERE name = '_schema_wizard_journal'",
+          'PRAGMA writable_schema = OFF',
+        ],
+      ],
     ];
     for (const [what, sql] of cases) {
       const altered = `${backup}.${what}.db`;
@@ -318,7 +366,9 @@ describe('restore, second round of attacks', () => {
       const before = fs.readFileSync(file);
       const run = await restore(['--from', altered, '--db', file, '--yes', '--discard-newer']);
       expect(run.code, extra).toBe(1);
-      expect(run.stderr, extra).toMatch(/holds a statement a schema-wizard dump never contains .*the backup was altered|was altered after it was taken: _schema_wizard_lock/);
+      expect(run.stderr, extra).toMatch(
+        /holds a statement a schema-wizard dump never contains .*the backup was altered|was altered after it was taken: _schema_wizard_lock/,
+      );
       expect(fs.readFileSync(file).equals(before)).toBe(true);
     }
   });
@@ -326,7 +376,9 @@ describe('restore, second round of attacks', () => {
   it('a journal that would recreate learned_patterns in temp is refused by rollback, the archive kept', async () => {
     const file = await v1Database({ learnedPatterns: 12 });
     await runCli(['apply', '--db', file, '--phase', '1', '--yes', '--no-backup']);
-    await sqlOn(file, ["UPDATE _schema_wizard_journal SET dropped = (SELECT json_group_array(CASE WHEN json_extract(value, '$.type') = 'table' THEN json_set(value, '$.sql', replace(json_extract(value, '$.sql'), 'CREATE TABLE learned_patterns', 'CREATE TABLE temp.learned_patterns')) ELSE json(value) END) FROM json_each(dropped)) WHERE id = 1"]);
+    await sqlOn(file, [
+      "UPDATE _schema_wizard_journal SET dropped = (SELECT json_group_array(CASE WHEN json_extract(value, '$.type') = 'table' THEN json_set(value, '$.sql', replace(json_extract(value, '$.sql'), 'CREATE TABLE learned_patterns', 'CREATE TABLE temp.learned_patterns')) ELSE json(value) END) FROM json_each(dropped)) WHERE id = 1",
+    ]);
     const run = await runCli(['rollback', '--db', file, '--phase', '1', '--yes', '--no-backup']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/table learned_patterns with DDL that is not a CREATE TABLE of that name: the journal was altered/);
@@ -335,7 +387,11 @@ describe('restore, second round of attacks', () => {
 
   it('a change only a collation or a number type hides (ALICE for alice, 1.0 for 1) counts as changed since the backup', async () => {
     const file = await v1Database();
-    await sqlOn(file, ['ALTER TABLE users ADD COLUMN nick TEXT COLLATE NOCASE', 'ALTER TABLE users ADD COLUMN extra', "UPDATE users SET nick = 'alice', extra = 1"]);
+    await sqlOn(file, [
+      'ALTER TABLE users ADD COLUMN nick TEXT COLLATE NOCASE',
+      'ALTER TABLE users ADD COLUMN extra',
+      "UPDATE users SET nick = 'alice', extra = 1",
+    ]);
     const backup = await backupOf(file);
     for (const change of ["UPDATE users SET nick = 'ALICE' WHERE rowid = 1", "UPDATE users SET nick = 'alice', extra = 1.0 WHERE rowid = 1"]) {
       await sqlOn(file, ["UPDATE users SET nick = 'alice', extra = 1", change]);
@@ -348,13 +404,14 @@ describe('restore, second round of attacks', () => {
   it('a journal whose DDL is not what it says it is (a trigger recorded as an index) is refused by rollback', async () => {
     const file = await v1Database();
     await runCli(['apply', '--db', file, '--phase', '1', '--yes', '--no-backup']);
-    await sqlOn(file, ["UPDATE _schema_wizard_journal SET dropped = replace(dropped, 'CREATE INDEX idx_entities_name ON entities(name)', 'CREATE TRIGGER idx_entities_name AFTER INSERT ON memories BEGIN DELETE FROM users; END') WHERE id = 1"]);
+    await sqlOn(file, [
+      "UPDATE _schema_wizard_journal SET dropped = replace(dropped, 'CREATE INDEX idx_entities_name ON entities(name)', 'CREATE TRIGGER idx_entities_name AFTER INSERT ON memories BEGIN DELETE FROM users; END') WHERE id = 1",
+    ]);
     const run = await runCli(['rollback', '--db', file, '--phase', '1', '--yes', '--no-backup']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/index idx_entities_name with DDL that is not a CREATE INDEX of that name: the journal was altered/);
     expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'trigger' AND name = 'idx_entities_name'"))[0].n).toBe(0n);
   });
-
 
   it('rows rewritten with the same values (an UPDATE after ADD COLUMN re-encodes them) are not "changed since the backup"', async () => {
     const file = await v1Database();
@@ -368,5 +425,4 @@ describe('restore, second round of attacks', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/entities: \d+ rows now, \d+ in the backup, rows changed or deleted since/);
   });
-
 });

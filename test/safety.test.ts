@@ -23,7 +23,10 @@ const LATER_INDEXES = ['idx_entities_user_type', 'idx_memories_user_type', 'idx_
 
 async function appV112Database(): Promise<string> {
   const file = await v1Database();
-  await sqlOn(file, LATER_INDEXES.map((i) => `DROP INDEX ${i}`));
+  await sqlOn(
+    file,
+    LATER_INDEXES.map((i) => `DROP INDEX ${i}`),
+  );
   return file;
 }
 
@@ -111,9 +114,13 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
           const file = await v1Database({ learnedPatterns: 12 });
           await sqlOn(file, [
             `CREATE TABLE pattern_notes (id INTEGER PRIMARY KEY, pattern_id INTEGER ${spelling}(id) ON DELETE ${action}, note TEXT)`,
-            'INSERT INTO pattern_notes (pattern_id, note) SELECT id, \'n\' FROM learned_patterns',
+            "INSERT INTO pattern_notes (pattern_id, note) SELECT id, 'n' FROM learned_patterns",
           ]);
-          await refusesUntouched(file, () => applyAll(file), new RegExp(`pattern_notes\\(pattern_id\\) has a foreign key to learned_patterns \\(ON DELETE ${action}\\) and 12 rows`));
+          await refusesUntouched(
+            file,
+            () => applyAll(file),
+            new RegExp(`pattern_notes\\(pattern_id\\) has a foreign key to learned_patterns \\(ON DELETE ${action}\\) and 12 rows`),
+          );
           expect((await rowsOf(file, 'SELECT count(*) AS n FROM pattern_notes WHERE pattern_id IS NOT NULL'))[0].n).toBe(12n);
         });
       }
@@ -122,7 +129,11 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     it('a foreign key with no referencing rows is still refused: the key would point at a missing table', async () => {
       const file = await v1Database();
       await sqlOn(file, ['CREATE TABLE pattern_notes (id INTEGER PRIMARY KEY, pattern_id INTEGER REFERENCES learned_patterns(id))']);
-      await refusesUntouched(file, () => applyAll(file), /and 0 rows of pattern_notes set it: dropping learned_patterns would leave that key pointing at a missing table/);
+      await refusesUntouched(
+        file,
+        () => applyAll(file),
+        /and 0 rows of pattern_notes set it: dropping learned_patterns would leave that key pointing at a missing table/,
+      );
       expect((await planOf(file)).drift.map((d) => d.kind)).toContain('foreign-key');
     });
   });
@@ -137,7 +148,9 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await applyAll(file);
       expect((await schemaOf(file)).idx_users_api_key_hash).toBe('CREATE UNIQUE INDEX idx_users_api_key_hash ON users(api_key_hash)');
       const [{ k }] = await rowsOf(file, 'SELECT api_key_hash AS k FROM users LIMIT 1');
-      await expect(sqlOn(file, [`INSERT INTO users (id, email, api_key_hash, created_at, updated_at) VALUES ('dup', 'dup@x', '${k}', 'x', 'x')`])).rejects.toThrow(/UNIQUE/);
+      await expect(
+        sqlOn(file, [`INSERT INTO users (id, email, api_key_hash, created_at, updated_at) VALUES ('dup', 'dup@x', '${k}', 'x', 'x')`]),
+      ).rejects.toThrow(/UNIQUE/);
       await rollbackAll(file);
       expect(await schemaOf(file)).toEqual(schemaBefore);
     });
@@ -164,7 +177,9 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   describe('nothing that references a removed object survives broken', () => {
     it('a trigger using INDEXED BY a dropped index blocks Phase 1, naming the trigger', async () => {
       const file = await v1Database();
-      await sqlOn(file, ['CREATE TRIGGER memories_audit AFTER INSERT ON memories BEGIN SELECT count(*) FROM entities INDEXED BY idx_entities_user_id WHERE user_id = new.user_id; END']);
+      await sqlOn(file, [
+        'CREATE TRIGGER memories_audit AFTER INSERT ON memories BEGIN SELECT count(*) FROM entities INDEXED BY idx_entities_user_id WHERE user_id = new.user_id; END',
+      ]);
       await refusesUntouched(file, () => applyAll(file), /trigger memories_audit would stop working after Phase 1 \(no such index: idx_entities_user_id\)/);
     });
 
@@ -186,7 +201,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       );
       // Locally Phase 1's rename runs in legacy mode and does not re-check other triggers; a
       // server refuses that mode, so there Phase 1's rename is the first to meet the broken trigger.
-      const [blocked, at] = kind === 'file' ? [1, 'Phase 2 would fail at "ALTER TABLE users RENAME COLUMN api_key TO api_key_hash"'] : [0, 'Phase 1 would fail at "ALTER TABLE learned_patterns RENAME TO _schema_wizard_archive_'];
+      const [blocked, at] =
+        kind === 'file'
+          ? [1, 'Phase 2 would fail at "ALTER TABLE users RENAME COLUMN api_key TO api_key_hash"']
+          : [0, 'Phase 1 would fail at "ALTER TABLE learned_patterns RENAME TO _schema_wizard_archive_'];
       expect(plan.phases[blocked].status).toBe('blocked');
       expect(plan.phases[blocked].conflicts.join('\n')).toContain(at);
       expect(plan.phases[blocked].conflicts.join('\n')).toMatch(/error in trigger entities_fts_\w+: no such table: main.entities_fts.*Fix: /);
@@ -215,7 +233,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const file = await v1Database({ learnedPatterns: 12 });
       const ddl = String((await rowsOf(file, "SELECT sql FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].sql);
       await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
-      await sqlOn(file, [ddl, "INSERT INTO learned_patterns (id, user_id, pattern_type, pattern_data, created_at, updated_at) VALUES (500, 'user-0001', 't', 'd', 'x', 'x')"]);
+      await sqlOn(file, [
+        ddl,
+        "INSERT INTO learned_patterns (id, user_id, pattern_type, pattern_data, created_at, updated_at) VALUES (500, 'user-0001', 't', 'd', 'x', 'x')",
+      ]);
       await withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }));
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(13n);
     });
@@ -227,13 +248,16 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await refusesUntouched(file, () => rollbackAll(file), /table learned_patterns exists again with a different definition.*Move it aside/);
     });
 
-    it("rows whose user was deleted since (foreign keys off in the application) are restored anyway, reported as orphans; Phase 2 and Phase 1 both undone", async () => {
+    it('rows whose user was deleted since (foreign keys off in the application) are restored anyway, reported as orphans; Phase 2 and Phase 1 both undone', async () => {
       const file = await v1Database({ learnedPatterns: 12 });
       await applyAll(file);
       const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
       const [{ user_id }] = await rowsOf(file, `SELECT user_id FROM "${String(name)}" WHERE user_id IS NOT NULL LIMIT 1`);
       await sqlOn(file, ['PRAGMA foreign_keys=OFF', `DELETE FROM users WHERE id = '${String(user_id)}'`]);
-      const { r, events } = await withSession(file, async (s) => ({ r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }), events: s.events }));
+      const { r, events } = await withSession(file, async (s) => ({
+        r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }),
+        events: s.events,
+      }));
       expect(r.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(12n);
       expect(JSON.stringify(events)).toMatch(/reference.? a parent row deleted since the migration/);
@@ -247,7 +271,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await sqlOn(file, ['PRAGMA foreign_keys=ON', `DELETE FROM users WHERE id = '${String(user_id)}'`]);
       const left = 12n - BigInt(n as bigint);
       expect((await rowsOf(file, `SELECT count(*) AS n FROM "${String(name)}"`))[0].n).toBe(left);
-      const { r, events } = await withSession(file, async (s) => ({ r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }), events: s.events }));
+      const { r, events } = await withSession(file, async (s) => ({
+        r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }),
+        events: s.events,
+      }));
       expect(r.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(left);
       expect(JSON.stringify(events)).toMatch(new RegExp(`${n} of the 12 archived learned_patterns rows were deleted since Phase 1 by ON DELETE CASCADE`));
@@ -282,10 +309,18 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
 
     it('a learned_patterns without INTEGER PRIMARY KEY gets its own rowids back (10, 20, 30), not new ones', async () => {
       const file = await v1Database({ learnedPatterns: 0 });
-      await sqlOn(file, ['DROP TABLE learned_patterns', 'CREATE TABLE learned_patterns (user_id TEXT, pattern TEXT)', "INSERT INTO learned_patterns (rowid, user_id, pattern) VALUES (10, 'u', 'a'), (20, 'u', 'b'), (30, 'u', 'c')"]);
+      await sqlOn(file, [
+        'DROP TABLE learned_patterns',
+        'CREATE TABLE learned_patterns (user_id TEXT, pattern TEXT)',
+        "INSERT INTO learned_patterns (rowid, user_id, pattern) VALUES (10, 'u', 'a'), (20, 'u', 'b'), (30, 'u', 'c')",
+      ]);
       await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
       await rollbackAll(file);
-      expect((await rowsOf(file, 'SELECT rowid AS r, pattern FROM learned_patterns ORDER BY rowid')).map((r) => [r.r, r.pattern])).toEqual([[10n, 'a'], [20n, 'b'], [30n, 'c']]);
+      expect((await rowsOf(file, 'SELECT rowid AS r, pattern FROM learned_patterns ORDER BY rowid')).map((r) => [r.r, r.pattern])).toEqual([
+        [10n, 'a'],
+        [20n, 'b'],
+        [30n, 'c'],
+      ]);
     });
 
     it('an archive whose row count changed otherwise (a row added to it) is refused untouched', async () => {
@@ -306,8 +341,14 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
 
     it('a trigger whose name or comment says another event is still compiled for its own', async () => {
       const file = await v1Database();
-      await sqlOn(file, ['CREATE TRIGGER "audit delete on entities" /* update on x */ AFTER INSERT ON entities BEGIN SELECT count(*) FROM entities INDEXED BY idx_entities_user_id WHERE user_id = new.user_id; END']);
-      await refusesUntouched(file, () => withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null })), /trigger audit delete on entities would stop working after Phase 1/);
+      await sqlOn(file, [
+        'CREATE TRIGGER "audit delete on entities" /* update on x */ AFTER INSERT ON entities BEGIN SELECT count(*) FROM entities INDEXED BY idx_entities_user_id WHERE user_id = new.user_id; END',
+      ]);
+      await refusesUntouched(
+        file,
+        () => withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null })),
+        /trigger audit delete on entities would stop working after Phase 1/,
+      );
     });
 
     it('a rollback whose restore fires a trigger that deletes rows elsewhere is refused by its guard, untouched', async () => {
@@ -316,23 +357,35 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
       await sqlOn(file, [ddl, 'CREATE TRIGGER app_lp_ins AFTER INSERT ON learned_patterns BEGIN DELETE FROM memories WHERE id = new.id; END']);
       const memories = (await rowsOf(file, 'SELECT count(*) AS n FROM memories'))[0].n;
-      await expect(withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }))).rejects.toThrow(/refused before it could commit \(row counts changed/);
+      await expect(withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }))).rejects.toThrow(
+        /refused before it could commit \(row counts changed/,
+      );
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM memories'))[0].n).toBe(memories);
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(0n);
     });
 
     it('rolling back Phase 1 alone refuses to restore a trigger that names users.api_key while Phase 2 stays applied', async () => {
       const file = await v1Database({ learnedPatterns: 3 });
-      await sqlOn(file, ['CREATE TRIGGER lp_touch AFTER INSERT ON learned_patterns BEGIN UPDATE users SET updated_at = new.created_at WHERE id = new.user_id AND api_key IS NOT NULL; END']);
+      await sqlOn(file, [
+        'CREATE TRIGGER lp_touch AFTER INSERT ON learned_patterns BEGIN UPDATE users SET updated_at = new.created_at WHERE id = new.user_id AND api_key IS NOT NULL; END',
+      ]);
       await applyAll(file);
-      await refusesUntouched(file, () => withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null })), /trigger lp_touch would stop working after rolling back Phase 1 \(no such column: api_key\)/);
+      await refusesUntouched(
+        file,
+        () => withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null })),
+        /trigger lp_touch would stop working after rolling back Phase 1 \(no such column: api_key\)/,
+      );
       // Both phases together roll back fine.
       await rollbackAll(file);
     });
 
-    it('a covering index with another collation does not cover: the guide\'s one is created', async () => {
+    it("a covering index with another collation does not cover: the guide's one is created", async () => {
       const file = await v1Database();
-      await sqlOn(file, ['DROP INDEX idx_entities_user_type', 'DROP INDEX idx_entities_active', 'CREATE INDEX cov ON entities(user_id COLLATE NOCASE, entity_type)']);
+      await sqlOn(file, [
+        'DROP INDEX idx_entities_user_type',
+        'DROP INDEX idx_entities_active',
+        'CREATE INDEX cov ON entities(user_id COLLATE NOCASE, entity_type)',
+      ]);
       expect((await planOf(file)).phases[0].created).toContain('idx_entities_user_type');
     });
 
@@ -347,7 +400,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
         await applyAll(file);
         const verify = await runCli(['verify', ...(await dbArgs(file, kind)), '--json']);
         const checks = verify.json().checks;
-        expect(checks.filter((c: any) => c.status === 'fail'), ddl).toEqual([]);
+        expect(
+          checks.filter((c: any) => c.status === 'fail'),
+          ddl,
+        ).toEqual([]);
         // A NOCASE index never served the exact lookup by key, before the migration as after it:
         // verify says so (warn), it does not blame the migration.
         expect(scannedBefore, ddl).toBe(/NOCASE/.test(ddl));
@@ -359,11 +415,13 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
 
     it('a name that is not valid UTF-8 is refused in a sentence, never a crash', async () => {
       const file = await v1Database();
-      await sqlOn(file, ["CREATE TABLE placeholder_t (x)"]);
+      await sqlOn(file, ['CREATE TABLE placeholder_t (x)']);
       // Rename through the engine's own bytes: sqlite_schema holds "t\xff".
       const { default: Database } = await import('libsql');
       const raw = new Database(file);
-      raw.exec(`PRAGMA writable_schema = ON; UPDATE sqlite_schema SET name = CAST(x'74ff' AS TEXT), tbl_name = CAST(x'74ff' AS TEXT), sql = 'CREATE TABLE "' || CAST(x'74ff' AS TEXT) || '" (x)' WHERE name = 'placeholder_t'; PRAGMA writable_schema = OFF;`);
+      raw.exec(
+        `PRAGMA writable_schema = ON; UPDATE sqlite_schema SET name = CAST(x'74ff' AS TEXT), tbl_name = CAST(x'74ff' AS TEXT), sql = 'CREATE TABLE "' || CAST(x'74ff' AS TEXT) || '" (x)' WHERE name = 'placeholder_t'; PRAGMA writable_schema = OFF;`,
+      );
       raw.close();
       const bytes = fs.readFileSync(file);
       for (const command of ['plan', 'verify', 'stats']) {
@@ -385,7 +443,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     it('a plaintext key whose hash another user already holds is refused: never two users on one credential', async () => {
       const file = await v1Database({ users: 8, plaintextKeys: 0 });
       const { createHash } = await import('node:crypto');
-      await sqlOn(file, ["UPDATE users SET api_key = 'dupkey' WHERE rowid = 1", `UPDATE users SET api_key = '${createHash('sha256').update('dupkey').digest('hex')}' WHERE rowid = 2`]);
+      await sqlOn(file, [
+        "UPDATE users SET api_key = 'dupkey' WHERE rowid = 1",
+        `UPDATE users SET api_key = '${createHash('sha256').update('dupkey').digest('hex')}' WHERE rowid = 2`,
+      ]);
       const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--hash-plaintext-keys']);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/hashes to a value another user already holds/);
@@ -408,7 +469,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   describe('smoke separates what the migration caused from what was already so', () => {
     it("the application's own FTS delete trigger fails entity management before and after: reported as pre-existing, with the fix", async () => {
       const file = await v1Database();
-      await sqlOn(file, ['DROP TRIGGER entities_fts_delete', 'CREATE TRIGGER entities_fts_delete AFTER DELETE ON entities BEGIN DELETE FROM entities_fts WHERE rowid = old.id; END']);
+      await sqlOn(file, [
+        'DROP TRIGGER entities_fts_delete',
+        'CREATE TRIGGER entities_fts_delete AFTER DELETE ON entities BEGIN DELETE FROM entities_fts WHERE rowid = old.id; END',
+      ]);
       await applyAll(file);
       const bytes = fs.readFileSync(file);
       const smoke = await runCli(['smoke', ...(await dbArgs(file, kind)), '--json']);
@@ -441,7 +505,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const keys = await rowsOf(file, 'SELECT api_key FROM users ORDER BY rowid');
       const run = await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--keep-plaintext-keys', '--json']);
       expect(run.code).toBe(0);
-      expect((await rowsOf(file, 'SELECT api_key_hash AS api_key FROM users ORDER BY rowid'))).toEqual(keys);
+      expect(await rowsOf(file, 'SELECT api_key_hash AS api_key FROM users ORDER BY rowid')).toEqual(keys);
       expect(run.json().report.plan.phases[1].warnings.join()).toMatch(/2 users hold a plaintext API key: after the rename those users cannot authenticate/);
     });
 
@@ -459,7 +523,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const warnings = run.json().report.warnings.join('\n');
       expect(warnings).toMatch(/4 plaintext API keys were replaced/);
       expect(warnings).toMatch(/1 empty .*1 BLOB .*1 with a NUL byte/);
-      const rows = await rowsOf(file, "SELECT id, typeof(api_key_hash) AS t, hex(api_key_hash) AS h FROM users WHERE id IN ('b', 'n', 'u') OR rowid IN (4, 5) ORDER BY id");
+      const rows = await rowsOf(
+        file,
+        "SELECT id, typeof(api_key_hash) AS t, hex(api_key_hash) AS h FROM users WHERE id IN ('b', 'n', 'u') OR rowid IN (4, 5) ORDER BY id",
+      );
       const byId = Object.fromEntries(rows.map((r) => [String(r.id), r]));
       expect(byId.b).toMatchObject({ t: 'blob', h: '00FF10' });
       expect(byId.n).toMatchObject({ t: 'text', h: '6B00796B' });
@@ -485,7 +552,7 @@ describe('bytes the driver cannot decode', () => {
       "UPDATE memories SET content = CAST(x'41ff8042' AS TEXT) WHERE rowid = 1",
       "UPDATE learned_patterns SET pattern_data = CAST(x'c328e2' AS TEXT) WHERE rowid = 1",
     ]);
-    const hexOf = async (f: string) => (await rowsOf(f, "SELECT hex(content) AS h, typeof(content) AS t FROM memories WHERE rowid = 1"))[0];
+    const hexOf = async (f: string) => (await rowsOf(f, 'SELECT hex(content) AS h, typeof(content) AS t FROM memories WHERE rowid = 1'))[0];
     const before = await hexOf(file);
     expect(before).toEqual({ h: '41FF8042', t: 'text' });
     const steps: [string, string[], number][] = [
@@ -523,7 +590,10 @@ describe.each(TARGETS)('--repair-fts (%s)', (kind: TargetKind) => {
     expect(refused.stderr).toMatch(/--repair-fts/);
     const run = await runCli(['apply', ...args, '--yes', '--no-backup', '--repair-fts', '--json']);
     expect(run.code).toBe(0);
-    const [{ n }] = await rowsOf(file, "SELECT count(*) AS n FROM entities_fts WHERE entities_fts MATCH 'person OR project OR concept OR location OR organization'");
+    const [{ n }] = await rowsOf(
+      file,
+      "SELECT count(*) AS n FROM entities_fts WHERE entities_fts MATCH 'person OR project OR concept OR location OR organization'",
+    );
     expect(Number(n)).toBeGreaterThan(0);
     expect((await runCli(['verify', ...args])).code).toBe(0);
     const rb = await runCli(['rollback', ...args, '--yes', '--no-backup']);
@@ -545,7 +615,10 @@ describe('the file underneath', () => {
     const file = await v1Database({ users: 10, memories: 4000, embeddingDims: 256 });
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('./support/cli.js');
-    const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--backup-dir', path.join(path.dirname(file), 'bk')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--backup-dir', path.join(path.dirname(file), 'bk')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: '1' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => {
       const before = stderr;

@@ -24,7 +24,11 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       expect(run.code).toBe(3);
       const doc = run.json();
       expect(doc.ok).toBe(false);
-      expect(doc.checks.filter((c: any) => c.phase === 'phase1' || c.phase === 'phase2').every((c: any) => c.status === 'pending' || c.name === 'API keys stored as SHA-256')).toBe(true);
+      expect(
+        doc.checks
+          .filter((c: any) => c.phase === 'phase1' || c.phase === 'phase2')
+          .every((c: any) => c.status === 'pending' || c.name === 'API keys stored as SHA-256'),
+      ).toBe(true);
       expect(doc.checks.find((c: any) => c.name === 'quick_check').status).toBe('pass');
     });
 
@@ -79,7 +83,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     });
 
     it.each([
-      ['no entities_fts', ['DROP TRIGGER entities_fts_insert', 'DROP TRIGGER entities_fts_delete', 'DROP TRIGGER entities_fts_update', 'DROP TABLE entities_fts']],
+      [
+        'no entities_fts',
+        ['DROP TRIGGER entities_fts_insert', 'DROP TRIGGER entities_fts_delete', 'DROP TRIGGER entities_fts_update', 'DROP TABLE entities_fts'],
+      ],
       ['extra objects', ['CREATE TABLE extra_t (x)', 'CREATE INDEX idx_extra ON memories(title)', 'CREATE VIEW extra_v AS SELECT 1']],
       ['column already renamed', ['DROP INDEX idx_users_api_key', 'ALTER TABLE users RENAME COLUMN api_key TO api_key_hash']],
       ['learned_patterns already dropped', ['DROP TABLE learned_patterns']],
@@ -130,7 +137,9 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const port = (server.address() as { port: number }).port;
       try {
-        const run = await runCli(['smoke', ...(await db(file)), '--json', '--health-url', `http://127.0.0.1:${port}/health`, '--api-key-env', 'APP_KEY'], { env: { APP_KEY: 'key_SECRET_value_123' } });
+        const run = await runCli(['smoke', ...(await db(file)), '--json', '--health-url', `http://127.0.0.1:${port}/health`, '--api-key-env', 'APP_KEY'], {
+          env: { APP_KEY: 'key_SECRET_value_123' },
+        });
         expect(run.code).toBe(0);
         expect(seenKey).toBe('key_SECRET_value_123');
         expect(run.json().tests.at(-1)).toMatchObject({ name: 'application health check', status: 'pass' });
@@ -149,7 +158,12 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const plan = await runCli(['plan', ...(await db(file)), '--json']);
       expect(plan.json().plaintextKeys).toEqual({ column: 'api_key', count: 2, hashable: 2, empty: 0, blob: 0, nul: 0, other: 0, upperHex: 0 });
       await migrate(file, 'keep');
-      const outputs = [plan, await runCli(['verify', ...(await db(file)), '--json']), await runCli(['smoke', ...(await db(file)), '--json']), await runCli(['plan', ...(await db(file))])];
+      const outputs = [
+        plan,
+        await runCli(['verify', ...(await db(file)), '--json']),
+        await runCli(['smoke', ...(await db(file)), '--json']),
+        await runCli(['plan', ...(await db(file))]),
+      ];
       expect(outputs[1].json().checks.find((c: any) => c.name === 'API keys stored as SHA-256')).toMatchObject({ status: 'warn' });
       for (const run of outputs) for (const key of plain) expect(run.stdout + run.stderr).not.toContain(key);
     });

@@ -30,34 +30,43 @@ describe('the wizard screen in a real terminal (tmux)', () => {
     [80, 24],
     [60, 20],
   ] as const) {
-    it(`at ${cols}x${rows} the lines printed before the wizard are still in the scrollback at the end, and the SQL is there in full`, { timeout: 120_000 }, async () => {
-      const file = await v1Database();
-      const pane = startWizard(file, tempDir('sw-tmux-'), { cols, rows, before: BEFORE });
-      try {
-        await acceptDefaultsUntil(pane, /Apply Phase 1 now\?/);
-        await pane.choose('View SQL');
-        // Printed above the prompt, and the answers start again at Continue (View SQL is gone).
-        await waitForScreen(pane.session, (s) => /❯ Continue/.test(s) && !s.includes('View SQL'), 'the SQL printed and the prompt again');
-        await acceptDefaultsUntil(pane, /(?!)/);
-        await pane.waitForExit();
-        expect(pane.exitCode()).toBe('0');
-        const history = wholeHistory(pane.session);
-        for (let i = 1; i <= 30; i++) expect(history).toContain(`line ${i} printed before the wizard`);
-        // Each statement whole (wrapped to the width, compared without the breaks), never cut with "…".
-        expect(flat(history)).toMatch(/\d+\.ALTERTABLElearned_patternsRENAMETO_schema_wizard_archive_r\w+_learned_patterns;/);
-        expect(flat(history)).toContain(flat("CREATE INDEX idx_usage_user_provider_date ON api_usage_tracking(user_id, api_provider, date);"));
-        // The only "…" is a backup's digest abbreviated beside its path (in full in the manifest and the report).
-        expect(history.split('\n').filter((l) => l.includes('…')).every((l) => /sha256\s*[0-9a-f]{12}…/.test(flat(l).replace('sha256', 'sha256 ')))).toBe(true);
-        // Printed once each: no frame of the live area was left behind.
-        expect(history.match(/✔ Backup database/g)).toHaveLength(1);
-        expect(history.match(/Migration complete/g)).toHaveLength(1);
-        const raw = tmux('capture-pane', '-p', '-S', '-', '-E', '-', '-t', pane.session);
-        expect(raw.split('\n').every((line) => line.trimEnd().length <= cols)).toBe(true);
-      } finally {
-        pane.kill();
-      }
-      expect(await phasesDone(file)).toEqual([17, 3]);
-    });
+    it(
+      `at ${cols}x${rows} the lines printed before the wizard are still in the scrollback at the end, and the SQL is there in full`,
+      { timeout: 120_000 },
+      async () => {
+        const file = await v1Database();
+        const pane = startWizard(file, tempDir('sw-tmux-'), { cols, rows, before: BEFORE });
+        try {
+          await acceptDefaultsUntil(pane, /Apply Phase 1 now\?/);
+          await pane.choose('View SQL');
+          // Printed above the prompt, and the answers start again at Continue (View SQL is gone).
+          await waitForScreen(pane.session, (s) => /❯ Continue/.test(s) && !s.includes('View SQL'), 'the SQL printed and the prompt again');
+          await acceptDefaultsUntil(pane, /(?!)/);
+          await pane.waitForExit();
+          expect(pane.exitCode()).toBe('0');
+          const history = wholeHistory(pane.session);
+          for (let i = 1; i <= 30; i++) expect(history).toContain(`line ${i} printed before the wizard`);
+          // Each statement whole (wrapped to the width, compared without the breaks), never cut with "…".
+          expect(flat(history)).toMatch(/\d+\.ALTERTABLElearned_patternsRENAMETO_schema_wizard_archive_r\w+_learned_patterns;/);
+          expect(flat(history)).toContain(flat('CREATE INDEX idx_usage_user_provider_date ON api_usage_tracking(user_id, api_provider, date);'));
+          // The only "…" is a backup's digest abbreviated beside its path (in full in the manifest and the report).
+          expect(
+            history
+              .split('\n')
+              .filter((l) => l.includes('…'))
+              .every((l) => /sha256\s*[0-9a-f]{12}…/.test(flat(l).replace('sha256', 'sha256 '))),
+          ).toBe(true);
+          // Printed once each: no frame of the live area was left behind.
+          expect(history.match(/✔ Backup database/g)).toHaveLength(1);
+          expect(history.match(/Migration complete/g)).toHaveLength(1);
+          const raw = tmux('capture-pane', '-p', '-S', '-', '-E', '-', '-t', pane.session);
+          expect(raw.split('\n').every((line) => line.trimEnd().length <= cols)).toBe(true);
+        } finally {
+          pane.kill();
+        }
+        expect(await phasesDone(file)).toEqual([17, 3]);
+      },
+    );
   }
 
   it('the width follows a resize: after the terminal shrinks to 60 columns, nothing is drawn wider', { timeout: 120_000 }, async () => {
@@ -74,8 +83,18 @@ describe('the wizard screen in a real terminal (tmux)', () => {
       const end = history.slice(history.lastIndexOf('╭'));
       expect(end).toContain('Migration complete');
       // The end box was drawn after the resize: its border fits the 60 columns.
-      expect(end.split('\n').filter((l) => /[╭╰]/.test(l)).every((l) => l.trimEnd().length <= 60)).toBe(true);
-      expect(end.split('\n').filter((l) => /[╭╰]/.test(l)).some((l) => l.trimEnd().length >= 50)).toBe(true);
+      expect(
+        end
+          .split('\n')
+          .filter((l) => /[╭╰]/.test(l))
+          .every((l) => l.trimEnd().length <= 60),
+      ).toBe(true);
+      expect(
+        end
+          .split('\n')
+          .filter((l) => /[╭╰]/.test(l))
+          .some((l) => l.trimEnd().length >= 50),
+      ).toBe(true);
     } finally {
       pane.kill();
     }
@@ -146,56 +165,68 @@ describe('the wizard screen in a real terminal (tmux)', () => {
     expect(fs.existsSync(file)).toBe(true);
   });
 
-  it("names the waits while they last: another writer's lock (then goes on once it is released), and a host that does not answer", { timeout: 120_000 }, async () => {
-    const file = await v1Database();
-    await releaseFileHandles();
-    // Another writer: stock sqlite3 holds a write lock until its stdin says COMMIT.
-    const writer = spawn('sqlite3', [file], { stdio: ['pipe', 'ignore', 'inherit'] });
-    writer.stdin.write('BEGIN IMMEDIATE;\nUPDATE users SET email = email WHERE 0;\n');
-    await new Promise((r) => setTimeout(r, 300));
-    const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 120, rows: 30, args: '--busy-timeout 20s' });
-    try {
-      const waiting = await waitForScreen(pane.session, (s) => s.includes("Waiting for another writer's lock"), 'the lock wait named');
-      expect(flat(waiting)).toContain(flat(`Waiting for another writer's lock on ${file} (gives up in 20 s)…`));
-      // The elapsed time moves while the native driver waits in the core's thread.
-      const elapsed = (s: string) => /\(gives up in 20 s\)…\s+(\d+\.\d) s/.exec(s)?.[1];
-      const first = elapsed(waiting);
-      expect(first).toBeDefined();
-      await waitForScreen(pane.session, (s) => elapsed(s) !== undefined && elapsed(s) !== first, 'the wait time to move');
-      writer.stdin.end('COMMIT;\n.quit\n');
-      await waitForScreen(pane.session, (s) => s.includes('Dry run done') && !s.includes("Waiting for another writer's lock"), 'the run going on');
-      tmux('send-keys', '-t', pane.session, 'C-c');
-      await waitForScreen(pane.session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
-      await pane.choose('Quit (state kept)');
-      await pane.waitForExit();
-      expect(pane.exitCode()).toBe('4');
-    } finally {
-      pane.kill();
-      writer.kill();
-    }
+  it(
+    "names the waits while they last: another writer's lock (then goes on once it is released), and a host that does not answer",
+    { timeout: 120_000 },
+    async () => {
+      const file = await v1Database();
+      await releaseFileHandles();
+      // Another writer: stock sqlite3 holds a write lock until its stdin says COMMIT.
+      const writer = spawn('sqlite3', [file], { stdio: ['pipe', 'ignore', 'inherit'] });
+      writer.stdin.write('BEGIN IMMEDIATE;\nUPDATE users SET email = email WHERE 0;\n');
+      await new Promise((r) => setTimeout(r, 300));
+      const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 120, rows: 30, args: '--busy-timeout 20s' });
+      try {
+        const waiting = await waitForScreen(pane.session, (s) => s.includes("Waiting for another writer's lock"), 'the lock wait named');
+        expect(flat(waiting)).toContain(flat(`Waiting for another writer's lock on ${file} (gives up in 20 s)…`));
+        // The elapsed time moves while the native driver waits in the core's thread.
+        const elapsed = (s: string) => /\(gives up in 20 s\)…\s+(\d+\.\d) s/.exec(s)?.[1];
+        const first = elapsed(waiting);
+        expect(first).toBeDefined();
+        await waitForScreen(pane.session, (s) => elapsed(s) !== undefined && elapsed(s) !== first, 'the wait time to move');
+        writer.stdin.end('COMMIT;\n.quit\n');
+        await waitForScreen(pane.session, (s) => s.includes('Dry run done') && !s.includes("Waiting for another writer's lock"), 'the run going on');
+        tmux('send-keys', '-t', pane.session, 'C-c');
+        await waitForScreen(pane.session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
+        await pane.choose('Quit (state kept)');
+        await pane.waitForExit();
+        expect(pane.exitCode()).toBe('4');
+      } finally {
+        pane.kill();
+        writer.kill();
+      }
 
-    const silent = net.createServer(() => undefined); // accepts, then says nothing
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const port = (silent.address() as net.AddressInfo).port;
-    const remote = startWizard(`http://127.0.0.1:${port}`, tempDir('sw-tmux-'), { cols: 120, rows: 30, args: `--auth-token ${'x'.repeat(20)} --connect-timeout 3s` });
-    try {
-      const screen = await waitForScreen(remote.session, (s) => s.includes('Connecting to'), 'the connect wait named');
-      expect(screen).toContain(`Connecting to http://127.0.0.1:${port} (gives up in 3 s)…`);
-      const end = await remote.waitForExit(30_000);
-      expect(end).toMatch(/no answer before the timeout/);
-      expect(remote.exitCode()).toBe('1');
-    } finally {
-      remote.kill();
-      silent.close();
-    }
-  });
+      const silent = net.createServer(() => undefined); // accepts, then says nothing
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const port = (silent.address() as net.AddressInfo).port;
+      const remote = startWizard(`http://127.0.0.1:${port}`, tempDir('sw-tmux-'), {
+        cols: 120,
+        rows: 30,
+        args: `--auth-token ${'x'.repeat(20)} --connect-timeout 3s`,
+      });
+      try {
+        const screen = await waitForScreen(remote.session, (s) => s.includes('Connecting to'), 'the connect wait named');
+        expect(screen).toContain(`Connecting to http://127.0.0.1:${port} (gives up in 3 s)…`);
+        const end = await remote.waitForExit(30_000);
+        expect(end).toMatch(/no answer before the timeout/);
+        expect(remote.exitCode()).toBe('1');
+      } finally {
+        remote.kill();
+        silent.close();
+      }
+    },
+  );
 
   it('plaintext keys are a decision at Phase 2: the default hashes them, and no user is left locked out', { timeout: 120_000 }, async () => {
     const file = await v1Database({ plaintextKeys: 3 });
     const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 100, rows: 40 });
     try {
       const asked = await acceptDefaultsUntil(pane, /Plaintext API keys:/);
-      const screen = await waitForScreen(pane.session, (s) => flat(s).includes(flat('cannot authenticate unless the keys are hashed')), 'the warning above the question');
+      const screen = await waitForScreen(
+        pane.session,
+        (s) => flat(s).includes(flat('cannot authenticate unless the keys are hashed')),
+        'the warning above the question',
+      );
       expect(flat(screen)).toContain(flat('3 users hold an API key in users.api_key that is not a SHA-256 hex digest'));
       const options = asked.slice(asked.indexOf('Plaintext API keys:'));
       expect(options).toMatch(/❯ Hash 3 keys now \(undone only from the backup\)\n\s+Apply and leave 3 users unable to authenticate\n\s+Skip Phase 2/);

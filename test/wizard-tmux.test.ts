@@ -76,119 +76,153 @@ describe('the wizard in a real terminal (tmux)', () => {
     expect(fs.statSync(path.join(dir, reports[0])).mode & 0o777).toBe(0o600);
   });
 
-  it('Ctrl+C at a prompt asks before quitting, then exits 4 (quit before any write) with nothing applied and no backup taken', { timeout: 60_000 }, async () => {
-    const file = await v1Database();
-    const dir = tempDir('sw-tmux-');
-    const exitFile = path.join(dir, 'exit-code');
-    const session = `sw-${process.pid}-${Date.now()}-c`;
-    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '50', `env -u CI ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
-    try {
-      await waitForScreen(session, (s) => s.includes('Dry run done'), 'the dry-run prompt');
-      tmux('send-keys', '-t', session, 'C-c');
-      await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
-      tmux('send-keys', '-t', session, 'Down');
-      await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
-      tmux('send-keys', '-t', session, 'Enter');
-      const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
-      // Quit at a prompt, before any write: the operator's choice, exit 4 (README: exit codes).
-      expect(end).toContain('Migration stopped by the operator');
-      expect(end).toContain('no backup was taken');
-      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('4');
-    } finally {
+  it(
+    'Ctrl+C at a prompt asks before quitting, then exits 4 (quit before any write) with nothing applied and no backup taken',
+    { timeout: 60_000 },
+    async () => {
+      const file = await v1Database();
+      const dir = tempDir('sw-tmux-');
+      const exitFile = path.join(dir, 'exit-code');
+      const session = `sw-${process.pid}-${Date.now()}-c`;
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        session,
+        '-x',
+        '100',
+        '-y',
+        '50',
+        `env -u CI ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`,
+      );
       try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // already gone
-      }
-    }
-    await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
-  });
-
-  it('the screen stays live while the core works (it runs in a worker thread): repaints and Ctrl+C during the backup and during Phase 1 of a 500 MB database', { timeout: 240_000 }, async () => {
-    const file = await v1Database({ users: 20, memories: 16_000, embeddingDims: 1536 });
-    // 1.5 M interactions, written by stock sqlite3 in a few seconds: Phase 1's index on them
-    // then takes long enough (about 2 s here) to watch the screen while it builds.
-    execFileSync('sqlite3', [
-      file,
-      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500000) INSERT INTO interactions (user_id, user_prompt, assistant_response, created_at, updated_at) SELECT printf('user-%04d', i % 20 + 1), 'prompt ' || i, 'response ' || i, strftime('%Y-%m-%dT%H:%M:%fZ', '2025-01-01', '+' || (i % 100000) || ' minutes'), '2025-01-01T00:00:00.000Z' FROM n",
-    ]);
-    expect(fs.statSync(file).size).toBeGreaterThan(400 * 2 ** 20);
-    const dir = tempDir('sw-tmux-');
-    const exitFile = path.join(dir, 'exit-code');
-    const session = `sw-${process.pid}-${Date.now()}-live`;
-    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
-    /** Samples the running line's elapsed time (a tenth of a second: each change is a repaint). */
-    const sampleRepaints = async (running: RegExp, what: string, forMs: number) => {
-      const changes: number[] = [];
-      let last = '';
-      const until = Date.now() + forMs;
-      while (Date.now() < until) {
-        const shown = running.exec(tmux('capture-pane', '-p', '-t', session))?.[1];
-        if (shown === undefined) break;
-        if (shown !== last) {
-          changes.push(Date.now());
-          last = shown;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      const gaps = changes.slice(1).map((t, i) => t - changes[i]);
-      console.log(`repaints during ${what}: ${changes.length} in ${changes.length > 1 ? changes[changes.length - 1] - changes[0] : 0} ms, longest gap ${Math.max(0, ...gaps)} ms`);
-      expect(changes.length).toBeGreaterThanOrEqual(4);
-      // 100 ms timer; capture-pane polling adds its own delay. Frozen was 8-10 s before the worker.
-      expect(Math.max(...gaps)).toBeLessThan(750);
-    };
-    try {
-      // The backup comes after the dry run and the two confirmations that the services are stopped.
-      for (const prompt of ['Dry run done', 'The team has been notified', 'Application services that use this database are stopped']) {
-        const screen = await waitForScreen(session, (s) => s.includes(prompt) && /❯ /.test(s), prompt, 60_000);
+        await waitForScreen(session, (s) => s.includes('Dry run done'), 'the dry-run prompt');
+        tmux('send-keys', '-t', session, 'C-c');
+        await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
+        tmux('send-keys', '-t', session, 'Down');
+        await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
         tmux('send-keys', '-t', session, 'Enter');
-        await waitForScreen(session, (s) => s !== screen, 'the next screen');
+        const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
+        // Quit at a prompt, before any write: the operator's choice, exit 4 (README: exit codes).
+        expect(end).toContain('Migration stopped by the operator');
+        expect(end).toContain('no backup was taken');
+        expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('4');
+      } finally {
+        try {
+          tmux('kill-session', '-t', session);
+        } catch {
+          // already gone
+        }
       }
-      const backup = /Backup database (\d+\.\d) s/;
-      await waitForScreen(session, (s) => backup.test(s), 'the backup running', 60_000);
-      await sampleRepaints(backup, 'the backup', 1_500);
+      await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
+    },
+  );
 
-      let pressed = Date.now();
-      tmux('send-keys', '-t', session, 'C-c');
-      await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
-      console.log(`Ctrl+C during the backup answered in ${Date.now() - pressed} ms`);
-      expect(Date.now() - pressed).toBeLessThan(1_000);
-      // Keep going: the backup was never stopped.
-      tmux('send-keys', '-t', session, 'Enter');
-      const confirm = await waitForScreen(session, (s) => /Type (\S+) to confirm/.test(s), 'the typed confirmation', 120_000);
-      tmux('send-keys', '-t', session, '-l', /Type (\S+) to confirm/.exec(confirm)![1]);
-      await waitForScreen(session, (s) => s.includes('› memory.db'), 'the typed name');
-      tmux('send-keys', '-t', session, 'Enter');
-      const phasePrompt = await waitForScreen(session, (s) => s.includes('Apply Phase 1 now?') && /❯ Continue/.test(s), 'the Phase 1 question', 60_000);
-      tmux('send-keys', '-t', session, 'Enter');
-      await waitForScreen(session, (s) => s !== phasePrompt, 'the answer taken');
-
-      const phase = /Apply Phase 1 (\d+\.\d) s · statement \d+ of \d+/;
-      await waitForScreen(session, (s) => phase.test(s), 'Phase 1 running with statement n of m', 60_000);
-      await sampleRepaints(phase, 'Phase 1', 1_000);
-      pressed = Date.now();
-      tmux('send-keys', '-t', session, 'C-c');
-      await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is') || fs.existsSync(exitFile), 'the quit question');
-      console.log(`Ctrl+C during Phase 1 answered in ${Date.now() - pressed} ms`);
-      tmux('send-keys', '-t', session, 'Down');
-      await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
-      tmux('send-keys', '-t', session, 'Enter');
-      // Said at once, while the phase still runs (or, if it just ended, the end box follows).
-      await waitForScreen(session, (s) => s.includes('Stopping: Phase 1 commits or rolls back as a whole first, then the window stops.') || fs.existsSync(exitFile), 'the stop acknowledged');
-      const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit', 120_000);
-      expect(end).toContain('Migration interrupted');
-      expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('130');
-    } finally {
+  it(
+    'the screen stays live while the core works (it runs in a worker thread): repaints and Ctrl+C during the backup and during Phase 1 of a 500 MB database',
+    { timeout: 240_000 },
+    async () => {
+      const file = await v1Database({ users: 20, memories: 16_000, embeddingDims: 1536 });
+      // 1.5 M interactions, written by stock sqlite3 in a few seconds: Phase 1's index on them
+      // then takes long enough (about 2 s here) to watch the screen while it builds.
+      execFileSync('sqlite3', [
+        file,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500000) INSERT INTO interactions (user_id, user_prompt, assistant_response, created_at, updated_at) SELECT printf('user-%04d', i % 20 + 1), 'prompt ' || i, 'response ' || i, strftime('%Y-%m-%dT%H:%M:%fZ', '2025-01-01', '+' || (i % 100000) || ' minutes'), '2025-01-01T00:00:00.000Z' FROM n",
+      ]);
+      expect(fs.statSync(file).size).toBeGreaterThan(400 * 2 ** 20);
+      const dir = tempDir('sw-tmux-');
+      const exitFile = path.join(dir, 'exit-code');
+      const session = `sw-${process.pid}-${Date.now()}-live`;
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        session,
+        '-x',
+        '100',
+        '-y',
+        '40',
+        `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`,
+      );
+      /** Samples the running line's elapsed time (a tenth of a second: each change is a repaint). */
+      const sampleRepaints = async (running: RegExp, what: string, forMs: number) => {
+        const changes: number[] = [];
+        let last = '';
+        const until = Date.now() + forMs;
+        while (Date.now() < until) {
+          const shown = running.exec(tmux('capture-pane', '-p', '-t', session))?.[1];
+          if (shown === undefined) break;
+          if (shown !== last) {
+            changes.push(Date.now());
+            last = shown;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const gaps = changes.slice(1).map((t, i) => t - changes[i]);
+        console.log(
+          `repaints during ${what}: ${changes.length} in ${changes.length > 1 ? changes[changes.length - 1] - changes[0] : 0} ms, longest gap ${Math.max(0, ...gaps)} ms`,
+        );
+        expect(changes.length).toBeGreaterThanOrEqual(4);
+        // 100 ms timer; capture-pane polling adds its own delay. Frozen was 8-10 s before the worker.
+        expect(Math.max(...gaps)).toBeLessThan(750);
+      };
       try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // already gone
+        // The backup comes after the dry run and the two confirmations that the services are stopped.
+        for (const prompt of ['Dry run done', 'The team has been notified', 'Application services that use this database are stopped']) {
+          const screen = await waitForScreen(session, (s) => s.includes(prompt) && /❯ /.test(s), prompt, 60_000);
+          tmux('send-keys', '-t', session, 'Enter');
+          await waitForScreen(session, (s) => s !== screen, 'the next screen');
+        }
+        const backup = /Backup database (\d+\.\d) s/;
+        await waitForScreen(session, (s) => backup.test(s), 'the backup running', 60_000);
+        await sampleRepaints(backup, 'the backup', 1_500);
+
+        let pressed = Date.now();
+        tmux('send-keys', '-t', session, 'C-c');
+        await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
+        console.log(`Ctrl+C during the backup answered in ${Date.now() - pressed} ms`);
+        expect(Date.now() - pressed).toBeLessThan(1_000);
+        // Keep going: the backup was never stopped.
+        tmux('send-keys', '-t', session, 'Enter');
+        const confirm = await waitForScreen(session, (s) => /Type (\S+) to confirm/.test(s), 'the typed confirmation', 120_000);
+        tmux('send-keys', '-t', session, '-l', /Type (\S+) to confirm/.exec(confirm)![1]);
+        await waitForScreen(session, (s) => s.includes('› memory.db'), 'the typed name');
+        tmux('send-keys', '-t', session, 'Enter');
+        const phasePrompt = await waitForScreen(session, (s) => s.includes('Apply Phase 1 now?') && /❯ Continue/.test(s), 'the Phase 1 question', 60_000);
+        tmux('send-keys', '-t', session, 'Enter');
+        await waitForScreen(session, (s) => s !== phasePrompt, 'the answer taken');
+
+        const phase = /Apply Phase 1 (\d+\.\d) s · statement \d+ of \d+/;
+        await waitForScreen(session, (s) => phase.test(s), 'Phase 1 running with statement n of m', 60_000);
+        await sampleRepaints(phase, 'Phase 1', 1_000);
+        pressed = Date.now();
+        tmux('send-keys', '-t', session, 'C-c');
+        await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is') || fs.existsSync(exitFile), 'the quit question');
+        console.log(`Ctrl+C during Phase 1 answered in ${Date.now() - pressed} ms`);
+        tmux('send-keys', '-t', session, 'Down');
+        await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
+        tmux('send-keys', '-t', session, 'Enter');
+        // Said at once, while the phase still runs (or, if it just ended, the end box follows).
+        await waitForScreen(
+          session,
+          (s) => s.includes('Stopping: Phase 1 commits or rolls back as a whole first, then the window stops.') || fs.existsSync(exitFile),
+          'the stop acknowledged',
+        );
+        const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit', 120_000);
+        expect(end).toContain('Migration interrupted');
+        expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('130');
+      } finally {
+        try {
+          tmux('kill-session', '-t', session);
+        } catch {
+          // already gone
+        }
       }
-    }
-    // The phase in flight committed as a whole: Phase 1 applied, Phase 2 not started.
-    expect(await withSession(file, async (s) => progressOf(await takeSnapshot(s.db), PHASE_1).done)).toBe(17);
-    expect(await withSession(file, async (s) => progressOf(await takeSnapshot(s.db), PHASE_2).done)).toBe(0);
-  });
+      // The phase in flight committed as a whole: Phase 1 applied, Phase 2 not started.
+      expect(await withSession(file, async (s) => progressOf(await takeSnapshot(s.db), PHASE_1).done)).toBe(17);
+      expect(await withSession(file, async (s) => progressOf(await takeSnapshot(s.db), PHASE_2).done)).toBe(0);
+    },
+  );
 
   it('TERM=dumb gets plain lines and numbered answers, without one cursor-movement escape, to Migration complete', { timeout: 120_000 }, async () => {
     const file = await v1Database();
@@ -196,12 +230,26 @@ describe('the wizard in a real terminal (tmux)', () => {
     const exitFile = path.join(dir, 'exit-code');
     const raw = path.join(dir, 'raw-output');
     const session = `sw-${process.pid}-${Date.now()}-dumb`;
-    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '50', `sleep 0.5; env -u CI TERM=dumb ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '100',
+      '-y',
+      '50',
+      `sleep 0.5; env -u CI TERM=dumb ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`,
+    );
     // Every byte the program writes, escapes included.
     tmux('pipe-pane', '-o', '-t', session, `cat >> ${raw}`);
     try {
       for (let step = 0; step < 40 && !fs.existsSync(exitFile); step++) {
-        const screen = await waitForScreen(session, (s) => /(Choose 1-\d \[1\]|to confirm \(an empty line quits\)):$/.test(s.trimEnd()) || fs.existsSync(exitFile), 'a question');
+        const screen = await waitForScreen(
+          session,
+          (s) => /(Choose 1-\d \[1\]|to confirm \(an empty line quits\)):$/.test(s.trimEnd()) || fs.existsSync(exitFile),
+          'a question',
+        );
         if (fs.existsSync(exitFile)) break;
         const typed = /Type (\S+) to confirm \(an empty line quits\):$/.exec(screen.trimEnd());
         if (typed) tmux('send-keys', '-t', session, '-l', typed[1]);
@@ -238,11 +286,23 @@ describe('the wizard in a real terminal (tmux)', () => {
     const dir = tempDir('sw-tmux-');
     const exitFile = path.join(dir, 'exit-code');
     const session = `sw-${process.pid}-${Date.now()}-crash`;
-    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '120',
+      '-y',
+      '40',
+      `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`,
+    );
     try {
       const screen = await waitForScreen(session, (s) => s.includes('Continue from where it stopped'), 'the announcement');
       const text = screen.replace(/\s+/g, ' ');
-      expect(text).toContain(`An earlier run did not finish: r-crashed-run (apply) by alice@${os.hostname()}, pid ${dead.pid}, started 2026-01-01T00:00:00.000Z`);
+      expect(text).toContain(
+        `An earlier run did not finish: r-crashed-run (apply) by alice@${os.hostname()}, pid ${dead.pid}, started 2026-01-01T00:00:00.000Z`,
+      );
       expect(text).toContain('What the database kept: nothing of its phases (a write in flight was rolled back by SQLite as a whole)');
       tmux('send-keys', '-t', session, 'Down');
       await waitForScreen(session, (s) => /❯ Quit \(nothing changed\)/.test(s), 'Quit highlighted');

@@ -68,5 +68,12 @@ export function copyOf(src, dest) {
 export async function storage(db) {
   const r = await sqlite(db, 'PRAGMA page_count; PRAGMA page_size; PRAGMA freelist_count;');
   const [pageCount, pageSize, freelist] = r.stdout.trim().split('\n').map(Number);
-  return { fileBytes: fs.statSync(db).size, pageSize, pageCount, pages: pageCount * pageSize, usedBytes: (pageCount - freelist) * pageSize, freeBytes: freelist * pageSize };
+  return {
+    fileBytes: fs.statSync(db).size,
+    pageSize,
+    pageCount,
+    pages: pageCount * pageSize,
+    usedBytes: (pageCount - freelist) * pageSize,
+    freeBytes: freelist * pageSize,
+  };
 }

@@ -57,7 +57,11 @@ export class StepFailed extends Error {
 
 function failure(what, r, detail) {
   const tail = r.stderr.trim().split('\n').slice(-5).join('\n    ');
-  return new StepFailed(`${what} failed (exit ${r.code}${detail ? `, ${detail}` : ''})\n    ${tail}`, { ms: r.ms, timeS: r.timeS, rssKiB: r.rssKiB }, detail ?? `exit ${r.code}`);
+  return new StepFailed(
+    `${what} failed (exit ${r.code}${detail ? `, ${detail}` : ''})\n    ${tail}`,
+    { ms: r.ms, timeS: r.timeS, rssKiB: r.rssKiB },
+    detail ?? `exit ${r.code}`,
+  );
 }
 
 /**
@@ -98,7 +102,10 @@ export async function sqliteIntegrity(db) {
  * It prints one line `{"port":N}` once listening.
  */
 export function startHrana(db, token) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'test/support/hrana/server.mjs'), '--db', db, '--token', token, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'test/support/hrana/server.mjs'), '--db', db, '--token', token, '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.on('error', reject);

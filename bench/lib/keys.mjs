@@ -40,8 +40,12 @@ export async function plaintextKeys(work, users, log) {
   let journalBytes = 0;
   let left = -1;
   try {
-    journalBytes = Number((await client.execute("SELECT length(statements) + length(dropped) + length(created) AS n FROM _schema_wizard_journal WHERE phase = 'phase2'")).rows[0].n);
-    left = Number((await client.execute("SELECT count(*) AS n FROM users WHERE NOT (length(api_key_hash) = 64 AND api_key_hash NOT GLOB '*[^0-9a-f]*')")).rows[0].n);
+    journalBytes = Number(
+      (await client.execute("SELECT length(statements) + length(dropped) + length(created) AS n FROM _schema_wizard_journal WHERE phase = 'phase2'")).rows[0].n,
+    );
+    left = Number(
+      (await client.execute("SELECT count(*) AS n FROM users WHERE NOT (length(api_key_hash) = 64 AND api_key_hash NOT GLOB '*[^0-9a-f]*')")).rows[0].n,
+    );
   } finally {
     client.close();
   }

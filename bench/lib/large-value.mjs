@@ -24,7 +24,9 @@ export async function largeValue(work, megabytes, log) {
   await createV1Database(file, { memories: 1000, learnedPatterns: 10, plaintextKeys: 0 });
   const client = createClient({ url: `file:${file}` });
   try {
-    await client.execute(`UPDATE learned_patterns SET pattern_data = randomblob(${megabytes * 1_000_000}) WHERE rowid = (SELECT min(rowid) FROM learned_patterns)`);
+    await client.execute(
+      `UPDATE learned_patterns SET pattern_data = randomblob(${megabytes * 1_000_000}) WHERE rowid = (SELECT min(rowid) FROM learned_patterns)`,
+    );
   } finally {
     client.close();
   }

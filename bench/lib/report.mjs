@@ -53,21 +53,33 @@ function sizeSection(size) {
   const s = size.summary;
   const lines = [`### ${sizeLabel(size.memories)} memories`, ''];
   const o = size.options;
-  lines.push(`${o.memories} memories (1536-d TEXT embeddings), ${o.entities} entities, ${o.interactions} interactions, ${o.usage} api_usage_tracking rows, ${o.users} users, ${o.learnedPatterns} learned_patterns rows; seed ${o.seed}; v1 file ${mb(size.storage.before.fileBytes)}; 1-min load average ${size.load.before.toFixed(2)} before, ${size.load.after.toFixed(2)} after.`, '');
+  lines.push(
+    `${o.memories} memories (1536-d TEXT embeddings), ${o.entities} entities, ${o.interactions} interactions, ${o.usage} api_usage_tracking rows, ${o.users} users, ${o.learnedPatterns} learned_patterns rows; seed ${o.seed}; v1 file ${mb(size.storage.before.fileBytes)}; 1-min load average ${size.load.before.toFixed(2)} before, ${size.load.after.toFixed(2)} after.`,
+    '',
+  );
   lines.push('| Step | schema-wizard | peak RSS | stock sqlite3 doing the same | sqlite3 | ratio |', '|---|---:|---:|---|---:|---:|');
   for (const [name, t] of Object.entries(size.tool)) {
     const parts = COUNTERPARTS[name];
     const ms = sum(parts.map((p) => size.sqlite3[p].ms));
-    lines.push(`| \`${name}\` | ${sec(t.ms)} | ${mib(t.rssKiB).toFixed(0)} MiB | ${parts.length ? parts.join(' + ') : '(none)'} | ${parts.length ? sec(ms) : '—'} | ${parts.length ? ratio(t.ms / ms) : '—'} |`);
+    lines.push(
+      `| \`${name}\` | ${sec(t.ms)} | ${mib(t.rssKiB).toFixed(0)} MiB | ${parts.length ? parts.join(' + ') : '(none)'} | ${parts.length ? sec(ms) : '—'} | ${parts.length ? ratio(t.ms / ms) : '—'} |`,
+    );
   }
   const peakSteps = Math.max(...Object.values(size.tool).map((t) => t.rssKiB));
-  lines.push(`| **end to end (6 steps)** | **${sec(s.toolMs)}** | ${mib(peakSteps).toFixed(0)} MiB | all 5 above | **${sec(s.sqliteMs)}** | **${ratio(s.values.endToEnd)}** |`);
-  lines.push(`| \`apply --yes\` (one shot, own verified backup) | ${sec(size.oneShot.ms)} | ${mib(size.oneShot.rssKiB).toFixed(0)} MiB | .backup + integrity_check + Phase 1 + Phase 2 | ${sec(s.oneShotSqliteMs)} | ${ratio(s.oneShotRatio)} |`, '');
+  lines.push(
+    `| **end to end (6 steps)** | **${sec(s.toolMs)}** | ${mib(peakSteps).toFixed(0)} MiB | all 5 above | **${sec(s.sqliteMs)}** | **${ratio(s.values.endToEnd)}** |`,
+  );
+  lines.push(
+    `| \`apply --yes\` (one shot, own verified backup) | ${sec(size.oneShot.ms)} | ${mib(size.oneShot.rssKiB).toFixed(0)} MiB | .backup + integrity_check + Phase 1 + Phase 2 | ${sec(s.oneShotSqliteMs)} | ${ratio(s.oneShotRatio)} |`,
+    '',
+  );
 
   const d = size.dumps;
   lines.push('| SQL dump | time | peak RSS | file | vs `sqlite3 .dump` |', '|---|---:|---:|---:|---:|');
   lines.push(`| \`sqlite3 DB .dump > file\` | ${sec(d.sqlite3.ms)} | ${mib(d.sqlite3.rssKiB).toFixed(0)} MiB | ${mb(d.sqlite3.bytes)} | 1.00x |`);
-  lines.push(`| reference: \`sqlite3 .dump\` + reload + integrity_check (a verified dump in C) | ${sec(d.sqlite3Verified.ms)} | ${mib(d.sqlite3Verified.rssKiB).toFixed(0)} MiB | — | ${ratio(d.sqlite3Verified.ms / d.sqlite3.ms)} |`);
+  lines.push(
+    `| reference: \`sqlite3 .dump\` + reload + integrity_check (a verified dump in C) | ${sec(d.sqlite3Verified.ms)} | ${mib(d.sqlite3Verified.rssKiB).toFixed(0)} MiB | — | ${ratio(d.sqlite3Verified.ms / d.sqlite3.ms)} |`,
+  );
   const dumpRow = (label, r, value) =>
     `| ${label} | ${sec(r.ms)}${r.failed ? ` **FAILED**: ${r.failed}` : ''} | ${mib(r.rssKiB).toFixed(0)} MiB | ${r.bytes === null ? '—' : mb(r.bytes)} | ${ratio(value)}${r.failed ? ' (at failure)' : ''} |`;
   lines.push(dumpRow('`backup --format sql` (local, verified)', d.local, s.values.dumpLocal));
@@ -75,14 +87,22 @@ function sizeSection(size) {
 
   const w = size.writes;
   const fmt = (x) => `${Math.round(x.min)} / ${Math.round(x.median)} / ${Math.round(x.max)}`;
-  lines.push(`| Write throughput (rows/s, min / median / max of ${w.before.values.length}) | before (v1) | after (migrated) | change (median) |`, '|---|---:|---:|---:|');
-  lines.push(`| ${w.rowsPerRun} rows per run (memories + api_usage_tracking) | ${fmt(w.before)} | ${fmt(w.after)} | ${pct(w.before.median, w.after.median)} |`, '');
+  lines.push(
+    `| Write throughput (rows/s, min / median / max of ${w.before.values.length}) | before (v1) | after (migrated) | change (median) |`,
+    '|---|---:|---:|---:|',
+  );
+  lines.push(
+    `| ${w.rowsPerRun} rows per run (memories + api_usage_tracking) | ${fmt(w.before)} | ${fmt(w.after)} | ${pct(w.before.median, w.after.median)} |`,
+    '',
+  );
 
   const b = size.storage.before;
   const a = size.storage.after;
   lines.push('| Storage | before (v1) | after (migrated) | change |', '|---|---:|---:|---:|');
   lines.push(`| file size | ${b.fileBytes} | ${a.fileBytes} | ${pct(b.fileBytes, a.fileBytes)} |`);
-  lines.push(`| page_count x page_size | ${b.pageCount} x ${b.pageSize} = ${b.pages} | ${a.pageCount} x ${a.pageSize} = ${a.pages} | ${pct(b.pages, a.pages)} |`);
+  lines.push(
+    `| page_count x page_size | ${b.pageCount} x ${b.pageSize} = ${b.pages} | ${a.pageCount} x ${a.pageSize} = ${a.pages} | ${pct(b.pages, a.pages)} |`,
+  );
   lines.push(`| used = (page_count - freelist_count) x page_size | ${b.usedBytes} | ${a.usedBytes} | ${pct(b.usedBytes, a.usedBytes)} |`, '');
   return lines.join('\n');
 }
@@ -90,7 +110,10 @@ function sizeSection(size) {
 export function renderMarkdown(results) {
   const lines = ['## schema-wizard benchmark', ''];
   const m = results.machine;
-  lines.push(`${results.date}; build ${m.commit ?? 'unknown (not a git checkout)'}; ${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM; node ${m.node}; sqlite3 ${m.sqlite3}; ${results.runs} runs for repeated measurements.`, '');
+  lines.push(
+    `${results.date}; build ${m.commit ?? 'unknown (not a git checkout)'}; ${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM; node ${m.node}; sqlite3 ${m.sqlite3}; ${results.runs} runs for repeated measurements.`,
+    '',
+  );
   for (const size of results.sizes) lines.push(sizeSection(size));
   const c = results.coldStart;
   const k = results.plaintextKeys;
@@ -110,7 +133,10 @@ export function renderMarkdown(results) {
       '',
     );
   }
-  lines.push(`Cold start, \`node bin/schema-wizard.js --help\` x ${c.values.length}: min ${c.min.toFixed(0)} ms / median ${c.median.toFixed(0)} ms / max ${c.max.toFixed(0)} ms (peak RSS ${mib(c.rssKiB).toFixed(0)} MiB).`, '');
+  lines.push(
+    `Cold start, \`node bin/schema-wizard.js --help\` x ${c.values.length}: min ${c.min.toFixed(0)} ms / median ${c.median.toFixed(0)} ms / max ${c.max.toFixed(0)} ms (peak RSS ${mib(c.rssKiB).toFixed(0)} MiB).`,
+    '',
+  );
 
   lines.push('### Targets', '', 'Set at 100k (peak RSS: at every size); smaller sizes are shown for the trend. Reported, never enforced.', '');
   lines.push(`| Target | limit | ${results.sizes.map((s) => sizeLabel(s.memories)).join(' | ')} |`, `|---|---:|${results.sizes.map(() => '---:|').join('')}`);

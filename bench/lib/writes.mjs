@@ -15,12 +15,34 @@ function statements(run, label, users) {
   const day = (i) => new Date(Date.UTC(2025, 9, 1) + (i % 90) * 86_400_000).toISOString();
   const memories = Array.from({ length: WRITE_SHAPE.memories }, (_, i) => ({
     sql: 'INSERT INTO memories (user_id, title, content, memory_type, importance, tags, entity_ids, embedding, is_archived, created_at, updated_at, uuid, sentiment, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 1)',
-    args: [pick(users), `${words(3)} bench ${run}-${i}`, `${words(24)}.`, pick(['semantic', 'episodic']), 1 + Math.floor(rand() * 4), JSON.stringify([pick(WORDS)]), '[]',
-      `[${Array.from({ length: 1536 }, () => (rand() * 2 - 1).toFixed(6)).join(',')}]`, day(i), day(i), `bench-${label}-${run}-${i}`, 0.5],
+    args: [
+      pick(users),
+      `${words(3)} bench ${run}-${i}`,
+      `${words(24)}.`,
+      pick(['semantic', 'episodic']),
+      1 + Math.floor(rand() * 4),
+      JSON.stringify([pick(WORDS)]),
+      '[]',
+      `[${Array.from({ length: 1536 }, () => (rand() * 2 - 1).toFixed(6)).join(',')}]`,
+      day(i),
+      day(i),
+      `bench-${label}-${run}-${i}`,
+      0.5,
+    ],
   }));
   const usage = Array.from({ length: WRITE_SHAPE.usage }, (_, i) => ({
     sql: 'INSERT INTO api_usage_tracking (id, user_id, api_provider, model, tokens_used, cost_usd, operation_type, timestamp, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    args: [`bench-${label}-${run}-${i}`, pick(users), rand() < 0.7 ? 'openai' : 'openrouter', 'text-embedding-3-small', Math.floor(rand() * 2000), 0.0001, 'embedding', 1759276800000 + i * 1000, day(i).slice(0, 10)],
+    args: [
+      `bench-${label}-${run}-${i}`,
+      pick(users),
+      rand() < 0.7 ? 'openai' : 'openrouter',
+      'text-embedding-3-small',
+      Math.floor(rand() * 2000),
+      0.0001,
+      'embedding',
+      1759276800000 + i * 1000,
+      day(i).slice(0, 10),
+    ],
   }));
   // Each transaction carries an equal share of both tables, as an application's writes interleave.
   const per = WRITE_SHAPE.transactions;

@@ -47,7 +47,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
   try {
     parsed = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UserError(cleanParseError((error as Error).message), { hint: 'Run `schema-wizard --help` for the commands and flags.', exitCode: ExitCode.usage });
+    throw new UserError(cleanParseError((error as Error).message), {
+      hint: 'Run `schema-wizard --help` for the commands and flags.',
+      exitCode: ExitCode.usage,
+    });
   }
   const { values, positionals } = parsed;
   refuseRepeatedFlags(argv);
@@ -58,7 +61,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
   let command: CommandName = 'wizard';
   if (first !== undefined) {
     if (!(COMMANDS as readonly string[]).includes(first)) {
-      throw new UserError(`Unknown command: ${first}`, { hint: `Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')}. Run \`schema-wizard --help\`.` });
+      throw new UserError(`Unknown command: ${first}`, {
+        hint: `Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')}. Run \`schema-wizard --help\`.`,
+      });
     }
     command = first as CommandName;
   }
@@ -66,10 +71,13 @@ export function parseCommandLine(argv: string[]): CommandLine {
   const foreign = Object.keys(values).filter((flag) => !allowed.has(flag));
   if (foreign.length > 0) {
     const takers = (Object.keys(COMMAND_FLAGS) as CommandName[]).filter((c) => COMMAND_FLAGS[c].includes(foreign[0] as FlagName));
-    throw new UserError(`${command === 'wizard' ? 'The wizard' : `\`${command}\``} does not take --${foreign[0]}${takers.length ? ` (${takers.join(', ')} ${takers.length === 1 ? 'does' : 'do'})` : ''}.`, {
-      hint: `Drop --${foreign[0]}, or run the command that takes it. \`schema-wizard --help\` lists each command's flags.`,
-      exitCode: ExitCode.usage,
-    });
+    throw new UserError(
+      `${command === 'wizard' ? 'The wizard' : `\`${command}\``} does not take --${foreign[0]}${takers.length ? ` (${takers.join(', ')} ${takers.length === 1 ? 'does' : 'do'})` : ''}.`,
+      {
+        hint: `Drop --${foreign[0]}, or run the command that takes it. \`schema-wizard --help\` lists each command's flags.`,
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   const phases = parsePhase(values.phase);
   if (phases === null) {
@@ -80,7 +88,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
     throw new UserError(`Unknown backup format: ${format}`, { hint: 'Use --format db or --format sql.' });
   }
   if (values['hash-plaintext-keys'] && values['keep-plaintext-keys']) {
-    throw new UserError('--hash-plaintext-keys and --keep-plaintext-keys contradict each other.', { hint: 'Give one: hash the plaintext keys in Phase 2, or keep them (those users cannot authenticate).', exitCode: ExitCode.usage });
+    throw new UserError('--hash-plaintext-keys and --keep-plaintext-keys contradict each other.', {
+      hint: 'Give one: hash the plaintext keys in Phase 2, or keep them (those users cannot authenticate).',
+      exitCode: ExitCode.usage,
+    });
   }
   if (values['api-key-env'] !== undefined && values['health-url'] === undefined) {
     throw new UserError('--api-key-env needs --health-url.', { hint: 'Give the health check URL with --health-url URL.' });
@@ -129,7 +140,10 @@ export function parseDuration(value: string | undefined, fallbackMs = 5_000): nu
   const n = Number(m[1]);
   const unit = (m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd';
   const ms = Math.round(n * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]);
-  if (ms > MAX_DURATION_MS) throw new UserError(`Duration too long: ${value}`, { hint: 'Use at most 24 days (2147483647ms); a busy database is better stopped than waited for that long.' });
+  if (ms > MAX_DURATION_MS)
+    throw new UserError(`Duration too long: ${value}`, {
+      hint: 'Use at most 24 days (2147483647ms); a busy database is better stopped than waited for that long.',
+    });
   return ms;
 }
 

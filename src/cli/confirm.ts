@@ -20,7 +20,8 @@ export async function confirmWrite(yes: boolean, what: string, name: string): Pr
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`About to ${what}. ${typedConfirmation.prompt(name)}: `);
-    if (!typedConfirmation.matches(answer, name)) throw new UserError('Not confirmed; nothing was changed.', { hint: `Type ${name} exactly, or pass --yes.`, exitCode: ExitCode.usage });
+    if (!typedConfirmation.matches(answer, name))
+      throw new UserError('Not confirmed; nothing was changed.', { hint: `Type ${name} exactly, or pass --yes.`, exitCode: ExitCode.usage });
   } finally {
     rl.close();
   }

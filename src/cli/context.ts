@@ -2,7 +2,21 @@
  * Builds what a headless command needs: a validated target, an open database, a session whose
  * events both print progress (stderr) and fold into the report that the result renders.
  */
-import { assertWritableTarget, currentOperator, initialReport, makeEmitter, newRunId, openDb, reduceReport, resolveTarget, TOOL_VERSION, type CoreEvent, type Report, type Session, type Target } from '../core/index.js';
+import {
+  assertWritableTarget,
+  currentOperator,
+  initialReport,
+  makeEmitter,
+  newRunId,
+  openDb,
+  reduceReport,
+  resolveTarget,
+  TOOL_VERSION,
+  type CoreEvent,
+  type Report,
+  type Session,
+  type Target,
+} from '../core/index.js';
 import type { CommandLine } from './args.js';
 import type { RunState } from './command.js';
 import type { Output } from './output.js';
@@ -24,7 +38,13 @@ export interface ContextOptions {
   printProgress?: boolean;
 }
 
-export async function openContext(cli: CommandLine, output: Output, signal: AbortSignal, state: RunState, options: ContextOptions = {}): Promise<CommandContext> {
+export async function openContext(
+  cli: CommandLine,
+  output: Output,
+  signal: AbortSignal,
+  state: RunState,
+  options: ContextOptions = {},
+): Promise<CommandContext> {
   const target = resolveTarget({ db: cli.db, authToken: cli.authToken });
   if (options.writes) assertWritableTarget(target);
   output.addSecret(target.authToken);
@@ -39,7 +59,11 @@ export async function openContext(cli: CommandLine, output: Output, signal: Abor
   const runId = newRunId();
   emit({ type: 'run-started', runId, command: cli.command, phases: cli.phases });
   state.report = () => report;
-  const db = await openDb(target, { busyTimeoutMs: cli.busyTimeoutMs, connectTimeoutMs: cli.connectTimeoutMs, onWait: (wait) => emit({ type: 'waiting', wait }) });
+  const db = await openDb(target, {
+    busyTimeoutMs: cli.busyTimeoutMs,
+    connectTimeoutMs: cli.connectTimeoutMs,
+    onWait: (wait) => emit({ type: 'waiting', wait }),
+  });
   state.requests = () => db.roundTrips;
   emit({ type: 'connected', target: { kind: target.kind, display: target.display, name: target.name } });
   let closed = false;

@@ -10,7 +10,7 @@ export const COMMAND_HELP: Record<Exclude<CommandName, 'wizard'>, string> = {
   plan: 'dry run: what each phase would change, drift, warnings (writes nothing)',
   apply: 'verified backup, then Phase 1 / Phase 2, each one atomic write (needs --yes)',
   rollback: 'undo applied phases from the in-database journal, newest first (needs --yes)',
-  verify: 'the guide\'s checks, data preservation, integrity, query plans (--info: schema info)',
+  verify: "the guide's checks, data preservation, integrity, query plans (--info: schema info)",
   stats: 'tables, indexes, triggers, rows per table, sizes',
   smoke: 'the five production smoke tests, inside a transaction that is rolled back',
   backup: 'take a verified backup now (.db copy, or .sql dump)',
@@ -61,7 +61,17 @@ export const FLAGS = {
 export type FlagName = keyof typeof FLAGS;
 
 /** Flags every command takes (the connection, output and help). */
-export const COMMON = ['db', 'auth-token', 'busy-timeout', 'connect-timeout', 'json', 'demo', 'debug', 'help', 'version'] as const satisfies readonly FlagName[];
+export const COMMON = [
+  'db',
+  'auth-token',
+  'busy-timeout',
+  'connect-timeout',
+  'json',
+  'demo',
+  'debug',
+  'help',
+  'version',
+] as const satisfies readonly FlagName[];
 const KEYS = ['hash-plaintext-keys', 'keep-plaintext-keys', 'repair-fts'] as const;
 
 /** What each command takes besides COMMON: a flag another command takes is refused, not ignored. */

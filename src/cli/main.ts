@@ -83,7 +83,13 @@ function signalExit(signal: NodeJS.Signals): number {
 function print(output: Output, cli: CommandLine, result: CommandResult, state: RunState): void {
   if (cli.json) {
     const requests = state.requests?.();
-    output.json({ ok: result.exitCode === 0, exitCode: result.exitCode, command: cli.command, ...result.json, ...(requests !== undefined ? { requests } : {}) });
+    output.json({
+      ok: result.exitCode === 0,
+      exitCode: result.exitCode,
+      command: cli.command,
+      ...result.json,
+      ...(requests !== undefined ? { requests } : {}),
+    });
   } else if (result.text) {
     output.out(result.text);
   }

@@ -52,9 +52,8 @@ export class Output {
 
 /** JSON with BigInt values as numbers when safe, strings otherwise; C1 and DEL escaped (see printable). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v),
-    2,
-  ).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v), 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u00${c.charCodeAt(0).toString(16)}`,
+  );
 }

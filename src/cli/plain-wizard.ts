@@ -68,7 +68,9 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
         return choose(choicesFor(q));
       case 'plaintext-keys': {
         const n = q.keys.count;
-        say(`! ${n} user${n === 1 ? ' holds' : 's hold'} an API key in users.${q.keys.column} that is not a SHA-256 hex digest: after Phase 2 renames the column, ${n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.`);
+        say(
+          `! ${n} user${n === 1 ? ' holds' : 's hold'} an API key in users.${q.keys.column} that is not a SHA-256 hex digest: after Phase 2 renames the column, ${n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.`,
+        );
         return choose(choicesFor(q), 'skip');
       }
       case 'content-changed':

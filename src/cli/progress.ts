@@ -45,7 +45,8 @@ export function progressLine(event: CoreEvent): string | null {
     case 'statement-executed':
       return `  [${event.index}/${event.total}] ${oneLine(event.sql, 100)} (${formatMs(event.ms)})`;
     case 'phase-finished':
-      if (event.outcome.status === 'success') return `✔ ${phaseTitle(event.phase)} ${event.action === 'apply' ? 'applied' : 'rolled back'} (${event.statements} statements, journal #${event.journalId})`;
+      if (event.outcome.status === 'success')
+        return `✔ ${phaseTitle(event.phase)} ${event.action === 'apply' ? 'applied' : 'rolled back'} (${event.statements} statements, journal #${event.journalId})`;
       if (event.outcome.status === 'not-executed') return `- ${event.outcome.reason}`;
       return `✖ ${phaseTitle(event.phase)} ${event.action} failed and was rolled back as a whole (the error is below)`;
     case 'rows-checked':
@@ -56,7 +57,13 @@ export function progressLine(event: CoreEvent): string | null {
       return `[ ] ${itemLabel(event.item)}`;
     case 'item-finished':
       return `[${event.outcome.status === 'success' ? 'x' : event.outcome.status === 'error' ? '!' : '-'}] ${itemLabel(event.item)}${
-        event.outcome.status === 'success' && event.outcome.detail ? `: ${event.outcome.detail}` : event.outcome.status === 'not-executed' ? `: ${event.outcome.reason}` : event.outcome.status === 'error' ? ': failed (the error is below)' : ''
+        event.outcome.status === 'success' && event.outcome.detail
+          ? `: ${event.outcome.detail}`
+          : event.outcome.status === 'not-executed'
+            ? `: ${event.outcome.reason}`
+            : event.outcome.status === 'error'
+              ? ': failed (the error is below)'
+              : ''
       }`;
     case 'verified':
       return `    ${event.checks.filter((c) => c.status === 'pass').length} pass, ${event.checks.filter((c) => c.status === 'warn').length} warn, ${event.checks.filter((c) => c.status === 'fail').length} fail, ${event.checks.filter((c) => c.status === 'pending').length} pending`;

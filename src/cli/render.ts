@@ -16,7 +16,9 @@ export function renderPlan(plan: Plan, showSql = true): string {
     for (const c of p.conflicts) lines.push(`  BLOCKED: ${c}`);
     if (p.decision) {
       const k = p.decision.keys;
-      lines.push(`  WAITS FOR A DECISION: ${k.count} user${k.count === 1 ? '' : 's'} hold${k.count === 1 ? 's' : ''} a plaintext API key in users.${k.column}; renaming the column would lock ${k.count === 1 ? 'that user' : 'them'} out.`);
+      lines.push(
+        `  WAITS FOR A DECISION: ${k.count} user${k.count === 1 ? '' : 's'} hold${k.count === 1 ? 's' : ''} a plaintext API key in users.${k.column}; renaming the column would lock ${k.count === 1 ? 'that user' : 'them'} out.`,
+      );
       lines.push('    apply needs --hash-plaintext-keys (hash them in this phase) or --keep-plaintext-keys (rename anyway).');
     }
     lines.push('');
@@ -88,7 +90,11 @@ export function renderChecks(checks: { name: string; phase: string; status: stri
 }
 
 export function renderImpact(impact: Impact): string {
-  const lines = [`Performance impact (before: measured at ${impact.measuredBeforeAt}; after: now)`, '| Metric | Before | After | Change | Guide claimed |', '|---|---|---|---|---|'];
+  const lines = [
+    `Performance impact (before: measured at ${impact.measuredBeforeAt}; after: now)`,
+    '| Metric | Before | After | Change | Guide claimed |',
+    '|---|---|---|---|---|',
+  ];
   for (const r of impact.rows) {
     const sign = r.change > 0 ? '+' : '';
     lines.push(`| ${r.metric} | ${r.before} | ${r.after} | ${sign}${r.change} (${sign}${r.percent}%) | ${r.guideClaim} |`);

@@ -13,7 +13,14 @@ import type { Output } from './output.js';
 import type { ShowWizard } from './screen.js';
 import type { WizardJob } from './wizard-job.js';
 
-export async function runInteractiveWizard(show: ShowWizard, cli: CommandLine, output: Output, reportDir: string, state: RunState = {}, signal?: AbortSignal): Promise<CommandResult> {
+export async function runInteractiveWizard(
+  show: ShowWizard,
+  cli: CommandLine,
+  output: Output,
+  reportDir: string,
+  state: RunState = {},
+  signal?: AbortSignal,
+): Promise<CommandResult> {
   // A bad --db is one line before anything is drawn (no native work: this is fast).
   const target = resolveTarget({ db: cli.db, authToken: cli.authToken });
   assertWritableTarget(target);

@@ -48,7 +48,14 @@ async function main(): Promise<void> {
   const silent = new Output({ stdout: { write: () => true }, stderr: { write: () => true } });
   const ctx = await openContext(cli, silent, controller.signal, {}, { printProgress: false, writes: true, onEvent: (event) => send({ type: 'event', event }) });
   try {
-    const result = await runWindow(ctx.session, { decider, backup: automaticBackup(cli), closeDb: ctx.close, keys: cli.keys, repairFts: cli.repairFts, discardNewer: cli.discardNewer });
+    const result = await runWindow(ctx.session, {
+      decider,
+      backup: automaticBackup(cli),
+      closeDb: ctx.close,
+      keys: cli.keys,
+      repairFts: cli.repairFts,
+      discardNewer: cli.discardNewer,
+    });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     send({ type: 'finished', result, reportPath: files?.markdown ?? null });
   } finally {

@@ -101,7 +101,11 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
           onChoose={(v) => (v === 'quit' ? quit() : setQuitAsked(false))}
         />
       ) : null}
-      {stopping && !finished ? <Text color={tint('yellow')} wrap="wrap">{stoppingLine(running?.item)}</Text> : null}
+      {stopping && !finished ? (
+        <Text color={tint('yellow')} wrap="wrap">
+          {stoppingLine(running?.item)}
+        </Text>
+      ) : null}
     </Box>
   );
 }
@@ -114,12 +118,18 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
 function usePrinted(report: Report, question: Question | null, finished: boolean) {
   const [entries, setEntries] = useState<Printed[]>([]);
   const seen = useRef({ items: 0, question: null as Question | null, end: false });
-  const add = (entry: Printed) => setEntries((list) => [...list, ...(list.length === 0 && entry.kind !== 'header' ? [{ kind: 'header' } as Printed] : []), entry]);
+  const add = (entry: Printed) =>
+    setEntries((list) => [...list, ...(list.length === 0 && entry.kind !== 'header' ? [{ kind: 'header' } as Printed] : []), entry]);
   useEffect(() => {
     const done = report.checklist.filter((c) => c.status !== 'running');
     const fresh: Printed[] = [];
     // Items that finished before the question first: the item that asks is still running.
-    for (const record of done.slice(seen.current.items)) fresh.push({ kind: 'item', record, withPlan: record.item === 'dry-run' && !entries.some((e) => e.kind === 'context' && e.question.kind === 'review-plan') });
+    for (const record of done.slice(seen.current.items))
+      fresh.push({
+        kind: 'item',
+        record,
+        withPlan: record.item === 'dry-run' && !entries.some((e) => e.kind === 'context' && e.question.kind === 'review-plan'),
+      });
     seen.current.items = done.length;
     if (question && question !== seen.current.question) {
       seen.current.question = question;
@@ -153,7 +163,7 @@ function PrintedBlock({ entry, run }: { entry: Printed; run: ReturnType<typeof u
           <Text color={tint('red')} wrap="wrap">
             error: {run.error?.message}
           </Text>
-          {run.error instanceof UserError && run.error.hint ? <Text wrap="wrap">  fix: {run.error.hint}</Text> : null}
+          {run.error instanceof UserError && run.error.hint ? <Text wrap="wrap"> fix: {run.error.hint}</Text> : null}
         </Box>
       );
   }
@@ -193,6 +203,7 @@ function Finished({ record, report, withPlan }: { record: ChecklistRecord; repor
 
 /** What Ctrl+C will do, said at once: a step is never cut in half. */
 export function stoppingLine(item: ChecklistRecord['item'] | undefined): string {
-  if (item === 'phase1' || item === 'phase2') return `Stopping: ${labelOf(item).replace('Apply ', '')} commits or rolls back as a whole first, then the window stops.`;
+  if (item === 'phase1' || item === 'phase2')
+    return `Stopping: ${labelOf(item).replace('Apply ', '')} commits or rolls back as a whole first, then the window stops.`;
   return item ? `Stopping after "${labelOf(item)}" finishes; no phase will start.` : 'Stopping; no phase will start.';
 }

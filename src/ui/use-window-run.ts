@@ -3,7 +3,17 @@
  * own pure reducer), and turns each question into pending state that a component answers.
  */
 import { useEffect, useRef, useState } from 'react';
-import { foldEvents, printable, printableDeep, reduceReport, type CoreEvent, type Decider, type Question, type Report, type WindowResult } from '../core/index.js';
+import {
+  foldEvents,
+  printable,
+  printableDeep,
+  reduceReport,
+  type CoreEvent,
+  type Decider,
+  type Question,
+  type Report,
+  type WindowResult,
+} from '../core/index.js';
 import type { Pending } from './components/QuestionView.js';
 
 export interface EventSource {

@@ -72,7 +72,9 @@ export async function byteContentsOf(file: string): Promise<Record<string, unkno
   );
   const out: Record<string, unknown[]> = {};
   for (const { name } of tables) {
-    const cols = (await rowsOf(file, `SELECT name FROM pragma_table_info('${String(name).replace(/'/g, "''")}')`)).map((c) => `"${String(c.name).replace(/"/g, '""')}"`);
+    const cols = (await rowsOf(file, `SELECT name FROM pragma_table_info('${String(name).replace(/'/g, "''")}')`)).map(
+      (c) => `"${String(c.name).replace(/"/g, '""')}"`,
+    );
     const list = cols.map((c) => `CASE typeof(${c}) WHEN 'text' THEN 'text:' || hex(${c}) ELSE ${c} END AS ${c}`).join(', ');
     out[String(name)] = await rowsOf(file, `SELECT rowid AS _rowid_, ${list} FROM "${String(name)}" ORDER BY rowid`);
   }
@@ -113,7 +115,10 @@ export async function withSession<T>(file: string, fn: (s: TestSession) => Promi
  * The rows a migration must keep, keyed by table: learned_patterns (archived) and
  * sqlite_sequence (counter state) aside, the API key column under one name whatever it is called.
  */
-export async function migratedDataOf(file: string, read: (file: string) => Promise<Record<string, unknown[]>> = contentsOf): Promise<Record<string, unknown[]>> {
+export async function migratedDataOf(
+  file: string,
+  read: (file: string) => Promise<Record<string, unknown[]>> = contentsOf,
+): Promise<Record<string, unknown[]>> {
   const all = await read(file);
   delete all.learned_patterns;
   delete all.sqlite_sequence;

@@ -1,5 +1,10 @@
 /** Polls an Ink frame until it shows what a test waits for: no fixed sleeps. */
-export async function waitForFrame(lastFrame: () => string | undefined, predicate: (frame: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+export async function waitForFrame(
+  lastFrame: () => string | undefined,
+  predicate: (frame: string) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<string> {
   const started = Date.now();
   for (;;) {
     const frame = lastFrame() ?? '';
@@ -36,7 +41,11 @@ export async function press(ui: { lastFrame: () => string | undefined; stdin: { 
  * Types text into a prompt that echoes it after `echo` ("› "), sending it again only while
  * nothing of it has arrived (the handler was not listening yet). Other repaints do not count.
  */
-export async function typeInto(ui: { lastFrame: () => string | undefined; stdin: { write: (data: string) => void } }, text: string, echo = '› '): Promise<void> {
+export async function typeInto(
+  ui: { lastFrame: () => string | undefined; stdin: { write: (data: string) => void } },
+  text: string,
+  echo = '› ',
+): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
     ui.stdin.write(text);
     try {
@@ -67,7 +76,10 @@ export async function highlight(ui: { lastFrame: () => string | undefined; stdin
     let moved = false;
     for (let attempt = 0; attempt < 20 && !moved; attempt++) {
       ui.stdin.write(DOWN);
-      moved = await waitForFrame(ui.lastFrame, (f) => highlighted(f) !== now, 'the highlight to move', 1000).then(() => true, () => false);
+      moved = await waitForFrame(ui.lastFrame, (f) => highlighted(f) !== now, 'the highlight to move', 1000).then(
+        () => true,
+        () => false,
+      );
     }
     if (!moved) throw new Error(`the highlight never left "${now}":\n${ui.lastFrame()}`);
   }

@@ -34,7 +34,9 @@ function staleBuild(): string[] {
 export default function setup(): () => void {
   const stale = staleBuild();
   if (stale.length > 0) {
-    throw new Error(`dist/ is older than src/ (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? `, and ${stale.length - 3} more` : ''}): the CLI tests would run the old build. Run \`npm run build\` (npm test builds first).`);
+    throw new Error(
+      `dist/ is older than src/ (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? `, and ${stale.length - 3} more` : ''}): the CLI tests would run the old build. Run \`npm run build\` (npm test builds first).`,
+    );
   }
   const systemTmp = os.tmpdir();
   const before = new Set(fs.readdirSync(systemTmp).filter((n) => OURS.test(n)));

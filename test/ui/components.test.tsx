@@ -13,9 +13,22 @@ import type { PhasePlan } from '../../src/core/engine/planner.js';
 import { DOWN, ENTER, ESC, press, waitForFrame } from '../support/frames.js';
 
 const phasePlan: PhasePlan = {
-  phase: 'phase2', title: 'Phase 2', risk: 'medium', description: 'Rename users.api_key to api_key_hash.', status: 'pending',
+  phase: 'phase2',
+  title: 'Phase 2',
+  risk: 'medium',
+  description: 'Rename users.api_key to api_key_hash.',
+  status: 'pending',
   statements: [{ kind: 'drop-index', object: 'idx_users_api_key', sql: 'DROP INDEX idx_users_api_key' }],
-  alreadyDone: [], conflicts: [], warnings: ['2 users hold an API key that is not a SHA-256 hex digest'], dropped: [], created: [], renamed: [], archive: null, notes: [], decision: null, keyHashing: null,
+  alreadyDone: [],
+  conflicts: [],
+  warnings: ['2 users hold an API key that is not a SHA-256 hex digest'],
+  dropped: [],
+  created: [],
+  renamed: [],
+  archive: null,
+  notes: [],
+  decision: null,
+  keyHashing: null,
 };
 
 describe('ItemLine', () => {
@@ -25,11 +38,15 @@ describe('ItemLine', () => {
     expect(lastFrame()).toContain('/b/backup.db (verified)');
   });
   it("shows the step's own time and the operator's time apart", () => {
-    const { lastFrame } = render(<ItemLine record={{ item: 'confirm', status: 'success', startedAt: '', ms: 5200, thinkMs: 5000, detail: 'typed memory.db' }} />);
+    const { lastFrame } = render(
+      <ItemLine record={{ item: 'confirm', status: 'success', startedAt: '', ms: 5200, thinkMs: 5000, detail: 'typed memory.db' }} />,
+    );
     expect(lastFrame()).toContain('✔ Confirm the database (0.2 s) (+5.0 s waiting for you)');
   });
   it('marks a failed item with its error', () => {
-    const { lastFrame } = render(<ItemLine record={{ item: 'phase1', status: 'error', startedAt: '', ms: 5, error: { name: 'Error', message: 'disk I/O error' } }} />);
+    const { lastFrame } = render(
+      <ItemLine record={{ item: 'phase1', status: 'error', startedAt: '', ms: 5, error: { name: 'Error', message: 'disk I/O error' } }} />,
+    );
     expect(lastFrame()).toContain('✖ Apply Phase 1');
     expect(lastFrame()).toContain('disk I/O error');
   });
@@ -38,7 +55,12 @@ describe('ItemLine', () => {
 describe('ChecksList', () => {
   it('shows each check with its status and the detail of non-passing ones', () => {
     const { lastFrame } = render(
-      <ChecksList checks={[{ name: 'quick_check', phase: 'integrity', status: 'pass', detail: 'ok' }, { name: 'index count', phase: 'schema', status: 'warn', detail: 'plus 2 others' }]} />,
+      <ChecksList
+        checks={[
+          { name: 'quick_check', phase: 'integrity', status: 'pass', detail: 'ok' },
+          { name: 'index count', phase: 'schema', status: 'warn', detail: 'plus 2 others' },
+        ]}
+      />,
     );
     expect(lastFrame()).toContain('✔ quick_check');
     expect(lastFrame()).toContain('! index count: plus 2 others');
@@ -63,7 +85,9 @@ describe('QuestionView', () => {
   it('plaintext keys are a decision: hash first, then keep (naming who is locked out), then skip', async () => {
     let answered: string | null = null;
     const keys = { column: 'api_key', count: 5, hashable: 4, empty: 1, blob: 0, nul: 0, other: 0, upperHex: 0 };
-    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'plaintext-keys', keys, hasBackup: true }, answer: (v) => (answered = v) }} />);
+    const { lastFrame, stdin } = render(
+      <QuestionView pending={{ question: { kind: 'plaintext-keys', keys, hasBackup: true }, answer: (v) => (answered = v) }} />,
+    );
     const frame = lastFrame()!;
     expect(frame).toContain('5 users hold an API key in users.api_key that is not a SHA-256 hex digest');
     expect(frame).toContain('1 of them (empty, binary or with a NUL byte) cannot be hashed');
@@ -74,14 +98,21 @@ describe('QuestionView', () => {
     await waitForFrame(lastFrame, (f) => /❯ Apply and leave/.test(f), 'keep highlighted');
     for (let i = 0; i < 40 && answered === null; i++) {
       stdin.write(ENTER);
-      await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer', 1000).catch(() => undefined);
+      await waitForFrame(
+        () => String(answered),
+        (a) => a !== 'null',
+        'the answer',
+        1000,
+      ).catch(() => undefined);
     }
     expect(answered).toBe('keep');
   });
 
   it('a phase decision offers Continue first, and prints the SQL in full on request, then no longer offers it', async () => {
     let answered: string | null = null;
-    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: ['phase1'] }, answer: (v) => (answered = v) }} />);
+    const { lastFrame, stdin } = render(
+      <QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: ['phase1'] }, answer: (v) => (answered = v) }} />,
+    );
     const frame = lastFrame()!;
     expect(frame).toContain('Phase 2 (medium risk)');
     expect(frame.indexOf('Continue')).toBeLessThan(frame.indexOf('View SQL'));
@@ -110,27 +141,42 @@ describe('QuestionView', () => {
 
   it('fast keys select what is on screen: Down, Down, Enter at once skips the phase', async () => {
     let answered: string | null = null;
-    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />);
+    const { lastFrame, stdin } = render(
+      <QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />,
+    );
     await press({ lastFrame, stdin }, DOWN);
     stdin.write(DOWN);
     stdin.write(ENTER);
-    await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer');
+    await waitForFrame(
+      () => String(answered),
+      (a) => a !== 'null',
+      'the answer',
+    );
     expect(answered).toBe('skip');
   });
 
   it('Enter on a phase decision answers continue', async () => {
     let answered: string | null = null;
-    const { stdin } = render(<QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />);
+    const { stdin } = render(
+      <QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />,
+    );
     for (let i = 0; i < 40 && answered === null; i++) {
       stdin.write(ENTER);
-      await waitForFrame(() => String(answered), (a) => a !== 'null', 'the answer', 1000).catch(() => undefined);
+      await waitForFrame(
+        () => String(answered),
+        (a) => a !== 'null',
+        'the answer',
+        1000,
+      ).catch(() => undefined);
     }
     expect(answered).toBe('continue');
   });
 
   it('the typed confirmation accepts only the exact name; Esc quits', async () => {
     let answered: string | null = null;
-    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'typed', expected: 'memory.db', target: '/srv/memory.db' }, answer: (v) => (answered = v) }} />);
+    const { lastFrame, stdin } = render(
+      <QuestionView pending={{ question: { kind: 'typed', expected: 'memory.db', target: '/srv/memory.db' }, answer: (v) => (answered = v) }} />,
+    );
     expect(lastFrame()).toContain('Type memory.db to confirm');
     const ui = { lastFrame, stdin };
     await press(ui, 'memory.d');
@@ -141,20 +187,40 @@ describe('QuestionView', () => {
     await press(ui, 'b');
     await waitForFrame(lastFrame, (f) => f.includes('› memory.db'), 'full name');
     stdin.write(ENTER);
-    await waitForFrame(() => String(answered), (a) => a === 'confirmed', 'confirmation');
+    await waitForFrame(
+      () => String(answered),
+      (a) => a === 'confirmed',
+      'confirmation',
+    );
 
     let second: string | null = null;
     const esc = render(<QuestionView pending={{ question: { kind: 'typed', expected: 'x.db', target: 'x' }, answer: (v) => (second = v) }} />);
     for (let i = 0; i < 40 && second === null; i++) {
       esc.stdin.write(ESC);
-      await waitForFrame(() => String(second), (a) => a !== 'null', 'quit', 1000).catch(() => undefined);
+      await waitForFrame(
+        () => String(second),
+        (a) => a !== 'null',
+        'quit',
+        1000,
+      ).catch(() => undefined);
     }
     expect(second).toBe('quit');
   });
 
   it('a failure offers Retry first, then roll back, restore and quit', () => {
     const { lastFrame } = render(
-      <QuestionView pending={{ question: { kind: 'failure', item: 'phase1', phase: 'phase1', error: { name: 'UserError', message: 'database is busy', hint: 'stop the services' }, canRestore: true }, answer: () => undefined }} />,
+      <QuestionView
+        pending={{
+          question: {
+            kind: 'failure',
+            item: 'phase1',
+            phase: 'phase1',
+            error: { name: 'UserError', message: 'database is busy', hint: 'stop the services' },
+            canRestore: true,
+          },
+          answer: () => undefined,
+        }}
+      />,
     );
     const frame = lastFrame()!;
     expect(frame).toContain('✖ database is busy');
@@ -168,7 +234,11 @@ describe('new decisions', () => {
   it('rows written since the backup: the tables, then new backup (default) / go on / quit, with the key hints', async () => {
     let answered: unknown = null;
     const changes = ['memories: 450 rows now, 400 in the backup', 'entities: rows changed (40 rows, same count)'];
-    const { lastFrame, stdin } = render(<QuestionView pending={{ question: { kind: 'content-changed', phase: 'phase1', changes, since: 'the backup (2026-12-01T10:00:00Z)' }, answer: (v) => (answered = v) }} />);
+    const { lastFrame, stdin } = render(
+      <QuestionView
+        pending={{ question: { kind: 'content-changed', phase: 'phase1', changes, since: 'the backup (2026-12-01T10:00:00Z)' }, answer: (v) => (answered = v) }}
+      />,
+    );
     const frame = lastFrame()!;
     expect(frame).toContain('Written since the backup (2026-12-01T10:00:00Z):');
     for (const c of changes) expect(frame).toContain(c);
@@ -177,24 +247,52 @@ describe('new decisions', () => {
     expect(frame).toContain('↑↓ move · Enter choose · Ctrl+C quit');
     await press({ lastFrame, stdin }, DOWN);
     stdin.write(ENTER);
-    await waitForFrame(() => String(answered), (a) => a === 'continue', 'the answer');
+    await waitForFrame(
+      () => String(answered),
+      (a) => a === 'continue',
+      'the answer',
+    );
   });
 
   it('a recovery says what it does and what is lost; Back is the default, Yes must be chosen', async () => {
     let answered: unknown = null;
     const { lastFrame, stdin } = render(
-      <QuestionView pending={{ question: { kind: 'confirm-recovery', action: 'restore', summary: 'Replace /srv/m.db with the backup /b/x.db.', loses: 'Everything written since the backup.' }, answer: (v) => (answered = v) }} />,
+      <QuestionView
+        pending={{
+          question: {
+            kind: 'confirm-recovery',
+            action: 'restore',
+            summary: 'Replace /srv/m.db with the backup /b/x.db.',
+            loses: 'Everything written since the backup.',
+          },
+          answer: (v) => (answered = v),
+        }}
+      />,
     );
     expect(lastFrame()).toContain('Replace /srv/m.db with the backup /b/x.db.');
     expect(lastFrame()).toContain('Lost: Everything written since the backup.');
     expect(lastFrame()).toMatch(/Restore from the backup now\?\n❯ Back \(do nothing yet\)\n\s+Yes, restore/);
     stdin.write(ENTER);
-    await waitForFrame(() => String(answered), (a) => a === 'back', 'the answer');
+    await waitForFrame(
+      () => String(answered),
+      (a) => a === 'back',
+      'the answer',
+    );
   });
 
   it('the end box names the phases this run left applied and repeats every warning', () => {
-    const report = { ...initialReport('wizard'), target: { kind: 'file' as const, display: '/srv/m.db', name: 'm.db' }, warnings: ['3 users hold plaintext keys', 'Written since the backup: memories'] };
-    const { lastFrame } = render(<EndScreen result={{ outcome: 'rolled-back', message: 'Phase 1 rolled back: the database is as it was before this run.', applied: [] }} report={report} reportPath={null} />);
+    const report = {
+      ...initialReport('wizard'),
+      target: { kind: 'file' as const, display: '/srv/m.db', name: 'm.db' },
+      warnings: ['3 users hold plaintext keys', 'Written since the backup: memories'],
+    };
+    const { lastFrame } = render(
+      <EndScreen
+        result={{ outcome: 'rolled-back', message: 'Phase 1 rolled back: the database is as it was before this run.', applied: [] }}
+        report={report}
+        reportPath={null}
+      />,
+    );
     expect(lastFrame()).toContain('Migration rolled back');
     expect(lastFrame()).toContain('Phase 1 rolled back: the database is as it was before this run.');
     expect(lastFrame()).toContain('Phases applied by this run: none');
@@ -205,11 +303,20 @@ describe('new decisions', () => {
 
 describe('progress and the end screen', () => {
   it('shows statement n of m while a phase runs', () => {
-    const report = { ...initialReport('wizard'), phases: [{ phase: 'phase1' as const, action: 'apply' as const, status: 'running' as const, total: 18, executed: 7, ms: 3, journalId: null }] };
+    const report = {
+      ...initialReport('wizard'),
+      phases: [{ phase: 'phase1' as const, action: 'apply' as const, status: 'running' as const, total: 18, executed: 7, ms: 3, journalId: null }],
+    };
     expect(progressOf(report)).toBe('statement 7 of 18');
   });
   it('heads a completed run with Migration complete and the report path', () => {
-    const { lastFrame } = render(<EndScreen result={{ outcome: 'complete', message: 'Migration complete.', applied: ['phase1', 'phase2'] }} report={{ ...initialReport('wizard'), target: { kind: 'file', display: '/srv/m.db', name: 'm.db' } }} reportPath="/srv/report.md" />);
+    const { lastFrame } = render(
+      <EndScreen
+        result={{ outcome: 'complete', message: 'Migration complete.', applied: ['phase1', 'phase2'] }}
+        report={{ ...initialReport('wizard'), target: { kind: 'file', display: '/srv/m.db', name: 'm.db' } }}
+        reportPath="/srv/report.md"
+      />,
+    );
     expect(lastFrame()).toContain('Migration complete');
     expect(lastFrame()).toContain('Report: /srv/report.md');
   });
@@ -226,7 +333,9 @@ describe('WaitLine', () => {
   it("names another writer's lock only once the wait lasts (every write announces one)", () => {
     const report = { ...initialReport('wizard'), waiting: { kind: 'lock' as const, on: '/srv/m.db', givesUpMs: 5_000, since } };
     expect(render(<WaitLine report={report} now={at(LOCK_WAIT_SHOWN_AFTER_MS - 100)} />).lastFrame()).toBe('');
-    expect(render(<WaitLine report={report} now={at(2_000)} />).lastFrame()).toContain("Waiting for another writer's lock on /srv/m.db (gives up in 5 s)… 2.0 s");
+    expect(render(<WaitLine report={report} now={at(2_000)} />).lastFrame()).toContain(
+      "Waiting for another writer's lock on /srv/m.db (gives up in 5 s)… 2.0 s",
+    );
     expect(render(<WaitLine report={initialReport('wizard')} now={at(2_000)} />).lastFrame()).toBe('');
   });
 });

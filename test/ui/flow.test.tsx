@@ -31,7 +31,11 @@ async function mountWizard(file: string) {
   const controller = new AbortController();
   session.signal = controller.signal;
   const start: StartWindow = async (decider) => {
-    const result = await runWindow(session, { decider, backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }), closeDb: () => session.db.close() });
+    const result = await runWindow(session, {
+      decider,
+      backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }),
+      closeDb: () => session.db.close(),
+    });
     const files = finishWindow(session.emit, () => report, dir, result, session.operator);
     return { result, reportPath: files?.markdown ?? null };
   };
@@ -60,7 +64,11 @@ describe('wizard flow', () => {
     try {
       const frame = await pressThrough(ui, 'memory.db', /Migration complete/);
       expect(frame).toContain('Phases applied by this run: Phase 1, Phase 2');
-      await waitForFrame(() => String(exitCode()), (c) => c === '0', 'exit code 0');
+      await waitForFrame(
+        () => String(exitCode()),
+        (c) => c === '0',
+        'exit code 0',
+      );
       const all = ui.frames.join('\n');
       for (const label of ['Backup database', 'Check current stats', 'Verify Phase 1', 'Smoke tests', 'Check final stats']) expect(all).toContain(`✔ ${label}`);
     } finally {
@@ -74,7 +82,13 @@ describe('wizard flow', () => {
     });
     const reports = fs.readdirSync(dir).filter((f) => /^schema-wizard-report-.*\.(md|json)$/.test(f));
     expect(reports).toHaveLength(2);
-    const md = fs.readFileSync(path.join(dir, reports.find((f) => f.endsWith('.md'))!), 'utf8');
+    const md = fs.readFileSync(
+      path.join(
+        dir,
+        reports.find((f) => f.endsWith('.md'))!,
+      ),
+      'utf8',
+    );
     expect(md).toContain('Migration complete');
     expect(md).toContain('## Smoke tests');
     expect(fs.readdirSync(path.join(dir, 'backups')).some((f) => f.endsWith('.db'))).toBe(true);
@@ -95,7 +109,11 @@ describe('wizard flow', () => {
       // The smoke test failed, and the operator stopped there: a failure, with what stays applied.
       const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped by a failure'), 'the end screen');
       expect(end).toContain('Phases applied by this run: Phase 1');
-      await waitForFrame(() => String(exitCode()), (c) => c === '3', 'exit code 3 (a smoke test failed)');
+      await waitForFrame(
+        () => String(exitCode()),
+        (c) => c === '3',
+        'exit code 3 (a smoke test failed)',
+      );
     } finally {
       ui.unmount();
       session.db.close();

@@ -7,11 +7,22 @@ export const backupCommand: CommandHandler = async (cli, output, signal, state) 
   const ctx = await openContext(cli, output, signal, state);
   try {
     await inspect(ctx.session);
-    const { ref, manifest } = await step(ctx.session, 'backup', 'Back up the database', async () => {
-      const taken = await takeBackup(ctx.session.db, await takeSnapshot(ctx.session.db), { dir: cli.backupDir, out: cli.out, format: cli.format, toolVersion: TOOL_VERSION }, ctx.session.emit);
-      ctx.session.emit({ type: 'backup-taken', backup: taken.ref });
-      return taken;
-    }, (t) => t.ref.path);
+    const { ref, manifest } = await step(
+      ctx.session,
+      'backup',
+      'Back up the database',
+      async () => {
+        const taken = await takeBackup(
+          ctx.session.db,
+          await takeSnapshot(ctx.session.db),
+          { dir: cli.backupDir, out: cli.out, format: cli.format, toolVersion: TOOL_VERSION },
+          ctx.session.emit,
+        );
+        ctx.session.emit({ type: 'backup-taken', backup: taken.ref });
+        return taken;
+      },
+      (t) => t.ref.path,
+    );
     return {
       exitCode: 0,
       json: { backup: ref, manifest: `${ref.path}.json`, rows: manifest.rows, contentSha256: manifest.content.sha256 },

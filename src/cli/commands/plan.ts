@@ -21,10 +21,10 @@ export const planCommand: CommandHandler = async (cli, output, signal, state) =>
     const summary = waiting
       ? 'Phase 2 waits for a decision about plaintext API keys: `apply` refuses it (exit 2) without --hash-plaintext-keys or --keep-plaintext-keys.'
       : blocked
-      ? 'Some phase is BLOCKED: `apply` would refuse it and change nothing.'
-      : todo === 0
-        ? 'Nothing to do: the database is already in the target state.'
-        : `Dry run only: nothing was changed. \`schema-wizard apply${cli.db ? ` --db ${shellQuote(redactUrl(cli.db))}` : ''} --phase ${cli.phaseGiven ? cli.phases.map((p) => p.slice(-1)).join(',') : 'all'}${[cli.keys === 'hash' ? ' --hash-plaintext-keys' : '', cli.keys === 'keep' ? ' --keep-plaintext-keys' : '', cli.repairFts ? ' --repair-fts' : ''].join('')} --yes\` would run ${todo} statement${todo === 1 ? '' : 's'}.`;
+        ? 'Some phase is BLOCKED: `apply` would refuse it and change nothing.'
+        : todo === 0
+          ? 'Nothing to do: the database is already in the target state.'
+          : `Dry run only: nothing was changed. \`schema-wizard apply${cli.db ? ` --db ${shellQuote(redactUrl(cli.db))}` : ''} --phase ${cli.phaseGiven ? cli.phases.map((p) => p.slice(-1)).join(',') : 'all'}${[cli.keys === 'hash' ? ' --hash-plaintext-keys' : '', cli.keys === 'keep' ? ' --keep-plaintext-keys' : '', cli.repairFts ? ' --repair-fts' : ''].join('')} --yes\` would run ${todo} statement${todo === 1 ? '' : 's'}.`;
     return {
       exitCode: 0,
       json: { plan, snapshot: ctx.report().snapshot, plaintextKeys: snapshot.plaintextKeys },

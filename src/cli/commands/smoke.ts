@@ -8,7 +8,10 @@ export const smokeCommand: CommandHandler = async (cli, output, signal, state) =
   let apiKey: string | undefined;
   if (cli.apiKeyEnv) {
     apiKey = process.env[cli.apiKeyEnv];
-    if (!apiKey) throw new UserError(`Environment variable ${cli.apiKeyEnv} is empty or unset.`, { hint: `Export the application's API key in ${cli.apiKeyEnv}, or drop --api-key-env.` });
+    if (!apiKey)
+      throw new UserError(`Environment variable ${cli.apiKeyEnv} is empty or unset.`, {
+        hint: `Export the application's API key in ${cli.apiKeyEnv}, or drop --api-key-env.`,
+      });
     output.addSecret(apiKey);
   }
   const ctx = await openContext(cli, output, signal, state);

@@ -31,12 +31,21 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state, 
   const decider = asker ?? YES_DECIDER;
   const ctx = await openContext(line, output, signal, state, { writes: true });
   try {
-    const result = await runWindow(ctx.session, { decider, backup: automaticBackup(line), closeDb: ctx.close, keys: line.keys, repairFts: line.repairFts, discardNewer: line.discardNewer });
+    const result = await runWindow(ctx.session, {
+      decider,
+      backup: automaticBackup(line),
+      closeDb: ctx.close,
+      keys: line.keys,
+      repairFts: line.repairFts,
+      discardNewer: line.discardNewer,
+    });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     return {
       exitCode: windowExitCode(result),
       json: { outcome: result.outcome, message: result.message, reportFiles: files, report: ctx.report() },
-      text: [result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`, files ? `Report: ${files.markdown}` : ''].filter(Boolean).join('\n'),
+      text: [result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`, files ? `Report: ${files.markdown}` : '']
+        .filter(Boolean)
+        .join('\n'),
     };
   } finally {
     asker?.close();

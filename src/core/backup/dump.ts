@@ -154,7 +154,9 @@ export function literal(value: unknown): string {
   if (value instanceof TextBytes) {
     // Text that is not valid UTF-8, or holds a NUL (which cannot live in a SQL string literal), travels as hex cast to TEXT.
     const text = value.decode();
-    return text === null || text.includes('\u0000') ? `CAST(X'${Buffer.from(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength).toString('hex')}' AS TEXT)` : quoteText(text);
+    return text === null || text.includes('\u0000')
+      ? `CAST(X'${Buffer.from(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength).toString('hex')}' AS TEXT)`
+      : quoteText(text);
   }
   if (typeof value === 'string') {
     // A NUL cannot live inside a SQL string literal; such text travels as hex cast to TEXT.

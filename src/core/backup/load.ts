@@ -15,7 +15,8 @@ const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+fore
  * able to ATTACH and change another file, VACUUM INTO somewhere, or set a PRAGMA. The one DROP
  * is of the scratch table that carries a large value's pieces (dump.ts).
  */
-const ALLOWED = /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$|DROP\s+TABLE\s+_schema_wizard_pieces\s*$)/i;
+const ALLOWED =
+  /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$|DROP\s+TABLE\s+_schema_wizard_pieces\s*$)/i;
 const IDENT = String.raw`(?:"(?:[^"]|"")*"|[^\s"(.]+)`;
 const CREATE_VIRTUAL = new RegExp(String.raw`^CREATE\s+VIRTUAL\s+TABLE\s+(${IDENT})`, 'i');
 /** INSERT INTO <one unqualified name> [(columns)] VALUES ...: the only INSERT shape a dump writes. */
@@ -40,7 +41,13 @@ function insertAsDumped(sql: string, virtualTables: Map<string, boolean>): boole
   const external = virtualTables.get(table);
   if (external === undefined) return true;
   const command = columns.length === 1 && columns[0] === table;
-  if (external) return command && new RegExp(String.raw`^INSERT\s+INTO\s+${escapeRegExp(m[1])}\s*\(\s*${escapeRegExp(m[3].trim())}\s*\)\s*VALUES\s*\(\s*'rebuild'\s*\)\s*;?\s*$`, 'i').test(sql);
+  if (external)
+    return (
+      command &&
+      new RegExp(String.raw`^INSERT\s+INTO\s+${escapeRegExp(m[1])}\s*\(\s*${escapeRegExp(m[3].trim())}\s*\)\s*VALUES\s*\(\s*'rebuild'\s*\)\s*;?\s*$`, 'i').test(
+        sql,
+      )
+    );
   return !command;
 }
 
@@ -51,10 +58,13 @@ function escapeRegExp(text: string): string {
 const MAX_BATCH_STATEMENTS = 2_000;
 
 function alteredDump(file: string, sql: string): UserError {
-  return new UserError(`${file} holds a statement a schema-wizard dump never contains (${sql.replace(/\s+/g, ' ').slice(0, 60)}…): the backup was altered. Nothing was loaded into the target.`, {
-    hint: 'Use another backup; this one cannot be trusted.',
-    exitCode: ExitCode.failed,
-  });
+  return new UserError(
+    `${file} holds a statement a schema-wizard dump never contains (${sql.replace(/\s+/g, ' ').slice(0, 60)}…): the backup was altered. Nothing was loaded into the target.`,
+    {
+      hint: 'Use another backup; this one cannot be trusted.',
+      exitCode: ExitCode.failed,
+    },
+  );
 }
 const MAX_BATCH_CHARS = 8 << 20;
 

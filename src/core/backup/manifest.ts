@@ -71,20 +71,26 @@ export async function readVerifiedManifest(backupFile: string): Promise<BackupMa
   }
   const looksLike = fileFormat(backupFile);
   if (looksLike !== manifest.format) {
-    throw new UserError(`${backupFile} is a ${looksLike === 'db' ? 'SQLite database file' : 'SQL text file'}, but its manifest says format "${manifest.format}": one of them was altered. Nothing was touched.`, {
-      hint: 'Use another backup; this one cannot be trusted.',
-      exitCode: ExitCode.failed,
-    });
+    throw new UserError(
+      `${backupFile} is a ${looksLike === 'db' ? 'SQLite database file' : 'SQL text file'}, but its manifest says format "${manifest.format}": one of them was altered. Nothing was touched.`,
+      {
+        hint: 'Use another backup; this one cannot be trusted.',
+        exitCode: ExitCode.failed,
+      },
+    );
   }
   const bytes = fs.statSync(backupFile).size;
   const sha256 = await sha256File(backupFile);
   const listed = fs.existsSync(checksumPath(backupFile)) ? fs.readFileSync(checksumPath(backupFile), 'utf8').trim().split(/\s+/)[0] : null;
   const sumOfRows = Object.values(manifest.content.tables).reduce((n, t) => n + t.rows, 0);
   if (sumOfRows !== manifest.rows) {
-    throw new UserError(`The manifest beside ${backupFile} says ${manifest.rows} rows, but its own per-table counts add up to ${sumOfRows}: it was altered. Nothing was touched.`, {
-      hint: 'Use another backup; this one cannot be trusted.',
-      exitCode: ExitCode.failed,
-    });
+    throw new UserError(
+      `The manifest beside ${backupFile} says ${manifest.rows} rows, but its own per-table counts add up to ${sumOfRows}: it was altered. Nothing was touched.`,
+      {
+        hint: 'Use another backup; this one cannot be trusted.',
+        exitCode: ExitCode.failed,
+      },
+    );
   }
   if (bytes !== manifest.bytes || sha256 !== manifest.sha256 || (listed !== null && listed !== sha256)) {
     throw new UserError(
@@ -103,7 +109,8 @@ function manifestProblem(m: unknown): string | null {
   if (o.format !== 'db' && o.format !== 'sql') return `format ${JSON.stringify(o.format)}`;
   if (typeof o.bytes !== 'number' || typeof o.sha256 !== 'string' || typeof o.rows !== 'number') return 'bytes, sha256 or rows missing';
   const content = o.content as Record<string, unknown> | null | undefined;
-  if (!content || typeof content !== 'object' || typeof content.sha256 !== 'string' || !content.tables || typeof content.tables !== 'object') return 'no content digest';
+  if (!content || typeof content !== 'object' || typeof content.sha256 !== 'string' || !content.tables || typeof content.tables !== 'object')
+    return 'no content digest';
   for (const [table, digest] of Object.entries(content.tables as Record<string, unknown>)) {
     const d = digest as Record<string, unknown> | null;
     if (!d || typeof d.rows !== 'number' || typeof d.sha256 !== 'string') return `no digest for table ${table}`;

@@ -109,10 +109,13 @@ export function refuseWhileInUse(file: string): void {
   // An expiry that does not parse counts as not expired: a malformed lock row is never overridden silently.
   const expired = holder ? Date.parse(holder.expiresAt) <= Date.now() : true;
   if (holder && !expired && !holderIsGone(holder, os.hostname())) {
-    throw new UserError(`Another schema-wizard run holds this database: ${describeOwner(holder)}; restore will not replace it underneath that run. Nothing was touched.`, {
-      hint: 'Wait for that run to finish; if it crashed on another machine, clear its lock with `schema-wizard unlock --yes`, then restore.',
-      exitCode: ExitCode.failed,
-    });
+    throw new UserError(
+      `Another schema-wizard run holds this database: ${describeOwner(holder)}; restore will not replace it underneath that run. Nothing was touched.`,
+      {
+        hint: 'Wait for that run to finish; if it crashed on another machine, clear its lock with `schema-wizard unlock --yes`, then restore.',
+        exitCode: ExitCode.failed,
+      },
+    );
   }
 }
 
@@ -177,7 +180,13 @@ export interface Comparison {
  * Compares the database about to be replaced with the backup: its content digest per table
  * against the manifest, and rowids beyond the backup's (with the restored copy attached).
  */
-export async function compareWithBackup(current: Db, currentPath: string, restoredCopy: string, manifest: BackupManifest, displayGiven: string): Promise<Comparison> {
+export async function compareWithBackup(
+  current: Db,
+  currentPath: string,
+  restoredCopy: string,
+  manifest: BackupManifest,
+  displayGiven: string,
+): Promise<Comparison> {
   const snapshot = await takeSnapshot(current);
   const digest: ContentDigest = await measureLike(current, snapshot, manifest.content);
   const changed: TableChange[] = [];
@@ -205,7 +214,9 @@ export async function compareWithBackup(current: Db, currentPath: string, restor
       if (then && inBackup.has(table)) {
         const t = quoteIdent(table);
         try {
-          newer = Number((conn.prepare(`SELECT count(*) AS n FROM main.${t} WHERE rowid > (SELECT coalesce(max(rowid), 0) FROM backup.${t})`).get() as { n: number }).n);
+          newer = Number(
+            (conn.prepare(`SELECT count(*) AS n FROM main.${t} WHERE rowid > (SELECT coalesce(max(rowid), 0) FROM backup.${t})`).get() as { n: number }).n,
+          );
         } catch {
           newer = Math.max(0, now.rows - then.rows);
         }
@@ -233,7 +244,12 @@ function sameRows(conn: InstanceType<typeof Database>, table: string): boolean {
   try {
     // quote() and typeof() per column: compared as exact text, never by a column's collation
     // (NOCASE would call 'ALICE' the same as 'alice') or numerically (1 against 1.0).
-    const columns = (conn.prepare(`SELECT name FROM pragma_table_info(${sqlString(table)})`).raw(true).all() as unknown[][]).map((r) => quoteIdent(String(r[0])));
+    const columns = (
+      conn
+        .prepare(`SELECT name FROM pragma_table_info(${sqlString(table)})`)
+        .raw(true)
+        .all() as unknown[][]
+    ).map((r) => quoteIdent(String(r[0])));
     const exact = ['rowid', ...columns.flatMap((c) => [`quote(${c})`, `typeof(${c})`])].join(', ');
     const one = conn.prepare(`SELECT count(*) AS n FROM (SELECT ${exact} FROM main.${t} EXCEPT SELECT ${exact} FROM backup.${t})`).get() as { n: number };
     const other = conn.prepare(`SELECT count(*) AS n FROM (SELECT ${exact} FROM backup.${t} EXCEPT SELECT ${exact} FROM main.${t})`).get() as { n: number };
@@ -252,7 +268,9 @@ function sqlString(value: string): string {
 
 /** The refusal when the replaced database holds what the backup does not. */
 export function newerRowsError(file: string, changed: TableChange[]): UserError {
-  const lines = changed.map((c) => `${c.table}: ${c.now} rows now, ${c.backup} in the backup${c.newer > 0 ? `, ${c.newer} written since` : ', rows changed or deleted since'}`);
+  const lines = changed.map(
+    (c) => `${c.table}: ${c.now} rows now, ${c.backup} in the backup${c.newer > 0 ? `, ${c.newer} written since` : ', rows changed or deleted since'}`,
+  );
   return new UserError(`Restoring would throw away what ${file} holds that the backup does not (${lines.join('; ')}). Nothing was touched.`, {
     hint: 'Take a backup of the database as it is first (schema-wizard backup), then restore with --discard-newer to accept losing those rows.',
     exitCode: ExitCode.usage,
@@ -260,10 +278,13 @@ export function newerRowsError(file: string, changed: TableChange[]): UserError 
 }
 
 export function otherDatabaseError(file: string, manifest: BackupManifest): UserError {
-  return new UserError(`The backup does not look like a backup of ${file}: it was taken from ${manifest.source?.display ?? 'an unknown source'}, and no table or user matches. Nothing was touched.`, {
-    hint: 'Check --from and --db. If you really mean to put that database here, add --force-other-database (and --discard-newer).',
-    exitCode: ExitCode.usage,
-  });
+  return new UserError(
+    `The backup does not look like a backup of ${file}: it was taken from ${manifest.source?.display ?? 'an unknown source'}, and no table or user matches. Nothing was touched.`,
+    {
+      hint: 'Check --from and --db. If you really mean to put that database here, add --force-other-database (and --discard-newer).',
+      exitCode: ExitCode.usage,
+    },
+  );
 }
 
 /**

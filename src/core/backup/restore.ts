@@ -46,7 +46,6 @@ export interface RestoreResult {
   replacedKeptAt: string | null;
 }
 
-
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const from = path.resolve(options.from);
   options.emit({ type: 'step-started', step: 'restore', label: 'Check the backup against its manifest' });
@@ -90,7 +89,10 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
       if (comparison.otherDatabase && !options.forceOtherDatabase) throw otherDatabaseError(targetPath, manifest);
       if (comparison.changed.length > 0) {
         if (!options.discardNewer) throw newerRowsError(targetPath, comparison.changed);
-        options.emit({ type: 'warning', message: `--discard-newer: the replaced database held what the backup does not (${comparison.changed.map((c) => `${c.table}: ${c.now} rows now, ${c.backup} in the backup`).join('; ')}); it is kept aside (below)` });
+        options.emit({
+          type: 'warning',
+          message: `--discard-newer: the replaced database held what the backup does not (${comparison.changed.map((c) => `${c.table}: ${c.now} rows now, ${c.backup} in the backup`).join('; ')}); it is kept aside (below)`,
+        });
       }
       // The restored file takes the place of the old one: same journal mode, permissions and owner.
       if (original.journalMode.toLowerCase() === 'wal') await withFile(partial, (db) => db.query('PRAGMA journal_mode = WAL'));
@@ -98,13 +100,21 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
       try {
         fs.chownSync(partial, original.uid, original.gid);
       } catch {
-        if (fs.statSync(partial).uid !== original.uid) options.emit({ type: 'warning', message: `could not give the restored file its owner back (uid ${original.uid}); only root can: chown ${original.uid}:${original.gid} ${targetPath}` });
+        if (fs.statSync(partial).uid !== original.uid)
+          options.emit({
+            type: 'warning',
+            message: `could not give the restored file its owner back (uid ${original.uid}); only root can: chown ${original.uid}:${original.gid} ${targetPath}`,
+          });
       }
     }
     fsyncFile(partial);
     // The rebuild took a while: nobody may have opened the file since, and no stop was asked for.
     refuseWhileInUse(targetPath);
-    if (options.signal?.aborted) throw new UserError('Interrupted before the swap: the restored copy was removed and the database was not replaced.', { hint: 'Run the same restore again when ready.', exitCode: ExitCode.interrupted });
+    if (options.signal?.aborted)
+      throw new UserError('Interrupted before the swap: the restored copy was removed and the database was not replaced.', {
+        hint: 'Run the same restore again when ready.',
+        exitCode: ExitCode.interrupted,
+      });
   } catch (error) {
     removeDatabaseFiles(partial);
     throw error;
@@ -167,7 +177,13 @@ async function restoreRemote(from: string, manifest: BackupManifest, options: Re
     // A .db backup's manifest holds a record digest; over the protocol only values can be read,
     // so the backup file's value digest (checked against its manifest first) is what must arrive.
     const expected = kindOf(manifest.content) === 'records' ? await valuesOfProvenBackup(from, manifest) : manifest.content;
-    await proveContent(db, manifest, 'the restored database', 'The remote database now holds rows that do not match the backup: run the restore again with --replace, or use another backup.', expected);
+    await proveContent(
+      db,
+      manifest,
+      'the restored database',
+      'The remote database now holds rows that do not match the backup: run the restore again with --replace, or use another backup.',
+      expected,
+    );
     if (manifest.bookkeeping) await proveBookkeeping(db, manifest.bookkeeping, 'the restored database');
     return { from, target: options.target.display, manifest, rows: manifest.rows, replacedKeptAt: null };
   } finally {
@@ -184,7 +200,10 @@ async function valuesOfProvenBackup(from: string, manifest: BackupManifest): Pro
 }
 
 function altered(what: string, detail: string): UserError {
-  return new UserError(`${what} was altered after it was taken: ${detail}. Nothing was replaced.`, { hint: 'Use another backup; this one cannot be trusted.', exitCode: ExitCode.failed });
+  return new UserError(`${what} was altered after it was taken: ${detail}. Nothing was replaced.`, {
+    hint: 'Use another backup; this one cannot be trusted.',
+    exitCode: ExitCode.failed,
+  });
 }
 
 function differences(expected: ContentDigest, actual: ContentDigest): string[] {
@@ -237,24 +256,48 @@ async function dropEverything(db: Db, snapshot: Snapshot): Promise<void> {
 }
 
 /** `manifestContent`: the manifest's content in the kind this database can give (a remote one has no record digest). */
-async function proveContent(db: Db, manifest: BackupManifest, what: string, hint = 'The previous database was put back (or none was there); try another backup.', manifestContent?: ContentDigest): Promise<void> {
+async function proveContent(
+  db: Db,
+  manifest: BackupManifest,
+  what: string,
+  hint = 'The previous database was put back (or none was there); try another backup.',
+  manifestContent?: ContentDigest,
+): Promise<void> {
   await assertIntegrity(db, what, 'quick_check');
   const snapshot = await takeSnapshot(db);
   // Manifests of older versions have no schema digest; their object counts are checked always.
-  const counts = { tables: guideTables(snapshot).map((t) => t.name).sort(), indexes: namedIndexes(snapshot).length, triggers: snapshot.triggers.length, views: snapshot.views.length };
+  const counts = {
+    tables: guideTables(snapshot)
+      .map((t) => t.name)
+      .sort(),
+    indexes: namedIndexes(snapshot).length,
+    triggers: snapshot.triggers.length,
+    views: snapshot.views.length,
+  };
   const recorded = manifest.schema;
-  const countsDiffer = !recorded || counts.tables.join(',') !== [...(recorded.tables ?? [])].sort().join(',') || counts.indexes !== recorded.indexes || counts.triggers !== recorded.triggers || counts.views !== recorded.views;
+  const countsDiffer =
+    !recorded ||
+    counts.tables.join(',') !== [...(recorded.tables ?? [])].sort().join(',') ||
+    counts.indexes !== recorded.indexes ||
+    counts.triggers !== recorded.triggers ||
+    counts.views !== recorded.views;
   if (countsDiffer || (manifest.schemaSha256 && schemaDigest(snapshot) !== manifest.schemaSha256)) {
-    throw new UserError(`Restore verification failed: the schema of ${what} differs from the one its manifest recorded (an object was added, dropped or changed in the backup after it was taken). Nothing was replaced.`, {
-      hint: 'Use another backup; this one cannot be trusted.',
-      exitCode: ExitCode.failed,
-    });
+    throw new UserError(
+      `Restore verification failed: the schema of ${what} differs from the one its manifest recorded (an object was added, dropped or changed in the backup after it was taken). Nothing was replaced.`,
+      {
+        hint: 'Use another backup; this one cannot be trusted.',
+        exitCode: ExitCode.failed,
+      },
+    );
   }
   try {
     const expected = manifestContent ?? manifest.content;
     assertSameContent(expected, await measureLike(db, snapshot, expected), what);
   } catch (error) {
-    throw new UserError(`Restore verification failed: ${(error as Error).message.replace(/^Backup verification failed: /, '')}`, { hint, exitCode: ExitCode.failed });
+    throw new UserError(`Restore verification failed: ${(error as Error).message.replace(/^Backup verification failed: /, '')}`, {
+      hint,
+      exitCode: ExitCode.failed,
+    });
   }
 }
 

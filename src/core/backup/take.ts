@@ -49,7 +49,10 @@ export function backupFormat(target: Target, requested: 'db' | 'sql' | undefined
 
 export function prepareBackup(options: BackupOptions): void {
   if (options.out !== undefined && (options.out.trim() === '' || /[\\/]$/.test(options.out))) {
-    throw new UserError(`--out must name a file, not ${options.out.trim() === '' ? 'an empty path' : `the directory ${options.out}`}.`, { hint: 'Give a file path (--out backups/memory-before.db), or --backup-dir DIR for a named backup in DIR.', exitCode: ExitCode.usage });
+    throw new UserError(`--out must name a file, not ${options.out.trim() === '' ? 'an empty path' : `the directory ${options.out}`}.`, {
+      hint: 'Give a file path (--out backups/memory-before.db), or --backup-dir DIR for a named backup in DIR.',
+      exitCode: ExitCode.usage,
+    });
   }
   removeAbandonedPartials(options.out ? path.dirname(path.resolve(options.out)) : options.dir);
   if (options.out) {
@@ -96,7 +99,9 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
       rows: Object.values(sourceDigest.tables).reduce((n, t) => n + t.rows, 0),
       content: sourceDigest,
       schema: {
-        tables: guideTables(snapshot).map((t) => t.name).sort(),
+        tables: guideTables(snapshot)
+          .map((t) => t.name)
+          .sort(),
         indexes: namedIndexes(snapshot).length,
         triggers: userTriggers(snapshot).length,
         views: snapshot.views.length,
@@ -112,7 +117,8 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code && /^E[A-Z]+$/.test(code)) throw backupWriteError(file, error);
-    if (/disk is full|SQLITE_FULL/i.test(String((error as Error).message))) throw backupWriteError(file, Object.assign(new Error('disk full'), { code: 'ENOSPC' }));
+    if (/disk is full|SQLITE_FULL/i.test(String((error as Error).message)))
+      throw backupWriteError(file, Object.assign(new Error('disk full'), { code: 'ENOSPC' }));
     throw error;
   }
 }
@@ -123,7 +129,13 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
  * with --thorough), and its record digest becomes the run's content proof. All of it in the file
  * worker, with progress in pages, then rows.
  */
-async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, pragma: 'quick_check' | 'integrity_check', emit: Emit): Promise<{ digest: ContentDigest; sha256: string; trees: ContentDigest }> {
+async function copyAndVerify(
+  db: Db,
+  snapshot: Snapshot,
+  partial: string,
+  pragma: 'quick_check' | 'integrity_check',
+  emit: Emit,
+): Promise<{ digest: ContentDigest; sha256: string; trees: ContentDigest }> {
   const source = db.target.path;
   if (!source) throw new Error('a .db backup needs a local file');
   const rows = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
@@ -145,7 +157,12 @@ async function copyAndVerify(db: Db, snapshot: Snapshot, partial: string, pragma
 }
 
 /** Streams the dump (hashing the very rows written), then loads it into scratch and compares. */
-async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progress: (n: number) => void): Promise<{ digest: ContentDigest; bookkeeping: ContentDigest }> {
+async function dumpAndVerify(
+  db: Db,
+  snapshot: Snapshot,
+  partial: string,
+  progress: (n: number) => void,
+): Promise<{ digest: ContentDigest; bookkeeping: ContentDigest }> {
   const out = fs.createWriteStream(partial, { mode: 0o600 });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   failed.catch(() => undefined);
@@ -167,7 +184,13 @@ async function dumpAndVerify(db: Db, snapshot: Snapshot, partial: string, progre
   try {
     const scratchFile = path.join(scratchDir, 'verify.db');
     fs.writeFileSync(scratchFile, '');
-    const scratch = await openDb({ kind: 'file', url: fileUrlOf(scratchFile), display: 'the dump loaded for verification', name: 'verify.db', path: scratchFile });
+    const scratch = await openDb({
+      kind: 'file',
+      url: fileUrlOf(scratchFile),
+      display: 'the dump loaded for verification',
+      name: 'verify.db',
+      path: scratchFile,
+    });
     try {
       await loadDump(scratch, partial);
       await assertIntegrity(scratch, 'the loaded dump');
@@ -187,13 +210,22 @@ export async function assertIntegrity(db: Db, what: string, pragma: 'integrity_c
   const rows = await db.query(`PRAGMA ${pragma}`);
   const messages = rows.map((r) => String(Object.values(r)[0]));
   if (!(messages.length === 1 && messages[0] === 'ok')) {
-    throw new UserError(`${pragma} failed on ${what}: ${messages.slice(0, 3).join('; ')}`, { hint: 'The backup is not usable; nothing was changed.', exitCode: ExitCode.failed });
+    throw new UserError(`${pragma} failed on ${what}: ${messages.slice(0, 3).join('; ')}`, {
+      hint: 'The backup is not usable; nothing was changed.',
+      exitCode: ExitCode.failed,
+    });
   }
 }
 
 export function assertSameContent(expected: ContentDigest, actual: ContentDigest, what: string): void {
   const problems = compareDigests(expected, actual).map((d) =>
-    d.is === 'missing' ? `${d.table} missing` : d.is === 'added' ? `${d.table} unexpected` : d.is === 'rows' ? `${d.table}: ${d.actual!.rows} rows, expected ${d.expected!.rows}` : `${d.table}: content differs`,
+    d.is === 'missing'
+      ? `${d.table} missing`
+      : d.is === 'added'
+        ? `${d.table} unexpected`
+        : d.is === 'rows'
+          ? `${d.table}: ${d.actual!.rows} rows, expected ${d.expected!.rows}`
+          : `${d.table}: content differs`,
   );
   if (problems.length > 0) throw changedWhileBackingUp(`${what} does not match the source: ${problems.slice(0, 5).join('; ')}`);
 }

@@ -268,10 +268,13 @@ class LibsqlDb implements Db {
     }
     this.opened ??= now ? { dev: now.dev, ino: now.ino } : null;
     if (!now || !this.opened || now.dev !== this.opened.dev || now.ino !== this.opened.ino) {
-      throw new UserError(`${this.target.display} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`, {
-        hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
-        exitCode: ExitCode.failed,
-      });
+      throw new UserError(
+        `${this.target.display} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`,
+        {
+          hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
+          exitCode: ExitCode.failed,
+        },
+      );
     }
   }
 
@@ -315,11 +318,14 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
   const guard = guardFailure(message, stmts, error);
   if (guard) return guardError(guard, where, error);
   if (code === 'URL_PARAM_NOT_SUPPORTED' || /Unsupported URL query parameter/i.test(message)) {
-    return new UserError(`${where}: the database URL has a query parameter the client does not accept (${/parameter "([^"]*)"/.exec(message)?.[1] ?? 'unknown'}).`, {
-      hint: 'Give the token with --auth-token or TURSO_AUTH_TOKEN (or ?authToken=), and drop other query parameters.',
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
+    return new UserError(
+      `${where}: the database URL has a query parameter the client does not accept (${/parameter "([^"]*)"/.exec(message)?.[1] ?? 'unknown'}).`,
+      {
+        hint: 'Give the token with --auth-token or TURSO_AUTH_TOKEN (or ?authToken=), and drop other query parameters.',
+        exitCode: ExitCode.usage,
+        cause: error,
+      },
+    );
   }
   if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
     return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
@@ -328,7 +334,11 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
       cause: error,
     });
   }
-  if (/TimeoutError|aborted due to timeout|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|socket hang up/i.test(`${message} ${String((error as { cause?: unknown })?.cause ?? '')}`)) {
+  if (
+    /TimeoutError|aborted due to timeout|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|socket hang up/i.test(
+      `${message} ${String((error as { cause?: unknown })?.cause ?? '')}`,
+    )
+  ) {
     return new UserError(`Cannot reach ${where}: ${shortNetworkReason(error)}.`, {
       hint: 'Check the URL and your network; the database was not changed.',
       exitCode: ExitCode.failed,
@@ -358,11 +368,14 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
   }
   const extended = String((error as { extendedCode?: unknown } | null)?.extendedCode ?? '');
   if (extended === 'SQLITE_READONLY_DBMOVED' || /database file has been moved|DBMOVED/i.test(message)) {
-    return new UserError(`${where} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`, {
-      hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
-      exitCode: ExitCode.failed,
-      cause: error,
-    });
+    return new UserError(
+      `${where} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`,
+      {
+        hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
+        exitCode: ExitCode.failed,
+        cause: error,
+      },
+    );
   }
   if (code.startsWith('SQLITE_READONLY') || /readonly database/i.test(message)) {
     return new UserError(`${where} is read-only: cannot write to it.`, {

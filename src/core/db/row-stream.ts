@@ -96,7 +96,7 @@ async function* remoteBatches(db: Db, table: TableInfo): AsyncGenerator<unknown[
   const withRowid = hasRowid(table);
   let limit = 500;
   let after: unknown = null;
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     const sql = withRowid
       ? `SELECT rowid, ${cols} FROM ${name} ${after === null ? '' : 'WHERE rowid > ?'} ORDER BY rowid LIMIT ${limit}`
       : `SELECT ${cols} FROM ${name} ORDER BY 1 LIMIT ${limit} OFFSET ${offset}`;

@@ -103,9 +103,7 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
         "WHERE m.type = 'index' ORDER BY m.name, c.seqno",
     },
     {
-      sql:
-        `SELECT ${hx('l.name', 'idx')}, l.partial AS partial FROM sqlite_schema AS m, pragma_index_list(m.name) AS l ` +
-        "WHERE m.type = 'table'",
+      sql: `SELECT ${hx('l.name', 'idx')}, l.partial AS partial FROM sqlite_schema AS m, pragma_index_list(m.name) AS l ` + "WHERE m.type = 'table'",
     },
     {
       sql:
@@ -146,7 +144,13 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
     const table = str(row.tbl_name);
     const sql = row.sql === null ? null : str(row.sql);
     if (type === 'table') {
-      tables.push({ name, kind: tableKind(name, kindByName.get(name)), sql, columns: (columnsByTable.get(name) ?? []).filter((c): c is string => c !== null), rows: null });
+      tables.push({
+        name,
+        kind: tableKind(name, kindByName.get(name)),
+        sql,
+        columns: (columnsByTable.get(name) ?? []).filter((c): c is string => c !== null),
+        rows: null,
+      });
     } else if (type === 'index') {
       indexes.push({
         name,
@@ -173,7 +177,9 @@ export async function takeSnapshot(db: Db): Promise<Snapshot> {
     ...countable.map((t) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(t.name)}` })),
     ...(users && keyColumn ? [{ sql: plaintextKeysSql(users.name, keyColumn) }] : []),
     ...(hasSequence ? [{ sql: 'SELECT name, seq FROM sqlite_sequence' }] : []),
-    ...fkGroups.map((g) => ({ sql: `SELECT count(*) AS n FROM ${quoteIdent(g.table)} WHERE ${g.columns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(' AND ')}` })),
+    ...fkGroups.map((g) => ({
+      sql: `SELECT count(*) AS n FROM ${quoteIdent(g.table)} WHERE ${g.columns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(' AND ')}`,
+    })),
   ]);
   countable.forEach((t, i) => {
     t.rows = num(counted[i].rows[0].n);
@@ -230,7 +236,16 @@ function decoded(result: { rows: Row[]; columns: string[] }): { rows: Row[] } {
 function fromHex(hex: string, row: Row): string {
   const text = decodeUtf8(Buffer.from(hex, 'hex'));
   if (text === null) {
-    const what = Object.values(row).map((v) => (typeof v === 'string' ? Buffer.from(v, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 60) : String(v))).join(' ');
+    const what = Object.values(row)
+      .map((v) =>
+        typeof v === 'string'
+          ? Buffer.from(v, 'hex')
+              .toString('latin1')
+              .replace(/[^\x20-\x7e]/g, '?')
+              .slice(0, 60)
+          : String(v),
+      )
+      .join(' ');
     throw new UserError(`The schema holds text that is not valid UTF-8 (${what}): schema-wizard cannot name that object safely, so it changes nothing.`, {
       hint: 'Rename the object (or rewrite its DDL) with valid UTF-8 text in sqlite3, then run again.',
       exitCode: ExitCode.usage,
@@ -303,10 +318,10 @@ export function assertMcpMemory(snapshot: Snapshot, display: string): void {
   const plain = new Set(snapshot.tables.filter((t) => t.kind === 'plain').map((t) => t.name));
   const missing = MCP_MEMORY_CORE_TABLES.filter((t) => !plain.has(t));
   if (missing.length > 0) {
-    throw new UserError(
-      `${display} is not an MCP Memory database (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}); nothing was changed.`,
-      { hint: 'Point --db at the MCP Memory database (it has users, memories and entities tables).', exitCode: ExitCode.usage },
-    );
+    throw new UserError(`${display} is not an MCP Memory database (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}); nothing was changed.`, {
+      hint: 'Point --db at the MCP Memory database (it has users, memories and entities tables).',
+      exitCode: ExitCode.usage,
+    });
   }
 }
 

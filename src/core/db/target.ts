@@ -68,10 +68,13 @@ export function fileUrlOf(absolute: string): string {
 function fileUrlToPath(value: string): string {
   const rest = value.slice('file:'.length);
   if (/[?#]/.test(rest)) {
-    throw new UserError(`file: URLs with a query or fragment are not supported (${rest.replace(/^[^?#]*/, '')}): it would be ignored, and a mode=ro would not protect the file.`, {
-      hint: 'Pass the plain path to --db (plan, verify, stats and smoke never write; apply, rollback and restore need --yes).',
-      exitCode: ExitCode.usage,
-    });
+    throw new UserError(
+      `file: URLs with a query or fragment are not supported (${rest.replace(/^[^?#]*/, '')}): it would be ignored, and a mode=ro would not protect the file.`,
+      {
+        hint: 'Pass the plain path to --db (plan, verify, stats and smoke never write; apply, rollback and restore need --yes).',
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   try {
     if (value.startsWith('file://')) return fileURLToPath(value);
@@ -203,7 +206,10 @@ export function redactUrl(value: string): string {
   const q = plain.search(/[?#]/);
   if (q < 0) return plain;
   const query = plain.slice(q).replace(/#[^]*$/, '');
-  return plain.slice(0, q) + query.replace(/([?&])([^=&]*)=([^&]*)/g, (all, sep: string, key: string) => (CREDENTIAL_PARAM.test(decodeSafe(key)) ? `${sep}${key}=***` : all));
+  return (
+    plain.slice(0, q) +
+    query.replace(/([?&])([^=&]*)=([^&]*)/g, (all, sep: string, key: string) => (CREDENTIAL_PARAM.test(decodeSafe(key)) ? `${sep}${key}=***` : all))
+  );
 }
 
 /**

@@ -37,8 +37,24 @@ export function prng(seed: number): () => number {
   };
 }
 
-
-const WORDS = ['project', 'meeting', 'design', 'budget', 'review', 'launch', 'customer', 'schema', 'index', 'memory', 'vector', 'search', 'deadline', 'travel', 'invoice', 'research'];
+const WORDS = [
+  'project',
+  'meeting',
+  'design',
+  'budget',
+  'review',
+  'launch',
+  'customer',
+  'schema',
+  'index',
+  'memory',
+  'vector',
+  'search',
+  'deadline',
+  'travel',
+  'invoice',
+  'research',
+];
 const TYPES = ['semantic', 'episodic', 'procedural', 'working'];
 const ENTITY_TYPES = ['person', 'organization', 'project', 'concept', 'location'];
 
@@ -144,12 +160,7 @@ function embedding(rand: () => number, dims: number): string {
   return `[${values.join(',')}]`;
 }
 
-async function insertInChunks(
-  client: ReturnType<typeof createClient>,
-  count: number,
-  make: (i: number) => InStatement,
-  chunk = 2_000,
-): Promise<void> {
+async function insertInChunks(client: ReturnType<typeof createClient>, count: number, make: (i: number) => InStatement, chunk = 2_000): Promise<void> {
   for (let start = 0; start < count; start += chunk) {
     const stmts: InStatement[] = [];
     for (let i = start; i < Math.min(count, start + chunk); i++) stmts.push(make(i));

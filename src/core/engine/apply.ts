@@ -60,7 +60,15 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     });
   }
   if (plan.phases.every((p) => p.statements.length === 0)) {
-    for (const p of plan.phases) session.emit({ type: 'phase-finished', phase: p.phase, action: 'apply', outcome: { status: 'not-executed', reason: `${p.title} is already applied` }, statements: 0, journalId: null });
+    for (const p of plan.phases)
+      session.emit({
+        type: 'phase-finished',
+        phase: p.phase,
+        action: 'apply',
+        outcome: { status: 'not-executed', reason: `${p.title} is already applied` },
+        statements: 0,
+        journalId: null,
+      });
     return { plan, phases: plan.phases.map((p) => ({ phase: p.phase, status: 'nothing-to-do', statements: 0, journalId: null })), backup: null };
   }
   return withLock(session, snapshot, options.backup, async (start) => {
@@ -99,12 +107,7 @@ export interface PhaseRun {
  * backup the digest is measured directly), runs `work`, and always releases the lock.
  * Bookkeeping tables created by a run that failed before writing anything are removed again.
  */
-export async function withLock<T>(
-  session: Session,
-  snapshot: Snapshot,
-  provider: BackupProvider | null,
-  work: (start: RunStart) => Promise<T>,
-): Promise<T> {
+export async function withLock<T>(session: Session, snapshot: Snapshot, provider: BackupProvider | null, work: (start: RunStart) => Promise<T>): Promise<T> {
   if (provider) await provider.prepare();
   checkInterrupted(session);
   const hadBookkeeping = hasJournal(snapshot);
@@ -112,7 +115,10 @@ export async function withLock<T>(
     const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
     session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
     if (lock.tookOverFrom) {
-      session.emit({ type: 'warning', message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is` });
+      session.emit({
+        type: 'warning',
+        message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is`,
+      });
     }
   });
   try {
@@ -138,14 +144,26 @@ export async function takeRunStart(session: Session, provider: BackupProvider | 
   const snapshot = await takeSnapshot(session.db);
   if (!provider) {
     session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
-    const digest = await step(session, 'check', 'Measure the content before writing', () => measureContent(session.db, snapshot), (d) => `${Object.keys(d.tables).length} tables hashed`);
+    const digest = await step(
+      session,
+      'check',
+      'Measure the content before writing',
+      () => measureContent(session.db, snapshot),
+      (d) => `${Object.keys(d.tables).length} tables hashed`,
+    );
     return { backup: null, digest: { ...digest, measuredAt }, snapshot };
   }
-  const taken = await step(session, 'backup', 'Back up the database', async () => {
-    const result = await provider.take(session.db, snapshot, session.emit);
-    session.emit({ type: 'backup-taken', backup: result.ref });
-    return result;
-  }, (b) => b.ref.path);
+  const taken = await step(
+    session,
+    'backup',
+    'Back up the database',
+    async () => {
+      const result = await provider.take(session.db, snapshot, session.emit);
+      session.emit({ type: 'backup-taken', backup: result.ref });
+      return result;
+    },
+    (b) => b.ref.path,
+  );
   return { backup: taken.ref, digest: { ...taken.digest, measuredAt }, snapshot };
 }
 
@@ -170,7 +188,14 @@ export async function applyPhase(
   const plan = planMigration(snapshot, [phase], { runId: session.runId, keys: options.keys, repairFts: options.repairFts }).phases[0];
   refuseConflicts([plan]);
   if (plan.statements.length === 0) {
-    session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'not-executed', reason: `${plan.title} is already applied` }, statements: 0, journalId: null });
+    session.emit({
+      type: 'phase-finished',
+      phase,
+      action: 'apply',
+      outcome: { status: 'not-executed', reason: `${plan.title} is already applied` },
+      statements: 0,
+      journalId: null,
+    });
     return { result: { phase, status: 'nothing-to-do', statements: 0, journalId: null }, after: snapshot };
   }
   const hashing = plan.keyHashing && plan.keyHashing.hashable > 0 ? plan.keyHashing : null;
@@ -235,7 +260,15 @@ export async function applyPhase(
   }
   const left = plan.keyHashing ? describeUnhashable(plan.keyHashing.leftAsIs) : '';
   if (left) session.emit({ type: 'warning', message: `API keys left as they are: ${left}; those users cannot authenticate until given a new key.` });
-  session.emit({ type: 'phase-finished', phase, action: 'apply', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId, requests: session.db.roundTrips - tripsBefore });
+  session.emit({
+    type: 'phase-finished',
+    phase,
+    action: 'apply',
+    outcome: { status: 'success', detail: `${total} statements` },
+    statements: total,
+    journalId,
+    requests: session.db.roundTrips - tripsBefore,
+  });
   // Committed from here on: a failing row check is reported as such, never as a failed phase.
   const after = await checkRowsKept(session, phase, snapshot, plan);
   return { result: { phase, status: 'applied', statements: total, journalId }, after };
@@ -257,7 +290,10 @@ async function proveContentKept(session: Session, start: RunStart, results: Phas
     type: 'rows-checked',
     phase: last.phase,
     ok: changes.length === 0,
-    detail: changes.length === 0 ? `content of every table equal to the proof measured before the first write (${compared} tables${except.length ? '; users aside: its keys were hashed' : ''})` : changes.join('; '),
+    detail:
+      changes.length === 0
+        ? `content of every table equal to the proof measured before the first write (${compared} tables${except.length ? '; users aside: its keys were hashed' : ''})`
+        : changes.join('; '),
   });
   if (changes.length > 0) {
     throw new UserError(`Content changed during the run: ${changes.join('; ')}.`, {
@@ -285,7 +321,9 @@ async function checkRowsKept(session: Session, phase: PhaseId, before: Snapshot,
     type: 'rows-checked',
     phase,
     ok,
-    detail: ok ? `row counts of ${Object.keys(countsAfter).length} tables unchanged${plan.archive ? `; ${plan.archive.rows} ${plan.archive.table} rows archived` : ''}` : problems.join('; '),
+    detail: ok
+      ? `row counts of ${Object.keys(countsAfter).length} tables unchanged${plan.archive ? `; ${plan.archive.rows} ${plan.archive.table} rows archived` : ''}`
+      : problems.join('; '),
   });
   if (!ok) {
     throw new UserError(`Row counts changed during ${plan.title}: ${problems.join('; ')}.`, {
@@ -302,9 +340,10 @@ export function refuseConflicts(phases: PhasePlan[], { askDecisions = false } = 
   if (blocked.length > 0) {
     const details = blocked.map((p) => `${p.title}: ${p.conflicts.join(' ')}`).join(' ');
     throw new UserError(`Cannot apply safely; nothing was changed. ${details}`, {
-      hint: blocked.some((p) => p.phase === 'phase2') && phases.some((p) => p.phase === 'phase1' && p.conflicts.length === 0)
-        ? 'Resolve the conflict, or apply Phase 1 alone with --phase 1.'
-        : 'Resolve the conflict described above, then run again (schema-wizard plan shows the state).',
+      hint:
+        blocked.some((p) => p.phase === 'phase2') && phases.some((p) => p.phase === 'phase1' && p.conflicts.length === 0)
+          ? 'Resolve the conflict, or apply Phase 1 alone with --phase 1.'
+          : 'Resolve the conflict described above, then run again (schema-wizard plan shows the state).',
       exitCode: ExitCode.failed,
     });
   }
@@ -320,7 +359,7 @@ export function keyDecisionError(keys: PlaintextKeys): UserError {
     `${n} user${n === 1 ? '' : 's'} hold${n === 1 ? 's' : ''} an API key in users.${keys.column} that is not a SHA-256 hex digest: the application looks keys up by hash, so after Phase 2 renames the column ${n === 1 ? 'that user' : 'they'} could not authenticate. Nothing was changed.` +
       (unhashable ? ` (${keys.hashable} can be hashed; ${unhashable}.)` : ''),
     {
-      hint: 'Choose one: --hash-plaintext-keys (hash them inside Phase 2\'s transaction; only the backup keeps the originals) or --keep-plaintext-keys (rename anyway: those users cannot authenticate until their keys are hashed). Or apply --phase 1 alone.',
+      hint: "Choose one: --hash-plaintext-keys (hash them inside Phase 2's transaction; only the backup keeps the originals) or --keep-plaintext-keys (rename anyway: those users cannot authenticate until their keys are hashed). Or apply --phase 1 alone.",
       exitCode: ExitCode.usage,
     },
   );

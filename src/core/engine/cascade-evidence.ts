@@ -41,7 +41,8 @@ async function countsOf(db: Db, table: string, column: string): Promise<{ counts
   let nullRows = 0;
   for (const r of rows) {
     if (r.k === null) nullRows = Number(r.n);
-    else if (typeof r.k === 'string' || (typeof r.k === 'bigint' && r.k <= BigInt(Number.MAX_SAFE_INTEGER) && r.k >= -BigInt(Number.MAX_SAFE_INTEGER))) counts.push([typeof r.k === 'bigint' ? Number(r.k) : r.k, Number(r.n)]);
+    else if (typeof r.k === 'string' || (typeof r.k === 'bigint' && r.k <= BigInt(Number.MAX_SAFE_INTEGER) && r.k >= -BigInt(Number.MAX_SAFE_INTEGER)))
+      counts.push([typeof r.k === 'bigint' ? Number(r.k) : r.k, Number(r.n)]);
     // A key that JSON cannot carry exactly (a BLOB, a REAL, a huge integer): no evidence at all.
     else return { counts: [], nullRows: -1 };
   }

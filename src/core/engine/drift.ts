@@ -38,7 +38,11 @@ export function describeDrift(snapshot: Snapshot): DriftItem[] {
   }
   for (const table of Object.values(PHASES).flatMap((p) => p.dropTables)) {
     for (const ref of referencesTo(snapshot, table)) {
-      drift.push({ kind: 'foreign-key', object: ref.table, message: `${ref.table}(${ref.columns.join(', ')}) has a foreign key to ${table}, which Phase 1 drops` });
+      drift.push({
+        kind: 'foreign-key',
+        object: ref.table,
+        message: `${ref.table}(${ref.columns.join(', ')}) has a foreign key to ${table}, which Phase 1 drops`,
+      });
     }
   }
   for (const v of snapshot.views) {

@@ -108,9 +108,7 @@ export function journalInsert(entry: EntryInput, snapshot: Snapshot): Stmt {
   const countsSql =
     counted.length === 0
       ? "'{}'"
-      : `(SELECT json_group_object(t, n) FROM (${counted
-          .map((t) => `SELECT ? AS t, (SELECT count(*) FROM ${quoteIdent(t.name)}) AS n`)
-          .join(' UNION ALL ')}))`;
+      : `(SELECT json_group_object(t, n) FROM (${counted.map((t) => `SELECT ? AS t, (SELECT count(*) FROM ${quoteIdent(t.name)}) AS n`).join(' UNION ALL ')}))`;
   const droppedSql =
     entry.dropped.length === 0
       ? "'[]'"

@@ -42,7 +42,13 @@ export interface PreparedHashes {
  * the key column as it is now (before the rename). Leftovers of killed runs are dropped first:
  * the caller holds the lock, so no other run can own them.
  */
-export async function prepareKeyHashes(session: Session, snapshot: Snapshot, column: string, rowid: string, onRows?: (n: number) => void): Promise<PreparedHashes> {
+export async function prepareKeyHashes(
+  session: Session,
+  snapshot: Snapshot,
+  column: string,
+  rowid: string,
+  onRows?: (n: number) => void,
+): Promise<PreparedHashes> {
   const table = keyHashTable(session.runId);
   for (const stale of snapshot.tables.filter((t) => t.name.startsWith(PREFIX))) {
     await session.db.execute(`DROP TABLE IF EXISTS ${quoteIdent(stale.name)}`);
@@ -77,7 +83,10 @@ export async function prepareKeyHashes(session: Session, snapshot: Snapshot, col
     await dropKeyHashes(session);
     throw new UserError(
       `${clashes} plaintext API key${clashes === 1 ? '' : 's'} hash${clashes === 1 ? 'es' : ''} to a value another user already holds as a hashed key: hashing would give two users one credential. Nothing was changed by this phase.`,
-      { hint: 'Give those users new keys (or remove the duplicate accounts), then apply Phase 2 again; or use --keep-plaintext-keys.', exitCode: ExitCode.failed },
+      {
+        hint: 'Give those users new keys (or remove the duplicate accounts), then apply Phase 2 again; or use --keep-plaintext-keys.',
+        exitCode: ExitCode.failed,
+      },
     );
   }
   return { table, rows, rowid };
@@ -90,7 +99,9 @@ export function keyHashStatements(prepared: PreparedHashes, column: string): Stm
   return [
     { sql: `UPDATE users SET ${c} = (SELECT hash FROM ${t} WHERE ${t}.id = users.${prepared.rowid}) WHERE ${prepared.rowid} IN (SELECT id FROM ${t})` },
     // Fails the whole write unless every prepared row holds its hash now.
-    guardStatement('keys', `(SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.${prepared.rowid} WHERE users.${c} = ${t}.hash) = ?`, t, [BigInt(prepared.rows)]),
+    guardStatement('keys', `(SELECT count(*) FROM users JOIN ${t} ON ${t}.id = users.${prepared.rowid} WHERE users.${c} = ${t}.hash) = ?`, t, [
+      BigInt(prepared.rows),
+    ]),
     { sql: `DROP TABLE ${t}` },
   ];
 }
@@ -101,6 +112,11 @@ export async function dropKeyHashes(session: Session): Promise<void> {
 }
 
 function sha256OfBytes(value: unknown): string {
-  const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : Buffer.from(String(value));
+  const bytes =
+    value instanceof ArrayBuffer
+      ? new Uint8Array(value)
+      : ArrayBuffer.isView(value)
+        ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+        : Buffer.from(String(value));
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -72,10 +72,7 @@ async function tryLock(
 
 /** Pushes our expiry forward between steps, so a long run keeps its lock. */
 export async function renewLock(db: Db, runId: string, now: Date = new Date(), ttlMs = LOCK_TTL_MS): Promise<void> {
-  await db.execute(`UPDATE ${LOCK_TABLE} SET expires_at = ? WHERE id = 1 AND run_id = ?`, [
-    new Date(now.getTime() + ttlMs).toISOString(),
-    runId,
-  ]);
+  await db.execute(`UPDATE ${LOCK_TABLE} SET expires_at = ? WHERE id = 1 AND run_id = ?`, [new Date(now.getTime() + ttlMs).toISOString(), runId]);
 }
 
 export async function releaseLock(db: Db, runId: string): Promise<void> {
@@ -140,6 +137,8 @@ export async function releaseLockOrSay(db: Db, runId: string, say: (message: str
   try {
     await releaseLock(db, runId);
   } catch (error) {
-    say(`could not release the migration lock (${error instanceof Error ? error.message : String(error)}): the next run will wait until it expires (10 minutes), or clear it now with schema-wizard unlock --yes`);
+    say(
+      `could not release the migration lock (${error instanceof Error ? error.message : String(error)}): the next run will wait until it expires (10 minutes), or clear it now with schema-wizard unlock --yes`,
+    );
   }
 }

@@ -20,7 +20,12 @@ export function planIndexDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDe
       continue;
     }
     // Indexes of a table the phase drops go with it (or stay with it when that drop is refused).
-    if (droppedTables.some((t) => sameName(t.name, index.table)) || def.dropTables.some((t) => sameName(t, index.table)) || plan.dropped.some((d) => sameName(d, index.name))) continue;
+    if (
+      droppedTables.some((t) => sameName(t.name, index.table)) ||
+      def.dropTables.some((t) => sameName(t, index.table)) ||
+      plan.dropped.some((d) => sameName(d, index.name))
+    )
+      continue;
     if (index.sql === null) {
       plan.conflicts.push(`${index.name} is an automatic index (a UNIQUE or PRIMARY KEY constraint) and cannot be dropped.`);
       continue;
@@ -57,7 +62,13 @@ function differsFromV1(index: IndexInfo): string | null {
 /** Columns of a table once this phase's renames are done. */
 function columnsAfter(plan: PhasePlan, table: TableInfo | undefined): string[] {
   const columns = [...(table?.columns ?? [])];
-  for (const r of plan.renamed) if (table && sameName(r.table, table.name)) columns.splice(columns.findIndex((c) => sameName(c, r.from)), 1, r.to);
+  for (const r of plan.renamed)
+    if (table && sameName(r.table, table.name))
+      columns.splice(
+        columns.findIndex((c) => sameName(c, r.from)),
+        1,
+        r.to,
+      );
   return columns;
 }
 
@@ -84,24 +95,32 @@ function keepMeaning(plan: PhasePlan, wanted: IndexTarget, old: IndexInfo): Inde
   const shape = old.sql ? indexShape(old.sql) : null;
   const reference = indexShape(wanted.sql)!;
   if (!shape) {
-    plan.conflicts.push(`${old.name} ("${old.sql}") is not a definition this tool can read, so it cannot be replaced by ${wanted.name} with the same meaning; recreate it by hand, then re-run.`);
+    plan.conflicts.push(
+      `${old.name} ("${old.sql}") is not a definition this tool can read, so it cannot be replaced by ${wanted.name} with the same meaning; recreate it by hand, then re-run.`,
+    );
     return null;
   }
   if (shape.where !== null) {
-    plan.conflicts.push(`${old.name} is a partial index (WHERE ${shape.where}); replacing it with ${wanted.name} would change what it covers. Recreate it under the new name by hand, then re-run.`);
+    plan.conflicts.push(
+      `${old.name} is a partial index (WHERE ${shape.where}); replacing it with ${wanted.name} would change what it covers. Recreate it under the new name by hand, then re-run.`,
+    );
     return null;
   }
   const renamed = plan.renamed.find((r) => sameName(r.table, old.table));
   const leading = shape.terms[0]?.split(' ')[0] ?? '';
   if (shape.terms.length !== 1 || !(renamed ? sameName(leading, renamed.from) : sameName(leading, wanted.key[0]))) {
-    plan.conflicts.push(`${old.name} here is "${old.sql}", not an index on the key column alone as in v1, so replacing it with ${wanted.name} would change its meaning. Keep it under another name, then re-run.`);
+    plan.conflicts.push(
+      `${old.name} here is "${old.sql}", not an index on the key column alone as in v1, so replacing it with ${wanted.name} would change its meaning. Keep it under another name, then re-run.`,
+    );
     return null;
   }
   const terms = shape.terms.map((t) => (renamed && sameName(t.split(' ')[0], renamed.from) ? [renamed.to, ...t.split(' ').slice(1)].join(' ') : t));
   const kept = { ...reference, unique: shape.unique, terms };
   if (sameShape(kept, reference)) return wanted;
   const sql = shapeSql(wanted.name, kept);
-  plan.notes.push(`${wanted.name} is created as "${sql}": it replaces ${old.name} ("${old.sql}") and keeps its meaning${shape.unique ? ' (UNIQUE: no two users may share a key)' : ''}.`);
+  plan.notes.push(
+    `${wanted.name} is created as "${sql}": it replaces ${old.name} ("${old.sql}") and keeps its meaning${shape.unique ? ' (UNIQUE: no two users may share a key)' : ''}.`,
+  );
   return { ...wanted, sql, key: terms };
 }
 
@@ -112,7 +131,10 @@ function addIndex(plan: PhasePlan, snapshot: Snapshot, target: IndexTarget, reas
   if (existing) {
     const shape = existing.sql ? indexShape(existing.sql) : null;
     if (shape && sameShape(shape, wantedShape)) plan.alreadyDone.push(`index ${target.name} already present`);
-    else plan.conflicts.push(`an index named ${existing.name} already exists with a different definition (${existing.sql ?? 'automatic'}); drop or rename it, then re-run.`);
+    else
+      plan.conflicts.push(
+        `an index named ${existing.name} already exists with a different definition (${existing.sql ?? 'automatic'}); drop or rename it, then re-run.`,
+      );
     return;
   }
   const table = findTable(snapshot, target.table);
@@ -121,9 +143,7 @@ function addIndex(plan: PhasePlan, snapshot: Snapshot, target: IndexTarget, reas
     return;
   }
   const available = columnsAfter(plan, table);
-  const missing = target.key
-    .map((term) => /\((\w+)\)/.exec(term)?.[1] ?? term.split(' ')[0])
-    .filter((c) => !available.some((a) => sameName(a, c)));
+  const missing = target.key.map((term) => /\((\w+)\)/.exec(term)?.[1] ?? term.split(' ')[0]).filter((c) => !available.some((a) => sameName(a, c)));
   if (missing.length > 0) {
     plan.conflicts.push(`${table.name} has no column ${missing.join(', ')}, so ${target.name} cannot be created.`);
     return;
@@ -137,10 +157,11 @@ function addIndex(plan: PhasePlan, snapshot: Snapshot, target: IndexTarget, reas
 function indexesAfter(plan: PhasePlan, snapshot: Snapshot, table: string): IndexShape[] {
   const kept = snapshot.indexes.filter((i) => sameName(i.table, table) && !plan.dropped.some((d) => sameName(d, i.name)));
   const shapes = kept.map((i) => (i.sql ? indexShape(i.sql) : automaticShape(i))).filter((s): s is IndexShape => s !== null);
-  for (const s of plan.statements) if (s.kind === 'create-index') {
-    const shape = indexShape(s.sql);
-    if (shape && sameName(shape.table, table)) shapes.push(shape);
-  }
+  for (const s of plan.statements)
+    if (s.kind === 'create-index') {
+      const shape = indexShape(s.sql);
+      if (shape && sameName(shape.table, table)) shapes.push(shape);
+    }
   return shapes;
 }
 
@@ -186,8 +207,9 @@ export function keepForeignKeyLookups(plan: PhasePlan, snapshot: Snapshot, dropp
       .some((s) => s !== null && serves(s, key));
     if (!servedBefore) continue;
     if (!indexesAfter(plan, snapshot, fk.table).some((s) => serves(s, key))) {
-      plan.conflicts.push(`after this phase no index on ${fk.table} would be led by (${fk.columns.join(', ')}), the foreign key to ${fk.parent}: every delete of a ${fk.parent} row would scan ${fk.table}. Create such an index, then re-run.`);
+      plan.conflicts.push(
+        `after this phase no index on ${fk.table} would be led by (${fk.columns.join(', ')}), the foreign key to ${fk.parent}: every delete of a ${fk.parent} row would scan ${fk.table}. Create such an index, then re-run.`,
+      );
     }
   }
 }
-

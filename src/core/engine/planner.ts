@@ -9,19 +9,22 @@ import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from
 import { planKeys } from './plan-keys.js';
 import { rehearse } from './rehearsal.js';
 import { PHASES, V1_FTS_SQL, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
-import {
-  findColumn,
-  findTable,
-  hasColumn,
-  hasRowid,
-  referencesTo,
-  sameName,
-  type Snapshot,
-  type TableInfo,
-} from '../db/snapshot.js';
+import { findColumn, findTable, hasColumn, hasRowid, referencesTo, sameName, type Snapshot, type TableInfo } from '../db/snapshot.js';
 import { plainIdent } from '../sql/sql-text.js';
 import type { PhasePlan, Plan, KeyPolicy } from '../model/plan.js';
-export type { StatementKind, PlannedStatement, ArchivePlan, PhaseStatus, KeyDecision, KeyHashing, PhasePlan, DriftKind, DriftItem, Plan, KeyPolicy } from '../model/plan.js';
+export type {
+  StatementKind,
+  PlannedStatement,
+  ArchivePlan,
+  PhaseStatus,
+  KeyDecision,
+  KeyHashing,
+  PhasePlan,
+  DriftKind,
+  DriftItem,
+  Plan,
+  KeyPolicy,
+} from '../model/plan.js';
 
 export interface PlanOptions {
   /** Names the archive table for learned_patterns' rows; unique per run. */
@@ -41,7 +44,11 @@ export function planMigration(snapshot: Snapshot, phases: PhaseId[], options: Pl
   const drift = describeDrift(snapshot);
   const repairs = ftsRepairs(snapshot);
   for (const repair of repairs) {
-    drift.push({ kind: 'broken-object', object: repair.table, message: `${repair.table} is missing but ${repair.triggers.join(', ')} still write${repair.triggers.length === 1 ? 's' : ''} to it (--repair-fts recreates it from ${repair.content} and rebuilds it)` });
+    drift.push({
+      kind: 'broken-object',
+      object: repair.table,
+      message: `${repair.table} is missing but ${repair.triggers.join(', ')} still write${repair.triggers.length === 1 ? 's' : ''} to it (--repair-fts recreates it from ${repair.content} and rebuilds it)`,
+    });
   }
   const first = planned.find((p) => p.statements.length > 0 && p.conflicts.length === 0);
   if (options.repairFts && first) {
@@ -51,12 +58,17 @@ export function planMigration(snapshot: Snapshot, phases: PhaseId[], options: Pl
         { kind: 'repair-fts', object: repair.table, sql: `INSERT INTO ${plainIdent(repair.table)}(${plainIdent(repair.table)}) VALUES('rebuild')` },
       );
       first.created.push(repair.table);
-      first.notes.push(`repair: ${repair.table} is recreated from ${repair.content} and rebuilt first (--repair-fts); rolling back ${first.title} drops it again.`);
+      first.notes.push(
+        `repair: ${repair.table} is recreated from ${repair.content} and rebuilt first (--repair-fts); rolling back ${first.title} drops it again.`,
+      );
     }
   }
   // Rehearse what would run in a scratch copy of the schema: what would fail or break blocks the phase.
   // A phase waiting only for the plaintext-keys decision is rehearsed too: the dry run shows all it would meet.
-  const rehearsal = rehearse(snapshot, planned.map((p) => (p.conflicts.length > 0 ? { ...p, statements: [] } : p)));
+  const rehearsal = rehearse(
+    snapshot,
+    planned.map((p) => (p.conflicts.length > 0 ? { ...p, statements: [] } : p)),
+  );
   for (const broken of rehearsal.brokenBefore) {
     drift.push({ kind: 'broken-object', object: broken.object, message: `${broken.object} does not compile already (${broken.message})` });
   }
@@ -165,7 +177,11 @@ function planTableDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinitio
     // pragma; there the rename re-checks the schema, and the rehearsal names what would fail.
     const rename = { kind: 'archive-rows' as const, object: name, sql: `ALTER TABLE ${plainIdent(name)} RENAME TO ${plainIdent(archiveTable)}` };
     if (snapshot.allowsLegacyAlter) {
-      plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = ON' }, rename, { kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = OFF' });
+      plan.statements.push({ kind: 'archive-rows', object: name, sql: 'PRAGMA legacy_alter_table = ON' }, rename, {
+        kind: 'archive-rows',
+        object: name,
+        sql: 'PRAGMA legacy_alter_table = OFF',
+      });
     } else {
       plan.statements.push(rename);
     }
@@ -192,7 +208,12 @@ function ftsRepairs(snapshot: Snapshot): FtsRepair[] {
     if (triggers.length === 0) continue;
     const create = V1_FTS_SQL[table];
     const content = /content='(\w+)'/.exec(create)?.[1] ?? '';
-    const columns = /fts5\(([^)]*)\)/.exec(create)?.[1].split(',').map((c) => c.trim()).filter((c) => !c.includes('=')) ?? [];
+    const columns =
+      /fts5\(([^)]*)\)/
+        .exec(create)?.[1]
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => !c.includes('=')) ?? [];
     const source = findTable(snapshot, content);
     if (!source || !columns.every((c) => hasColumn(source, c))) continue;
     repairs.push({ table, content, create, triggers });
@@ -246,4 +267,3 @@ function mentions(sql: string | null, name: string): boolean {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[^\\w$])["'\`\\[]?${escaped}["'\`\\]]?([^\\w$]|$)`, 'i').test(sql);
 }
-

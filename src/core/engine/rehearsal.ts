@@ -67,7 +67,9 @@ export function rehearseSteps(snapshot: Snapshot, steps: RehearsalStep[]): { bro
       db.exec('RELEASE rehearsal');
       const known = new Set(before.map((b) => b.object));
       for (const broken of compileAll(db).filter((b) => !known.has(b.object))) {
-        found.push(`${broken.object} would stop working after ${step.title} (${broken.message}): drop it or rewrite it so it does not use what that step removes or renames, then re-run.`);
+        found.push(
+          `${broken.object} would stop working after ${step.title} (${broken.message}): drop it or rewrite it so it does not use what that step removes or renames, then re-run.`,
+        );
       }
     }
     return { brokenBefore, problems };
@@ -81,7 +83,11 @@ export function rehearseSteps(snapshot: Snapshot, steps: RehearsalStep[]): { bro
  * the undo of the applied phases runs there, and the queries are explained. Verify uses it to
  * tell a scan the migration caused from one the database always had.
  */
-export function scansBeforeMigration(snapshot: Snapshot, undo: { sql: string; args?: unknown }[], queries: { name: string; sql: string; args: unknown[] }[]): Map<string, boolean> {
+export function scansBeforeMigration(
+  snapshot: Snapshot,
+  undo: { sql: string; args?: unknown }[],
+  queries: { name: string; sql: string; args: unknown[] }[],
+): Map<string, boolean> {
   const db: Scratch = new Database(':memory:');
   const out = new Map<string, boolean>();
   try {
@@ -90,7 +96,10 @@ export function scansBeforeMigration(snapshot: Snapshot, undo: { sql: string; ar
     for (const q of queries) {
       try {
         const rows = db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.args) as { detail: string }[];
-        out.set(q.name, rows.some((r) => /^SCAN (?!CONSTANT ROW)/.test(String(r.detail).trim())));
+        out.set(
+          q.name,
+          rows.some((r) => /^SCAN (?!CONSTANT ROW)/.test(String(r.detail).trim())),
+        );
       } catch {
         // the query does not compile there: no verdict
       }
@@ -169,7 +178,11 @@ function compileAll(db: Scratch): BrokenObject[] {
 function firingError(db: Scratch, trigger: SchemaRow): string | null {
   const on = quoteIdent(trigger.tbl_name);
   const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(trigger.tbl_name) as { name: string }[]).map((c) => quoteIdent(c.name));
-  const statements = [`INSERT INTO ${on} DEFAULT VALUES`, `UPDATE ${on} SET ${columns.map((c) => `${c} = ${c}`).join(', ') || 'rowid = rowid'}`, `DELETE FROM ${on}`];
+  const statements = [
+    `INSERT INTO ${on} DEFAULT VALUES`,
+    `UPDATE ${on} SET ${columns.map((c) => `${c} = ${c}`).join(', ') || 'rowid = rowid'}`,
+    `DELETE FROM ${on}`,
+  ];
   const all = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?").all(trigger.tbl_name) as { name: string }[];
   const prepareWithout = (keep: string | null) => {
     db.exec('SAVEPOINT compile_one');

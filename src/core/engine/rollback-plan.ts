@@ -45,7 +45,17 @@ export interface RollbackFacts {
 const ORDER: Record<DroppedObject['type'], number> = { table: 0, index: 1, trigger: 2, view: 3 };
 
 export function planRollback(snapshot: Snapshot, phase: PhaseId, entries: JournalEntry[], facts: RollbackFacts = { collisions: {} }): RollbackPlan {
-  const plan: RollbackPlan = { phase, entries: entries.map((e) => e.id), statements: [], dropped: [], alreadyDone: [], conflicts: [], expectRows: {}, restoredRows: {}, notes: [] };
+  const plan: RollbackPlan = {
+    phase,
+    entries: entries.map((e) => e.id),
+    statements: [],
+    dropped: [],
+    alreadyDone: [],
+    conflicts: [],
+    expectRows: {},
+    restoredRows: {},
+    notes: [],
+  };
   for (const entry of entries) {
     // Renames first: a RENAME COLUMN re-reads every trigger, so the FTS table a repair created must still be there.
     for (const rename of [...entry.renamed].reverse()) {
@@ -121,7 +131,9 @@ export function ddlIsOf(object: DroppedObject): boolean {
 
 function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEntry, object: DroppedObject, facts: RollbackFacts): void {
   if (!ddlIsOf(object)) {
-    plan.conflicts.push(`the journal records ${object.type} ${object.name} with DDL that is not a CREATE ${object.type.toUpperCase()} of that name: the journal was altered; restore from the backup instead.`);
+    plan.conflicts.push(
+      `the journal records ${object.type} ${object.name} with DDL that is not a CREATE ${object.type.toUpperCase()} of that name: the journal was altered; restore from the backup instead.`,
+    );
     return;
   }
   const exists =
@@ -165,7 +177,9 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
       return;
     }
     expected = archived.rows ?? 0;
-    plan.notes.push(`${recorded - expected} of the ${recorded} archived ${object.name} rows were deleted since Phase 1 by ON DELETE CASCADE (their parent rows were deleted, as the application does); the ${expected} that remain go back.`);
+    plan.notes.push(
+      `${recorded - expected} of the ${recorded} archived ${object.name} rows were deleted since Phase 1 by ON DELETE CASCADE (their parent rows were deleted, as the application does); the ${expected} that remain go back.`,
+    );
   }
   const table = exists ? (exists as TableInfo).name : object.name;
   const laterRows = exists ? ((exists as TableInfo).rows ?? 0) : 0;
@@ -177,7 +191,7 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
     );
     return;
   }
-  const rowidAlias = archive.hasRowid ? ['rowid', '_rowid_', 'oid'].find((a) => !archive.columns.some((c) => sameName(c, a))) ?? null : null;
+  const rowidAlias = archive.hasRowid ? (['rowid', '_rowid_', 'oid'].find((a) => !archive.columns.some((c) => sameName(c, a))) ?? null) : null;
   if (archive.hasRowid && !rowidAlias) {
     plan.conflicts.push(`${table} has columns named rowid, _rowid_ and oid, so its rowids cannot be written back; restore from the backup instead.`);
     return;
@@ -188,7 +202,9 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
   if (exists) {
     // Rows written since stay; a guard fails the write if one took an archived rowid meanwhile.
     plan.statements.push(collisionGuard(table, archive, rowidAlias));
-    plan.notes.push(`${table} exists again (recreated after Phase 1) with the same definition${laterRows ? ` and ${laterRows} rows written since, which stay` : ', empty'}: the ${archived.rows ?? 0} archived rows go back into it.`);
+    plan.notes.push(
+      `${table} exists again (recreated after Phase 1) with the same definition${laterRows ? ` and ${laterRows} rows written since, which stay` : ', empty'}: the ${archived.rows ?? 0} archived rows go back into it.`,
+    );
   }
   const keepsRowids = !archive.hasRowid || facts.rowidAliased?.[archive.archiveTable] === true;
   if (archive.method === 'rename' && keepsRowids && (!exists || laterRows === 0)) {
@@ -204,7 +220,8 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
       // Inserting rows rewrote the sequence; put back exactly what it was (or its absence). A BigInt
       // binds as INTEGER: a JS number is sent as REAL and the untyped seq column would keep 12.0.
       plan.statements.push({ sql: 'DELETE FROM sqlite_sequence WHERE name = ?', args: [table] });
-      if (entry.sequence !== null) plan.statements.push({ sql: 'INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', args: [table, BigInt(entry.sequence)] });
+      if (entry.sequence !== null)
+        plan.statements.push({ sql: 'INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', args: [table, BigInt(entry.sequence)] });
     } else if (entry.sequence !== null) {
       // The recreated table has its own counter; never let it hand out an archived row's id again.
       plan.statements.push({ sql: 'UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?', args: [BigInt(entry.sequence), table] });
@@ -217,11 +234,14 @@ function restoreObject(plan: RollbackPlan, snapshot: Snapshot, entry: JournalEnt
 
 function collisionGuard(table: string, archive: ArchivePlan, rowidAlias: string | null): Stmt {
   const on = rowidAlias ? `t.${rowidAlias} = a.${archivedRowid(archive, rowidAlias)}` : '0';
-  return guardStatement('collision', `NOT EXISTS (SELECT 1 FROM ${quoteIdent(table)} AS t JOIN ${quoteIdent(archive.archiveTable)} AS a ON ${on})`, quoteIdent(archive.archiveTable));
+  return guardStatement(
+    'collision',
+    `NOT EXISTS (SELECT 1 FROM ${quoteIdent(table)} AS t JOIN ${quoteIdent(archive.archiveTable)} AS a ON ${on})`,
+    quoteIdent(archive.archiveTable),
+  );
 }
 
 /** How an archived row's rowid is read: a renamed table has its own; a copy of earlier versions kept it in a column. */
 export function archivedRowid(archive: ArchivePlan, rowidAlias: string): string {
   return archive.method === 'rename' ? rowidAlias : quoteIdent(ARCHIVE_ROWID);
 }
-

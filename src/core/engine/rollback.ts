@@ -70,7 +70,14 @@ function notNeeded(session: Session, plan: RollbackPlan, applied: boolean): Roll
   const message = !applied
     ? `${title} was never applied by schema-wizard on this database: nothing to roll back.`
     : `${title} is already rolled back: nothing to do.`;
-  session.emit({ type: 'phase-finished', phase: plan.phase, action: 'rollback', outcome: { status: 'not-executed', reason: message }, statements: 0, journalId: null });
+  session.emit({
+    type: 'phase-finished',
+    phase: plan.phase,
+    action: 'rollback',
+    outcome: { status: 'not-executed', reason: message },
+    statements: 0,
+    journalId: null,
+  });
   return { phase: plan.phase, status: applied ? 'nothing-to-do' : 'not-applied', statements: 0, journalId: null, message };
 }
 
@@ -105,40 +112,52 @@ export async function rollbackPhase(
     // Foreign keys off for this write: archived rows go back even where their parent rows were
     // deleted since (the orphans are reported below), and nothing in it can fire an ON DELETE action.
     results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, async () => {
-      const written = await session.db.atomicWriteWithoutForeignKeys(
-        [
-          journalInsert(
-            {
-              runId: session.runId,
-              phase,
-              action: 'rollback',
-              statements: plan.statements.map((s) => s.sql),
-              dropped: plan.dropped,
-              created: [],
-              renamed: [],
-              archive: null,
-              backup,
-              operator: session.operator,
-              toolVersion: session.toolVersion,
-              startedAt: new Date().toISOString(),
-              undoes: entries[0].id,
-            },
-            snapshot,
-          ),
-          ...plan.statements,
-          rollbackGuard(snapshot, plan.expectRows),
-          ...entries.map((e) => markUndone(e.id)),
-        ],
-      );
+      const written = await session.db.atomicWriteWithoutForeignKeys([
+        journalInsert(
+          {
+            runId: session.runId,
+            phase,
+            action: 'rollback',
+            statements: plan.statements.map((s) => s.sql),
+            dropped: plan.dropped,
+            created: [],
+            renamed: [],
+            archive: null,
+            backup,
+            operator: session.operator,
+            toolVersion: session.toolVersion,
+            startedAt: new Date().toISOString(),
+            undoes: entries[0].id,
+          },
+          snapshot,
+        ),
+        ...plan.statements,
+        rollbackGuard(snapshot, plan.expectRows),
+        ...entries.map((e) => markUndone(e.id)),
+      ]);
       plan.statements.forEach((s, i) => session.emit({ type: 'statement-executed', phase, index: i + 1, total, sql: s.sql, ms: 0 }));
       return written;
     });
   } catch (error) {
-    session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'error', error: toErrorInfo(error) }, statements: 0, journalId: null });
+    session.emit({
+      type: 'phase-finished',
+      phase,
+      action: 'rollback',
+      outcome: { status: 'error', error: toErrorInfo(error) },
+      statements: 0,
+      journalId: null,
+    });
     throw error;
   }
   const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
-  session.emit({ type: 'phase-finished', phase, action: 'rollback', outcome: { status: 'success', detail: `${total} statements` }, statements: total, journalId });
+  session.emit({
+    type: 'phase-finished',
+    phase,
+    action: 'rollback',
+    outcome: { status: 'success', detail: `${total} statements` },
+    statements: total,
+    journalId,
+  });
   // Committed from here on: a failing row check is reported as such, never as a failed phase.
   const after = await checkRestoredRows(session, phase, plan);
   return { result: { phase, status: 'rolled-back', statements: total, journalId, message: `${title} rolled back (${total} statements).` }, after };
@@ -161,7 +180,12 @@ async function checkRestoredRows(session: Session, phase: PhaseId, plan: Rollbac
       });
     }
   }
-  session.emit({ type: 'rows-checked', phase, ok: problems.length === 0, detail: problems.length ? problems.join('; ') : restored.join('; ') || 'no rows to restore' });
+  session.emit({
+    type: 'rows-checked',
+    phase,
+    ok: problems.length === 0,
+    detail: problems.length ? problems.join('; ') : restored.join('; ') || 'no rows to restore',
+  });
   if (problems.length) {
     throw new UserError(`Rollback restored the wrong number of rows: ${problems.join('; ')}.`, {
       hint: 'Restore from the backup taken before the migration (schema-wizard restore --from PATH).',
@@ -182,7 +206,10 @@ async function readRollbackFacts(session: Session, snapshot: Snapshot, journal: 
     const archived = findTable(snapshot, archive.archiveTable);
     if (archived) {
       // An INTEGER PRIMARY KEY column is the rowid (one key column, declared type exactly INTEGER).
-      const [{ alias }] = await session.db.query(`SELECT count(*) = 1 AND max(pk = 1 AND upper(type) = 'INTEGER') AS alias FROM pragma_table_info(?) WHERE pk > 0`, [archived.name]);
+      const [{ alias }] = await session.db.query(
+        `SELECT count(*) = 1 AND max(pk = 1 AND upper(type) = 'INTEGER') AS alias FROM pragma_table_info(?) WHERE pk > 0`,
+        [archived.name],
+      );
       rowidAliased[archive.archiveTable] = Number(alias) === 1;
       const recorded = entry.beforeCounts[archive.table];
       if (archive.cascade && recorded !== undefined && (archived.rows ?? 0) < recorded) {
@@ -209,15 +236,16 @@ function rehearseRollback(snapshot: Snapshot, plans: RollbackPlan[]): void {
   const { problems } = rehearseSteps(snapshot, steps);
   // An object that stops compiling only because the undo drops what the apply created (a
   // table --repair-fts recreated) goes back to the state the apply found: that is the undo.
-  const createdByApply = (p: RollbackPlan, problem: string) => p.dropped.some((name) => new RegExp(`no such (table|index): (main\\.)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(problem));
+  const createdByApply = (p: RollbackPlan, problem: string) =>
+    p.dropped.some((name) => new RegExp(`no such (table|index): (main\\.)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(problem));
   plans.forEach((p, i) => p.conflicts.push(...problems[i].filter((problem) => !createdByApply(p, problem))));
 }
 
 function refuseRollbackConflicts(plans: RollbackPlan[]): void {
   const blocked = plans.filter((p) => p.conflicts.length > 0);
   if (blocked.length === 0) return;
-  throw new UserError(
-    `Cannot roll back safely; nothing was changed. ${blocked.map((p) => `${PHASES[p.phase].title}: ${p.conflicts.join(' ')}`).join(' ')}`,
-    { hint: 'Fix the objects named above, or restore from a backup (schema-wizard restore --from PATH).', exitCode: ExitCode.failed },
-  );
+  throw new UserError(`Cannot roll back safely; nothing was changed. ${blocked.map((p) => `${PHASES[p.phase].title}: ${p.conflicts.join(' ')}`).join(' ')}`, {
+    hint: 'Fix the objects named above, or restore from a backup (schema-wizard restore --from PATH).',
+    exitCode: ExitCode.failed,
+  });
 }

@@ -21,7 +21,12 @@ export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt 
     const counted = archive && archive.table === t.name ? archive.archiveTable : t.name;
     return `(SELECT count(*) FROM ${quoteIdent(counted)}) IS ${COUNT_BEFORE}`;
   });
-  return guardStatement('rows', conditions.join(' AND ') || '1', JOURNAL_TABLE, tables.map((t) => t.name));
+  return guardStatement(
+    'rows',
+    conditions.join(' AND ') || '1',
+    JOURNAL_TABLE,
+    tables.map((t) => t.name),
+  );
 }
 
 /**

@@ -50,28 +50,37 @@ export async function step<T>(session: Session, name: StepName, label: string, w
 
 /** Snapshot + "is this MCP Memory?" check, reported as the inspect step. */
 export async function inspect(session: Session): Promise<Snapshot> {
-  return step(session, 'inspect', 'Inspect the database', async () => {
-    const snapshot = await takeSnapshot(session.db);
-    assertMcpMemory(snapshot, session.db.target.display);
-    // Nothing of ours carries a trigger: one planted on the lock or journal table would fire on
-    // the run's first write (taking the lock), before any row check could see what it did.
-    const planted = snapshot.triggers.filter((t) => isBookkeeping(t.table));
-    if (planted.length > 0) {
-      throw new UserError(`${session.db.target.display} has ${planted.map((t) => `trigger ${t.name} on ${t.table}`).join(', ')}: schema-wizard's bookkeeping tables never carry triggers, so this one was planted. Nothing was changed.`, {
-        hint: `Inspect it (sqlite3: SELECT sql FROM sqlite_schema WHERE name = '${planted[0].name}'), drop it, then run again.`,
-        exitCode: ExitCode.failed,
+  return step(
+    session,
+    'inspect',
+    'Inspect the database',
+    async () => {
+      const snapshot = await takeSnapshot(session.db);
+      assertMcpMemory(snapshot, session.db.target.display);
+      // Nothing of ours carries a trigger: one planted on the lock or journal table would fire on
+      // the run's first write (taking the lock), before any row check could see what it did.
+      const planted = snapshot.triggers.filter((t) => isBookkeeping(t.table));
+      if (planted.length > 0) {
+        throw new UserError(
+          `${session.db.target.display} has ${planted.map((t) => `trigger ${t.name} on ${t.table}`).join(', ')}: schema-wizard's bookkeeping tables never carry triggers, so this one was planted. Nothing was changed.`,
+          {
+            hint: `Inspect it (sqlite3: SELECT sql FROM sqlite_schema WHERE name = '${planted[0].name}'), drop it, then run again.`,
+            exitCode: ExitCode.failed,
+          },
+        );
+      }
+      session.emit({
+        type: 'snapshot-taken',
+        summary: {
+          tables: guideTables(snapshot).length,
+          indexes: namedIndexes(snapshot).length,
+          triggers: userTriggers(snapshot).length,
+          views: snapshot.views.length,
+          rows: rowCounts(snapshot),
+        },
       });
-    }
-    session.emit({
-      type: 'snapshot-taken',
-      summary: {
-        tables: guideTables(snapshot).length,
-        indexes: namedIndexes(snapshot).length,
-        triggers: userTriggers(snapshot).length,
-        views: snapshot.views.length,
-        rows: rowCounts(snapshot),
-      },
-    });
-    return snapshot;
-  }, (s) => `${guideTables(s).length} tables, ${namedIndexes(s).length} indexes`);
+      return snapshot;
+    },
+    (s) => `${guideTables(s).length} tables, ${namedIndexes(s).length} indexes`,
+  );
 }

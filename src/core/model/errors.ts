@@ -86,20 +86,42 @@ export function asSentence(error: unknown): UserError | null {
   const where = path ? ` (${path})` : '';
   const said = (text: string, hint: string, exitCode: ExitCode = ExitCode.failed) => new UserError(text, { hint, exitCode, cause: error });
   if (code === 'ENOSPC' || code.startsWith('SQLITE_FULL') || /disk is full|database or disk is full|no space left/i.test(message)) {
-    return said(`The disk is full${where}: the step stopped, and its partial file was removed; a phase in flight was rolled back as a whole.`, 'Free space (or pass --backup-dir on another disk), then run again.');
+    return said(
+      `The disk is full${where}: the step stopped, and its partial file was removed; a phase in flight was rolled back as a whole.`,
+      'Free space (or pass --backup-dir on another disk), then run again.',
+    );
   }
-  if (code === 'ENOTDIR') return said(`A path that should be a directory is not one${where}.`, 'Pass a directory (for example --backup-dir ./backups), not a file or a device.', ExitCode.usage);
-  if (code === 'EACCES' || code === 'EPERM') return said(`Permission denied${where}.`, 'Give this user write permission there, or choose another directory.', ExitCode.usage);
+  if (code === 'ENOTDIR')
+    return said(
+      `A path that should be a directory is not one${where}.`,
+      'Pass a directory (for example --backup-dir ./backups), not a file or a device.',
+      ExitCode.usage,
+    );
+  if (code === 'EACCES' || code === 'EPERM')
+    return said(`Permission denied${where}.`, 'Give this user write permission there, or choose another directory.', ExitCode.usage);
   if (code === 'EROFS') return said(`The file system is read-only${where}.`, 'Work on a writable copy, or choose a writable directory.', ExitCode.usage);
-  if (code === 'ENOENT') return said(`A file or directory disappeared during the run${where}: the database may have been moved or deleted.`, 'Check where the database is now, then run again with --db pointing at it.');
+  if (code === 'ENOENT')
+    return said(
+      `A file or directory disappeared during the run${where}: the database may have been moved or deleted.`,
+      'Check where the database is now, then run again with --db pointing at it.',
+    );
   if (code.startsWith('SQLITE_CONSTRAINT') && /FOREIGN KEY/i.test(message)) {
-    return said(`A write was refused by a foreign key (${message}): SQLite rolled it back as a whole.`, 'PRAGMA foreign_key_check lists rows whose parent is missing; fix or remove them, then run again.');
+    return said(
+      `A write was refused by a foreign key (${message}): SQLite rolled it back as a whole.`,
+      'PRAGMA foreign_key_check lists rows whose parent is missing; fix or remove them, then run again.',
+    );
   }
   if (code.startsWith('SQLITE_BUSY') || /database is locked/i.test(message)) {
-    return said('The database is busy: another process holds a write lock on it (the write was rolled back as a whole).', 'Stop the application services that write to it, or raise --busy-timeout, then run again.');
+    return said(
+      'The database is busy: another process holds a write lock on it (the write was rolled back as a whole).',
+      'Stop the application services that write to it, or raise --busy-timeout, then run again.',
+    );
   }
   if (code.startsWith('SQLITE_IOERR') || /disk I\/O error/i.test(message)) {
-    return said(`Disk I/O error on the database (${message}): the file may have been moved, deleted or its disk failed; a phase in flight was rolled back as a whole.`, 'Check that the database file is still where --db says, then run verify.');
+    return said(
+      `Disk I/O error on the database (${message}): the file may have been moved, deleted or its disk failed; a phase in flight was rolled back as a whole.`,
+      'Check that the database file is still where --db says, then run verify.',
+    );
   }
   return null;
 }

@@ -11,23 +11,10 @@ import type { Check } from './checks.js';
 import type { ChecklistId } from './checklist.js';
 
 export type StepName =
-  | 'connect'
-  | 'inspect'
-  | 'plan'
-  | 'lock'
-  | 'backup'
-  | 'apply-phase1'
-  | 'apply-phase2'
-  | 'rollback-phase1'
-  | 'rollback-phase2'
-  | 'check'
-  | 'restore';
+  'connect' | 'inspect' | 'plan' | 'lock' | 'backup' | 'apply-phase1' | 'apply-phase2' | 'rollback-phase1' | 'rollback-phase2' | 'check' | 'restore';
 
 /** Each step's outcome is a value: success, error (with its cause), or not executed (with why). */
-export type Outcome =
-  | { status: 'success'; detail?: string }
-  | { status: 'error'; error: ErrorInfo }
-  | { status: 'not-executed'; reason: string };
+export type Outcome = { status: 'success'; detail?: string } | { status: 'error'; error: ErrorInfo } | { status: 'not-executed'; reason: string };
 
 export interface TargetSummary {
   kind: TargetKind;
@@ -64,7 +51,16 @@ export type CoreEvent =
   | { type: 'backup-skipped'; at: string; reason: string }
   | { type: 'phase-started'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; total: number }
   | { type: 'statement-executed'; at: string; phase: PhaseId; index: number; total: number; sql: string; ms: number }
-  | { type: 'phase-finished'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; outcome: Outcome; statements: number; journalId: number | null; requests?: number }
+  | {
+      type: 'phase-finished';
+      at: string;
+      phase: PhaseId;
+      action: 'apply' | 'rollback';
+      outcome: Outcome;
+      statements: number;
+      journalId: number | null;
+      requests?: number;
+    }
   | { type: 'rows-checked'; at: string; phase: PhaseId; ok: boolean; detail: string }
   | { type: 'warning'; at: string; message: string }
   | { type: 'item-started'; at: string; item: ChecklistId }

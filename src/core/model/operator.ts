@@ -19,7 +19,12 @@ export function currentOperator(): OperatorInfo {
 
 /** A sortable, identifier-safe run id: r20261124T150102Z7f3a. */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const random = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const random = Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0');
   return `r${stamp}${random}`;
 }

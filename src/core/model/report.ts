@@ -116,11 +116,22 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
     case 'snapshot-taken':
       return { ...report, snapshot: event.summary };
     case 'plan-ready':
-      return { ...report, plan: event.plan, warnings: [...report.warnings, ...event.plan.phases.flatMap((p) => p.warnings.filter((w) => !report.warnings.includes(w)))] };
+      return {
+        ...report,
+        plan: event.plan,
+        warnings: [...report.warnings, ...event.plan.phases.flatMap((p) => p.warnings.filter((w) => !report.warnings.includes(w)))],
+      };
     case 'step-started':
       return { ...report, steps: [...report.steps, { step: event.step, label: event.label, status: 'running', startedAt: event.at, ms: null }] };
     case 'step-finished':
-      return { ...report, steps: updateLast(report.steps, (s) => s.step === event.step && s.status === 'running', (s) => finishStep(s, event.outcome, event.ms)) };
+      return {
+        ...report,
+        steps: updateLast(
+          report.steps,
+          (s) => s.step === event.step && s.status === 'running',
+          (s) => finishStep(s, event.outcome, event.ms),
+        ),
+      };
     case 'lock-acquired':
       return { ...report, lock: { owner: event.owner, tookOverFrom: event.tookOverFrom, released: false } };
     case 'lock-released':
@@ -139,7 +150,11 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
     case 'statement-executed':
       return {
         ...report,
-        phases: updateLast(report.phases, (p) => p.phase === event.phase && p.status === 'running', (p) => ({ ...p, executed: event.index, ms: p.ms + event.ms })),
+        phases: updateLast(
+          report.phases,
+          (p) => p.phase === event.phase && p.status === 'running',
+          (p) => ({ ...p, executed: event.index, ms: p.ms + event.ms }),
+        ),
       };
     case 'phase-finished': {
       const running = report.phases.some((p) => p.phase === event.phase && p.action === event.action && p.status === 'running');
@@ -158,7 +173,13 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
       };
       return {
         ...report,
-        phases: running ? updateLast(report.phases, (p) => p.phase === event.phase && p.action === event.action && p.status === 'running', () => finished) : [...report.phases, finished],
+        phases: running
+          ? updateLast(
+              report.phases,
+              (p) => p.phase === event.phase && p.action === event.action && p.status === 'running',
+              () => finished,
+            )
+          : [...report.phases, finished],
       };
     }
     case 'rows-checked':
@@ -169,7 +190,13 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
       return { ...report, checklist: [...report.checklist, { item: event.item, status: 'running', startedAt: event.at, ms: null }] };
     case 'operator-answered': {
       const ms = Math.round(event.ms);
-      const checklist = event.item ? updateLast(report.checklist, (c) => c.item === event.item && c.status === 'running', (c) => ({ ...c, thinkMs: (c.thinkMs ?? 0) + ms })) : report.checklist;
+      const checklist = event.item
+        ? updateLast(
+            report.checklist,
+            (c) => c.item === event.item && c.status === 'running',
+            (c) => ({ ...c, thinkMs: (c.thinkMs ?? 0) + ms }),
+          )
+        : report.checklist;
       return { ...report, thinkMs: report.thinkMs + ms, checklist };
     }
     case 'item-finished': {
@@ -177,14 +204,18 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
       const o = event.outcome;
       return {
         ...report,
-        checklist: updateLast(report.checklist, (c) => c.item === event.item && c.status === 'running', (c) => ({
-          ...c,
-          status: o.status,
-          ms: rounded,
-          ...(o.status === 'success' && o.detail ? { detail: o.detail } : {}),
-          ...(o.status === 'not-executed' ? { detail: o.reason } : {}),
-          ...(o.status === 'error' ? { error: o.error } : {}),
-        })),
+        checklist: updateLast(
+          report.checklist,
+          (c) => c.item === event.item && c.status === 'running',
+          (c) => ({
+            ...c,
+            status: o.status,
+            ms: rounded,
+            ...(o.status === 'success' && o.detail ? { detail: o.detail } : {}),
+            ...(o.status === 'not-executed' ? { detail: o.reason } : {}),
+            ...(o.status === 'error' ? { error: o.error } : {}),
+          }),
+        ),
       };
     }
     case 'verified':

@@ -26,7 +26,12 @@ export function preferredKind(db: Db): DigestKind {
 }
 
 /** Measures the database's content in the kind asked for (records need a local file). */
-export async function measureContent(db: Db, snapshot: Snapshot, kind: DigestKind = preferredKind(db), onRows?: (rows: number) => void): Promise<ContentDigest> {
+export async function measureContent(
+  db: Db,
+  snapshot: Snapshot,
+  kind: DigestKind = preferredKind(db),
+  onRows?: (rows: number) => void,
+): Promise<ContentDigest> {
   const file = localPath(db);
   if (kind === 'records') {
     if (!file) throw new Error('a record digest needs a local file');
@@ -75,6 +80,10 @@ export async function changesSince(db: Db, before: ContentDigest, except: string
   const skipped = (table: string) => table === 'sqlite_sequence' || except.includes(table) || !now.tables[table];
   const changes = compareDigests(before, now)
     .filter((d) => d.is !== 'added' && !skipped(d.table))
-    .map((d) => (d.is === 'rows' ? `${d.table}: ${d.actual!.rows} rows now, ${d.expected!.rows} in the backup` : `${d.table}: rows changed (${d.actual!.rows} rows, same count)`));
+    .map((d) =>
+      d.is === 'rows'
+        ? `${d.table}: ${d.actual!.rows} rows now, ${d.expected!.rows} in the backup`
+        : `${d.table}: rows changed (${d.actual!.rows} rows, same count)`,
+    );
   return { changes, compared: Object.keys(before.tables).filter((t) => !skipped(t)).length };
 }

@@ -42,11 +42,17 @@ async function run(): Promise<unknown> {
     case 'backup': {
       const copy = copyPages(job.source, job.dest, (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }));
       if (sha256OfFileSync(job.dest) !== copy.sha256) {
-        throw new UserError(`Backup verification failed: ${job.dest} does not hold the bytes that were written to it (the disk or file system changed them).`, { hint: 'Check the disk, then back up again (to another --backup-dir if needed).', exitCode: ExitCode.failed });
+        throw new UserError(`Backup verification failed: ${job.dest} does not hold the bytes that were written to it (the disk or file system changed them).`, {
+          hint: 'Check the disk, then back up again (to another --backup-dir if needed).',
+          exitCode: ExitCode.failed,
+        });
       }
       const problems = checkIntegrity(job.dest, job.pragma);
       if (problems.length > 0) {
-        throw new UserError(`${job.pragma} failed on the copy: ${problems.join('; ')}`, { hint: 'The backup is not usable; nothing was changed. Run PRAGMA integrity_check on the database.', exitCode: ExitCode.failed });
+        throw new UserError(`${job.pragma} failed on the copy: ${problems.join('; ')}`, {
+          hint: 'The backup is not usable; nothing was changed. Run PRAGMA integrity_check on the database.',
+          exitCode: ExitCode.failed,
+        });
       }
       // One walk over every b-tree; the data tables' digests are a subset of it.
       const trees = allTreesDigestOfFile(job.dest, job.exceptTable, rowsHashed());

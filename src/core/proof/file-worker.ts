@@ -49,7 +49,6 @@ export interface RunningJob<T> {
   stop(): void;
 }
 
-
 export interface WorkerError {
   message: string;
   /** Set when the error was a UserError. */

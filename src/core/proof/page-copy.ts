@@ -44,7 +44,7 @@ export function copyPages(source: string, dest: string, onPages?: (done: number,
       const flush = () => {
         const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
         hash.update(chunk);
-        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+        for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off, chunk.length - off);
         bytes += chunk.length;
         pending = [];
         pendingBytes = 0;
@@ -109,5 +109,8 @@ export function checkIntegrity(file: string, pragma: 'quick_check' | 'integrity_
 }
 
 function unreadable(file: string, detail: string): UserError {
-  return new UserError(`The backup could not read ${file}: ${detail}.`, { hint: 'Run PRAGMA integrity_check on the database; nothing was changed.', exitCode: ExitCode.failed });
+  return new UserError(`The backup could not read ${file}: ${detail}.`, {
+    hint: 'Run PRAGMA integrity_check on the database; nothing was changed.',
+    exitCode: ExitCode.failed,
+  });
 }

@@ -48,7 +48,6 @@ interface Roots {
   all: Map<string, { root: number; table: string }>;
 }
 
-
 function digestTrees(file: string, pick: (roots: Roots) => [string, number | undefined][], onRows?: (rows: number) => void): ContentDigest {
   const conn = openExistingFile(file);
   try {
@@ -187,5 +186,8 @@ function varintBig(data: Buffer, at: number): [bigint, number] {
 }
 
 function corrupt(file: string, detail: string): UserError {
-  return new UserError(`${file} is damaged: ${detail}.`, { hint: 'Run PRAGMA integrity_check on it; restore from a backup if it fails.', exitCode: ExitCode.failed });
+  return new UserError(`${file} is damaged: ${detail}.`, {
+    hint: 'Run PRAGMA integrity_check on it; restore from a backup if it fails.',
+    exitCode: ExitCode.failed,
+  });
 }

@@ -53,7 +53,10 @@ export function shapeSql(name: string, shape: IndexShape): string {
 function canonicalTerm(term: string): string {
   // "x asc" is "x". An explicit collation stays, BINARY too: a column may declare another
   // default (user_id TEXT COLLATE NOCASE), and then an index COLLATE BINARY serves no lookup.
-  return term.trim().toLowerCase().replace(/\s+asc$/, '');
+  return term
+    .trim()
+    .toLowerCase()
+    .replace(/\s+asc$/, '');
 }
 
 function withoutOrder(term: string): string {

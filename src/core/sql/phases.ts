@@ -140,7 +140,10 @@ export const PHASES: Record<PhaseId, PhaseDefinition> = { phase1: PHASE_1, phase
  */
 export function parsePhase(value: string | undefined): PhaseId[] | null {
   if (value === undefined) return [...PHASE_IDS];
-  const v = value.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
   if (v === 'all' || v === '') return [...PHASE_IDS];
   const m = /^(?:phase|p)?([12])$/.exec(v);
   if (!m) return null;
@@ -156,22 +159,33 @@ export function phaseTitle(id: PhaseId): string {
  * drift: what a database has that v1 did not, and what v1 had that it lacks.
  */
 export const V1_OBJECTS = {
-  tables: [
-    'users', 'entities', 'memories', 'interactions', 'learned_patterns', 'schema_version',
-    'api_usage_tracking', 'memories_fts', 'entities_fts',
-  ],
+  tables: ['users', 'entities', 'memories', 'interactions', 'learned_patterns', 'schema_version', 'api_usage_tracking', 'memories_fts', 'entities_fts'],
   indexes: [
-    'idx_users_email', 'idx_users_api_key', 'idx_entities_user_id', 'idx_entities_type',
-    'idx_entities_name', 'idx_entities_importance', 'idx_entities_user_type', 'idx_entities_active',
-    'idx_memories_user_id', 'idx_memories_type', 'idx_memories_importance', 'idx_memories_archived',
-    'idx_memories_created', 'idx_memories_user_type', 'idx_memories_user_importance', 'idx_memories_uuid',
-    'idx_interactions_user_id', 'idx_interactions_created', 'idx_patterns_user_id', 'idx_patterns_type',
-    'idx_usage_user_date', 'idx_usage_provider_date', 'idx_usage_date',
+    'idx_users_email',
+    'idx_users_api_key',
+    'idx_entities_user_id',
+    'idx_entities_type',
+    'idx_entities_name',
+    'idx_entities_importance',
+    'idx_entities_user_type',
+    'idx_entities_active',
+    'idx_memories_user_id',
+    'idx_memories_type',
+    'idx_memories_importance',
+    'idx_memories_archived',
+    'idx_memories_created',
+    'idx_memories_user_type',
+    'idx_memories_user_importance',
+    'idx_memories_uuid',
+    'idx_interactions_user_id',
+    'idx_interactions_created',
+    'idx_patterns_user_id',
+    'idx_patterns_type',
+    'idx_usage_user_date',
+    'idx_usage_provider_date',
+    'idx_usage_date',
   ],
-  triggers: [
-    'memories_fts_insert', 'memories_fts_delete', 'memories_fts_update',
-    'entities_fts_insert', 'entities_fts_delete', 'entities_fts_update',
-  ],
+  triggers: ['memories_fts_insert', 'memories_fts_delete', 'memories_fts_update', 'entities_fts_insert', 'entities_fts_delete', 'entities_fts_update'],
   ftsTables: ['memories_fts', 'entities_fts'],
 } as const;
 

@@ -218,13 +218,15 @@ export function normalizeSql(sql: string): string {
 }
 
 const KEYWORDS = new Set(
-  ('abort action add after all alter analyze and as asc attach autoincrement before begin between by cascade case cast check ' +
+  (
+    'abort action add after all alter analyze and as asc attach autoincrement before begin between by cascade case cast check ' +
     'collate column commit conflict constraint create cross current default deferrable deferred delete desc detach distinct ' +
     'drop each else end escape except exclusive exists explain fail for foreign from full glob group having if ignore immediate ' +
     'in index indexed initially inner insert instead intersect into is isnull join key left like limit match natural no not ' +
     'notnull null of offset on or order outer plan pragma primary query raise recursive references regexp reindex release ' +
     'rename replace restrict right rollback row rowid savepoint select set table temp temporary then to transaction trigger ' +
-    'union unique update using vacuum values view virtual when where with without').split(' '),
+    'union unique update using vacuum values view virtual when where with without'
+  ).split(' '),
 );
 
 /**

@@ -24,17 +24,67 @@ const keyColumn = (s: Snapshot) => s.plaintextKeys?.column ?? null;
  * four tables). Each had an index on v1 and on the application's own v1.1.2 schema.
  */
 export const APP_QUERIES: AppQuery[] = [
-  { name: 'entities by user, newest first', table: 'entities', sql: () => 'SELECT * FROM entities WHERE user_id = ? ORDER BY created_at DESC LIMIT ?', args: ['u', 20n] },
-  { name: 'entities by user and type', table: 'entities', sql: () => 'SELECT id, name FROM entities WHERE user_id = ? AND entity_type = ?', args: ['u', 'person'] },
-  { name: 'memories by user, newest first', table: 'memories', sql: () => 'SELECT * FROM memories WHERE user_id = ? ORDER BY created_at DESC LIMIT ?', args: ['u', 20n] },
-  { name: 'memories by user and type', table: 'memories', sql: () => 'SELECT id, title FROM memories WHERE user_id = ? AND memory_type = ? ORDER BY created_at DESC LIMIT 20', args: ['u', 'semantic'] },
-  { name: 'memories by user and archived flag', table: 'memories', sql: () => 'SELECT id, title FROM memories WHERE user_id = ? AND is_archived = ?', args: ['u', 0n] },
-  { name: 'interactions by user, newest first', table: 'interactions', sql: () => 'SELECT * FROM interactions WHERE user_id = ? ORDER BY created_at DESC LIMIT ?', args: ['u', 20n] },
+  {
+    name: 'entities by user, newest first',
+    table: 'entities',
+    sql: () => 'SELECT * FROM entities WHERE user_id = ? ORDER BY created_at DESC LIMIT ?',
+    args: ['u', 20n],
+  },
+  {
+    name: 'entities by user and type',
+    table: 'entities',
+    sql: () => 'SELECT id, name FROM entities WHERE user_id = ? AND entity_type = ?',
+    args: ['u', 'person'],
+  },
+  {
+    name: 'memories by user, newest first',
+    table: 'memories',
+    sql: () => 'SELECT * FROM memories WHERE user_id = ? ORDER BY created_at DESC LIMIT ?',
+    args: ['u', 20n],
+  },
+  {
+    name: 'memories by user and type',
+    table: 'memories',
+    sql: () => 'SELECT id, title FROM memories WHERE user_id = ? AND memory_type = ? ORDER BY created_at DESC LIMIT 20',
+    args: ['u', 'semantic'],
+  },
+  {
+    name: 'memories by user and archived flag',
+    table: 'memories',
+    sql: () => 'SELECT id, title FROM memories WHERE user_id = ? AND is_archived = ?',
+    args: ['u', 0n],
+  },
+  {
+    name: 'interactions by user, newest first',
+    table: 'interactions',
+    sql: () => 'SELECT * FROM interactions WHERE user_id = ? ORDER BY created_at DESC LIMIT ?',
+    args: ['u', 20n],
+  },
   { name: 'interactions counted per user', table: 'interactions', sql: () => 'SELECT count(*) FROM interactions WHERE user_id = ?', args: ['u'] },
-  { name: 'interactions per user per day', table: 'interactions', sql: () => 'SELECT count(*) FROM interactions WHERE user_id = ? AND DATE(created_at) = ?', args: ['u', '2025-01-01'] },
-  { name: 'usage by user and date', table: 'api_usage_tracking', sql: () => 'SELECT sum(tokens_used), sum(cost_usd) FROM api_usage_tracking WHERE user_id = ? AND date = ?', args: ['u', '2025-01-01'] },
-  { name: 'usage by user, provider and date', table: 'api_usage_tracking', sql: () => 'SELECT sum(tokens_used), sum(cost_usd) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?', args: ['u', 'openai', '2025-01-01'] },
-  { name: 'user by API key hash', table: 'users', sql: (s) => (keyColumn(s) ? `SELECT id FROM users WHERE ${keyColumn(s)} = ?` : null), args: ['0'.repeat(64)] },
+  {
+    name: 'interactions per user per day',
+    table: 'interactions',
+    sql: () => 'SELECT count(*) FROM interactions WHERE user_id = ? AND DATE(created_at) = ?',
+    args: ['u', '2025-01-01'],
+  },
+  {
+    name: 'usage by user and date',
+    table: 'api_usage_tracking',
+    sql: () => 'SELECT sum(tokens_used), sum(cost_usd) FROM api_usage_tracking WHERE user_id = ? AND date = ?',
+    args: ['u', '2025-01-01'],
+  },
+  {
+    name: 'usage by user, provider and date',
+    table: 'api_usage_tracking',
+    sql: () => 'SELECT sum(tokens_used), sum(cost_usd) FROM api_usage_tracking WHERE user_id = ? AND api_provider = ? AND date = ?',
+    args: ['u', 'openai', '2025-01-01'],
+  },
+  {
+    name: 'user by API key hash',
+    table: 'users',
+    sql: (s) => (keyColumn(s) ? `SELECT id FROM users WHERE ${keyColumn(s)} = ?` : null),
+    args: ['0'.repeat(64)],
+  },
   { name: 'user by email', table: 'users', sql: () => 'SELECT id FROM users WHERE email = ?', args: ['a@example.com'] },
   ...['entities', 'memories', 'interactions', 'api_usage_tracking'].map((table) => ({
     name: `foreign key lookup on user delete: ${table}`,
@@ -60,7 +110,9 @@ export interface PlanOutcome {
 export async function explain(db: Db, sql: string, args: (string | bigint)[]): Promise<PlanOutcome> {
   const rows = await db.explain(sql, args);
   const details = rows.map((r) => str(r.detail));
-  const using = details.map((d) => /USING (?:COVERING )?INDEX (\S+)/.exec(d)?.[1] ?? (/USING INTEGER PRIMARY KEY/.test(d) ? 'INTEGER PRIMARY KEY' : null)).find(Boolean) ?? null;
+  const using =
+    details.map((d) => /USING (?:COVERING )?INDEX (\S+)/.exec(d)?.[1] ?? (/USING INTEGER PRIMARY KEY/.test(d) ? 'INTEGER PRIMARY KEY' : null)).find(Boolean) ??
+    null;
   const scan = details.some((d) => /^SCAN (?!CONSTANT ROW)/.test(d.trim()));
   return { index: scan ? null : using, scan, detail: details.join('; ') };
 }

@@ -56,9 +56,17 @@ export function schemaChecks(snapshot: Snapshot, journal: JournalEntry[]): Check
   };
 
   // Phase 1
-  add('learned_patterns table removed', 'phase1', findTable(snapshot, 'learned_patterns') ? { ok: false, detail: 'learned_patterns still exists' } : { ok: true, detail: 'learned_patterns gone' });
+  add(
+    'learned_patterns table removed',
+    'phase1',
+    findTable(snapshot, 'learned_patterns') ? { ok: false, detail: 'learned_patterns still exists' } : { ok: true, detail: 'learned_patterns gone' },
+  );
   add('learned_patterns indexes removed', 'phase1', absent(snapshot, ['idx_patterns_user_id', 'idx_patterns_type']));
-  add('redundant entities indexes removed', 'phase1', absent(snapshot, ['idx_entities_user_id', 'idx_entities_type', 'idx_entities_name', 'idx_entities_importance']));
+  add(
+    'redundant entities indexes removed',
+    'phase1',
+    absent(snapshot, ['idx_entities_user_id', 'idx_entities_type', 'idx_entities_name', 'idx_entities_importance']),
+  );
   add('redundant memories indexes removed', 'phase1', absent(snapshot, ['idx_memories_user_id', 'idx_memories_type', 'idx_memories_archived']));
   add('redundant interactions indexes removed', 'phase1', absent(snapshot, ['idx_interactions_user_id', 'idx_interactions_created']));
   add('redundant api_usage_tracking indexes removed', 'phase1', absent(snapshot, ['idx_usage_date', 'idx_usage_provider_date']));
@@ -68,15 +76,27 @@ export function schemaChecks(snapshot: Snapshot, journal: JournalEntry[]): Check
 
   // Phase 2
   const userColumns = findTable(snapshot, 'users')?.columns ?? [];
-  add('users.api_key_hash column present', 'phase2', userColumns.includes('api_key_hash') ? { ok: true, detail: 'users.api_key_hash exists' } : { ok: false, detail: 'users.api_key_hash is missing' });
-  add('users.api_key column renamed away', 'phase2', userColumns.includes('api_key') ? { ok: false, detail: 'users.api_key still exists' } : { ok: true, detail: 'users.api_key gone' });
+  add(
+    'users.api_key_hash column present',
+    'phase2',
+    userColumns.includes('api_key_hash') ? { ok: true, detail: 'users.api_key_hash exists' } : { ok: false, detail: 'users.api_key_hash is missing' },
+  );
+  add(
+    'users.api_key column renamed away',
+    'phase2',
+    userColumns.includes('api_key') ? { ok: false, detail: 'users.api_key still exists' } : { ok: true, detail: 'users.api_key gone' },
+  );
   add('idx_users_api_key_hash present', 'phase2', indexAsListed(snapshot, 'phase2', 'idx_users_api_key_hash'));
   add('idx_users_api_key removed', 'phase2', absent(snapshot, ['idx_users_api_key']));
 
   // The database as a whole
   const core = ['users', 'memories', 'entities', 'interactions', 'api_usage_tracking', 'schema_version'];
   const missingCore = core.filter((t) => !findTable(snapshot, t));
-  add('core tables present', 'schema', missingCore.length === 0 ? { ok: true, detail: core.join(', ') } : { ok: false, detail: `missing: ${missingCore.join(', ')}` });
+  add(
+    'core tables present',
+    'schema',
+    missingCore.length === 0 ? { ok: true, detail: core.join(', ') } : { ok: false, detail: `missing: ${missingCore.join(', ')}` },
+  );
   checks.push(ftsCheck(snapshot));
   checks.push(indexCountCheck(snapshot, states));
   return checks;
@@ -93,7 +113,12 @@ function ftsCheck(snapshot: Snapshot): Check {
   const name = 'FTS tables and triggers present';
   if (memories.length > 0) return { name, phase: 'schema', status: 'fail', detail: `missing: ${[...memories, ...entities].join(', ')}` };
   if (entities.length > 0) {
-    return { name, phase: 'schema', status: 'warn', detail: `memories_fts and its 3 triggers present; ${entities.join(', ')} absent (an environment difference: some production copies never had entities_fts; the migration does not touch it)` };
+    return {
+      name,
+      phase: 'schema',
+      status: 'warn',
+      detail: `memories_fts and its 3 triggers present; ${entities.join(', ')} absent (an environment difference: some production copies never had entities_fts; the migration does not touch it)`,
+    };
   }
   return { name, phase: 'schema', status: 'pass', detail: 'memories_fts, entities_fts and their 6 triggers present' };
 }
@@ -123,7 +148,15 @@ function indexCountCheck(snapshot: Snapshot, states: Record<PhaseId, PhaseState>
     };
   }
   if (extra.length > 0) {
-    return { name, phase: 'schema', status: 'warn', detail: `the 13 target indexes are present, plus ${extra.length} others left untouched (${extra.slice(0, 6).map((i) => i.name).join(', ')}${extra.length > 6 ? ', ...' : ''})` };
+    return {
+      name,
+      phase: 'schema',
+      status: 'warn',
+      detail: `the 13 target indexes are present, plus ${extra.length} others left untouched (${extra
+        .slice(0, 6)
+        .map((i) => i.name)
+        .join(', ')}${extra.length > 6 ? ', ...' : ''})`,
+    };
   }
   return { name, phase: 'schema', status: 'pass', detail: '13 named indexes, exactly the target set (the guide\'s "11" is a miscount)' };
 }

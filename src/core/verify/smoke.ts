@@ -48,40 +48,46 @@ interface SmokeIds {
 
 export async function runSmoke(session: Session, options: SmokeOptions = {}): Promise<SmokeReport> {
   const snapshot = await inspect(session);
-  return step(session, 'check', 'Smoke tests', async () => {
-    const tests: SmokeTest[] = [];
-    const token = `swsmoke${randomBytes(6).toString('hex')}`;
-    const ids: SmokeIds = { userId: `schema-wizard-smoke-${token}`, token, now: new Date().toISOString() };
-    // Query plans depend on the schema alone: read them before the write transaction opens. Read
-    // inside it, on another connection, they can meet the writer's lock (with 64 KiB pages the
-    // writer spills its cache to the file early and holds it exclusively).
-    const plans = new Map<string, Record<string, unknown>[]>();
-    for (const sql of [AUTH_LOOKUP, USAGE_LOOKUP]) {
-      if (sql === AUTH_LOOKUP && !findTable(snapshot, 'users')?.columns.includes('api_key_hash')) continue;
-      plans.set(sql, await session.db.explain(sql, sql === AUTH_LOOKUP ? ['0'.repeat(64)] : ['u', 'openai', '2025-01-01']).catch(() => []));
-    }
-    const explain: Explain = async (sql) => plans.get(sql) ?? [];
-    // Tests whose verdict comes from the data alone can be re-run on the pre-migration state (below).
-    const suite: { name: string; run: DatabaseTest; replayable: boolean }[] = [
-      { name: 'user authentication', run: (exec, snap, i) => authentication(exec, explain, snap, i.userId, i.token, i.now), replayable: false },
-      { name: 'memory creation and retrieval', run: (exec, snap, i) => memories(exec, snap, i.userId, i.token, i.now), replayable: true },
-      { name: 'entity management', run: (exec, snap, i) => entities(exec, snap, i.userId, i.token, i.now), replayable: true },
-      { name: 'vector search', run: (exec, _snap, i) => vectorSearch(exec, i.userId, i.now), replayable: true },
-      { name: 'API usage tracking', run: (exec, _snap, i) => usageTracking(exec, explain, i.userId), replayable: false },
-    ];
-    await session.db.rolledBack(async (exec) => {
-      for (const test of suite) tests.push(await timed(test.name, () => test.run(exec, snapshot, ids)));
-    });
-    const replay = suite.filter((t) => t.replayable && tests.find((r) => r.name === t.name)?.status === 'fail');
-    if (replay.length > 0) await classifyPreExisting(session, snapshot, ids, tests, replay);
-    for (const test of tests) options.onTest?.(test);
-    if (options.healthUrl) {
-      const health = await timed('application health check', () => healthCheck(options.healthUrl!, options.apiKey));
-      tests.push(health);
-      options.onTest?.(health);
-    }
-    return { ok: tests.every((t) => t.status !== 'fail'), tests };
-  }, (r) => `${r.tests.filter((t) => t.status === 'pass').length} of ${r.tests.length} passed`);
+  return step(
+    session,
+    'check',
+    'Smoke tests',
+    async () => {
+      const tests: SmokeTest[] = [];
+      const token = `swsmoke${randomBytes(6).toString('hex')}`;
+      const ids: SmokeIds = { userId: `schema-wizard-smoke-${token}`, token, now: new Date().toISOString() };
+      // Query plans depend on the schema alone: read them before the write transaction opens. Read
+      // inside it, on another connection, they can meet the writer's lock (with 64 KiB pages the
+      // writer spills its cache to the file early and holds it exclusively).
+      const plans = new Map<string, Record<string, unknown>[]>();
+      for (const sql of [AUTH_LOOKUP, USAGE_LOOKUP]) {
+        if (sql === AUTH_LOOKUP && !findTable(snapshot, 'users')?.columns.includes('api_key_hash')) continue;
+        plans.set(sql, await session.db.explain(sql, sql === AUTH_LOOKUP ? ['0'.repeat(64)] : ['u', 'openai', '2025-01-01']).catch(() => []));
+      }
+      const explain: Explain = async (sql) => plans.get(sql) ?? [];
+      // Tests whose verdict comes from the data alone can be re-run on the pre-migration state (below).
+      const suite: { name: string; run: DatabaseTest; replayable: boolean }[] = [
+        { name: 'user authentication', run: (exec, snap, i) => authentication(exec, explain, snap, i.userId, i.token, i.now), replayable: false },
+        { name: 'memory creation and retrieval', run: (exec, snap, i) => memories(exec, snap, i.userId, i.token, i.now), replayable: true },
+        { name: 'entity management', run: (exec, snap, i) => entities(exec, snap, i.userId, i.token, i.now), replayable: true },
+        { name: 'vector search', run: (exec, _snap, i) => vectorSearch(exec, i.userId, i.now), replayable: true },
+        { name: 'API usage tracking', run: (exec, _snap, i) => usageTracking(exec, explain, i.userId), replayable: false },
+      ];
+      await session.db.rolledBack(async (exec) => {
+        for (const test of suite) tests.push(await timed(test.name, () => test.run(exec, snapshot, ids)));
+      });
+      const replay = suite.filter((t) => t.replayable && tests.find((r) => r.name === t.name)?.status === 'fail');
+      if (replay.length > 0) await classifyPreExisting(session, snapshot, ids, tests, replay);
+      for (const test of tests) options.onTest?.(test);
+      if (options.healthUrl) {
+        const health = await timed('application health check', () => healthCheck(options.healthUrl!, options.apiKey));
+        tests.push(health);
+        options.onTest?.(health);
+      }
+      return { ok: tests.every((t) => t.status !== 'fail'), tests };
+    },
+    (r) => `${r.tests.filter((t) => t.status === 'pass').length} of ${r.tests.length} passed`,
+  );
 }
 
 async function timed(name: string, body: () => Promise<string>): Promise<SmokeTest> {
@@ -102,7 +108,13 @@ async function timed(name: string, body: () => Promise<string>): Promise<SmokeTe
  * nothing is checked before the discard) and each failed test runs again: one that fails the
  * same way there was already failing before the migration.
  */
-async function classifyPreExisting(session: Session, snapshot: Snapshot, ids: SmokeIds, tests: SmokeTest[], replay: { name: string; run: DatabaseTest }[]): Promise<void> {
+async function classifyPreExisting(
+  session: Session,
+  snapshot: Snapshot,
+  ids: SmokeIds,
+  tests: SmokeTest[],
+  replay: { name: string; run: DatabaseTest }[],
+): Promise<void> {
   const journal = await readJournal(session.db, snapshot);
   const undo = undoOfApplied(snapshot, journal);
   if (!undo) return;
@@ -138,7 +150,9 @@ function beforeMigration(snapshot: Snapshot, journal: JournalEntry[]): Snapshot 
 /** The known defect of the application's own schema, with its fix. */
 function fixFor(snapshot: Snapshot, test: string): string {
   if (test !== 'entity management') return '.';
-  const plainDelete = snapshot.triggers.find((t) => t.table === 'entities' && /after\s+delete/i.test(t.sql ?? '') && /delete\s+from\s+["`[]?entities_fts/i.test(t.sql ?? ''));
+  const plainDelete = snapshot.triggers.find(
+    (t) => t.table === 'entities' && /after\s+delete/i.test(t.sql ?? '') && /delete\s+from\s+["`[]?entities_fts/i.test(t.sql ?? ''),
+  );
   if (!plainDelete) return '.';
   return (
     `. Cause: trigger ${plainDelete.name} runs a plain DELETE on entities_fts, an external-content FTS5 table, which leaves the deleted entity's terms indexed. ` +
@@ -155,9 +169,10 @@ async function authentication(exec: Exec, explain: Explain, snapshot: Snapshot, 
   const key = `mcp_${token}_${randomBytes(16).toString('hex')}`;
   // The throwaway user the other tests' rows belong to exists whatever this test finds.
   const keyColumn = columns.includes('api_key_hash') ? 'api_key_hash' : columns.includes('api_key') ? 'api_key' : null;
-  await exec(`INSERT INTO users (id, email, name, ${keyColumn ? `${keyColumn}, ` : ''}is_active, created_at, updated_at) VALUES (?, ?, ?, ${keyColumn ? '?, ' : ''}1, ?, ?)`, [
-    userId, `${token}@schema-wizard.invalid`, 'schema-wizard smoke test', ...(keyColumn ? [sha256Hex(key)] : []), now, now,
-  ]);
+  await exec(
+    `INSERT INTO users (id, email, name, ${keyColumn ? `${keyColumn}, ` : ''}is_active, created_at, updated_at) VALUES (?, ?, ?, ${keyColumn ? '?, ' : ''}1, ?, ?)`,
+    [userId, `${token}@schema-wizard.invalid`, 'schema-wizard smoke test', ...(keyColumn ? [sha256Hex(key)] : []), now, now],
+  );
   expect(keyColumn === 'api_key_hash', 'users has no api_key_hash column: the application cannot authenticate anyone (apply Phase 2)');
   const found = await exec('SELECT id FROM users WHERE api_key_hash = ?', [sha256Hex(key)]);
   expect(found.rows.length === 1 && str(found.rows[0].id) === userId, 'the user was not found by the hash of its key');
@@ -168,22 +183,35 @@ async function authentication(exec: Exec, explain: Explain, snapshot: Snapshot, 
 }
 
 async function memories(exec: Exec, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
-  const inserted = await exec(
-    'INSERT INTO memories (user_id, title, content, memory_type, importance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [userId, `${token} smoke memory`, 'Written by schema-wizard smoke tests inside a rolled-back transaction.', 'semantic', 2n, now, now],
-  );
+  const inserted = await exec('INSERT INTO memories (user_id, title, content, memory_type, importance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    userId,
+    `${token} smoke memory`,
+    'Written by schema-wizard smoke tests inside a rolled-back transaction.',
+    'semantic',
+    2n,
+    now,
+    now,
+  ]);
   const id = inserted.lastInsertRowid!;
   const read = await exec('SELECT title FROM memories WHERE id = ? AND user_id = ?', [id, userId]);
   expect(read.rows.length === 1 && str(read.rows[0].title).startsWith(token), 'the memory could not be read back');
   expect(Boolean(findTable(snapshot, 'memories_fts')), 'memories_fts is missing: full-text search cannot work');
   const hits = await exec('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?', [token]);
-  expect(hits.rows.some((r) => num(r.rowid) === Number(id)), 'memories_fts MATCH did not find the new memory (FTS trigger not firing?)');
+  expect(
+    hits.rows.some((r) => num(r.rowid) === Number(id)),
+    'memories_fts MATCH did not find the new memory (FTS trigger not firing?)',
+  );
   return `memory ${id} created, read back, found by memories_fts MATCH`;
 }
 
 async function entities(exec: Exec, snapshot: Snapshot, userId: string, token: string, now: string): Promise<string> {
   const inserted = await exec('INSERT INTO entities (user_id, name, entity_type, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [
-    userId, `${token} Entity`, 'person', 'smoke test entity', now, now,
+    userId,
+    `${token} Entity`,
+    'person',
+    'smoke test entity',
+    now,
+    now,
   ]);
   const id = inserted.lastInsertRowid!;
   const renamed = `${token}renamed`;
@@ -193,7 +221,10 @@ async function entities(exec: Exec, snapshot: Snapshot, userId: string, token: s
   const fts = Boolean(findTable(snapshot, 'entities_fts'));
   if (fts) {
     const hit = await exec('SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?', [renamed]);
-    expect(hit.rows.some((r) => num(r.rowid) === Number(id)), 'entities_fts did not follow the update');
+    expect(
+      hit.rows.some((r) => num(r.rowid) === Number(id)),
+      'entities_fts did not follow the update',
+    );
   }
   await exec('DELETE FROM entities WHERE id = ?', [id]);
   const gone = await exec('SELECT count(*) AS n FROM entities WHERE id = ?', [id]);
@@ -210,10 +241,15 @@ async function vectorSearch(exec: Exec, userId: string, now: string): Promise<st
   const vectors = ['[1,0,0,0]', '[0,1,0,0]', '[0,0,1,0]'];
   const ids: bigint[] = [];
   for (const [i, embedding] of vectors.entries()) {
-    const r = await exec(
-      'INSERT INTO memories (user_id, title, content, memory_type, embedding, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [userId, `vector ${i}`, 'vector smoke test', 'semantic', embedding, now, now],
-    );
+    const r = await exec('INSERT INTO memories (user_id, title, content, memory_type, embedding, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      userId,
+      `vector ${i}`,
+      'vector smoke test',
+      'semantic',
+      embedding,
+      now,
+      now,
+    ]);
     ids.push(r.lastInsertRowid!);
   }
   const nearest = await exec(
@@ -227,7 +263,11 @@ async function vectorSearch(exec: Exec, userId: string, now: string): Promise<st
 
 async function usageTracking(exec: Exec, explain: Explain, userId: string): Promise<string> {
   const day = new Date().toISOString().slice(0, 10);
-  const rows: [string, bigint, number][] = [['openai', 100n, 0.001], ['openai', 50n, 0.0005], ['openrouter', 10n, 0.0001]];
+  const rows: [string, bigint, number][] = [
+    ['openai', 100n, 0.001],
+    ['openai', 50n, 0.0005],
+    ['openrouter', 10n, 0.0001],
+  ];
   for (const [i, [provider, tokens, cost]] of rows.entries()) {
     await exec(
       'INSERT INTO api_usage_tracking (id, user_id, api_provider, model, tokens_used, cost_usd, operation_type, timestamp, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -24,16 +24,29 @@ export async function collectStats(db: Db, snapshot: Snapshot): Promise<Stats> {
       internalTables: snapshot.tables.filter((t) => t.kind === 'internal').length,
     },
     tables: tables.map((t) => t.name).sort(),
-    ftsShadowTables: snapshot.tables.filter((t) => t.kind === 'shadow').map((t) => t.name).sort(),
-    internalTables: snapshot.tables.filter((t) => t.kind === 'internal').map((t) => t.name).sort(),
+    ftsShadowTables: snapshot.tables
+      .filter((t) => t.kind === 'shadow')
+      .map((t) => t.name)
+      .sort(),
+    internalTables: snapshot.tables
+      .filter((t) => t.kind === 'internal')
+      .map((t) => t.name)
+      .sort(),
     indexes: indexes
-      .map((i) => ({ name: i.name, table: i.table, columns: i.columns, bytes: sizes ? sizes.get(i.name) ?? 0 : null }))
+      .map((i) => ({ name: i.name, table: i.table, columns: i.columns, bytes: sizes ? (sizes.get(i.name) ?? 0) : null }))
       .sort((a, b) => a.table.localeCompare(b.table) || a.name.localeCompare(b.name)),
-    triggers: userTriggers(snapshot).map((t) => t.name).sort(),
+    triggers: userTriggers(snapshot)
+      .map((t) => t.name)
+      .sort(),
     views: snapshot.views.map((v) => v.name).sort(),
     rows,
     totalRows: Object.values(rows).reduce((a, b) => a + b, 0),
-    size: { pageSize: snapshot.pageSize, pageCount: snapshot.pageCount, bytes: snapshot.pageSize * snapshot.pageCount, freeBytes: snapshot.pageSize * snapshot.freePages },
+    size: {
+      pageSize: snapshot.pageSize,
+      pageCount: snapshot.pageCount,
+      bytes: snapshot.pageSize * snapshot.pageCount,
+      freeBytes: snapshot.pageSize * snapshot.freePages,
+    },
     dbstat: sizes !== null,
   };
 }

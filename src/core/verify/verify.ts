@@ -24,29 +24,35 @@ export interface VerifyOptions {
 export async function runVerify(session: Session, options: VerifyOptions): Promise<VerifyReport> {
   const snapshot = await inspect(session);
   const journal = await readJournal(session.db, snapshot);
-  return step(session, 'check', 'Verify', async () => {
-    const checks: Check[] = [...schemaChecks(snapshot, journal)];
-    // The full content pass is the longest check: on a local file it runs in the file worker
-    // while this thread runs the integrity checks and query plans. It is measured in each kind
-    // the journal recorded (entries of earlier versions hold value digests).
-    const kinds = recordedKinds(journal).filter((k) => k === 'values' || preferredKind(session.db) === 'records');
-    const measured = new Map<DigestKind, Promise<ContentDigest>>(kinds.map((k) => [k, measureContent(session.db, snapshot, k)]));
-    for (const p of measured.values()) p.catch(() => undefined);
-    // After the nine Phase 1 schema checks: the tenth Phase 1 promise needs the data.
-    checks.splice(9, 0, await archiveCheck(session, snapshot, journal));
-    checks.push(plaintextKeyCheck(snapshot));
-    const integrity = await integrityChecks(session, snapshot, options.thorough);
-    // The undo of what is applied, rehearsed in scratch, tells scans the migration caused from older ones.
-    const plans = await queryPlanChecks(session.db, snapshot, undoOfApplied(snapshot, journal) ?? []);
-    const current = new Map<DigestKind, ContentDigest>();
-    for (const [k, p] of measured) current.set(k, await p);
-    checks.push(...dataChecks(journal, current), ...integrity, ...plans);
-    const phases = { phase1: phaseState(snapshot, journal, PHASES.phase1), phase2: phaseState(snapshot, journal, PHASES.phase2) };
-    const requestedPending = options.phases.some((p) => phases[p] !== 'applied');
-    const relevant = checks.filter((c) => c.phase !== 'phase1' && c.phase !== 'phase2' ? true : options.phases.includes(c.phase));
-    const ok = !relevant.some((c) => c.status === 'fail') && !requestedPending;
-    return { ok, checks, phases };
-  }, (r) => `${r.checks.filter((c) => c.status === 'pass').length} of ${r.checks.length} checks passed`);
+  return step(
+    session,
+    'check',
+    'Verify',
+    async () => {
+      const checks: Check[] = [...schemaChecks(snapshot, journal)];
+      // The full content pass is the longest check: on a local file it runs in the file worker
+      // while this thread runs the integrity checks and query plans. It is measured in each kind
+      // the journal recorded (entries of earlier versions hold value digests).
+      const kinds = recordedKinds(journal).filter((k) => k === 'values' || preferredKind(session.db) === 'records');
+      const measured = new Map<DigestKind, Promise<ContentDigest>>(kinds.map((k) => [k, measureContent(session.db, snapshot, k)]));
+      for (const p of measured.values()) p.catch(() => undefined);
+      // After the nine Phase 1 schema checks: the tenth Phase 1 promise needs the data.
+      checks.splice(9, 0, await archiveCheck(session, snapshot, journal));
+      checks.push(plaintextKeyCheck(snapshot));
+      const integrity = await integrityChecks(session, snapshot, options.thorough);
+      // The undo of what is applied, rehearsed in scratch, tells scans the migration caused from older ones.
+      const plans = await queryPlanChecks(session.db, snapshot, undoOfApplied(snapshot, journal) ?? []);
+      const current = new Map<DigestKind, ContentDigest>();
+      for (const [k, p] of measured) current.set(k, await p);
+      checks.push(...dataChecks(journal, current), ...integrity, ...plans);
+      const phases = { phase1: phaseState(snapshot, journal, PHASES.phase1), phase2: phaseState(snapshot, journal, PHASES.phase2) };
+      const requestedPending = options.phases.some((p) => phases[p] !== 'applied');
+      const relevant = checks.filter((c) => (c.phase !== 'phase1' && c.phase !== 'phase2' ? true : options.phases.includes(c.phase)));
+      const ok = !relevant.some((c) => c.status === 'fail') && !requestedPending;
+      return { ok, checks, phases };
+    },
+    (r) => `${r.checks.filter((c) => c.status === 'pass').length} of ${r.checks.length} checks passed`,
+  );
 }
 
 /** learned_patterns' rows sit in the archive rollback restores them from, all of them. */
@@ -57,7 +63,12 @@ async function archiveCheck(session: Session, snapshot: Snapshot, journal: Journ
   }
   const entry = activeApplies(journal, 'phase1').find((e) => e.archive);
   if (!entry?.archive) {
-    return { name, phase: 'phase1', status: 'warn', detail: 'learned_patterns was dropped outside schema-wizard: rollback cannot bring its rows back (only a backup can)' };
+    return {
+      name,
+      phase: 'phase1',
+      status: 'warn',
+      detail: 'learned_patterns was dropped outside schema-wizard: rollback cannot bring its rows back (only a backup can)',
+    };
   }
   const archived = findTable(snapshot, entry.archive.archiveTable);
   const expected = entry.beforeContent?.tables.learned_patterns;
@@ -66,13 +77,28 @@ async function archiveCheck(session: Session, snapshot: Snapshot, journal: Journ
   const kind = expected ? kindOf(entry.beforeContent!) : preferredKind(session.db);
   if (kind === 'records' && preferredKind(session.db) !== 'records') {
     const rows = archived.rows ?? 0;
-    return { name, phase: 'phase1', status: rows === expected?.rows ? 'pass' : 'fail', detail: `${rows} rows in ${entry.archive.archiveTable}; ${expected?.rows} were there before (a record digest needs the local file, so only the count is compared)` };
+    return {
+      name,
+      phase: 'phase1',
+      status: rows === expected?.rows ? 'pass' : 'fail',
+      detail: `${rows} rows in ${entry.archive.archiveTable}; ${expected?.rows} were there before (a record digest needs the local file, so only the count is compared)`,
+    };
   }
   const digest = await measureTable(session.db, { ...archived, columns: entry.archive.columns }, kind);
   if (expected && (digest.rows !== expected.rows || digest.sha256 !== expected.sha256)) {
-    return { name, phase: 'phase1', status: 'fail', detail: `${entry.archive.archiveTable} holds ${digest.rows} rows; ${expected.rows} were there before, content ${digest.sha256 === expected.sha256 ? 'equal' : 'differs'}` };
+    return {
+      name,
+      phase: 'phase1',
+      status: 'fail',
+      detail: `${entry.archive.archiveTable} holds ${digest.rows} rows; ${expected.rows} were there before, content ${digest.sha256 === expected.sha256 ? 'equal' : 'differs'}`,
+    };
   }
-  return { name, phase: 'phase1', status: 'pass', detail: `${digest.rows} rows in ${entry.archive.archiveTable}${expected ? ', content hash equal to before' : ''}` };
+  return {
+    name,
+    phase: 'phase1',
+    status: 'pass',
+    detail: `${digest.rows} rows in ${entry.archive.archiveTable}${expected ? ', content hash equal to before' : ''}`,
+  };
 }
 
 function plaintextKeyCheck(snapshot: Snapshot): Check {
@@ -112,7 +138,12 @@ function dataChecks(journal: JournalEntry[], measured: Map<DigestKind, ContentDi
     }
     const current = measured.get(kindOf(entry.beforeContent));
     if (!current) {
-      checks.push({ name, phase: 'data', status: 'warn', detail: `the content recorded before ${PHASES[phase].title} is a record digest, which only a local file gives; this database cannot be compared with it (row counts are checked by each phase)` });
+      checks.push({
+        name,
+        phase: 'data',
+        status: 'warn',
+        detail: `the content recorded before ${PHASES[phase].title} is a record digest, which only a local file gives; this database cannot be compared with it (row counts are checked by each phase)`,
+      });
       continue;
     }
     const lost: string[] = [];
@@ -125,10 +156,22 @@ function dataChecks(journal: JournalEntry[], measured: Map<DigestKind, ContentDi
       else if (now.sha256 !== before.sha256) changed.push(`${table}: ${before.rows} -> ${now.rows} rows`);
     }
     const tables = Object.keys(entry.beforeContent.tables).filter((t) => !archived.has(t) && t !== 'sqlite_sequence').length;
-    if (lost.length > 0) checks.push({ name, phase: 'data', status: 'fail', detail: `rows missing since ${entry.beforeContent.measuredAt}: ${lost.join('; ')}` });
+    if (lost.length > 0)
+      checks.push({ name, phase: 'data', status: 'fail', detail: `rows missing since ${entry.beforeContent.measuredAt}: ${lost.join('; ')}` });
     else if (changed.length > 0) {
-      checks.push({ name, phase: 'data', status: 'warn', detail: `no rows lost, but content changed since ${entry.beforeContent.measuredAt} (${changed.join('; ')}): the application has written since; the migration itself changes no row` });
-    } else checks.push({ name, phase: 'data', status: 'pass', detail: `${tables} tables: row counts and content hashes equal to those measured at ${entry.beforeContent.measuredAt}` });
+      checks.push({
+        name,
+        phase: 'data',
+        status: 'warn',
+        detail: `no rows lost, but content changed since ${entry.beforeContent.measuredAt} (${changed.join('; ')}): the application has written since; the migration itself changes no row`,
+      });
+    } else
+      checks.push({
+        name,
+        phase: 'data',
+        status: 'pass',
+        detail: `${tables} tables: row counts and content hashes equal to those measured at ${entry.beforeContent.measuredAt}`,
+      });
   }
   return checks;
 }

@@ -29,11 +29,26 @@ function offered(q: Exclude<Question, { kind: 'typed' }>): Choices {
   const sql = { label: 'View SQL', value: 'sql' };
   switch (q.kind) {
     case 'resume':
-      return { prompt: 'Go on from where it stopped?', options: [{ label: 'Continue from where it stopped', value: 'continue' }, { label: 'Quit (nothing changed)', value: 'quit' }] };
+      return {
+        prompt: 'Go on from where it stopped?',
+        options: [
+          { label: 'Continue from where it stopped', value: 'continue' },
+          { label: 'Quit (nothing changed)', value: 'quit' },
+        ],
+      };
     case 'review-plan':
-      return { prompt: 'Dry run done: nothing has been changed.', options: [{ label: 'Continue', value: 'continue' }, sql, { label: 'Quit (nothing changed)', value: 'quit' }] };
+      return {
+        prompt: 'Dry run done: nothing has been changed.',
+        options: [{ label: 'Continue', value: 'continue' }, sql, { label: 'Quit (nothing changed)', value: 'quit' }],
+      };
     case 'operator':
-      return { prompt: q.statement, options: [{ label: 'Yes, done', value: 'yes' }, { label: quitLabel(q.item), value: 'quit' }] };
+      return {
+        prompt: q.statement,
+        options: [
+          { label: 'Yes, done', value: 'yes' },
+          { label: quitLabel(q.item), value: 'quit' },
+        ],
+      };
     case 'phase':
       return {
         prompt: `Apply ${q.plan.title} now?`,
@@ -41,7 +56,10 @@ function offered(q: Exclude<Question, { kind: 'typed' }>): Choices {
           { label: 'Continue', value: 'continue' },
           sql,
           { label: 'Skip this phase', value: 'skip' },
-          { label: q.applied.length ? `Roll back (${q.applied.map((p) => PHASES[p].title).join(', ')})` : 'Roll back (nothing applied yet)', value: 'rollback' },
+          {
+            label: q.applied.length ? `Roll back (${q.applied.map((p) => PHASES[p].title).join(', ')})` : 'Roll back (nothing applied yet)',
+            value: 'rollback',
+          },
           { label: 'Quit', value: 'quit' },
         ],
       };
@@ -60,7 +78,10 @@ function offered(q: Exclude<Question, { kind: 'typed' }>): Choices {
       return {
         prompt: 'Plaintext API keys:',
         options: [
-          { label: `Hash ${q.keys.hashable} key${q.keys.hashable === 1 ? '' : 's'} now (undone only from the backup${q.hasBackup ? '' : ', and there is none'})`, value: 'hash' },
+          {
+            label: `Hash ${q.keys.hashable} key${q.keys.hashable === 1 ? '' : 's'} now (undone only from the backup${q.hasBackup ? '' : ', and there is none'})`,
+            value: 'hash',
+          },
           { label: `Apply and leave ${n === 1 ? '1 user' : `${n} users`} unable to authenticate`, value: 'keep' },
           { label: 'Skip Phase 2', value: 'skip' },
         ],

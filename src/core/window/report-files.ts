@@ -24,12 +24,25 @@ export function writeWindowReport(dir: string, report: Report, result: WindowRes
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const base = path.join(path.resolve(dir), backupBaseName(now).replace(/^backup-/, 'schema-wizard-report-'));
   const files = { markdown: `${base}.md`, json: `${base}.json` };
-  writePrivateFile(files.json, `${JSON.stringify({ toolVersion: TOOL_VERSION, outcome: result.outcome, message: result.message, applied: result.applied, operator, report }, null, 2)}\n`);
+  writePrivateFile(
+    files.json,
+    `${JSON.stringify({ toolVersion: TOOL_VERSION, outcome: result.outcome, message: result.message, applied: result.applied, operator, report }, null, 2)}\n`,
+  );
   writePrivateFile(files.markdown, renderMarkdown(report, result, operator));
   return files;
 }
 
-const STATUS: Record<string, string> = { success: '✔', error: '✖', 'not-executed': '–', running: '…', pass: '✔', fail: '✖', warn: '!', pending: '…', 'pre-existing': '! (pre-existing)' };
+const STATUS: Record<string, string> = {
+  success: '✔',
+  error: '✖',
+  'not-executed': '–',
+  running: '…',
+  pass: '✔',
+  fail: '✖',
+  warn: '!',
+  pending: '…',
+  'pre-existing': '! (pre-existing)',
+};
 
 export function renderMarkdown(report: Report, result: WindowResult, operator: OperatorInfo): string {
   const lines: string[] = [];
@@ -43,16 +56,32 @@ export function renderMarkdown(report: Report, result: WindowResult, operator: O
   lines.push(`- Run: ${report.runId}`);
   lines.push(`- Started: ${localTime(started)} (${started.toISOString()} UTC)`);
   lines.push(`- Finished: ${localTime(finished)} (${finished.toISOString()} UTC)`);
-  lines.push(`- Duration: ${seconds(totalMs)} in all: ${seconds(Math.max(0, totalMs - report.thinkMs))} of work, ${seconds(report.thinkMs)} waiting for the operator's answers`);
+  lines.push(
+    `- Duration: ${seconds(totalMs)} in all: ${seconds(Math.max(0, totalMs - report.thinkMs))} of work, ${seconds(report.thinkMs)} waiting for the operator's answers`,
+  );
   lines.push(`- Phases this run left applied: ${result.applied.length ? result.applied.map(phaseTitle).join(', ') : 'none'}`);
   lines.push(`- Outcome: ${result.message}`);
-  lines.push(report.backup ? `- Backup: \`${report.backup.path}\` (${report.backup.format}, ${report.backup.bytes} bytes, sha256 \`${report.backup.sha256}\`, verified)` : `- Backup: **NONE** (${report.backupSkipped ?? 'not taken'})`);
-  lines.push('', '## Checklist', '', 'Times are the steps\' own; the operator\'s time to answer is shown apart.', '', '| | Step | Time | Operator | Detail |', '|---|---|---|---|---|');
+  lines.push(
+    report.backup
+      ? `- Backup: \`${report.backup.path}\` (${report.backup.format}, ${report.backup.bytes} bytes, sha256 \`${report.backup.sha256}\`, verified)`
+      : `- Backup: **NONE** (${report.backupSkipped ?? 'not taken'})`,
+  );
+  lines.push(
+    '',
+    '## Checklist',
+    '',
+    "Times are the steps' own; the operator's time to answer is shown apart.",
+    '',
+    '| | Step | Time | Operator | Detail |',
+    '|---|---|---|---|---|',
+  );
   for (const c of report.checklist) {
     // This file is the last step's work: it is done once it is written.
     const record = c.item === 'complete' && c.status === 'running' ? { ...c, status: 'success' as const, ms: 0, detail: 'this report' } : c;
     const work = record.ms === null ? null : Math.max(0, record.ms - (record.thinkMs ?? 0));
-    lines.push(`| ${STATUS[record.status]} | ${labelOf(record.item)} | ${work === null ? '' : seconds(work)} | ${record.thinkMs ? seconds(record.thinkMs) : ''} | ${escape(record.error?.message ?? record.detail ?? '')} |`);
+    lines.push(
+      `| ${STATUS[record.status]} | ${labelOf(record.item)} | ${work === null ? '' : seconds(work)} | ${record.thinkMs ? seconds(record.thinkMs) : ''} | ${escape(record.error?.message ?? record.detail ?? '')} |`,
+    );
   }
   if (report.confirmations.length) {
     lines.push('', '## Confirmations', '');
@@ -72,7 +101,9 @@ export function renderMarkdown(report: Report, result: WindowResult, operator: O
   if (report.phases.length) lines.push('', '## Phases run', '');
   for (const phase of report.phases) {
     const verb = phase.action === 'apply' ? 'applied' : 'rolled back';
-    lines.push(`- ${phaseTitle(phase.phase)} ${phase.status === 'success' ? verb : `${phase.action}: ${phase.status}`}, ${phase.executed}/${phase.total} statements, ${Math.round(phase.ms)} ms${phase.journalId !== null ? `, journal #${phase.journalId}` : ''}`);
+    lines.push(
+      `- ${phaseTitle(phase.phase)} ${phase.status === 'success' ? verb : `${phase.action}: ${phase.status}`}, ${phase.executed}/${phase.total} statements, ${Math.round(phase.ms)} ms${phase.journalId !== null ? `, journal #${phase.journalId}` : ''}`,
+    );
   }
   for (const v of report.verifications) {
     lines.push('', `## ${labelOf(v.item)}: ${v.ok ? 'passed' : 'FAILED'}`, '', '| | Check | Detail |', '|---|---|---|');
@@ -113,21 +144,23 @@ function escape(text: string): string {
 }
 
 /** The checklist's last item: write the report files and tick it. */
-export function finishWindow(
-  emit: Emit,
-  report: () => Report,
-  dir: string,
-  result: WindowResult,
-  operator: OperatorInfo,
-): ReportFiles | null {
+export function finishWindow(emit: Emit, report: () => Report, dir: string, result: WindowResult, operator: OperatorInfo): ReportFiles | null {
   emit({ type: 'item-started', item: 'complete' });
-  emit({ type: 'run-finished', outcome: result.outcome === 'complete' ? { status: 'success', detail: result.message } : { status: 'not-executed', reason: result.message } });
+  emit({
+    type: 'run-finished',
+    outcome: result.outcome === 'complete' ? { status: 'success', detail: result.message } : { status: 'not-executed', reason: result.message },
+  });
   try {
     const files = writeWindowReport(dir, report(), result, operator);
     emit({ type: 'item-finished', item: 'complete', outcome: { status: 'success', detail: files.markdown }, ms: 0 });
     return files;
   } catch (error) {
-    emit({ type: 'item-finished', item: 'complete', outcome: { status: 'error', error: { name: 'Error', message: `could not write the report: ${(error as Error).message}` } }, ms: 0 });
+    emit({
+      type: 'item-finished',
+      item: 'complete',
+      outcome: { status: 'error', error: { name: 'Error', message: `could not write the report: ${(error as Error).message}` } },
+      ms: 0,
+    });
     return null;
   }
 }

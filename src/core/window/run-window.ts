@@ -83,10 +83,16 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     currentItem = id;
     try {
       const value = await work();
-      session.emit({ type: 'item-finished', item: id, outcome: { status: 'success', ...(describe ? { detail: describe(value) } : {}) }, ms: performance.now() - started });
+      session.emit({
+        type: 'item-finished',
+        item: id,
+        outcome: { status: 'success', ...(describe ? { detail: describe(value) } : {}) },
+        ms: performance.now() - started,
+      });
       return value;
     } catch (error) {
-      const outcome = error instanceof Stop ? { status: 'not-executed' as const, reason: error.message } : { status: 'error' as const, error: toErrorInfo(error) };
+      const outcome =
+        error instanceof Stop ? { status: 'not-executed' as const, reason: error.message } : { status: 'error' as const, error: toErrorInfo(error) };
       session.emit({ type: 'item-finished', item: id, outcome, ms: performance.now() - started });
       throw error;
     } finally {
@@ -125,15 +131,25 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           };
     if ((await ask({ kind: 'confirm-recovery', action, ...question })) !== 'confirmed') return null;
     if (action === 'rollback') {
-      await item('rollback', async () => {
-        for (const phase of [...phases].reverse()) {
-          await rollbackPhase(session, phase, backup);
-          applied.splice(applied.indexOf(phase), 1);
-        }
-      }, () => `${titles(phases)} rolled back`);
-      return applied.length === 0 ? `${titles(phases)} rolled back: the database is as it was before this run.` : `${titles(phases)} rolled back; ${titles(applied)} stays applied.`;
+      await item(
+        'rollback',
+        async () => {
+          for (const phase of [...phases].reverse()) {
+            await rollbackPhase(session, phase, backup);
+            applied.splice(applied.indexOf(phase), 1);
+          }
+        },
+        () => `${titles(phases)} rolled back`,
+      );
+      return applied.length === 0
+        ? `${titles(phases)} rolled back: the database is as it was before this run.`
+        : `${titles(phases)} rolled back; ${titles(applied)} stays applied.`;
     }
-    await item('restore', () => restoreFromBackup(backup!), () => `${backup!.path} restored and verified`);
+    await item(
+      'restore',
+      () => restoreFromBackup(backup!),
+      () => `${backup!.path} restored and verified`,
+    );
     applied.length = 0;
     return `Restored from ${backup!.path}: the database is as it was when the backup was taken, before this run's first write.`;
   };
@@ -159,7 +175,11 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
             const done = await recover('restore', []);
             if (done) throw new Stop('restored', `${done} (after: ${info.message})`);
           } else {
-            throw new Stop('failed', `Stopped at "${labelOf(id)}" with the database as it is (no phase half-applied${applied.length ? `; ${titles(applied)} applied` : ''}): ${info.message}`, verificationFailed);
+            throw new Stop(
+              'failed',
+              `Stopped at "${labelOf(id)}" with the database as it is (no phase half-applied${applied.length ? `; ${titles(applied)} applied` : ''}): ${info.message}`,
+              verificationFailed,
+            );
           }
         }
       }
@@ -174,9 +194,18 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       const since = start!.backup ? `the backup (${start!.digest.measuredAt})` : `the content was measured (${start!.digest.measuredAt}; there is no backup)`;
       session.emit({ type: 'warning', message: `Written since ${since}: ${changes.join('; ')}. A restore from the backup would lose them.` });
       const answer = await ask({ kind: 'content-changed', phase, changes, since });
-      if (answer === 'quit') throw new Stop('quit', `Quit before ${PHASES[phase].title}: rows were written since ${since} (${changes.join('; ')}); ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`);
+      if (answer === 'quit')
+        throw new Stop(
+          'quit',
+          `Quit before ${PHASES[phase].title}: rows were written since ${since} (${changes.join('; ')}); ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`,
+        );
       if (answer === 'continue') {
-        session.emit({ type: 'operator-confirmed', item: phase, statement: `Went on with ${PHASES[phase].title} although rows were written since ${since}: ${changes.join('; ')}`, by: decider.by });
+        session.emit({
+          type: 'operator-confirmed',
+          item: phase,
+          statement: `Went on with ${PHASES[phase].title} although rows were written since ${since}: ${changes.join('; ')}`,
+          by: decider.by,
+        });
         return;
       }
       start = await item('backup', () => takeRunStart(session, options.backup), describeBackup);
@@ -184,80 +213,113 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   };
 
   const confirm = async (id: ChecklistId, statements: string[]) => {
-    await item(id, async () => {
-      for (const statement of statements) {
-        if ((await ask({ kind: 'operator', item: id, statement })) !== 'yes') throw new Stop('quit', `Quit at: ${statement}${applied.length ? ` (${titles(applied)} applied)` : ' Nothing was changed.'}`);
-        session.emit({ type: 'operator-confirmed', item: id, statement, by: decider.by });
-      }
-      return statements.length;
-    }, () => `confirmed by ${decider.by === 'operator' ? 'the operator' : '--yes'}`);
+    await item(
+      id,
+      async () => {
+        for (const statement of statements) {
+          if ((await ask({ kind: 'operator', item: id, statement })) !== 'yes')
+            throw new Stop('quit', `Quit at: ${statement}${applied.length ? ` (${titles(applied)} applied)` : ' Nothing was changed.'}`);
+          session.emit({ type: 'operator-confirmed', item: id, statement, by: decider.by });
+        }
+        return statements.length;
+      },
+      () => `confirmed by ${decider.by === 'operator' ? 'the operator' : '--yes'}`,
+    );
   };
 
-  const ended = (outcome: WindowOutcome, message: string, verificationFailed = false): WindowResult => ({ outcome, message, applied: [...applied], ...(verificationFailed ? { verificationFailed } : {}) });
+  const ended = (outcome: WindowOutcome, message: string, verificationFailed = false): WindowResult => ({
+    outcome,
+    message,
+    applied: [...applied],
+    ...(verificationFailed ? { verificationFailed } : {}),
+  });
 
   try {
     // 1. Connect and pre-flight: what the database is, drift, the lock, an earlier run that did not finish.
-    const found = await item('preflight', async () => {
-      const snap = await inspect(session);
-      const plan = planMigration(snap, ['phase1', 'phase2'], { runId: session.runId });
-      session.emit({ type: 'plan-ready', plan });
-      // Unattended and no --hash-plaintext-keys / --keep-plaintext-keys: refuse before the lock, the first write.
-      const waiting = plan.phases.find((p) => p.decision);
-      if (decider.by === '--yes' && waiting?.decision && options.keys === undefined) throw keyDecisionError(waiting.decision.keys);
-      const journal = await readJournal(session.db, snap);
-      const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: 'wizard' });
-      locked = true;
-      session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
-      renewTimer = setInterval(() => void renewLock(session.db, session.runId).catch(() => undefined), RENEW_EVERY_MS);
-      renewTimer.unref();
-      const p1 = activeApplies(journal, 'phase1')[0];
-      const earlier = lock.tookOverFrom;
-      let message: string | null = null;
-      if (earlier) {
-        const kept = journal.filter((e) => e.runId === earlier.runId);
-        const what = kept.length
-          ? kept.map((e) => `${PHASES[e.phase].title} ${e.action === 'apply' ? 'applied' : 'rolled back'} (journal #${e.id})`).join(', ')
-          : 'nothing of its phases (a write in flight was rolled back by SQLite as a whole)';
-        message = `An earlier run did not finish: ${earlier.runId} (${earlier.command}) by ${earlier.user}@${earlier.host}, pid ${earlier.pid}, started ${earlier.acquiredAt}, stopped while holding the migration lock. What the database kept: ${what}. This run plans from the database as it is now.`;
-      } else if (p1 && plan.phases[1].statements.length > 0) {
-        message = `An earlier run (${p1.runId}, by ${p1.operator.user}@${p1.operator.host}, ${p1.finishedAt}) applied Phase 1 and stopped before Phase 2.`;
-      }
-      if (message) {
-        session.emit({ type: 'warning', message });
-        if ((await ask({ kind: 'resume', message })) !== 'continue') throw new Stop('quit', 'Quit at the resume prompt; nothing was changed.');
-      }
-      return { snap, drift: plan.drift.length };
-    }, ({ drift }) => `${session.db.target.display} (${session.db.target.kind}), MCP Memory, ${drift === 0 ? 'no drift' : `${drift} drift item${drift === 1 ? '' : 's'}`}, lock taken`);
+    const found = await item(
+      'preflight',
+      async () => {
+        const snap = await inspect(session);
+        const plan = planMigration(snap, ['phase1', 'phase2'], { runId: session.runId });
+        session.emit({ type: 'plan-ready', plan });
+        // Unattended and no --hash-plaintext-keys / --keep-plaintext-keys: refuse before the lock, the first write.
+        const waiting = plan.phases.find((p) => p.decision);
+        if (decider.by === '--yes' && waiting?.decision && options.keys === undefined) throw keyDecisionError(waiting.decision.keys);
+        const journal = await readJournal(session.db, snap);
+        const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: 'wizard' });
+        locked = true;
+        session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
+        renewTimer = setInterval(() => void renewLock(session.db, session.runId).catch(() => undefined), RENEW_EVERY_MS);
+        renewTimer.unref();
+        const p1 = activeApplies(journal, 'phase1')[0];
+        const earlier = lock.tookOverFrom;
+        let message: string | null = null;
+        if (earlier) {
+          const kept = journal.filter((e) => e.runId === earlier.runId);
+          const what = kept.length
+            ? kept.map((e) => `${PHASES[e.phase].title} ${e.action === 'apply' ? 'applied' : 'rolled back'} (journal #${e.id})`).join(', ')
+            : 'nothing of its phases (a write in flight was rolled back by SQLite as a whole)';
+          message = `An earlier run did not finish: ${earlier.runId} (${earlier.command}) by ${earlier.user}@${earlier.host}, pid ${earlier.pid}, started ${earlier.acquiredAt}, stopped while holding the migration lock. What the database kept: ${what}. This run plans from the database as it is now.`;
+        } else if (p1 && plan.phases[1].statements.length > 0) {
+          message = `An earlier run (${p1.runId}, by ${p1.operator.user}@${p1.operator.host}, ${p1.finishedAt}) applied Phase 1 and stopped before Phase 2.`;
+        }
+        if (message) {
+          session.emit({ type: 'warning', message });
+          if ((await ask({ kind: 'resume', message })) !== 'continue') throw new Stop('quit', 'Quit at the resume prompt; nothing was changed.');
+        }
+        return { snap, drift: plan.drift.length };
+      },
+      ({ drift }) =>
+        `${session.db.target.display} (${session.db.target.kind}), MCP Memory, ${drift === 0 ? 'no drift' : `${drift} drift item${drift === 1 ? '' : 's'}`}, lock taken`,
+    );
 
     // 2-3. Stats before and the dry run read the database as the lock found it.
-    await item('stats-before', async () => {
-      const stats = await collectStats(session.db, found.snap);
-      session.emit({ type: 'stats-taken', when: 'before', stats });
-      return stats;
-    }, (s) => `${s.counts.tables} tables, ${s.counts.indexes} indexes, ${s.counts.triggers} triggers, ${s.totalRows} rows`);
+    await item(
+      'stats-before',
+      async () => {
+        const stats = await collectStats(session.db, found.snap);
+        session.emit({ type: 'stats-taken', when: 'before', stats });
+        return stats;
+      },
+      (s) => `${s.counts.tables} tables, ${s.counts.indexes} indexes, ${s.counts.triggers} triggers, ${s.totalRows} rows`,
+    );
 
-    await item('dry-run', async () => {
-      const plan = planMigration(found.snap, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
-      session.emit({ type: 'plan-ready', plan });
-      // Unattended, nobody can answer the plaintext-keys question: refuse before any write.
-      refuseConflicts(plan.phases, { askDecisions: decider.by === 'operator' });
-      if ((await ask({ kind: 'review-plan', plan })) !== 'continue') throw new Stop('quit', 'Quit after the dry run; nothing was changed and no backup was taken.');
-      return plan;
-    }, (plan) => plan.phases.map((p) => `${p.title}: ${p.statements.length} statements (${p.risk} risk)`).join('; '));
+    await item(
+      'dry-run',
+      async () => {
+        const plan = planMigration(found.snap, ['phase1', 'phase2'], { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
+        session.emit({ type: 'plan-ready', plan });
+        // Unattended, nobody can answer the plaintext-keys question: refuse before any write.
+        refuseConflicts(plan.phases, { askDecisions: decider.by === 'operator' });
+        if ((await ask({ kind: 'review-plan', plan })) !== 'continue')
+          throw new Stop('quit', 'Quit after the dry run; nothing was changed and no backup was taken.');
+        return plan;
+      },
+      (plan) => plan.phases.map((p) => `${p.title}: ${p.statements.length} statements (${p.risk} risk)`).join('; '),
+    );
 
     // 4-5. Services stopped, then the backup: the last read before the first write.
     await confirm('ops-before', ['The team has been notified of the maintenance window.', 'Application services that use this database are stopped.']);
-    start = await item('backup', async (): Promise<RunStart> => {
-      await options.backup?.prepare();
-      return takeRunStart(session, options.backup);
-    }, describeBackup);
+    start = await item(
+      'backup',
+      async (): Promise<RunStart> => {
+        await options.backup?.prepare();
+        return takeRunStart(session, options.backup);
+      },
+      describeBackup,
+    );
 
     // 6. The typed confirmation before the first write.
-    await item('confirm', async () => {
-      const answer = await ask({ kind: 'typed', expected: session.db.target.name, target: session.db.target.display });
-      if (answer !== 'confirmed') throw new Stop('quit', `Not confirmed; nothing was changed.${start?.backup ? ` The backup just taken is kept: ${start.backup.path}` : ''}`);
-      return session.db.target.name;
-    }, (name) => (decider.by === 'operator' ? `typed ${name}` : `confirmed by --yes (${name})`));
+    await item(
+      'confirm',
+      async () => {
+        const answer = await ask({ kind: 'typed', expected: session.db.target.name, target: session.db.target.display });
+        if (answer !== 'confirmed')
+          throw new Stop('quit', `Not confirmed; nothing was changed.${start?.backup ? ` The backup just taken is kept: ${start.backup.path}` : ''}`);
+        return session.db.target.name;
+      },
+      (name) => (decider.by === 'operator' ? `typed ${name}` : `confirmed by --yes (${name})`),
+    );
 
     // 7-10. Each phase, then its verification.
     for (const phase of ['phase1', 'phase2'] as const) {
@@ -296,15 +358,22 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           applied.push(phase);
           if (phase === 'phase2' && keys === 'hash') keysHashed = true;
         }
-        return result.status === 'applied' ? `${result.statements} statements in one atomic write (journal #${result.journalId})` : `${PHASES[phase].title} was already applied`;
+        return result.status === 'applied'
+          ? `${result.statements} statements in one atomic write (journal #${result.journalId})`
+          : `${PHASES[phase].title} was already applied`;
       });
       await recoverable(verifyItem, phase, async () => {
         const report = await runVerify(session, { phases: [phase], thorough: false });
         const title = `(${PHASES[phase].title})`;
-        const shown = report.checks.filter((c) => c.phase === phase || (c.phase === 'data' && c.name.endsWith(title)) || c.phase === 'integrity' || c.phase === 'queries');
+        const shown = report.checks.filter(
+          (c) => c.phase === phase || (c.phase === 'data' && c.name.endsWith(title)) || c.phase === 'integrity' || c.phase === 'queries',
+        );
         session.emit({ type: 'verified', item: verifyItem, ok: report.ok, checks: shown });
         const failed = shown.filter((c) => c.status === 'fail');
-        if (!report.ok) throw new UserError(`${failed.length || 'some'} checks failed: ${failed.map((c) => c.name).join(', ') || 'phase pending'}`, { exitCode: ExitCode.verificationFailed });
+        if (!report.ok)
+          throw new UserError(`${failed.length || 'some'} checks failed: ${failed.map((c) => c.name).join(', ') || 'phase pending'}`, {
+            exitCode: ExitCode.verificationFailed,
+          });
         const warned = shown.filter((c) => c.status === 'warn').length;
         return `${shown.filter((c) => c.status === 'pass').length} passed, ${warned} warning${warned === 1 ? '' : 's'}`;
       });
@@ -313,23 +382,35 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     // 11. Smoke tests, each ticked as it passes.
     await recoverable('smoke', null, async () => {
       const report = await runSmoke(session, { onTest: (test) => session.emit({ type: 'smoke-tested', test }) });
-      if (!report.ok) throw new UserError(`smoke tests failed: ${report.tests.filter((t) => t.status === 'fail').map((t) => `${t.name} (${t.detail})`).join('; ')}`, { exitCode: ExitCode.verificationFailed });
+      if (!report.ok)
+        throw new UserError(
+          `smoke tests failed: ${report.tests
+            .filter((t) => t.status === 'fail')
+            .map((t) => `${t.name} (${t.detail})`)
+            .join('; ')}`,
+          { exitCode: ExitCode.verificationFailed },
+        );
       return `${report.tests.length} of ${report.tests.length} passed; their writes were rolled back`;
     });
 
     // 12. Stats after, next to before.
-    await item('stats-after', async () => {
-      const stats = await collectStats(session.db, await takeSnapshot(session.db));
-      session.emit({ type: 'stats-taken', when: 'after', stats });
-      return stats;
-    }, (s) => `${s.counts.tables} tables, ${s.counts.indexes} indexes`);
+    await item(
+      'stats-after',
+      async () => {
+        const stats = await collectStats(session.db, await takeSnapshot(session.db));
+        session.emit({ type: 'stats-taken', when: 'after', stats });
+        return stats;
+      },
+      (s) => `${s.counts.tables} tables, ${s.counts.indexes} indexes`,
+    );
 
     // 13. Back to service.
     await confirm('ops-after', ['Application services are started again.', 'Logs and performance metrics are being watched.']);
     return ended('complete', 'Migration complete.');
   } catch (error) {
     if (error instanceof Stop) return ended(error.outcome, error.message, error.verificationFailed);
-    if (error instanceof InterruptedError) return ended('interrupted', `${error.message}${applied.length ? ` ${titles(applied)} applied.` : ' Nothing was changed.'}`);
+    if (error instanceof InterruptedError)
+      return ended('interrupted', `${error.message}${applied.length ? ` ${titles(applied)} applied.` : ' Nothing was changed.'}`);
     throw error;
   } finally {
     if (renewTimer) clearInterval(renewTimer);

@@ -16,7 +16,17 @@ export interface Option<V extends string> {
 
 export const KEY_HINT = '↑↓ move · Enter choose · Ctrl+C quit';
 
-export function Choice<V extends string>({ prompt, options, onChoose, isFocused = true }: { prompt: string; options: Option<V>[]; onChoose: (value: V) => void; isFocused?: boolean }) {
+export function Choice<V extends string>({
+  prompt,
+  options,
+  onChoose,
+  isFocused = true,
+}: {
+  prompt: string;
+  options: Option<V>[];
+  onChoose: (value: V) => void;
+  isFocused?: boolean;
+}) {
   const index = useRef(0);
   const [shown, setShown] = useState(0);
   useInput(

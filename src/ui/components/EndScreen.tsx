@@ -18,16 +18,24 @@ export function EndScreen({ result, report, reportPath }: { result: WindowResult
       <Text>Phases applied by this run: {result.applied.length ? result.applied.map((p) => phaseTitle(p)).join(', ') : 'none'}</Text>
       {checks.length ? (
         <Text>
-          Checks: {checks.filter((c) => c.status === 'pass').length} passed, {checks.filter((c) => c.status === 'warn').length} warning{checks.filter((c) => c.status === 'warn').length === 1 ? '' : 's'}, {checks.filter((c) => c.status === 'fail').length} failed
+          Checks: {checks.filter((c) => c.status === 'pass').length} passed, {checks.filter((c) => c.status === 'warn').length} warning
+          {checks.filter((c) => c.status === 'warn').length === 1 ? '' : 's'}, {checks.filter((c) => c.status === 'fail').length} failed
         </Text>
       ) : null}
-      {report.smoke.length ? <Text>Smoke tests: {report.smoke.filter((t) => t.status === 'pass').length} of {report.smoke.length} passed</Text> : null}
+      {report.smoke.length ? (
+        <Text>
+          Smoke tests: {report.smoke.filter((t) => t.status === 'pass').length} of {report.smoke.length} passed
+        </Text>
+      ) : null}
       {report.statsBefore && report.statsAfter ? (
         <Text>
-          Tables {report.statsBefore.counts.tables} → {report.statsAfter.counts.tables}, indexes {report.statsBefore.counts.indexes} → {report.statsAfter.counts.indexes}
+          Tables {report.statsBefore.counts.tables} → {report.statsAfter.counts.tables}, indexes {report.statsBefore.counts.indexes} →{' '}
+          {report.statsAfter.counts.indexes}
         </Text>
       ) : null}
-      {report.warnings.length ? <Text color={tint('yellow')}>{report.warnings.length === 1 ? '1 warning' : `${report.warnings.length} warnings`} (in full in the report):</Text> : null}
+      {report.warnings.length ? (
+        <Text color={tint('yellow')}>{report.warnings.length === 1 ? '1 warning' : `${report.warnings.length} warnings`} (in full in the report):</Text>
+      ) : null}
       {report.warnings.map((w, i) => (
         <Text key={i} wrap="wrap">
           ! {w}

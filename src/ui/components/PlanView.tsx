@@ -10,7 +10,9 @@ export function PhaseSummary({ plan }: { plan: PhasePlan }) {
     <Box flexDirection="column" marginLeft={2}>
       <Text>
         <Text bold>{plan.title}</Text> <Text color={tint(riskColor)}>({plan.risk} risk)</Text>:{' '}
-        {plan.statements.length === 0 ? 'already applied' : `${plan.statements.length === 1 ? '1 statement' : `${plan.statements.length} statements`}, one atomic write`}
+        {plan.statements.length === 0
+          ? 'already applied'
+          : `${plan.statements.length === 1 ? '1 statement' : `${plan.statements.length} statements`}, one atomic write`}
       </Text>
       <Text dimColor wrap="wrap">
         {plan.description}
@@ -42,7 +44,8 @@ export function SqlListing({ plans }: { plans: PhasePlan[] }) {
       {plans.map((plan) => (
         <Box key={plan.phase} flexDirection="column">
           <Text bold>
-            {plan.title}: {plan.statements.length === 0 ? 'nothing to run' : plan.statements.length === 1 ? '1 statement' : `${plan.statements.length} statements`}
+            {plan.title}:{' '}
+            {plan.statements.length === 0 ? 'nothing to run' : plan.statements.length === 1 ? '1 statement' : `${plan.statements.length} statements`}
           </Text>
           {plan.statements.map((s, i) => (
             <Text key={i} wrap="wrap">
@@ -56,7 +59,7 @@ export function SqlListing({ plans }: { plans: PhasePlan[] }) {
 }
 
 export function DriftList({ drift }: { drift: DriftItem[] }) {
-  if (drift.length === 0) return <Text dimColor>  No drift from the v1 reference schema.</Text>;
+  if (drift.length === 0) return <Text dimColor> No drift from the v1 reference schema.</Text>;
   return (
     <Box flexDirection="column" marginLeft={2}>
       <Text>Drift ({drift.length}, left untouched unless the plan says so):</Text>

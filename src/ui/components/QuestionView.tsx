@@ -43,7 +43,7 @@ export function QuestionContext({ question: q }: { question: Question }) {
           <Text color={tint('red')} wrap="wrap">
             ✖ {q.error.message}
           </Text>
-          {q.error.hint ? <Text wrap="wrap">  fix: {q.error.hint}</Text> : null}
+          {q.error.hint ? <Text wrap="wrap"> fix: {q.error.hint}</Text> : null}
         </Box>
       );
     case 'plaintext-keys': {
@@ -51,8 +51,8 @@ export function QuestionContext({ question: q }: { question: Question }) {
       const users = n === 1 ? '1 user' : `${n} users`;
       return (
         <Text color={tint('yellow')} wrap="wrap">
-          ! {users} hold{n === 1 ? 's' : ''} an API key in users.{q.keys.column} that is not a SHA-256 hex digest. The application looks keys up by hash: after Phase 2 renames
-          the column, {n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.
+          ! {users} hold{n === 1 ? 's' : ''} an API key in users.{q.keys.column} that is not a SHA-256 hex digest. The application looks keys up by hash: after
+          Phase 2 renames the column, {n === 1 ? 'that user' : 'they'} cannot authenticate unless the keys are hashed.
           {q.keys.hashable < n ? ` ${n - q.keys.hashable} of them (empty, binary or with a NUL byte) cannot be hashed and stay as they are.` : ''}
         </Text>
       );
@@ -95,10 +95,21 @@ export function QuestionContext({ question: q }: { question: Question }) {
  * The live part. "View SQL" is not an answer: it calls `onShowSql` (the wizard prints the
  * statements above) and is then no longer offered (`sqlPrinted`).
  */
-export function QuestionPrompt({ pending, onShowSql, sqlPrinted = false, isFocused = true }: { pending: Pending; onShowSql: () => void; sqlPrinted?: boolean; isFocused?: boolean }) {
+export function QuestionPrompt({
+  pending,
+  onShowSql,
+  sqlPrinted = false,
+  isFocused = true,
+}: {
+  pending: Pending;
+  onShowSql: () => void;
+  sqlPrinted?: boolean;
+  isFocused?: boolean;
+}) {
   const q = pending.question;
   const answer = pending.answer as (value: string) => void;
-  if (q.kind === 'typed') return <TypedConfirm expected={q.expected} target={q.target} isFocused={isFocused} onDone={(ok) => answer(ok ? 'confirmed' : 'quit')} />;
+  if (q.kind === 'typed')
+    return <TypedConfirm expected={q.expected} target={q.target} isFocused={isFocused} onDone={(ok) => answer(ok ? 'confirmed' : 'quit')} />;
   // Keyed by `sqlPrinted`: once the SQL is printed, the cursor starts again on the safe answer.
   return <Choice key={String(sqlPrinted)} {...choicesFor(q, sqlPrinted)} isFocused={isFocused} onChoose={(v) => (v === 'sql' ? onShowSql() : answer(v))} />;
 }

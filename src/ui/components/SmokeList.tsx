@@ -9,7 +9,10 @@ export function SmokeList({ tests }: { tests: SmokeTest[] }) {
     <Box flexDirection="column" marginLeft={2}>
       {tests.map((t) => (
         <Text key={t.name} wrap="wrap">
-          <Text color={tint(MARK_COLORS[t.status])}>{MARKS[t.status]}</Text> {t.name} <Text dimColor>({t.ms} ms){t.status !== 'pass' ? `: ${t.detail}` : ''}</Text>
+          <Text color={tint(MARK_COLORS[t.status])}>{MARKS[t.status]}</Text> {t.name}{' '}
+          <Text dimColor>
+            ({t.ms} ms){t.status !== 'pass' ? `: ${t.detail}` : ''}
+          </Text>
         </Text>
       ))}
     </Box>

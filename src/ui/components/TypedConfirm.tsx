@@ -4,7 +4,17 @@ import { Box, Text, useInput } from 'ink';
 import { typedConfirmation } from '../../core/index.js';
 import { tint } from '../theme.js';
 
-export function TypedConfirm({ expected, target, onDone, isFocused = true }: { expected: string; target: string; onDone: (ok: boolean) => void; isFocused?: boolean }) {
+export function TypedConfirm({
+  expected,
+  target,
+  onDone,
+  isFocused = true,
+}: {
+  expected: string;
+  target: string;
+  onDone: (ok: boolean) => void;
+  isFocused?: boolean;
+}) {
   // The text lives in a ref: a handler from an earlier render must still see every keystroke.
   const text = useRef('');
   const [typed, setTyped] = useState('');
@@ -37,7 +47,11 @@ export function TypedConfirm({ expected, target, onDone, isFocused = true }: { e
         {typed}
         <Text inverse> </Text>
       </Text>
-      {mismatch ? <Text color={tint('red')}>That is not {expected}. Type it exactly, or press Esc to quit (nothing changed).</Text> : <Text dimColor>Enter to confirm, Esc to quit</Text>}
+      {mismatch ? (
+        <Text color={tint('red')}>That is not {expected}. Type it exactly, or press Esc to quit (nothing changed).</Text>
+      ) : (
+        <Text dimColor>Enter to confirm, Esc to quit</Text>
+      )}
     </Box>
   );
 }

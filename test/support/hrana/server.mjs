@@ -103,7 +103,10 @@ function tokenize(sql) {
     for (;;) {
       if (j >= n) return n;
       if (sql[j] === close) {
-        if (doubling && sql[j + 1] === close) { j += 2; continue; }
+        if (doubling && sql[j + 1] === close) {
+          j += 2;
+          continue;
+        }
         return j + 1;
       }
       j++;
@@ -111,7 +114,10 @@ function tokenize(sql) {
   };
   while (i < n) {
     const c = sql[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '-' && sql[i + 1] === '-') {
       const nl = sql.indexOf('\n', i);
       i = nl === -1 ? n : nl + 1;
@@ -124,14 +130,28 @@ function tokenize(sql) {
     }
     let end;
     let kind;
-    if (c === "'") { kind = 'string'; end = quoted("'", true); }
-    else if (c === '"') { kind = 'ident'; end = quoted('"', true); }
-    else if (c === '`') { kind = 'ident'; end = quoted('`', true); }
-    else if (c === '[') { kind = 'ident'; end = quoted(']', false); }
-    else if (c === ';') { kind = 'semi'; end = i + 1; }
-    else if (c === '(') { kind = 'lparen'; end = i + 1; }
-    else if (c === ')') { kind = 'rparen'; end = i + 1; }
-    else if (c === '?') {
+    if (c === "'") {
+      kind = 'string';
+      end = quoted("'", true);
+    } else if (c === '"') {
+      kind = 'ident';
+      end = quoted('"', true);
+    } else if (c === '`') {
+      kind = 'ident';
+      end = quoted('`', true);
+    } else if (c === '[') {
+      kind = 'ident';
+      end = quoted(']', false);
+    } else if (c === ';') {
+      kind = 'semi';
+      end = i + 1;
+    } else if (c === '(') {
+      kind = 'lparen';
+      end = i + 1;
+    } else if (c === ')') {
+      kind = 'rparen';
+      end = i + 1;
+    } else if (c === '?') {
       kind = 'param';
       end = i + 1;
       while (end < n && /[0-9]/.test(sql[end])) end++;
@@ -189,7 +209,10 @@ function splitStatements(sql) {
       const last = current[current.length - 1];
       const beforeLast = current[current.length - 2];
       const triggerBodyOpen = isCreateTrigger(current) && !(last.upper === 'END' && beforeLast?.kind === 'semi');
-      if (triggerBodyOpen) { current.push(tok); continue; }
+      if (triggerBodyOpen) {
+        current.push(tok);
+        continue;
+      }
       finish();
       continue;
     }
@@ -268,17 +291,26 @@ const I64_MAX = 2n ** 63n - 1n;
 
 function valueFromWire(v) {
   switch (v?.type) {
-    case 'null': return null;
+    case 'null':
+      return null;
     case 'integer': {
       let big;
-      try { big = BigInt(v.value); } catch { throw new ProtocolError(`Invalid integer value: ${v.value}`); }
+      try {
+        big = BigInt(v.value);
+      } catch {
+        throw new ProtocolError(`Invalid integer value: ${v.value}`);
+      }
       if (big < I64_MIN || big > I64_MAX) throw new ProtocolError(`Integer out of range: ${v.value}`);
       return big;
     }
-    case 'float': return Number(v.value);
-    case 'text': return String(v.value);
-    case 'blob': return Buffer.from(String(v.base64 ?? ''), 'base64');
-    default: throw new ProtocolError('Value type not recognized');
+    case 'float':
+      return Number(v.value);
+    case 'text':
+      return String(v.value);
+    case 'blob':
+      return Buffer.from(String(v.base64 ?? ''), 'base64');
+    default:
+      throw new ProtocolError('Value type not recognized');
   }
 }
 
@@ -432,7 +464,11 @@ function bindValues(c) {
 function runStmt(stream, c) {
   const db = requireDb(stream);
   let prepared;
-  try { prepared = db.prepare(c.text); } catch (err) { throw sqliteError(err); }
+  try {
+    prepared = db.prepare(c.text);
+  } catch (err) {
+    throw sqliteError(err);
+  }
   const values = bindValues(c);
   stats.statements++;
   const started = performance.now();
@@ -479,24 +515,33 @@ function checkCond(cond, stepIndex) {
         throw new ProtocolError('Invalid reference to step in a batch condition');
       }
       return;
-    case 'not': return checkCond(cond.cond, stepIndex);
+    case 'not':
+      return checkCond(cond.cond, stepIndex);
     case 'and':
     case 'or':
       if (!Array.isArray(cond.conds)) throw new ProtocolError('BatchCond type not recognized');
       return cond.conds.forEach((c) => checkCond(c, stepIndex));
-    case 'is_autocommit': return;
-    default: throw new ProtocolError('BatchCond type not recognized');
+    case 'is_autocommit':
+      return;
+    default:
+      throw new ProtocolError('BatchCond type not recognized');
   }
 }
 
 function evalCond(cond, results, errors, db) {
   switch (cond.type) {
-    case 'ok': return results[cond.step] !== null;
-    case 'error': return errors[cond.step] !== null;
-    case 'not': return !evalCond(cond.cond, results, errors, db);
-    case 'and': return cond.conds.every((c) => evalCond(c, results, errors, db));
-    case 'or': return cond.conds.some((c) => evalCond(c, results, errors, db));
-    case 'is_autocommit': return !db.inTransaction;
+    case 'ok':
+      return results[cond.step] !== null;
+    case 'error':
+      return errors[cond.step] !== null;
+    case 'not':
+      return !evalCond(cond.cond, results, errors, db);
+    case 'and':
+      return cond.conds.every((c) => evalCond(c, results, errors, db));
+    case 'or':
+      return cond.conds.some((c) => evalCond(c, results, errors, db));
+    case 'is_autocommit':
+      return !db.inTransaction;
   }
 }
 
@@ -538,7 +583,11 @@ function runSequence(stream, sql) {
 function describe(stream, sql) {
   const c = compileStmt(stream, { sql });
   let prepared;
-  try { prepared = stream.db.prepare(c.text); } catch (err) { throw sqliteError(err); }
+  try {
+    prepared = stream.db.prepare(c.text);
+  } catch (err) {
+    throw sqliteError(err);
+  }
   const verb = statementVerb(c.tokens);
   return {
     params: parameterNames(c.tokens).map((name) => ({ name })),

@@ -156,9 +156,7 @@ describe('hrana test server with the real @libsql/client', () => {
     const { server, remote, local } = await setup();
     await remote.execute('CREATE TABLE v (x)');
     await server.resetStats();
-    const err = await failure(
-      remote.batch(['INSERT INTO v VALUES (1)', 'INSERT INTO v VALUES (2); INSERT INTO v VALUES (3)'], 'write'),
-    );
+    const err = await failure(remote.batch(['INSERT INTO v VALUES (1)', 'INSERT INTO v VALUES (2); INSERT INTO v VALUES (3)'], 'write'));
     expect(err.code).toBe('SQL_MANY_STATEMENTS');
     expect(await column(local, 'SELECT count(*) FROM v')).toEqual([0]);
     expect((await server.stats()).statements).toBe(0); // not even the BEGIN ran
@@ -200,7 +198,10 @@ describe('hrana test server with the real @libsql/client', () => {
     const { server, remote } = await setup();
     const wrong = createClient({ url: server.url, authToken: 'not-the-token' });
     const none = createClient({ url: server.url });
-    cleanups.push(() => wrong.close(), () => none.close());
+    cleanups.push(
+      () => wrong.close(),
+      () => none.close(),
+    );
     for (const client of [wrong, none]) {
       const err = await failure(client.execute('SELECT 1'));
       expect(err.code).toBe('SERVER_ERROR');
@@ -287,9 +288,7 @@ describe('hrana test server with the real @libsql/client', () => {
     expect(await column(local, 'SELECT msg FROM log ORDER BY rowid')).toEqual(['added; a', 'first', 'gone']);
 
     // A trigger followed by another statement is still two statements for execute().
-    const err = await failure(
-      remote.execute('CREATE TRIGGER t3 AFTER INSERT ON items BEGIN SELECT 1; END; SELECT 2'),
-    );
+    const err = await failure(remote.execute('CREATE TRIGGER t3 AFTER INSERT ON items BEGIN SELECT 1; END; SELECT 2'));
     expect(err.code).toBe('SQL_MANY_STATEMENTS');
   });
 

@@ -69,8 +69,7 @@ export function startHranaServer(opts: StartHranaServerOptions): Promise<HranaSe
     };
     const timer = setTimeout(() => fail(`did not report its port within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
     const onError = (err: Error) => fail(`could not be spawned: ${err.message}`);
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      fail(`exited before listening (code ${code}, signal ${signal})`);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited before listening (code ${code}, signal ${signal})`);
     child.once('error', onError);
     child.once('exit', onExit);
 
