@@ -119,7 +119,7 @@ describe('the wizard in a real terminal (tmux)', () => {
   );
 
   it(
-    'the screen stays live while the core works (it runs in a worker thread): repaints and Ctrl+C during the backup and during Phase 1 of a 500 MB database',
+    'the screen stays live while the core works (it runs in a worker thread): repaints and Ctrl+C during the backup and during Phase 1 of a 500 MB database; a stop during verification asks nothing more',
     { timeout: 240_000 },
     async () => {
       const file = await v1Database({ users: 20, memories: 16_000, embeddingDims: 1536 });
@@ -199,17 +199,24 @@ describe('the wizard in a real terminal (tmux)', () => {
         tmux('send-keys', '-t', session, 'C-c');
         await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is') || fs.existsSync(exitFile), 'the quit question');
         console.log(`Ctrl+C during Phase 1 answered in ${Date.now() - pressed} ms`);
+        // Keep going: the phase was never stopped. Then quit while its verification runs.
+        tmux('send-keys', '-t', session, 'Enter');
+        await waitForScreen(session, (s) => /Verify Phase 1 \d+\.\d s/.test(s), 'Verify Phase 1 running', 60_000);
+        tmux('send-keys', '-t', session, 'C-c');
+        await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
         tmux('send-keys', '-t', session, 'Down');
         await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
         tmux('send-keys', '-t', session, 'Enter');
-        // Said at once, while the phase still runs (or, if it just ended, the end box follows).
+        // Said at once, while the step still runs (or, if it just ended, the end box follows).
         await waitForScreen(
           session,
-          (s) => s.includes('Stopping: Phase 1 commits or rolls back as a whole first, then the window stops.') || fs.existsSync(exitFile),
+          (s) => s.includes('Stopping after "Verify Phase 1" finishes; no phase will start.') || fs.existsSync(exitFile),
           'the stop acknowledged',
         );
         const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit', 120_000);
         expect(end).toContain('Migration interrupted');
+        // Once a stop is asked for, nothing more is asked: Phase 2's question never came.
+        expect(tmux('capture-pane', '-p', '-S', '-', '-t', session)).not.toContain('Apply Phase 2 now?');
         expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('130');
       } finally {
         try {

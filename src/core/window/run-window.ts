@@ -423,7 +423,9 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
  * Lets pending messages in before deciding whether to go on. In the wizard's worker thread, a
  * stop from the screen is a message; after a long native call (a phase's index build) the
  * next item would otherwise start in the same run of microtasks, before the message is read.
+ * Messages are read in the event loop's poll phase: one setImmediate can still run in the
+ * current loop turn (check phase, after this turn's poll), so it waits for the next turn's.
  */
 function letMessagesIn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
