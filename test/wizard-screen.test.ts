@@ -3,7 +3,7 @@
  * what was printed before the wizard, SQL is shown in full, the width follows a resize, and the
  * recoveries (roll back, restore) are confirmed and end with what really happened.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -241,5 +241,31 @@ describe('the wizard screen in a real terminal (tmux)', () => {
     const keys = await rowsOf(file, 'SELECT api_key_hash AS k FROM users');
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((r) => /^[0-9a-f]{64}$/.test(String(r.k)))).toBe(true);
+  });
+
+  it('SIGTERM or SIGHUP while a question waits ends the run at once: no answer needed, the lock released, exit 143 / 129', { timeout: 120_000 }, async () => {
+    for (const [signal, code] of [
+      ['SIGTERM', '143'],
+      ['SIGHUP', '129'],
+    ] as const) {
+      const file = await v1Database();
+      const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 100, rows: 40 });
+      try {
+        await acceptDefaultsUntil(pane, /Apply Phase 1 now\?/);
+        const shell = tmux('display-message', '-p', '-t', pane.session, '#{pane_pid}').trim();
+        const node = execFileSync('pgrep', ['-P', shell]).toString().trim().split('\n')[0];
+        process.kill(Number(node), signal);
+        await pane.waitForExit(30_000);
+        expect(pane.exitCode()).toBe(code);
+        const history = wholeHistory(pane.session);
+        expect(history.slice(history.lastIndexOf('╭'))).toContain('Migration interrupted');
+        // The screen said it, in its own frame: no raw line written over it.
+        expect(history).not.toContain(`Interrupted by ${signal}`);
+      } finally {
+        pane.kill();
+      }
+      expect(await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name = '_schema_wizard_lock'").then(async (t) => (t.length ? rowsOf(file, 'SELECT * FROM _schema_wizard_lock') : []))).toEqual([]);
+      expect(await phasesDone(file)).toEqual([0, 0]);
+    }
   });
 });

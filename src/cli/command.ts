@@ -17,6 +17,8 @@ export interface RunState {
   report?: () => Report;
   /** Round trips to the database (HTTP requests for remote targets). */
   requests?: () => number;
+  /** A screen is drawing (the Ink wizard): a signal's notice is shown there, not written over it. */
+  screenActive?: boolean;
 }
 
 /** `screens`: the front ends handed over by the entry point (only the wizard uses one). */

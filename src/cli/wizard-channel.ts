@@ -44,6 +44,7 @@ export async function runInteractiveWizard(
       await worker.terminate();
     },
   };
-  const exitCode = await show(channel, signal);
+  state.screenActive = true;
+  const exitCode = await show(channel, signal).finally(() => (state.screenActive = false));
   return { exitCode, json: { report: foldEvents('wizard', events) }, text: '' };
 }

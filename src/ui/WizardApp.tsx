@@ -27,6 +27,8 @@ export interface WizardAppProps {
   /** Ctrl+C confirmed: stop after the current step. */
   onAbort: () => void;
   onExit: (code: number) => void;
+  /** Aborted by SIGTERM/SIGHUP: the screen says it is stopping (the core was told already). */
+  stopSignal?: AbortSignal;
 }
 
 /** One block printed into the scrollback, in the order things happened. */
@@ -37,7 +39,7 @@ type Printed =
   | { kind: 'sql'; question: Question }
   | { kind: 'end' };
 
-export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
+export function WizardApp({ source, start, onAbort, onExit, stopSignal }: WizardAppProps) {
   const run = useWindowRun(source, start);
   const { exit } = useApp();
   const { stdout } = useStdout();
@@ -51,6 +53,17 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
     const timer = setInterval(() => setNow(Date.now()), 100);
     return () => clearInterval(timer);
   }, [finished]);
+
+  useEffect(() => {
+    if (!stopSignal) return;
+    const stopped = () => {
+      setQuitAsked(false);
+      setStopping(true);
+    };
+    if (stopSignal.aborted) stopped();
+    stopSignal.addEventListener('abort', stopped, { once: true });
+    return () => stopSignal.removeEventListener('abort', stopped);
+  }, [stopSignal]);
 
   useInput((input, key) => {
     if (key.ctrl && input === 'c' && !finished) setQuitAsked(true);
@@ -68,9 +81,10 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
   const quit = () => {
     setQuitAsked(false);
     setStopping(true);
-    onAbort();
-    // A question waiting for an answer is answered "quit": the window stops where it is.
-    run.pending?.answer('quit' as never);
+    // A question waiting for an answer is answered "quit" (the operator's choice: exit 4 or 5);
+    // otherwise a step is running, and the stop ends the window after it (exit 130).
+    if (run.pending) run.pending.answer('quit' as never);
+    else onAbort();
   };
 
   const printed = usePrinted(run.report, run.pending?.question ?? null, finished);
@@ -90,7 +104,7 @@ export function WizardApp({ source, start, onAbort, onExit }: WizardAppProps) {
       <Static items={printed.entries}>{(entry, i) => <PrintedBlock key={i} entry={entry} run={run} />}</Static>
       {running ? <RunningItem record={running} report={run.report} now={now} waiting={run.pending !== null} /> : null}
       {finished ? null : <WaitLine report={run.report} now={now} />}
-      {run.pending && !quitAsked ? <QuestionPrompt pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} /> : null}
+      {run.pending && !quitAsked && !stopping ? <QuestionPrompt pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} /> : null}
       {quitAsked ? (
         <Choice
           prompt="Quit? The database stays as it is: phases are atomic, none is ever left half-done."

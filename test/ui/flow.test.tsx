@@ -15,7 +15,7 @@ import { finishWindow } from '../../src/core/window/report-files.js';
 import { runWindow } from '../../src/core/window/run-window.js';
 import { WizardApp } from '../../src/ui/WizardApp.js';
 import type { EventSource, StartWindow } from '../../src/ui/use-window-run.js';
-import { openSession, v1Database, withSession } from '../support/fixtures.js';
+import { openSession, rowsOf, v1Database, withSession } from '../support/fixtures.js';
 import { ENTER, highlight, press, typeInto, waitForFrame } from '../support/frames.js';
 
 async function mountWizard(file: string) {
@@ -139,5 +139,26 @@ describe('wizard flow', () => {
       session.db.close();
     }
     await withSession(file, async (s) => expect(phaseProgress(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
+  });
+
+  it('Ctrl+C then Quit at the plaintext-keys decision quits (exit 5): "quit" never passes for a key policy', async () => {
+    const file = await v1Database({ plaintextKeys: 2 });
+    const before = await rowsOf(file, 'SELECT id, api_key FROM users ORDER BY id');
+    const { ui, session, exitCode } = await mountWizard(file);
+    try {
+      await pressThrough(ui, 'memory.db', /Plaintext API keys:/);
+      await press(ui, '\u0003');
+      await waitForFrame(ui.lastFrame, (f) => f.includes('Quit? The database stays as it is'), 'the quit question');
+      await highlight(ui, 'Quit (state kept)');
+      await press(ui, ENTER);
+      const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped by the operator'), 'the end screen');
+      expect(end).toContain('Phases applied by this run: Phase 1');
+      await waitForFrame(() => String(exitCode()), (c) => c === '5', 'exit code 5 (quit after a phase)');
+    } finally {
+      ui.unmount();
+      session.db.close();
+    }
+    // Phase 2 never ran: the keys are as they were, under their old column.
+    expect(await rowsOf(file, 'SELECT id, api_key FROM users ORDER BY id')).toEqual(before);
   });
 });

@@ -20,7 +20,7 @@ import { takeSnapshot } from '../db/snapshot.js';
 import { collectStats } from '../verify/stats.js';
 import { runVerify } from '../verify/verify.js';
 import { labelOf, type ChecklistId } from '../model/checklist.js';
-import type { Decider } from './questions.js';
+import type { Decider, Question } from './questions.js';
 
 import { changesSince } from '../proof/content-proof.js';
 import type { WindowOutcome, WindowResult } from './outcomes.js';
@@ -40,6 +40,9 @@ export interface WindowOptions {
 }
 
 /** Ends the window early, with how and why. */
+/** The questions whose answers include "quit"; any other answered "quit" ends the window as a quit. */
+const QUIT_IS_AN_ANSWER = new Set<Question['kind']>(['resume', 'review-plan', 'operator', 'typed', 'phase', 'failure', 'content-changed']);
+
 class Stop extends Error {
   constructor(
     readonly outcome: WindowOutcome,
@@ -64,8 +67,14 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     await letMessagesIn();
     checkInterrupted(session);
     const asked = performance.now();
-    const answer = await decider.ask(question);
+    // A stop that comes while the question waits (SIGTERM, SIGHUP: nobody may ever answer) ends it.
+    const answer = await untilStopped(decider.ask(question), session.signal);
     session.emit({ type: 'operator-answered', item: currentItem, ms: performance.now() - asked });
+    // Ctrl+C then Quit answers "quit" whatever was asked; where "quit" is not an answer (the
+    // plaintext-keys decision, a recovery's confirmation) it must never pass for one.
+    if ((answer as string) === 'quit' && !QUIT_IS_AN_ANSWER.has(question.kind)) {
+      throw new Stop('quit', `Quit at "${currentItem ? labelOf(currentItem) : question.kind}"; ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`);
+    }
     return answer;
   };
   let start: RunStart | null = null;
@@ -428,4 +437,15 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
  */
 function letMessagesIn(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+/** `answer`, unless `signal` aborts first: then InterruptedError, and the window ends as interrupted. */
+function untilStopped<T>(answer: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return answer;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(new InterruptedError());
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }
