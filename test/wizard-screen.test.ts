@@ -264,7 +264,11 @@ describe('the wizard screen in a real terminal (tmux)', () => {
       } finally {
         pane.kill();
       }
-      expect(await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name = '_schema_wizard_lock'").then(async (t) => (t.length ? rowsOf(file, 'SELECT * FROM _schema_wizard_lock') : []))).toEqual([]);
+      expect(
+        await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name = '_schema_wizard_lock'").then(async (t) =>
+          t.length ? rowsOf(file, 'SELECT * FROM _schema_wizard_lock') : [],
+        ),
+      ).toEqual([]);
       expect(await phasesDone(file)).toEqual([0, 0]);
     }
   });

@@ -39,7 +39,8 @@ export async function main(argv: string[], streams: Streams = process, screens: 
     controller.abort();
     const again = signal === 'SIGINT' ? ' Ctrl+C again quits now.' : '';
     // Under the Ink screen the notice is the screen's own stopping line (a raw line would tear its frame).
-    if (!state.screenActive) output.err(`Interrupted by ${signal}: stopping after the current step (a phase in flight commits or rolls back as a whole).${again}`);
+    if (!state.screenActive)
+      output.err(`Interrupted by ${signal}: stopping after the current step (a phase in flight commits or rolls back as a whole).${again}`);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);

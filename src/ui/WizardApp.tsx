@@ -104,7 +104,9 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
       <Static items={printed.entries}>{(entry, i) => <PrintedBlock key={i} entry={entry} run={run} />}</Static>
       {running ? <RunningItem record={running} report={run.report} now={now} waiting={run.pending !== null} /> : null}
       {finished ? null : <WaitLine report={run.report} now={now} />}
-      {run.pending && !quitAsked && !stopping ? <QuestionPrompt pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} /> : null}
+      {run.pending && !quitAsked && !stopping ? (
+        <QuestionPrompt pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} />
+      ) : null}
       {quitAsked ? (
         <Choice
           prompt="Quit? The database stays as it is: phases are atomic, none is ever left half-done."

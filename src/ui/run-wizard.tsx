@@ -59,7 +59,9 @@ export async function showWizard(channel: CoreChannel, signal?: AbortSignal): Pr
   };
 
   let exitCode = 1;
-  const app = render(<WizardApp source={source} start={start} onAbort={stop} onExit={(code) => (exitCode = code)} stopSignal={signal} />, { exitOnCtrlC: false });
+  const app = render(<WizardApp source={source} start={start} onAbort={stop} onExit={(code) => (exitCode = code)} stopSignal={signal} />, {
+    exitOnCtrlC: false,
+  });
   try {
     await app.waitUntilExit();
   } finally {

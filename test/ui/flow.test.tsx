@@ -153,7 +153,11 @@ describe('wizard flow', () => {
       await press(ui, ENTER);
       const end = await waitForFrame(ui.lastFrame, (f) => f.includes('Migration stopped by the operator'), 'the end screen');
       expect(end).toContain('Phases applied by this run: Phase 1');
-      await waitForFrame(() => String(exitCode()), (c) => c === '5', 'exit code 5 (quit after a phase)');
+      await waitForFrame(
+        () => String(exitCode()),
+        (c) => c === '5',
+        'exit code 5 (quit after a phase)',
+      );
     } finally {
       ui.unmount();
       session.db.close();

@@ -73,19 +73,21 @@ export interface Db {
 
 export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
   const deadlines = { first: options.connectTimeoutMs ?? 10_000, later: options.requestTimeoutMs ?? 600_000, connected: false };
-  let client: Client;
-  try {
-    client = createClient({
+  const makeClient = () =>
+    createClient({
       url: target.url,
       authToken: target.authToken,
       intMode: 'bigint',
       timeout: options.busyTimeoutMs ?? 5_000,
       ...(target.kind === 'remote' ? { fetch: timedFetch(() => (deadlines.connected ? deadlines.later : deadlines.first)) } : {}),
     });
+  let client: Client;
+  try {
+    client = makeClient();
   } catch (error) {
     throw translateError(error, target);
   }
-  const db = new LibsqlDb(target, client, options.busyTimeoutMs ?? 5_000);
+  const db = new LibsqlDb(target, client, options.busyTimeoutMs ?? 5_000, makeClient);
   try {
     // Fails fast on a file that is not a database, a corrupt header, a wrong token or an unreachable host.
     if (target.kind === 'remote') options.onWait?.({ kind: 'connect', on: target.display, givesUpMs: deadlines.first });
@@ -108,8 +110,9 @@ class LibsqlDb implements Db {
   onWait?: (wait: Wait | null) => void;
   constructor(
     readonly target: Target,
-    private readonly client: Client,
+    private client: Client,
     private readonly busyTimeoutMs: number,
+    private readonly makeClient: () => Client,
   ) {}
 
   /**
@@ -122,6 +125,14 @@ class LibsqlDb implements Db {
     try {
       return await this.client.transaction('write');
     } catch (error) {
+      // After a BEGIN IMMEDIATE that met another writer's lock (SQLITE_BUSY), later writes
+      // through this local client were seen by its own connections but never by any other
+      // (measured: the lock row's DELETE, then a restore that found the run's own lock). A
+      // fresh client starts clean; the old one holds no transaction and is closed.
+      if (local) {
+        this.client.close();
+        this.client = this.makeClient();
+      }
       throw translateError(error, this.target);
     } finally {
       if (local) this.onWait?.(null);

@@ -73,7 +73,10 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     // Ctrl+C then Quit answers "quit" whatever was asked; where "quit" is not an answer (the
     // plaintext-keys decision, a recovery's confirmation) it must never pass for one.
     if ((answer as string) === 'quit' && !QUIT_IS_AN_ANSWER.has(question.kind)) {
-      throw new Stop('quit', `Quit at "${currentItem ? labelOf(currentItem) : question.kind}"; ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`);
+      throw new Stop(
+        'quit',
+        `Quit at "${currentItem ? labelOf(currentItem) : question.kind}"; ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`,
+      );
     }
     return answer;
   };
@@ -163,6 +166,25 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     return `Restored from ${backup!.path}: the database is as it was when the backup was taken, before this run's first write.`;
   };
 
+  /**
+   * A recovery that fails ends the window as a failure that says where things stand: a restore
+   * replaces the file only once its copy is proven, and a roll back is one atomic write, so
+   * what this run applied is still applied. Never a bare error without its end box and report.
+   */
+  const recoverOrStop = async (action: 'rollback' | 'restore', phases: PhaseId[]): Promise<string | null> => {
+    try {
+      return await recover(action, phases);
+    } catch (error) {
+      if (error instanceof Stop || error instanceof InterruptedError) throw error;
+      const info = toErrorInfo(error);
+      const state = applied.length ? `${titles(applied)} stays applied` : 'nothing this run applied remains';
+      throw new Stop(
+        'failed',
+        `${action === 'restore' ? 'The restore' : 'The roll back'} failed and changed nothing (${state}): ${info.message}${info.hint ? ` Fix: ${info.hint}` : ''}`,
+      );
+    }
+  };
+
   /** Runs an item; on failure asks Retry / Roll back this phase / Restore from backup / Quit. */
   const recoverable = async (id: ChecklistId, phase: PhaseId | null, work: () => Promise<string>): Promise<void> => {
     for (;;) {
@@ -175,13 +197,16 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         const verificationFailed = error instanceof UserError && error.exitCode === ExitCode.verificationFailed;
         let retry = false;
         while (!retry) {
-          const answer = await ask({ kind: 'failure', item: id, phase, error: info, canRestore: start?.backup != null });
+          // What a roll back would undo: this phase if it is applied (its verification failed),
+          // else the last phase this run applied (a phase that failed was rolled back by SQLite).
+          const undoable = phase && applied.includes(phase) ? phase : (applied.at(-1) ?? null);
+          const answer = await ask({ kind: 'failure', item: id, phase: undoable, error: info, canRestore: start?.backup != null });
           if (answer === 'retry') retry = true;
-          else if (answer === 'rollback-phase' && phase) {
-            const done = await recover('rollback', applied.includes(phase) ? [phase] : []);
+          else if (answer === 'rollback-phase' && undoable) {
+            const done = await recoverOrStop('rollback', [undoable]);
             if (done) throw new Stop('rolled-back', `${done} (after: ${info.message})`);
           } else if (answer === 'restore' && start?.backup) {
-            const done = await recover('restore', []);
+            const done = await recoverOrStop('restore', []);
             if (done) throw new Stop('restored', `${done} (after: ${info.message})`);
           } else {
             throw new Stop(
@@ -349,7 +374,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       let answer = plan.statements.length === 0 ? 'continue' : await ask({ kind: 'phase', phase, plan, applied: [...applied] });
       while (answer === 'rollback') {
         if (applied.length === 0) throw new Stop('quit', 'Nothing had been applied, so there was nothing to roll back; nothing was changed.');
-        const done = await recover('rollback', [...applied]);
+        const done = await recoverOrStop('rollback', [...applied]);
         if (done) throw new Stop('rolled-back', done);
         answer = await ask({ kind: 'phase', phase, plan, applied: [...applied] });
       }
