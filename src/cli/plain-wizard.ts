@@ -5,7 +5,7 @@
  * Nothing moves the cursor, so a CI log, a serial console or a screen reader gets every line.
  */
 import readline from 'node:readline';
-import { choicesFor, printable, typedConfirmation, type AnswerTo, type Choices, type Decider, type PhasePlan, type Question } from '../core/index.js';
+import { choicesFor, phaseSummaryWords, printable, typedConfirmation, type AnswerTo, type Choices, type Decider, type PhasePlan, type Question } from '../core/index.js';
 import type { Output } from './output.js';
 
 export function wantsPlainWizard(plainFlag: boolean): boolean {
@@ -29,7 +29,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
     }
   };
   const showPlan = (plan: PhasePlan, sql: boolean) => {
-    say(`${plan.title} (${plan.risk} risk): ${plan.statements.length} statement${plan.statements.length === 1 ? '' : 's'}, one atomic write`);
+    say(`${plan.title} (${plan.risk} risk): ${phaseSummaryWords(plan)}`);
     if (sql) for (const s of plan.statements) say(`    ${s.sql};`);
     for (const w of plan.warnings) say(`  ! ${w}`);
     for (const c of plan.conflicts) say(`  ✖ ${c}`);

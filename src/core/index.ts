@@ -50,6 +50,7 @@ export { runVerify } from './verify/verify.js';
 // window
 export { choicesFor, type Choices } from './window/choices.js';
 export { endingExitCode, OUTCOME_WORDS, windowExitCode } from './window/outcomes.js';
+export { phaseSummaryWords } from './window/plan-words.js';
 export { typedConfirmation, YES_DECIDER, type AnswerTo, type Decider, type Question } from './window/questions.js';
 export { finishWindow } from './window/report-files.js';
 export { runWindow, type WindowResult } from './window/run-window.js';

@@ -165,4 +165,24 @@ describe('wizard flow', () => {
     // Phase 2 never ran: the keys are as they were, under their old column.
     expect(await rowsOf(file, 'SELECT id, api_key FROM users ORDER BY id')).toEqual(before);
   });
+
+  it('choosing to leave plaintext keys: the dry run says Phase 2 waits for the decision, and the end box repeats who cannot authenticate', async () => {
+    const file = await v1Database({ plaintextKeys: 2 });
+    const { ui, session, exitCode } = await mountWizard(file);
+    try {
+      const review = await waitForFrame(ui.lastFrame, (f) => f.includes('Dry run done') && f.includes('No drift'), 'the dry run and its plan');
+      expect(review.replace(/\s+/g, ' ')).toContain('Phase 2 (medium risk): waits for your decision: 2 users hold a plaintext API key');
+      expect(review).not.toContain('already applied');
+      await pressThrough(ui, 'memory.db', /Plaintext API keys:/);
+      await highlight(ui, 'Apply and leave 2 users unable to authenticate');
+      await press(ui, ENTER);
+      const end = await pressThrough(ui, 'memory.db', /Migration complete/);
+      await waitForFrame(() => String(exitCode()), (c) => c === '0', 'exit code 0');
+      const box = (ui.lastFrame() ?? end).slice((ui.lastFrame() ?? end).lastIndexOf('╭'));
+      expect(box.replace(/[│\s]+/g, ' ')).toContain('2 users hold a plaintext API key: after the rename those users cannot authenticate until the keys are hashed');
+    } finally {
+      ui.unmount();
+      session.db.close();
+    }
+  });
 });

@@ -43,7 +43,12 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state, 
     return {
       exitCode: windowExitCode(result),
       json: { outcome: result.outcome, message: result.message, reportFiles: files, report: ctx.report() },
-      text: [result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`, files ? `Report: ${files.markdown}` : '']
+      text: [
+        result.outcome === 'complete' ? 'Migration complete' : `Stopped: ${result.message}`,
+        // Every warning still standing, in full, as the Ink end box repeats them.
+        ...ctx.report().warnings.map((w) => `! ${w}`),
+        files ? `Report: ${files.markdown}` : '',
+      ]
         .filter(Boolean)
         .join('\n'),
     };

@@ -26,7 +26,7 @@ export function planKeys(plan: PhasePlan, snapshot: Snapshot, policy: KeyPolicy 
   }
   if (policy === 'keep') {
     plan.warnings.push(
-      `${plural(keys.count, 'user')} hold${keys.count === 1 ? 's' : ''} a plaintext API key: after the rename ${keys.count === 1 ? 'that user' : 'those users'} cannot authenticate until the keys are hashed (--keep-plaintext-keys was given).`,
+      `${plural(keys.count, 'user')} hold${keys.count === 1 ? 's' : ''} a plaintext API key: after the rename ${keys.count === 1 ? 'that user' : 'those users'} cannot authenticate until the keys are hashed (the plaintext keys were kept, by choice).`,
     );
     return;
   }

@@ -20,6 +20,7 @@ import { takeSnapshot } from '../db/snapshot.js';
 import { collectStats } from '../verify/stats.js';
 import { runVerify } from '../verify/verify.js';
 import { labelOf, type ChecklistId } from '../model/checklist.js';
+import { phaseSummaryWords } from './plan-words.js';
 import type { Decider, Question } from './questions.js';
 
 import { changesSince } from '../proof/content-proof.js';
@@ -329,7 +330,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           throw new Stop('quit', 'Quit after the dry run; nothing was changed and no backup was taken.');
         return plan;
       },
-      (plan) => plan.phases.map((p) => `${p.title}: ${p.statements.length} statements (${p.risk} risk)`).join('; '),
+      (plan) => plan.phases.map((p) => `${p.title}: ${phaseSummaryWords(p)} (${p.risk} risk)`).join('; '),
     );
 
     // 4-5. Services stopped, then the backup: the last read before the first write.
@@ -370,6 +371,9 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         }
         keys = choice;
         plan = planMigration(now, [phase], { runId: session.runId, keys, repairFts: options.repairFts }).phases[0];
+        // What the decision leaves (users who cannot authenticate, keys that cannot be hashed)
+        // is a warning of this run: the end box and the report repeat it.
+        for (const message of plan.warnings) session.emit({ type: 'warning', message });
       }
       let answer = plan.statements.length === 0 ? 'continue' : await ask({ kind: 'phase', phase, plan, applied: [...applied] });
       while (answer === 'rollback') {

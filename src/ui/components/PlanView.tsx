@@ -1,7 +1,7 @@
 /** A phase plan: risk, what it changes, warnings; and, on request, its SQL in full. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { DriftItem, PhasePlan } from '../../core/index.js';
+import { phaseSummaryWords, type DriftItem, type PhasePlan } from '../../core/index.js';
 import { tint } from '../theme.js';
 
 export function PhaseSummary({ plan }: { plan: PhasePlan }) {
@@ -10,9 +10,7 @@ export function PhaseSummary({ plan }: { plan: PhasePlan }) {
     <Box flexDirection="column" marginLeft={2}>
       <Text>
         <Text bold>{plan.title}</Text> <Text color={tint(riskColor)}>({plan.risk} risk)</Text>:{' '}
-        {plan.statements.length === 0
-          ? 'already applied'
-          : `${plan.statements.length === 1 ? '1 statement' : `${plan.statements.length} statements`}, one atomic write`}
+        {phaseSummaryWords(plan)}
       </Text>
       <Text dimColor wrap="wrap">
         {plan.description}
