@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { backupProvider } from '../src/core/backup/take.js';
 import type { Decider, Question } from '../src/core/window/questions.js';
 import { runWindow } from '../src/core/window/run-window.js';
-import { contentsOf, openSession, releaseFileHandles, rowsOf, v1Database } from './support/fixtures.js';
+import { contentsOf, openSession, releaseFileHandles, rowsOf, sqlOn, v1Database } from './support/fixtures.js';
 
 /** Another writer: stock sqlite3 holding a write lock until released. */
 function holdWriteLock(file: string) {
@@ -110,4 +110,44 @@ describe('recovery after a phase failed on a busy database', () => {
     expect(result.message).toMatch(/^The restore failed and changed nothing \(Phase 1 stays applied\): .*is open in another process/);
     expect(result.applied).toEqual(['phase1']);
   });
+});
+
+describe('rows changed at a prompt, and the operator goes on', () => {
+  it(
+    'the phases are proven against the content the operator accepted: deleted rows do not fail the verification, and the warning stands',
+    { timeout: 60_000 },
+    async () => {
+      const file = await v1Database();
+      const session = await openSession(file, 'wizard');
+      const asked: string[] = [];
+      const decider: Decider = {
+        by: 'operator',
+        ask: async <Q extends Question>(q: Q) => {
+          asked.push(q.kind);
+          if (q.kind === 'phase' && q.phase === 'phase2')
+            await sqlOn(file, ['DELETE FROM interactions WHERE id IN (SELECT id FROM interactions ORDER BY id LIMIT 3)']);
+          const answers: Record<string, string> = { typed: 'confirmed', operator: 'yes', 'content-changed': 'continue' };
+          return (answers[q.kind] ?? 'continue') as never;
+        },
+      };
+      const dir = path.dirname(file);
+      const result = await runWindow(session, {
+        decider,
+        backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }),
+        closeDb: () => session.db.close(),
+      });
+      session.db.close();
+      expect(asked).toContain('content-changed');
+      expect(result.message).toBe('Migration complete.');
+      expect(result.outcome).toBe('complete');
+      const warnings = session.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+      expect(
+        warnings.some((w) =>
+          /^Changed since the backup \(.*\), and accepted: interactions: \d+ rows now, \d+ in the backup\. A restore from the backup would undo these changes\.$/.test(
+            w,
+          ),
+        ),
+      ).toBe(true);
+    },
+  );
 });

@@ -5,7 +5,17 @@
  * Nothing moves the cursor, so a CI log, a serial console or a screen reader gets every line.
  */
 import readline from 'node:readline';
-import { choicesFor, phaseSummaryWords, printable, typedConfirmation, type AnswerTo, type Choices, type Decider, type PhasePlan, type Question } from '../core/index.js';
+import {
+  choicesFor,
+  phaseSummaryWords,
+  printable,
+  typedConfirmation,
+  type AnswerTo,
+  type Choices,
+  type Decider,
+  type PhasePlan,
+  type Question,
+} from '../core/index.js';
 import type { Output } from './output.js';
 
 export function wantsPlainWizard(plainFlag: boolean): boolean {
@@ -76,7 +86,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
       case 'content-changed':
         say(`! Written since ${q.since}:`);
         for (const c of q.changes) say(`  ${c}`);
-        say('A restore from the backup would lose these rows. Is an application service still writing?');
+        say('A restore from the backup would undo these changes. Is an application service still writing?');
         return choose(choicesFor(q));
       case 'confirm-recovery':
         say(q.summary);

@@ -242,7 +242,7 @@ describe('new decisions', () => {
     const frame = lastFrame()!;
     expect(frame).toContain('Written since the backup (2026-12-01T10:00:00Z):');
     for (const c of changes) expect(frame).toContain(c);
-    expect(frame).toContain('A restore from the backup would lose these rows');
+    expect(frame).toContain('A restore from the backup would undo these changes');
     expect(frame).toMatch(/❯ Take a new backup, then check again\n\s+Go on anyway \(recorded in the report\)\n\s+Quit/);
     expect(frame).toContain('↑↓ move · Enter choose · Ctrl+C quit');
     await press({ lastFrame, stdin }, DOWN);

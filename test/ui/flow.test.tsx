@@ -177,9 +177,15 @@ describe('wizard flow', () => {
       await highlight(ui, 'Apply and leave 2 users unable to authenticate');
       await press(ui, ENTER);
       const end = await pressThrough(ui, 'memory.db', /Migration complete/);
-      await waitForFrame(() => String(exitCode()), (c) => c === '0', 'exit code 0');
+      await waitForFrame(
+        () => String(exitCode()),
+        (c) => c === '0',
+        'exit code 0',
+      );
       const box = (ui.lastFrame() ?? end).slice((ui.lastFrame() ?? end).lastIndexOf('╭'));
-      expect(box.replace(/[│\s]+/g, ' ')).toContain('2 users hold a plaintext API key: after the rename those users cannot authenticate until the keys are hashed');
+      expect(box.replace(/[│\s]+/g, ' ')).toContain(
+        '2 users hold a plaintext API key: after the rename those users cannot authenticate until the keys are hashed',
+      );
     } finally {
       ui.unmount();
       session.db.close();

@@ -74,16 +74,19 @@ function rowDeltas(onRows?: (rows: number) => void) {
  * recorded kind. Tables gone now (learned_patterns once archived), the counter table
  * sqlite_sequence and `except` are not compared.
  */
-export async function changesSince(db: Db, before: ContentDigest, except: string[] = []): Promise<{ changes: string[]; compared: number }> {
+export async function changesSince(
+  db: Db,
+  before: ContentDigest,
+  except: string[] = [],
+  then = 'in the backup',
+): Promise<{ changes: string[]; compared: number; now: ContentDigest }> {
   const snapshot = await takeSnapshot(db);
   const now = await measureLike(db, snapshot, before);
   const skipped = (table: string) => table === 'sqlite_sequence' || except.includes(table) || !now.tables[table];
   const changes = compareDigests(before, now)
     .filter((d) => d.is !== 'added' && !skipped(d.table))
     .map((d) =>
-      d.is === 'rows'
-        ? `${d.table}: ${d.actual!.rows} rows now, ${d.expected!.rows} in the backup`
-        : `${d.table}: rows changed (${d.actual!.rows} rows, same count)`,
+      d.is === 'rows' ? `${d.table}: ${d.actual!.rows} rows now, ${d.expected!.rows} ${then}` : `${d.table}: rows changed (${d.actual!.rows} rows, same count)`,
     );
-  return { changes, compared: Object.keys(before.tables).filter((t) => !skipped(t)).length };
+  return { changes, compared: Object.keys(before.tables).filter((t) => !skipped(t)).length, now };
 }

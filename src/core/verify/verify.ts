@@ -19,6 +19,12 @@ import type { Check, VerifyReport } from '../model/checks.js';
 export interface VerifyOptions {
   phases: PhaseId[];
   thorough: boolean;
+  /**
+   * Only the requested phases' data proofs decide `ok` (the others are still reported). The
+   * window verifies each phase right after it ran; rows the operator accepted losing before
+   * Phase 2 must not fail Phase 2's verification through Phase 1's older proof.
+   */
+  onlyRequestedData?: boolean;
 }
 
 export async function runVerify(session: Session, options: VerifyOptions): Promise<VerifyReport> {
@@ -47,7 +53,14 @@ export async function runVerify(session: Session, options: VerifyOptions): Promi
       checks.push(...dataChecks(journal, current), ...integrity, ...plans);
       const phases = { phase1: phaseState(snapshot, journal, PHASES.phase1), phase2: phaseState(snapshot, journal, PHASES.phase2) };
       const requestedPending = options.phases.some((p) => phases[p] !== 'applied');
-      const relevant = checks.filter((c) => (c.phase !== 'phase1' && c.phase !== 'phase2' ? true : options.phases.includes(c.phase)));
+      const requestedData = (c: Check) => options.phases.some((p) => c.name.endsWith(`(${PHASES[p].title})`));
+      const relevant = checks.filter((c) =>
+        c.phase === 'phase1' || c.phase === 'phase2'
+          ? options.phases.includes(c.phase)
+          : c.phase === 'data' && options.onlyRequestedData
+            ? requestedData(c)
+            : true,
+      );
       const ok = !relevant.some((c) => c.status === 'fail') && !requestedPending;
       return { ok, checks, phases };
     },

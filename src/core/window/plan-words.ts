@@ -11,7 +11,8 @@ export function phaseSummaryWords(plan: PhasePlan): string {
     const n = plan.decision.keys.count;
     return `waits for your decision: ${n === 1 ? '1 user holds' : `${n} users hold`} a plaintext API key (asked just before Phase 2)`;
   }
-  if (plan.status === 'blocked') return `blocked: ${plan.conflicts.length === 1 ? '1 conflict' : `${plan.conflicts.length} conflicts`}, nothing will be changed`;
+  if (plan.status === 'blocked')
+    return `blocked: ${plan.conflicts.length === 1 ? '1 conflict' : `${plan.conflicts.length} conflicts`}, nothing will be changed`;
   const n = plan.statements.length;
   return `${n === 1 ? '1 statement' : `${n} statements`}, one atomic write`;
 }

@@ -16,7 +16,7 @@ export type Question =
   | { kind: 'phase'; phase: PhaseId; plan: PhasePlan; applied: PhaseId[] }
   | { kind: 'failure'; item: ChecklistId; phase: PhaseId | null; error: ErrorInfo; canRestore: boolean }
   | { kind: 'plaintext-keys'; keys: PlaintextKeys; hasBackup: boolean }
-  /** Rows written since the backup (or the measurement with --no-backup): a restore would lose them. */
+  /** Rows written or deleted since the backup (or the measurement with --no-backup): a restore would undo them. */
   | { kind: 'content-changed'; phase: PhaseId; changes: string[]; since: string }
   /** A recovery action, with what it will do and what it will lose, before anything runs. */
   | { kind: 'confirm-recovery'; action: 'rollback' | 'restore'; summary: string; loses: string };

@@ -222,12 +222,22 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   };
 
   /** Before a phase: nothing written since the backup, or the operator decides (new backup / go on / quit). */
+  /** Set once the operator went on despite changes: from then on the accepted content is the baseline. */
+  let accepted = false;
   const checkUnchanged = async (phase: PhaseId) => {
     for (;;) {
-      const { changes } = await changesSince(session.db, start!.digest);
+      const { changes, now } = await changesSince(
+        session.db,
+        start!.digest,
+        [],
+        accepted ? 'when you went on' : start!.backup ? 'in the backup' : 'when measured',
+      );
       if (changes.length === 0) return;
-      const since = start!.backup ? `the backup (${start!.digest.measuredAt})` : `the content was measured (${start!.digest.measuredAt}; there is no backup)`;
-      session.emit({ type: 'warning', message: `Written since ${since}: ${changes.join('; ')}. A restore from the backup would lose them.` });
+      const since = accepted
+        ? `you went on (${start!.digest.measuredAt})`
+        : start!.backup
+          ? `the backup (${start!.digest.measuredAt})`
+          : `the content was measured (${start!.digest.measuredAt}; there is no backup)`;
       const answer = await ask({ kind: 'content-changed', phase, changes, since });
       if (answer === 'quit')
         throw new Stop(
@@ -241,6 +251,14 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           statement: `Went on with ${PHASES[phase].title} although rows were written since ${since}: ${changes.join('; ')}`,
           by: decider.by,
         });
+        // Said only now that it stands (a new backup would have made it moot).
+        session.emit({
+          type: 'warning',
+          message: `Changed since ${since}, and accepted: ${changes.join('; ')}. A restore from the backup would undo these changes.`,
+        });
+        // The content the operator accepted is what the phases must keep: their proofs compare with it from here.
+        start = { ...start!, digest: { ...now, measuredAt: new Date().toISOString() } };
+        accepted = true;
         return;
       }
       start = await item('backup', () => takeRunStart(session, options.backup), describeBackup);
@@ -401,17 +419,28 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           : `${PHASES[phase].title} was already applied`;
       });
       await recoverable(verifyItem, phase, async () => {
-        const report = await runVerify(session, { phases: [phase], thorough: false });
+        const report = await runVerify(session, { phases: [phase], thorough: false, onlyRequestedData: true });
         const title = `(${PHASES[phase].title})`;
         const shown = report.checks.filter(
-          (c) => c.phase === phase || (c.phase === 'data' && c.name.endsWith(title)) || c.phase === 'integrity' || c.phase === 'queries',
+          (c) =>
+            c.phase === phase ||
+            (c.phase === 'data' && c.name.endsWith(title)) ||
+            c.phase === 'integrity' ||
+            c.phase === 'queries' ||
+            // A failing schema check decides the outcome too: shown, never hidden behind a vague message.
+            (c.phase === 'schema' && c.status === 'fail'),
         );
         session.emit({ type: 'verified', item: verifyItem, ok: report.ok, checks: shown });
         const failed = shown.filter((c) => c.status === 'fail');
         if (!report.ok)
-          throw new UserError(`${failed.length || 'some'} checks failed: ${failed.map((c) => c.name).join(', ') || 'phase pending'}`, {
-            exitCode: ExitCode.verificationFailed,
-          });
+          throw new UserError(
+            failed.length
+              ? `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.name).join(', ')}`
+              : `${PHASES[phase].title} is not applied as planned (verify says ${report.phases[phase]})`,
+            {
+              exitCode: ExitCode.verificationFailed,
+            },
+          );
         const warned = shown.filter((c) => c.status === 'warn').length;
         return `${shown.filter((c) => c.status === 'pass').length} passed, ${warned} warning${warned === 1 ? '' : 's'}`;
       });

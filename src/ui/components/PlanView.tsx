@@ -9,8 +9,7 @@ export function PhaseSummary({ plan }: { plan: PhasePlan }) {
   return (
     <Box flexDirection="column" marginLeft={2}>
       <Text>
-        <Text bold>{plan.title}</Text> <Text color={tint(riskColor)}>({plan.risk} risk)</Text>:{' '}
-        {phaseSummaryWords(plan)}
+        <Text bold>{plan.title}</Text> <Text color={tint(riskColor)}>({plan.risk} risk)</Text>: {phaseSummaryWords(plan)}
       </Text>
       <Text dimColor wrap="wrap">
         {plan.description}

@@ -69,7 +69,7 @@ export function QuestionContext({ question: q }: { question: Question }) {
               {c}
             </Text>
           ))}
-          <Text wrap="wrap">A restore from the backup would lose these rows. Is an application service still writing?</Text>
+          <Text wrap="wrap">A restore from the backup would undo these changes. Is an application service still writing?</Text>
         </Box>
       );
     case 'confirm-recovery':
