@@ -48,7 +48,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
   const ask = async (q: Question): Promise<string> => {
     switch (q.kind) {
       case 'resume':
-        say(`! ${q.message}`);
+        // The announcement was just printed as the run's warning line: not said twice.
         return choose(choicesFor(q));
       case 'review-plan': {
         for (let sql = false; ; sql = true) {

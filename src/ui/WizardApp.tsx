@@ -66,7 +66,8 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
   }, [stopSignal]);
 
   useInput((input, key) => {
-    if (key.ctrl && input === 'c' && !finished) setQuitAsked(true);
+    // Once stopping, a second Ctrl+C changes nothing: the stop is already under way.
+    if (key.ctrl && input === 'c' && !finished && !stopping) setQuitAsked(true);
   });
 
   useEffect(() => {
@@ -149,7 +150,7 @@ function usePrinted(report: Report, question: Question | null, finished: boolean
     seen.current.items = done.length;
     if (question && question !== seen.current.question) {
       seen.current.question = question;
-      if (question.kind !== 'operator' && question.kind !== 'typed') fresh.push({ kind: 'context', question });
+      if (question.kind !== 'operator') fresh.push({ kind: 'context', question });
     }
     if (finished && !seen.current.end) {
       seen.current.end = true;

@@ -48,7 +48,8 @@ export interface WizardPane {
 export function startWizard(file: string, dir: string, opts: { cols: number; rows: number; env?: string; before?: string; args?: string }): WizardPane {
   const exitFile = path.join(dir, 'exit-code');
   const session = `sw-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-  const command = `${opts.before ? `${opts.before}; ` : ''}env -u CI ${opts.env ?? 'NO_COLOR=1'} ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')} ${opts.args ?? ''}; echo $? > ${exitFile}; sleep 60`;
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = `${opts.before ? `${opts.before}; ` : ''}env -u CI ${opts.env ?? 'NO_COLOR=1'} ${process.execPath} ${BIN} --db ${q(file)} --report-dir ${q(dir)} --backup-dir ${q(path.join(dir, 'b'))} ${opts.args ?? ''}; echo $? > ${q(exitFile)}; sleep 60`;
   tmux('new-session', '-d', '-s', session, '-x', String(opts.cols), '-y', String(opts.rows), command);
   const exitCode = () => (fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8').trim() : '');
   return {
@@ -84,10 +85,10 @@ export function startWizard(file: string, dir: string, opts: { cols: number; row
  */
 export async function acceptDefaultsUntil(pane: WizardPane, until: RegExp, timeoutMs = 60_000): Promise<string> {
   for (let step = 0; step < 40; step++) {
-    const screen = await waitForScreen(pane.session, (s) => until.test(s) || /❯ |Type \S+ to confirm/.test(s) || pane.exitCode() !== '', 'a prompt', timeoutMs);
+    const screen = await waitForScreen(pane.session, (s) => until.test(s) || /❯ |Type .+ to confirm/.test(s) || pane.exitCode() !== '', 'a prompt', timeoutMs);
     if (until.test(screen) || pane.exitCode() !== '') return screen;
     let current = screen;
-    const typed = /Type (\S+) to confirm/.exec(screen);
+    const typed = /Type (.+?) to confirm/.exec(screen);
     if (typed) {
       tmux('send-keys', '-t', pane.session, '-l', typed[1]);
       current = await waitForScreen(pane.session, (s) => s.includes(`› ${typed[1]}`), 'the typed name');

@@ -222,16 +222,25 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   };
 
   /** Before a phase: nothing written since the backup, or the operator decides (new backup / go on / quit). */
+  /** Phases whose verification passed in this run; an applied phase outside it is said to be unverified. */
+  const verified = new Set<PhaseId>();
+  const unverifiedNote = () => {
+    const open = applied.filter((p) => !verified.has(p));
+    return open.length ? ` ${titles(open)} ${open.length === 1 ? 'is' : 'are'} applied but not verified: run \`schema-wizard verify\` on this database.` : '';
+  };
+
   /** Set once the operator went on despite changes: from then on the accepted content is the baseline. */
   let accepted = false;
   const checkUnchanged = async (phase: PhaseId) => {
     for (;;) {
+      // A read of the whole content (seconds on a large file): named on screen while it runs.
+      session.emit({ type: 'waiting', wait: { kind: 'content-check', on: session.db.target.display, givesUpMs: 0 } });
       const { changes, now } = await changesSince(
         session.db,
         start!.digest,
         [],
         accepted ? 'when you went on' : start!.backup ? 'in the backup' : 'when measured',
-      );
+      ).finally(() => session.emit({ type: 'waiting', wait: null }));
       if (changes.length === 0) return;
       const since = accepted
         ? `you went on (${start!.digest.measuredAt})`
@@ -441,6 +450,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
               exitCode: ExitCode.verificationFailed,
             },
           );
+        verified.add(phase);
         const warned = shown.filter((c) => c.status === 'warn').length;
         return `${shown.filter((c) => c.status === 'pass').length} passed, ${warned} warning${warned === 1 ? '' : 's'}`;
       });
@@ -477,7 +487,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   } catch (error) {
     if (error instanceof Stop) return ended(error.outcome, error.message, error.verificationFailed);
     if (error instanceof InterruptedError)
-      return ended('interrupted', `${error.message}${applied.length ? ` ${titles(applied)} applied.` : ' Nothing was changed.'}`);
+      return ended('interrupted', `${error.message}${applied.length ? ` ${titles(applied)} applied.` : ' Nothing was changed.'}${unverifiedNote()}`);
     throw error;
   } finally {
     if (renewTimer) clearInterval(renewTimer);

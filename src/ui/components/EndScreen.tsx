@@ -14,7 +14,13 @@ export function EndScreen({ result, report, reportPath }: { result: WindowResult
       </Text>
       {!complete ? <Text wrap="wrap">{result.message}</Text> : null}
       <Text wrap="wrap">Database: {report.target?.display}</Text>
-      <Text wrap="wrap">{report.backup ? `Backup: ${report.backup.path}` : 'Backup: NONE (--no-backup)'}</Text>
+      <Text wrap="wrap">
+        {report.backup
+          ? `Backup: ${report.backup.path}`
+          : report.backupSkipped
+            ? 'Backup: NONE (--no-backup)'
+            : 'Backup: none taken (the run stopped before it)'}
+      </Text>
       <Text>Phases applied by this run: {result.applied.length ? result.applied.map((p) => phaseTitle(p)).join(', ') : 'none'}</Text>
       {checks.length ? (
         <Text>

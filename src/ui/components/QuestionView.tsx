@@ -81,8 +81,10 @@ export function QuestionContext({ question: q }: { question: Question }) {
           </Text>
         </Box>
       );
-    case 'operator':
     case 'typed':
+      // Printed above the prompt: a long path must not make the live area tall.
+      return <Text wrap="wrap">The next step writes to {q.target}.</Text>;
+    case 'operator':
       return null;
     default: {
       const unreachable: never = q;
@@ -108,8 +110,7 @@ export function QuestionPrompt({
 }) {
   const q = pending.question;
   const answer = pending.answer as (value: string) => void;
-  if (q.kind === 'typed')
-    return <TypedConfirm expected={q.expected} target={q.target} isFocused={isFocused} onDone={(ok) => answer(ok ? 'confirmed' : 'quit')} />;
+  if (q.kind === 'typed') return <TypedConfirm expected={q.expected} isFocused={isFocused} onDone={(ok) => answer(ok ? 'confirmed' : 'quit')} />;
   // Keyed by `sqlPrinted`: once the SQL is printed, the cursor starts again on the safe answer.
   return <Choice key={String(sqlPrinted)} {...choicesFor(q, sqlPrinted)} isFocused={isFocused} onChoose={(v) => (v === 'sql' ? onShowSql() : answer(v))} />;
 }

@@ -4,17 +4,7 @@ import { Box, Text, useInput } from 'ink';
 import { typedConfirmation } from '../../core/index.js';
 import { tint } from '../theme.js';
 
-export function TypedConfirm({
-  expected,
-  target,
-  onDone,
-  isFocused = true,
-}: {
-  expected: string;
-  target: string;
-  onDone: (ok: boolean) => void;
-  isFocused?: boolean;
-}) {
+export function TypedConfirm({ expected, onDone, isFocused = true }: { expected: string; onDone: (ok: boolean) => void; isFocused?: boolean }) {
   // The text lives in a ref: a handler from an earlier render must still see every keystroke.
   const text = useRef('');
   const [typed, setTyped] = useState('');
@@ -40,7 +30,6 @@ export function TypedConfirm({
   );
   return (
     <Box flexDirection="column" marginTop={1}>
-      <Text wrap="wrap">The next step writes to {target}.</Text>
       <Text bold>{typedConfirmation.prompt(expected)}</Text>
       <Text>
         <Text color={tint('cyan')}>› </Text>
