@@ -1,0 +1,5 @@
+CREATE TABLE a(x);
+INSERT INTO a VALUES (1);
+
+;;
+SELECT * FROM a
