@@ -274,28 +274,32 @@ describe('the wizard screen in a real terminal (tmux)', () => {
     }
   });
 
-  it('at 40x12, with a long path full of spaces and %, a mistyped name never pushes the live area to the top: the scrollback keeps what came before', { timeout: 120_000 }, async () => {
-    const deep = path.join(tempDir('sw-tmux-'), 'very long directory name with spaces', '100% sure', 'deep', 'deeper', 'another level with 50% more');
-    fs.mkdirSync(deep, { recursive: true });
-    const file = await v1Database({}, deep);
-    const target = path.join(deep, 'my db 100%.db');
-    fs.renameSync(file, target);
-    const pane = startWizard(target, tempDir('sw-tmux-'), { cols: 40, rows: 12, before: BEFORE });
-    try {
-      await acceptDefaultsUntil(pane, /Type my db 100%\.db to confirm/);
-      tmux('send-keys', '-t', pane.session, '-l', 'nope');
-      tmux('send-keys', '-t', pane.session, 'Enter');
-      await waitForScreen(pane.session, (s) => flat(s).includes(flat('That is not my db 100%.db')), 'the mismatch');
-      for (let i = 0; i < 4; i++) tmux('send-keys', '-t', pane.session, 'BSpace');
-      await acceptDefaultsUntil(pane, /(?!)/);
-      await pane.waitForExit();
-      expect(pane.exitCode()).toBe('0');
-      const history = wholeHistory(pane.session);
-      for (let i = 1; i <= 30; i++) expect(history).toContain(`line ${i} printed before the wizard`);
-      expect(flat(history)).toContain(flat(`The next step writes to ${target}.`));
-    } finally {
-      pane.kill();
-    }
-    expect(await phasesDone(target)).toEqual([17, 3]);
-  });
+  it(
+    'at 40x12, with a long path full of spaces and %, a mistyped name never pushes the live area to the top: the scrollback keeps what came before',
+    { timeout: 120_000 },
+    async () => {
+      const deep = path.join(tempDir('sw-tmux-'), 'very long directory name with spaces', '100% sure', 'deep', 'deeper', 'another level with 50% more');
+      fs.mkdirSync(deep, { recursive: true });
+      const file = await v1Database({}, deep);
+      const target = path.join(deep, 'my db 100%.db');
+      fs.renameSync(file, target);
+      const pane = startWizard(target, tempDir('sw-tmux-'), { cols: 40, rows: 12, before: BEFORE });
+      try {
+        await acceptDefaultsUntil(pane, /Type my db 100%\.db to confirm/);
+        tmux('send-keys', '-t', pane.session, '-l', 'nope');
+        tmux('send-keys', '-t', pane.session, 'Enter');
+        await waitForScreen(pane.session, (s) => flat(s).includes(flat('That is not my db 100%.db')), 'the mismatch');
+        for (let i = 0; i < 4; i++) tmux('send-keys', '-t', pane.session, 'BSpace');
+        await acceptDefaultsUntil(pane, /(?!)/);
+        await pane.waitForExit();
+        expect(pane.exitCode()).toBe('0');
+        const history = wholeHistory(pane.session);
+        for (let i = 1; i <= 30; i++) expect(history).toContain(`line ${i} printed before the wizard`);
+        expect(flat(history)).toContain(flat(`The next step writes to ${target}.`));
+      } finally {
+        pane.kill();
+      }
+      expect(await phasesDone(target)).toEqual([17, 3]);
+    },
+  );
 });
