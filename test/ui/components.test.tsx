@@ -339,3 +339,23 @@ describe('WaitLine', () => {
     expect(render(<WaitLine report={initialReport('wizard')} now={at(2_000)} />).lastFrame()).toBe('');
   });
 });
+
+describe('choice and typed-confirmation reducers (pure)', () => {
+  it('Down, Enter applied in order chooses the option moved to; later keys change nothing; moves wrap', async () => {
+    const { choiceReducer } = await import('../../src/ui/components/choice/use-choice-state.js');
+    const start = { count: 3, focused: 0, chosen: null };
+    const chosen = [{ type: 'next' }, { type: 'choose' }, { type: 'next' }, { type: 'choose' }].reduce(choiceReducer as never, start) as typeof start;
+    expect(chosen).toEqual({ count: 3, focused: 1, chosen: 1 });
+    expect(choiceReducer(start, { type: 'previous' }).focused).toBe(2);
+  });
+  it('the typed confirmation: every key counts, Backspace erases, a mismatch is said, surrounding spaces are forgiven, Esc quits', async () => {
+    const { typedReducer } = await import('../../src/ui/components/typed/use-typed-state.js');
+    const start = { expected: 'memory.db', text: '', mismatch: false, outcome: null };
+    const typed = (text: string) => ({ type: 'type' as const, text });
+    let s = [typed('memory.dx'), { type: 'erase' as const }, { type: 'submit' as const }].reduce(typedReducer as never, start) as typeof start;
+    expect(s).toMatchObject({ text: 'memory.d', mismatch: true, outcome: null });
+    s = [typed('b '), { type: 'submit' as const }].reduce(typedReducer as never, s) as typeof start;
+    expect(s.outcome).toBe('confirmed');
+    expect(typedReducer(start, { type: 'quit' }).outcome).toBe('quit');
+  });
+});

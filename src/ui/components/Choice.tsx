@@ -1,13 +1,14 @@
 /**
- * A decision point; the first (default) option is always the safe way forward. Drawn here
- * rather than by a select component: keys are read against a ref (a fast "Down, Enter" must
- * choose the option on screen, never the one above it), the highlighted option is marked by
- * "❯" and bold so it reads without colour (NO_COLOR, screen readers), and a key-hint line says
- * which keys do what.
+ * A decision point; the first (default) option is always the safe way forward. The view of a
+ * reducer-held state (choice/use-choice-state.ts) and a small key hook (choice/use-choice-keys.ts),
+ * as @inkjs/ui's select is built. The highlighted option is marked by "❯" and bold, so it reads
+ * without colour (NO_COLOR, screen readers), and a key-hint line says which keys do what.
  */
-import React, { useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import React from 'react';
+import { Box, Text } from 'ink';
 import { tint } from '../theme.js';
+import { useChoiceKeys } from './choice/use-choice-keys.js';
+import { useChoiceState } from './choice/use-choice-state.js';
 
 export interface Option<V extends string> {
   label: string;
@@ -27,28 +28,16 @@ export function Choice<V extends string>({
   onChoose: (value: V) => void;
   isFocused?: boolean;
 }) {
-  const index = useRef(0);
-  const [shown, setShown] = useState(0);
-  useInput(
-    (_input, key) => {
-      if (key.upArrow || key.downArrow) {
-        const n = options.length;
-        index.current = (index.current + (key.downArrow ? 1 : n - 1)) % n;
-        setShown(index.current);
-      } else if (key.return) {
-        onChoose(options[Math.min(index.current, options.length - 1)].value);
-      }
-    },
-    { isActive: isFocused },
-  );
+  const { state, dispatch } = useChoiceState(options.length, (index) => onChoose(options[index].value));
+  useChoiceKeys(dispatch, isFocused);
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text bold wrap="wrap">
         {prompt}
       </Text>
       {options.map((o, i) => (
-        <Text key={o.value} wrap="wrap" bold={i === shown} color={i === shown ? tint('cyan') : undefined}>
-          {i === shown ? '❯ ' : '  '}
+        <Text key={o.value} wrap="wrap" bold={i === state.focused} color={i === state.focused ? tint('cyan') : undefined}>
+          {i === state.focused ? '❯ ' : '  '}
           {o.label}
         </Text>
       ))}
