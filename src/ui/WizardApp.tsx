@@ -106,7 +106,7 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
       {running ? <RunningItem record={running} report={run.report} now={now} waiting={run.pending !== null} /> : null}
       {finished ? null : <WaitLine report={run.report} now={now} />}
       {run.pending && !quitAsked && !stopping ? (
-        <QuestionPrompt pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} />
+        <QuestionPrompt key={run.pending.id} pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} />
       ) : null}
       {quitAsked ? (
         <Choice

@@ -38,6 +38,7 @@ export function useWindowRun(source: EventSource, start: StartWindow): WindowRun
   const [done, setDone] = useState<{ result: WindowResult; reportPath: string | null } | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const started = useRef(false);
+  const asked = useRef(0);
 
   // Names and messages from the database are shown, never executed (printable).
   useEffect(() => source.subscribe((event) => setReport((r) => reduceReport(r, printableDeep(event)))), [source]);
@@ -51,6 +52,7 @@ export function useWindowRun(source: EventSource, start: StartWindow): WindowRun
         new Promise((resolve) => {
           let answered = false;
           const pending: Pending = {
+            id: ++asked.current,
             question: printableDeep(question),
             answer: (value) => {
               // A key that reaches a prompt as it unmounts must not answer (or clear) the next one.

@@ -14,6 +14,8 @@ import { TypedConfirm } from './TypedConfirm.js';
 import { tint } from '../theme.js';
 
 export interface Pending {
+  /** Each question asked gets its own: the prompt is mounted afresh for it (its own cursor and state). */
+  id: number;
   question: Question;
   answer: (value: AnswerTo<Question>) => void;
 }
