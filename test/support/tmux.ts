@@ -61,13 +61,12 @@ export function startWizard(file: string, dir: string, opts: { cols: number; row
       for (let step = 0; step < 10; step++) {
         const now = highlightedOn(await waitForScreen(session, (s) => highlightedOn(s) !== null, `a prompt offering ${label}`));
         if (now!.startsWith(label)) break;
-        tmux('send-keys', '-t', session, 'Down');
-        await waitForScreen(session, (s) => highlightedOn(s) !== now, 'the highlight to move');
+        const screen = tmux('capture-pane', '-p', '-t', session);
+        await sendUntilChanged(session, 'Down', screen);
       }
       const before = tmux('capture-pane', '-p', '-t', session);
       if (!highlightedOn(before)?.startsWith(label)) throw new Error(`no option "${label}" on screen:\n${before}`);
-      tmux('send-keys', '-t', session, 'Enter');
-      await waitForScreen(session, (s) => s !== before, 'the answer taken');
+      await sendUntilChanged(session, 'Enter', before);
     },
     kill() {
       try {
@@ -93,8 +92,24 @@ export async function acceptDefaultsUntil(pane: WizardPane, until: RegExp, timeo
       tmux('send-keys', '-t', pane.session, '-l', typed[1]);
       current = await waitForScreen(pane.session, (s) => s.includes(`› ${typed[1]}`), 'the typed name');
     }
-    tmux('send-keys', '-t', pane.session, 'Enter');
-    await waitForScreen(pane.session, (s) => s !== current, 'the screen to change');
+    await sendUntilChanged(pane.session, 'Enter', current);
   }
   throw new Error('too many prompts');
+}
+
+/**
+ * Sends a key and waits for the screen to change. A prompt reads keys from just after it is
+ * drawn (Ink subscribes after the first paint), so a key that changed nothing within 1.5 s was
+ * dropped and is sent again; an answered prompt changes the screen at once.
+ */
+export async function sendUntilChanged(session: string, key: string, before: string): Promise<string> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    tmux('send-keys', '-t', session, key);
+    try {
+      return await waitForScreen(session, (s) => s !== before, 'the screen to change', 1_500);
+    } catch {
+      // unchanged: the key arrived before the prompt listened
+    }
+  }
+  throw new Error(`${key} changed nothing:\n${before}`);
 }
