@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runApply } from '../src/core/engine/apply.js';
 import { openDb } from '../src/core/db/db.js';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
-import { progressOf } from '../src/core/engine/drift.js';
+import { phaseProgress } from '../src/core/engine/drift.js';
 import { planMigration } from '../src/core/engine/planner.js';
 import { runRollback } from '../src/core/engine/rollback.js';
 import { namedIndexes, takeSnapshot } from '../src/core/db/snapshot.js';
@@ -39,7 +39,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   async function finalState(file: string) {
     return withSession(file, async (s) => {
       const snap = await takeSnapshot(s.db);
-      return { p1: progressOf(snap, PHASE_1), p2: progressOf(snap, PHASE_2), snap };
+      return { p1: phaseProgress(snap, PHASE_1), p2: phaseProgress(snap, PHASE_2), snap };
     });
   }
 
@@ -74,7 +74,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
         expect(sent.slice(journalAt + 1, journalAt + 1 + planned.length)).toEqual(planned);
         expect(sent.every((sql) => countStatements(sql) === 1)).toBe(true);
         // And every one of them took effect: all 17 changes of Phase 1 are true.
-        expect(progressOf(await takeSnapshot(s.db), PHASE_1)).toEqual({ done: 17, total: 17 });
+        expect(phaseProgress(await takeSnapshot(s.db), PHASE_1)).toEqual({ done: 17, total: 17 });
       });
     });
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
-import { progressOf } from '../src/core/engine/drift.js';
+import { phaseProgress } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN, runCli } from './support/cli.js';
 import { contentsOf, releaseFileHandles, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
@@ -61,7 +61,7 @@ async function stateOf(file: string) {
   return withSession(file, async (s) => {
     const snap = await takeSnapshot(s.db);
     const integrity = String(Object.values((await s.db.query('PRAGMA integrity_check'))[0])[0]);
-    return { p1: progressOf(snap, PHASE_1), p2: progressOf(snap, PHASE_2), integrity };
+    return { p1: phaseProgress(snap, PHASE_1), p2: phaseProgress(snap, PHASE_2), integrity };
   });
 }
 

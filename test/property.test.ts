@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runApply } from '../src/core/engine/apply.js';
 import { prng } from '../src/core/demo/demo.js';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
-import { progressOf } from '../src/core/engine/drift.js';
+import { phaseProgress } from '../src/core/engine/drift.js';
 import { runRollback } from '../src/core/engine/rollback.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { byteContentsOf, migratedDataOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
@@ -144,8 +144,8 @@ describe('random drift states', () => {
         await apply();
         await withSession(file, async (s) => {
           const snap = await takeSnapshot(s.db);
-          expect(progressOf(snap, PHASE_1), where).toEqual({ done: 17, total: 17 });
-          expect(progressOf(snap, PHASE_2), where).toEqual({ done: 3, total: 3 });
+          expect(phaseProgress(snap, PHASE_1), where).toEqual({ done: 17, total: 17 });
+          expect(phaseProgress(snap, PHASE_2), where).toEqual({ done: 3, total: 3 });
         });
         expect(await keptDataOf(file), where).toEqual(dataBefore);
         const schemaAfter = await schemaOf(file);

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
-import { progressOf } from '../src/core/engine/drift.js';
+import { phaseProgress } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN, runCli } from './support/cli.js';
 import { contentsOf, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
@@ -165,7 +165,7 @@ describe('the server going away mid-phase', () => {
       const state = await withSession(file, async (s) => {
         const snap = await takeSnapshot(s.db);
         const integrity = await s.db.query('PRAGMA integrity_check');
-        return { p1: progressOf(snap, PHASE_1), p2: progressOf(snap, PHASE_2), ok: String(Object.values(integrity[0])[0]) };
+        return { p1: phaseProgress(snap, PHASE_1), p2: phaseProgress(snap, PHASE_2), ok: String(Object.values(integrity[0])[0]) };
       });
       expect(state.ok).toBe('ok');
       expect(state.p1.done === 0 || state.p1.done === state.p1.total, `phase 1 half-applied: ${state.p1.done}/${state.p1.total}`).toBe(true);

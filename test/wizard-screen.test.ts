@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
-import { progressOf } from '../src/core/engine/drift.js';
+import { phaseProgress } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { contentsOf, releaseFileHandles, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
 import { acceptDefaultsUntil, startWizard, tmux, waitForScreen, wholeHistory } from './support/tmux.js';
@@ -22,7 +22,7 @@ const flat = (text: string) => text.replace(/[│\s]+/g, '');
 async function phasesDone(file: string) {
   return withSession(file, async (s) => {
     const snap = await takeSnapshot(s.db);
-    return [progressOf(snap, PHASE_1).done, progressOf(snap, PHASE_2).done];
+    return [phaseProgress(snap, PHASE_1).done, phaseProgress(snap, PHASE_2).done];
   });
 }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
-import { progressOf } from '../src/core/engine/drift.js';
+import { phaseProgress } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN } from './support/cli.js';
 import { sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
@@ -68,8 +68,8 @@ describe('the wizard in a real terminal (tmux)', () => {
     }
     await withSession(file, async (s) => {
       const snap = await takeSnapshot(s.db);
-      expect(progressOf(snap, PHASE_1).done).toBe(17);
-      expect(progressOf(snap, PHASE_2).done).toBe(3);
+      expect(phaseProgress(snap, PHASE_1).done).toBe(17);
+      expect(phaseProgress(snap, PHASE_2).done).toBe(3);
     });
     const reports = fs.readdirSync(dir).filter((f) => f.startsWith('schema-wizard-report-'));
     expect(reports.sort().map((f) => path.extname(f))).toEqual(['.json', '.md']);
@@ -114,7 +114,7 @@ describe('the wizard in a real terminal (tmux)', () => {
           // already gone
         }
       }
-      await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
+      await withSession(file, async (s) => expect(phaseProgress(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
     },
   );
 
@@ -226,8 +226,8 @@ describe('the wizard in a real terminal (tmux)', () => {
         }
       }
       // The phase in flight committed as a whole: Phase 1 applied, Phase 2 not started.
-      expect(await withSession(file, async (s) => progressOf(await takeSnapshot(s.db), PHASE_1).done)).toBe(17);
-      expect(await withSession(file, async (s) => progressOf(await takeSnapshot(s.db), PHASE_2).done)).toBe(0);
+      expect(await withSession(file, async (s) => phaseProgress(await takeSnapshot(s.db), PHASE_1).done)).toBe(17);
+      expect(await withSession(file, async (s) => phaseProgress(await takeSnapshot(s.db), PHASE_2).done)).toBe(0);
     },
   );
 
@@ -277,7 +277,7 @@ describe('the wizard in a real terminal (tmux)', () => {
         // already gone
       }
     }
-    await withSession(file, async (s) => expect(progressOf(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
+    await withSession(file, async (s) => expect(phaseProgress(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
   });
 
   it('an earlier run that died holding the lock is announced: whose, when, and what the database kept', { timeout: 60_000 }, async () => {

@@ -2,7 +2,7 @@
  * One stderr line per meaningful event while a headless command runs, so a person or a CI log
  * can follow along; stdout stays reserved for the result (text or --json).
  */
-import { formatMs, labelOf as itemLabel, oneLine, phaseTitle, waitWords, type CoreEvent } from '../core/index.js';
+import { formatMs, labelOf, oneLine, phaseTitle, waitWords, type CoreEvent } from '../core/index.js';
 
 export function progressLine(event: CoreEvent): string | null {
   switch (event.type) {
@@ -24,12 +24,12 @@ export function progressLine(event: CoreEvent): string | null {
     case 'step-finished':
       switch (event.outcome.status) {
         case 'success':
-          return `✔ ${labelOf(event.step)} (${formatMs(event.ms)})${event.outcome.detail ? `: ${event.outcome.detail}` : ''}`;
+          return `✔ ${stepLabel(event.step)} (${formatMs(event.ms)})${event.outcome.detail ? `: ${event.outcome.detail}` : ''}`;
         case 'error':
           // The error itself is printed once, as the command's last line.
-          return `✖ ${labelOf(event.step)} failed (the error is below)`;
+          return `✖ ${stepLabel(event.step)} failed (the error is below)`;
         case 'not-executed':
-          return `- ${labelOf(event.step)}: ${event.outcome.reason}`;
+          return `- ${stepLabel(event.step)}: ${event.outcome.reason}`;
       }
     // eslint-disable-next-line no-fallthrough
     case 'lock-acquired':
@@ -54,9 +54,9 @@ export function progressLine(event: CoreEvent): string | null {
     case 'warning':
       return `! ${event.message}`;
     case 'item-started':
-      return `[ ] ${itemLabel(event.item)}`;
+      return `[ ] ${labelOf(event.item)}`;
     case 'item-finished':
-      return `[${event.outcome.status === 'success' ? 'x' : event.outcome.status === 'error' ? '!' : '-'}] ${itemLabel(event.item)}${
+      return `[${event.outcome.status === 'success' ? 'x' : event.outcome.status === 'error' ? '!' : '-'}] ${labelOf(event.item)}${
         event.outcome.status === 'success' && event.outcome.detail
           ? `: ${event.outcome.detail}`
           : event.outcome.status === 'not-executed'
@@ -96,7 +96,7 @@ const LABELS: Record<string, string> = {
   restore: 'Restore',
 };
 
-function labelOf(step: string): string {
+function stepLabel(step: string): string {
   return LABELS[step] ?? step;
 }
 

@@ -7,7 +7,7 @@ import { EndScreen } from '../../src/ui/components/EndScreen.js';
 import { ItemLine } from '../../src/ui/components/ItemLine.js';
 import { QuestionContext, QuestionPrompt, type Pending } from '../../src/ui/components/QuestionView.js';
 import { SqlListing } from '../../src/ui/components/PlanView.js';
-import { LOCK_WAIT_SHOWN_AFTER_MS, progressOf, WaitLine } from '../../src/ui/components/RunningItem.js';
+import { LOCK_WAIT_SHOWN_AFTER_MS, runningProgress, WaitLine } from '../../src/ui/components/RunningItem.js';
 import { initialReport } from '../../src/core/model/report.js';
 import type { PhasePlan } from '../../src/core/engine/planner.js';
 import { DOWN, ENTER, ESC, press, waitForFrame } from '../support/frames.js';
@@ -307,7 +307,7 @@ describe('progress and the end screen', () => {
       ...initialReport('wizard'),
       phases: [{ phase: 'phase1' as const, action: 'apply' as const, status: 'running' as const, total: 18, executed: 7, ms: 3, journalId: null }],
     };
-    expect(progressOf(report)).toBe('statement 7 of 18');
+    expect(runningProgress(report)).toBe('statement 7 of 18');
   });
   it('heads a completed run with Migration complete and the report path', () => {
     const { lastFrame } = render(

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/core/model/events.js';
 import { makeEmitter } from '../../src/core/model/events.js';
 import { PHASE_1, PHASE_2 } from '../../src/core/sql/phases.js';
-import { progressOf as phaseProgress } from '../../src/core/engine/drift.js';
+import { phaseProgress } from '../../src/core/engine/drift.js';
 import { initialReport, reduceReport } from '../../src/core/model/report.js';
 import { takeSnapshot } from '../../src/core/db/snapshot.js';
 import { backupProvider } from '../../src/core/backup/take.js';

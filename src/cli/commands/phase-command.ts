@@ -10,10 +10,10 @@ import { confirmWrite } from '../confirm.js';
 import { openContext } from '../context.js';
 import { renderRunSummary } from '../render.js';
 
-type PhaseRun = (session: Session, cli: CommandLine, backup: BackupProvider | null) => Promise<{ phases: unknown[]; backup: BackupRef | null }>;
+type RunPhases = (session: Session, cli: CommandLine, backup: BackupProvider | null) => Promise<{ phases: unknown[]; backup: BackupRef | null }>;
 
 /** `describe` says what is about to happen to the database, for the confirmation. */
-export function phaseCommand(describe: (phases: string, target: string) => string, run: PhaseRun): CommandHandler {
+export function phaseCommand(describe: (phases: string, target: string) => string, run: RunPhases): CommandHandler {
   return async (cli, output, signal, state) => {
     const ctx = await openContext(cli, output, signal, state, { writes: true });
     try {

@@ -77,7 +77,7 @@ export function describeDrift(snapshot: Snapshot): DriftItem[] {
     drift.push({ kind: 'column-renamed', object: 'users.api_key', message: 'users.api_key is already named api_key_hash' });
   }
   for (const def of Object.values(PHASES)) {
-    const { done, total } = progressOf(snapshot, def);
+    const { done, total } = phaseProgress(snapshot, def);
     if (done > 0 && done < total) {
       drift.push({
         kind: 'partial-phase',
@@ -90,7 +90,7 @@ export function describeDrift(snapshot: Snapshot): DriftItem[] {
 }
 
 /** How many of a phase's changes are already true in the snapshot. */
-export function progressOf(snapshot: Snapshot, def: PhaseDefinition): { done: number; total: number } {
+export function phaseProgress(snapshot: Snapshot, def: PhaseDefinition): { done: number; total: number } {
   let done = 0;
   let total = 0;
   for (const name of def.dropTables) {

@@ -6,7 +6,7 @@
 import type { JournalEntry } from '../engine/journal.js';
 import { activeApplies } from '../engine/journal.js';
 import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
-import { progressOf } from '../engine/drift.js';
+import { phaseProgress } from '../engine/drift.js';
 import { findIndex, findTable, namedIndexes, type Snapshot } from '../db/snapshot.js';
 import { indexShape } from '../sql/index-shape.js';
 import { normalizeSql } from '../sql/sql-text.js';
@@ -15,7 +15,7 @@ import type { Check, CheckPhase, CheckStatus } from '../model/checks.js';
 export type PhaseState = 'applied' | 'partial' | 'pending';
 
 export function phaseState(snapshot: Snapshot, journal: JournalEntry[], def: PhaseDefinition): PhaseState {
-  const { done, total } = progressOf(snapshot, def);
+  const { done, total } = phaseProgress(snapshot, def);
   if (activeApplies(journal, def.id).length > 0 || done === total) return 'applied';
   return done === 0 ? 'pending' : 'partial';
 }

@@ -5,7 +5,7 @@ import Spinner from 'ink-spinner';
 import { labelOf, waitWords, type ChecklistRecord, type Report } from '../../core/index.js';
 import { tint } from '../theme.js';
 
-export function progressOf(report: Report): string | null {
+export function runningProgress(report: Report): string | null {
   const phase = report.phases.at(-1);
   if (phase && phase.status === 'running') return `statement ${phase.executed} of ${phase.total}`;
   const b = report.backupProgress;
@@ -18,7 +18,7 @@ export function progressOf(report: Report): string | null {
 
 export function RunningItem({ record, report, now, waiting }: { record: ChecklistRecord; report: Report; now: number; waiting: boolean }) {
   const elapsed = Math.max(0, (now - Date.parse(record.startedAt)) / 1000);
-  const progress = progressOf(report);
+  const progress = runningProgress(report);
   if (waiting) {
     return (
       <Text>
