@@ -151,3 +151,45 @@ describe('rows changed at a prompt, and the operator goes on', () => {
     },
   );
 });
+
+describe('a restore goes back to before the first write', () => {
+  it('after a new backup taken between the phases, Restore uses the backup taken before Phase 1, and says so truly', { timeout: 60_000 }, async () => {
+    const file = await v1Database();
+    const original = await contentsOf(file);
+    await releaseFileHandles();
+    const session = await openSession(file, 'wizard');
+    let writer: ReturnType<typeof holdWriteLock> | null = null;
+    const decider: Decider = {
+      by: 'operator',
+      ask: async <Q extends Question>(q: Q) => {
+        if (q.kind === 'phase' && q.phase === 'phase2')
+          await sqlOn(file, ['DELETE FROM interactions WHERE id IN (SELECT id FROM interactions ORDER BY id LIMIT 3)']);
+        if (q.kind === 'content-changed') {
+          // The new backup (with Phase 1 in it) is taken; then another writer makes Phase 2 fail.
+          writer = holdWriteLock(file);
+          await writer.ready;
+          return 'new-backup' as never;
+        }
+        if (q.kind === 'failure') {
+          await (writer as ReturnType<typeof holdWriteLock> | null)?.release();
+          return 'restore' as never;
+        }
+        const answers: Record<string, string> = { typed: 'confirmed', operator: 'yes', 'confirm-recovery': 'confirmed' };
+        return (answers[q.kind] ?? 'continue') as never;
+      },
+    };
+    const dir = path.dirname(file);
+    const result = await runWindow(session, {
+      decider,
+      backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }),
+      closeDb: () => session.db.close(),
+    });
+    session.db.close();
+    const backups = session.events.flatMap((e) => (e.type === 'backup-taken' ? [e.backup.path] : []));
+    expect(backups).toHaveLength(2);
+    expect(result.outcome).toBe('restored');
+    expect(result.message).toContain(`Restored from ${backups[0]}:`);
+    // Back to v1 exactly: Phase 1 undone with the rest (the rows deleted at the prompt come back too).
+    expect(await contentsOf(file)).toEqual(original);
+  });
+});

@@ -244,35 +244,42 @@ describe('the wizard screen in a real terminal (tmux)', () => {
     expect(keys.every((r) => /^[0-9a-f]{64}$/.test(String(r.k)))).toBe(true);
   });
 
-  it('SIGTERM or SIGHUP while a question waits ends the run at once: no answer needed, the lock released, exit 143 / 129', { timeout: 120_000 }, async () => {
-    for (const [signal, code] of [
-      ['SIGTERM', '143'],
-      ['SIGHUP', '129'],
-    ] as const) {
-      const file = await v1Database();
-      const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 100, rows: 40 });
-      try {
-        await acceptDefaultsUntil(pane, /Apply Phase 1 now\?/);
-        const shell = tmux('display-message', '-p', '-t', pane.session, '#{pane_pid}').trim();
-        const node = execFileSync('pgrep', ['-P', shell]).toString().trim().split('\n')[0];
-        process.kill(Number(node), signal);
-        await pane.waitForExit(30_000);
-        expect(pane.exitCode()).toBe(code);
-        const history = wholeHistory(pane.session);
-        expect(history.slice(history.lastIndexOf('╭'))).toContain('Migration interrupted');
-        // The screen said it, in its own frame: no raw line written over it.
-        expect(history).not.toContain(`Interrupted by ${signal}`);
-      } finally {
-        pane.kill();
+  it(
+    'SIGTERM or SIGHUP (even twice) while a question waits ends the run at once: no answer needed, the end box, the lock released, exit 143 / 129',
+    { timeout: 120_000 },
+    async () => {
+      for (const [signal, code] of [
+        ['SIGTERM', '143'],
+        ['SIGHUP', '129'],
+      ] as const) {
+        const file = await v1Database();
+        const pane = startWizard(file, tempDir('sw-tmux-'), { cols: 100, rows: 40 });
+        try {
+          await acceptDefaultsUntil(pane, /Apply Phase 1 now\?/);
+          const shell = tmux('display-message', '-p', '-t', pane.session, '#{pane_pid}').trim();
+          const node = execFileSync('pgrep', ['-P', shell]).toString().trim().split('\n')[0];
+          process.kill(Number(node), signal);
+          // A second one (a service manager's retry, a closing terminal) changes nothing.
+          await new Promise((r) => setTimeout(r, 10));
+          process.kill(Number(node), signal);
+          await pane.waitForExit(30_000);
+          expect(pane.exitCode()).toBe(code);
+          const history = wholeHistory(pane.session);
+          expect(history.slice(history.lastIndexOf('╭'))).toContain('Migration interrupted');
+          // The screen said it, in its own frame: no raw line written over it.
+          expect(history).not.toContain(`Interrupted by ${signal}`);
+        } finally {
+          pane.kill();
+        }
+        expect(
+          await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name = '_schema_wizard_lock'").then(async (t) =>
+            t.length ? rowsOf(file, 'SELECT * FROM _schema_wizard_lock') : [],
+          ),
+        ).toEqual([]);
+        expect(await phasesDone(file)).toEqual([0, 0]);
       }
-      expect(
-        await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name = '_schema_wizard_lock'").then(async (t) =>
-          t.length ? rowsOf(file, 'SELECT * FROM _schema_wizard_lock') : [],
-        ),
-      ).toEqual([]);
-      expect(await phasesDone(file)).toEqual([0, 0]);
-    }
-  });
+    },
+  );
 
   it(
     'at 40x12, with a long path full of spaces and %, a mistyped name never pushes the live area to the top: the scrollback keeps what came before',
@@ -286,10 +293,13 @@ describe('the wizard screen in a real terminal (tmux)', () => {
       const pane = startWizard(target, tempDir('sw-tmux-'), { cols: 40, rows: 12, before: BEFORE });
       try {
         await acceptDefaultsUntil(pane, /Type my db 100%\.db to confirm/);
-        tmux('send-keys', '-t', pane.session, '-l', 'nope');
+        // A long paste stops growing at the name and a margin; the mismatch is said.
+        tmux('send-keys', '-t', pane.session, '-l', 'x'.repeat(400));
         tmux('send-keys', '-t', pane.session, 'Enter');
         await waitForScreen(pane.session, (s) => flat(s).includes(flat('That is not my db 100%.db')), 'the mismatch');
-        for (let i = 0; i < 4; i++) tmux('send-keys', '-t', pane.session, 'BSpace');
+        // Fast Backspaces (one read of several DELs) each erase; none becomes part of the text.
+        tmux('send-keys', '-t', pane.session, ...Array<string>(40).fill('BSpace'));
+        await waitForScreen(pane.session, (s) => /› *$/m.test(s), 'the text erased');
         await acceptDefaultsUntil(pane, /(?!)/);
         await pane.waitForExit();
         expect(pane.exitCode()).toBe('0');

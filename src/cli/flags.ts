@@ -76,7 +76,7 @@ const KEYS = ['hash-plaintext-keys', 'keep-plaintext-keys', 'repair-fts'] as con
 
 /** What each command takes besides COMMON: a flag another command takes is refused, not ignored. */
 export const COMMAND_FLAGS: Record<CommandName, readonly FlagName[]> = {
-  wizard: ['yes', 'backup-dir', 'no-backup', 'report-dir', 'discard-newer', 'plain', ...KEYS],
+  wizard: ['yes', 'backup-dir', 'no-backup', 'report-dir', 'plain', ...KEYS],
   plan: ['phase', ...KEYS],
   apply: ['phase', 'yes', 'backup-dir', 'no-backup', ...KEYS],
   rollback: ['phase', 'yes', 'backup-dir', 'no-backup'],

@@ -34,7 +34,13 @@ export async function main(argv: string[], streams: Streams = process, screens: 
   // Ctrl+C does: between steps, lock released, partial files removed; the exit code says which.
   let received: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(signalExit(received ?? signal));
+    if (controller.signal.aborted) {
+      // A second Ctrl+C quits a headless run at once (a phase in flight is one transaction). A
+      // second SIGTERM or SIGHUP (a service manager, a closing terminal) changes nothing: the
+      // stop under way still ends with its lock released and its partial files removed.
+      if (signal === 'SIGINT' && !state.screenActive) process.exit(signalExit(received ?? signal));
+      return;
+    }
     received = signal;
     controller.abort();
     const again = signal === 'SIGINT' ? ' Ctrl+C again quits now.' : '';

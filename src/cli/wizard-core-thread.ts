@@ -54,7 +54,6 @@ async function main(): Promise<void> {
       closeDb: ctx.close,
       keys: cli.keys,
       repairFts: cli.repairFts,
-      discardNewer: cli.discardNewer,
     });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     send({ type: 'finished', result, reportPath: files?.markdown ?? null });

@@ -37,7 +37,6 @@ export const wizardCommand: CommandHandler = async (cli, output, signal, state, 
       closeDb: ctx.close,
       keys: line.keys,
       repairFts: line.repairFts,
-      discardNewer: line.discardNewer,
     });
     const files = finishWindow(ctx.session.emit, ctx.report, reportDir, result, ctx.session.operator);
     return {

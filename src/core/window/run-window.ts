@@ -36,8 +36,6 @@ export interface WindowOptions {
   keys?: KeyPolicy;
   /** --repair-fts (see PlanOptions). */
   repairFts?: boolean;
-  /** --discard-newer: a restore may drop rows written since the backup. */
-  discardNewer?: boolean;
 }
 
 /** Ends the window early, with how and why. */
@@ -76,12 +74,15 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     if ((answer as string) === 'quit' && !QUIT_IS_AN_ANSWER.has(question.kind)) {
       throw new Stop(
         'quit',
-        `Quit at "${currentItem ? labelOf(currentItem) : question.kind}"; ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`,
+        `Quit at ${currentItem ? `"${labelOf(currentItem)}"` : question.kind === 'plaintext-keys' ? 'the plaintext-keys decision' : 'the confirmation'}; ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`,
       );
     }
     return answer;
   };
   let start: RunStart | null = null;
+  /** The last backup taken before this run's first write: what a restore goes back to. */
+  let preWrite: BackupRef | null = null;
+  const beforeFirstWrite = () => preWrite;
   let locked = false;
   let renewTimer: NodeJS.Timeout | undefined;
   /** Phases this run applied and that are still applied. */
@@ -121,7 +122,8 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
     locked = false;
     options.closeDb();
-    await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: options.discardNewer });
+    // The operator confirmed a restore that says it loses everything written since the backup.
+    await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: true });
   };
 
   /**
@@ -130,7 +132,9 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
    * null when the operator went back.
    */
   const recover = async (action: 'rollback' | 'restore', phases: PhaseId[]): Promise<string | null> => {
-    const backup = start?.backup ?? null;
+    // A restore goes back to before this run's first write: the backup taken then, never a
+    // newer one taken between phases (that one holds the phases already applied).
+    const backup = action === 'restore' ? beforeFirstWrite() : (start?.backup ?? null);
     if (action === 'restore' && !backup) return null;
     const question =
       action === 'rollback'
@@ -201,12 +205,12 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           // What a roll back would undo: this phase if it is applied (its verification failed),
           // else the last phase this run applied (a phase that failed was rolled back by SQLite).
           const undoable = phase && applied.includes(phase) ? phase : (applied.at(-1) ?? null);
-          const answer = await ask({ kind: 'failure', item: id, phase: undoable, error: info, canRestore: start?.backup != null });
+          const answer = await ask({ kind: 'failure', item: id, phase: undoable, error: info, canRestore: beforeFirstWrite() !== null });
           if (answer === 'retry') retry = true;
           else if (answer === 'rollback-phase' && undoable) {
             const done = await recoverOrStop('rollback', [undoable]);
             if (done) throw new Stop('rolled-back', `${done} (after: ${info.message})`);
-          } else if (answer === 'restore' && start?.backup) {
+          } else if (answer === 'restore' && beforeFirstWrite()) {
             const done = await recoverOrStop('restore', []);
             if (done) throw new Stop('restored', `${done} (after: ${info.message})`);
           } else {
@@ -271,6 +275,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         return;
       }
       start = await item('backup', () => takeRunStart(session, options.backup), describeBackup);
+      if (applied.length === 0) preWrite = start.backup;
     }
   };
 
@@ -370,6 +375,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       },
       describeBackup,
     );
+    preWrite = start.backup;
 
     // 6. The typed confirmation before the first write.
     await item(

@@ -7,6 +7,9 @@
 import { useEffect, useReducer } from 'react';
 import { typedConfirmation } from '../../../core/index.js';
 
+/** How far past the expected name the text may grow (enough to see a typo, never a screenful). */
+const MARGIN = 16;
+
 export interface TypedState {
   expected: string;
   text: string;
@@ -20,7 +23,8 @@ export function typedReducer(state: TypedState, action: TypedAction): TypedState
   if (state.outcome !== null) return state;
   switch (action.type) {
     case 'type':
-      return { ...state, text: state.text + action.text, mismatch: false };
+      // Never longer than the name and a margin: a long paste cannot grow the prompt past the screen.
+      return { ...state, text: (state.text + action.text).slice(0, state.expected.length + MARGIN), mismatch: false };
     case 'erase':
       return { ...state, text: state.text.slice(0, -1) };
     case 'submit':
