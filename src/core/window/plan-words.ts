@@ -4,6 +4,12 @@
  * never "already applied".
  */
 import type { PhasePlan } from '../model/plan.js';
+import { PHASES, type PhaseId } from '../sql/phases.js';
+
+/** "Phase 1 and Phase 2". */
+export function phaseTitles(phases: PhaseId[]): string {
+  return phases.map((p) => PHASES[p].title).join(' and ');
+}
 
 export function phaseSummaryWords(plan: PhasePlan): string {
   if (plan.status === 'applied') return 'already applied';

@@ -6,24 +6,24 @@
  */
 import { applyPhase, keyDecisionError, refuseConflicts, takeRunStart, type RunStart } from '../engine/apply.js';
 import type { BackupProvider } from '../engine/backup-provider.js';
-import { restoreBackup } from '../backup/restore.js';
 import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
 import type { BackupRef } from '../model/events.js';
 import { activeApplies, readJournal } from '../engine/journal.js';
 import { acquireLock, releaseLockOrSay, renewLock } from '../engine/lock.js';
 import { PHASES, type PhaseId } from '../sql/phases.js';
 import { planMigration, type KeyPolicy } from '../engine/planner.js';
-import { rollbackPhase } from '../engine/rollback.js';
 import { InterruptedError, checkInterrupted, inspect, type Session } from '../engine/session.js';
 import { runSmoke } from '../verify/smoke.js';
 import { takeSnapshot } from '../db/snapshot.js';
 import { collectStats } from '../verify/stats.js';
 import { runVerify } from '../verify/verify.js';
 import { labelOf, type ChecklistId } from '../model/checklist.js';
-import { phaseSummaryWords } from './plan-words.js';
-import type { Decider, Question } from './questions.js';
+import { phaseSummaryWords, phaseTitles as titles } from './plan-words.js';
+import { recoveries } from './recovery.js';
+import type { Decider } from './questions.js';
 
 import { changesSince } from '../proof/content-proof.js';
+import { letMessagesIn, QUIT_IS_AN_ANSWER, Stop, untilStopped } from './stopping.js';
 import type { WindowOutcome, WindowResult } from './outcomes.js';
 export type { WindowOutcome, WindowResult } from './outcomes.js';
 
@@ -38,23 +38,8 @@ export interface WindowOptions {
   repairFts?: boolean;
 }
 
-/** Ends the window early, with how and why. */
-/** The questions whose answers include "quit"; any other answered "quit" ends the window as a quit. */
-const QUIT_IS_AN_ANSWER = new Set<Question['kind']>(['resume', 'review-plan', 'operator', 'typed', 'phase', 'failure', 'content-changed']);
-
-class Stop extends Error {
-  constructor(
-    readonly outcome: WindowOutcome,
-    message: string,
-    readonly verificationFailed = false,
-  ) {
-    super(message);
-  }
-}
-
 const RENEW_EVERY_MS = 60_000;
 
-const titles = (phases: PhaseId[]) => phases.map((p) => PHASES[p].title).join(' and ');
 const describeBackup = (s: RunStart) => (s.backup ? `${s.backup.path} (verified, sha256 ${s.backup.sha256.slice(0, 12)}…)` : 'NO BACKUP (--no-backup)');
 
 export async function runWindow(session: Session, options: WindowOptions): Promise<WindowResult> {
@@ -118,77 +103,17 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     session.emit({ type: 'item-finished', item: id, outcome: { status: 'not-executed', reason }, ms: 0 });
   };
 
-  const restoreFromBackup = async (backup: BackupRef) => {
-    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
-    locked = false;
-    options.closeDb();
-    // The operator confirmed a restore that says it loses everything written since the backup.
-    await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: true });
-  };
-
-  /**
-   * A recovery the operator chose: said in full (what it does, what it loses) and confirmed
-   * before it runs, then run as its own checklist step. Resolves with the ending's message, or
-   * null when the operator went back.
-   */
-  const recover = async (action: 'rollback' | 'restore', phases: PhaseId[]): Promise<string | null> => {
-    // A restore goes back to before this run's first write: the backup taken then, never a
-    // newer one taken between phases (that one holds the phases already applied).
-    const backup = action === 'restore' ? beforeFirstWrite() : (start?.backup ?? null);
-    if (action === 'restore' && !backup) return null;
-    const question =
-      action === 'rollback'
-        ? {
-            summary: `Roll back ${titles(phases)}: each phase is undone from the journal in one atomic write, newest first; learned_patterns comes back with every row.`,
-            loses: `No row is lost.${keysHashed && phases.includes('phase2') ? ' The API keys Phase 2 hashed stay hashed: only the backup holds the originals.' : ''}`,
-          }
-        : {
-            summary: `Replace ${session.db.target.display} with the backup ${backup!.path}, after checking it against its manifest.`,
-            loses: `Everything written since the backup: what this run applied${applied.length ? ` (${titles(applied)})` : ''} and any row written since. The replaced database is kept beside it until you remove it.`,
-          };
-    if ((await ask({ kind: 'confirm-recovery', action, ...question })) !== 'confirmed') return null;
-    if (action === 'rollback') {
-      await item(
-        'rollback',
-        async () => {
-          for (const phase of [...phases].reverse()) {
-            await rollbackPhase(session, phase, backup);
-            applied.splice(applied.indexOf(phase), 1);
-          }
-        },
-        () => `${titles(phases)} rolled back`,
-      );
-      return applied.length === 0
-        ? `${titles(phases)} rolled back: the database is as it was before this run.`
-        : `${titles(phases)} rolled back; ${titles(applied)} stays applied.`;
-    }
-    await item(
-      'restore',
-      () => restoreFromBackup(backup!),
-      () => `${backup!.path} restored and verified`,
-    );
-    applied.length = 0;
-    return `Restored from ${backup!.path}: the database is as it was when the backup was taken, before this run's first write.`;
-  };
-
-  /**
-   * A recovery that fails ends the window as a failure that says where things stand: a restore
-   * replaces the file only once its copy is proven, and a roll back is one atomic write, so
-   * what this run applied is still applied. Never a bare error without its end box and report.
-   */
-  const recoverOrStop = async (action: 'rollback' | 'restore', phases: PhaseId[]): Promise<string | null> => {
-    try {
-      return await recover(action, phases);
-    } catch (error) {
-      if (error instanceof Stop || error instanceof InterruptedError) throw error;
-      const info = toErrorInfo(error);
-      const state = applied.length ? `${titles(applied)} stays applied` : 'nothing this run applied remains';
-      throw new Stop(
-        'failed',
-        `${action === 'restore' ? 'The restore' : 'The roll back'} failed and changed nothing (${state}): ${info.message}${info.hint ? ` Fix: ${info.hint}` : ''}`,
-      );
-    }
-  };
+  const { recoverOrStop } = recoveries({
+    session,
+    closeDb: options.closeDb,
+    ask,
+    item,
+    applied,
+    keysHashed: () => keysHashed,
+    latestBackup: () => start?.backup ?? null,
+    beforeFirstWrite,
+    unlocked: () => (locked = false),
+  });
 
   /** Runs an item; on failure asks Retry / Roll back this phase / Restore from backup / Quit. */
   const recoverable = async (id: ChecklistId, phase: PhaseId | null, work: () => Promise<string>): Promise<void> => {
@@ -500,26 +425,4 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     if (locked) await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
     if (locked) session.emit({ type: 'lock-released' });
   }
-}
-
-/**
- * Lets pending messages in before deciding whether to go on. In the wizard's worker thread, a
- * stop from the screen is a message; after a long native call (a phase's index build) the
- * next item would otherwise start in the same run of microtasks, before the message is read.
- * Messages are read in the event loop's poll phase: one setImmediate can still run in the
- * current loop turn (check phase, after this turn's poll), so it waits for the next turn's.
- */
-function letMessagesIn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-}
-
-/** `answer`, unless `signal` aborts first: then InterruptedError, and the window ends as interrupted. */
-function untilStopped<T>(answer: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return answer;
-  return new Promise<T>((resolve, reject) => {
-    const stop = () => reject(new InterruptedError());
-    if (signal.aborted) return stop();
-    signal.addEventListener('abort', stop, { once: true });
-    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
-  });
 }
