@@ -30,7 +30,7 @@ async function failPhase2ThenChoose(choice: 'restore' | 'rollback-phase', { keep
   const file = await v1Database();
   const original = await contentsOf(file);
   await releaseFileHandles();
-  const session = await openSession(file, 'wizard');
+  const session = await openSession(file, 'wizard', 'file', { busyTimeoutMs: 500 });
   let writer: ReturnType<typeof holdWriteLock> | null = null;
   const asked: string[] = [];
   const offered: (string | null)[] = [];
@@ -118,7 +118,7 @@ describe('rows changed at a prompt, and the operator goes on', () => {
     { timeout: 60_000 },
     async () => {
       const file = await v1Database();
-      const session = await openSession(file, 'wizard');
+      const session = await openSession(file, 'wizard', 'file', { busyTimeoutMs: 500 });
       const asked: string[] = [];
       const decider: Decider = {
         by: 'operator',
@@ -157,7 +157,7 @@ describe('a restore goes back to before the first write', () => {
     const file = await v1Database();
     const original = await contentsOf(file);
     await releaseFileHandles();
-    const session = await openSession(file, 'wizard');
+    const session = await openSession(file, 'wizard', 'file', { busyTimeoutMs: 500 });
     let writer: ReturnType<typeof holdWriteLock> | null = null;
     const decider: Decider = {
       by: 'operator',

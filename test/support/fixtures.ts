@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
-import { openDb, type Db } from '../../src/core/db/db.js';
+import { openDb, type Db, type DbOptions } from '../../src/core/db/db.js';
 import { releaseStatements } from '../../src/core/db/memory.js';
 import { createV1Database, type DemoOptions } from '../../src/core/demo/demo.js';
 import { makeEmitter, type CoreEvent } from '../../src/core/model/events.js';
@@ -86,9 +86,10 @@ export interface TestSession extends Session {
   events: CoreEvent[];
 }
 
-export async function openSession(file: string, command = 'test', kind: TargetKind = 'file'): Promise<TestSession> {
+/** `dbOptions`: e.g. a short busy timeout where a test makes a write meet another writer's lock. */
+export async function openSession(file: string, command = 'test', kind: TargetKind = 'file', dbOptions: DbOptions = {}): Promise<TestSession> {
   const connection = await connectionFor(file, kind);
-  const db: Db = await openDb(resolveTarget({ db: connection.db, authToken: connection.authToken }));
+  const db: Db = await openDb(resolveTarget({ db: connection.db, authToken: connection.authToken }), dbOptions);
   const events: CoreEvent[] = [];
   return {
     db,
