@@ -11,6 +11,19 @@ import type { Decider, Question } from '../src/core/window/questions.js';
 import { runWindow } from '../src/core/window/run-window.js';
 import { contentsOf, openSession, releaseFileHandles, rowsOf, sqlOn, v1Database } from './support/fixtures.js';
 
+/** The whole window on `file`, answered by `decider`, with automatic backups beside it; the session is closed after. */
+async function windowWith(session: Awaited<ReturnType<typeof openSession>>, file: string, decider: Decider) {
+  try {
+    return await runWindow(session, {
+      decider,
+      backup: backupProvider({ dir: path.join(path.dirname(file), 'backups'), toolVersion: 'test' }),
+      closeDb: () => session.db.close(),
+    });
+  } finally {
+    session.db.close();
+  }
+}
+
 /** Another writer: stock sqlite3 holding a write lock until released. */
 function holdWriteLock(file: string) {
   const writer = spawn('sqlite3', [file], { stdio: ['pipe', 'ignore', 'ignore'] });
@@ -70,13 +83,7 @@ async function failPhase2ThenChoose(choice: 'restore' | 'rollback-phase', { keep
       return (await answer()) as never;
     },
   };
-  const dir = path.dirname(file);
-  const result = await runWindow(session, {
-    decider,
-    backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }),
-    closeDb: () => session.db.close(),
-  });
-  session.db.close();
+  const result = await windowWith(session, file, decider);
   (reader as ReturnType<typeof spawn> | null)?.kill();
   return { file, original, result, asked, offered };
 }
@@ -130,13 +137,7 @@ describe('rows changed at a prompt, and the operator goes on', () => {
           return (answers[q.kind] ?? 'continue') as never;
         },
       };
-      const dir = path.dirname(file);
-      const result = await runWindow(session, {
-        decider,
-        backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }),
-        closeDb: () => session.db.close(),
-      });
-      session.db.close();
+      const result = await windowWith(session, file, decider);
       expect(asked).toContain('content-changed');
       expect(result.message).toBe('Migration complete.');
       expect(result.outcome).toBe('complete');
@@ -178,13 +179,7 @@ describe('a restore goes back to before the first write', () => {
         return (answers[q.kind] ?? 'continue') as never;
       },
     };
-    const dir = path.dirname(file);
-    const result = await runWindow(session, {
-      decider,
-      backup: backupProvider({ dir: path.join(dir, 'backups'), toolVersion: 'test' }),
-      closeDb: () => session.db.close(),
-    });
-    session.db.close();
+    const result = await windowWith(session, file, decider);
     const backups = session.events.flatMap((e) => (e.type === 'backup-taken' ? [e.backup.path] : []));
     expect(backups).toHaveLength(2);
     expect(result.outcome).toBe('restored');

@@ -11,18 +11,7 @@ import { phaseProgress } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN } from './support/cli.js';
 import { sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
-
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-
-async function waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
-  const started = Date.now();
-  for (;;) {
-    const screen = tmux('capture-pane', '-p', '-t', session);
-    if (predicate(screen)) return screen;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { killSession, tmux, waitForScreen } from './support/tmux.js';
 
 describe('the wizard in a real terminal (tmux)', () => {
   it('goes through the whole checklist to Migration complete', { timeout: 120_000 }, async () => {
@@ -60,11 +49,7 @@ describe('the wizard in a real terminal (tmux)', () => {
       expect(end.split('\n').every((line) => line.trimEnd().length <= 100)).toBe(true);
       expect(end.split('\n').some((line) => line.trimEnd().length > 80)).toBe(true);
     } finally {
-      try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // already gone
-      }
+      killSession(session);
     }
     await withSession(file, async (s) => {
       const snap = await takeSnapshot(s.db);
@@ -108,11 +93,7 @@ describe('the wizard in a real terminal (tmux)', () => {
         expect(end).toContain('no backup was taken');
         expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('4');
       } finally {
-        try {
-          tmux('kill-session', '-t', session);
-        } catch {
-          // already gone
-        }
+        killSession(session);
       }
       await withSession(file, async (s) => expect(phaseProgress(await takeSnapshot(s.db), PHASE_1).done).toBe(0));
     },
@@ -219,11 +200,7 @@ describe('the wizard in a real terminal (tmux)', () => {
         expect(tmux('capture-pane', '-p', '-S', '-', '-t', session)).not.toContain('Apply Phase 2 now?');
         expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('130');
       } finally {
-        try {
-          tmux('kill-session', '-t', session);
-        } catch {
-          // already gone
-        }
+        killSession(session);
       }
       // The phase in flight committed as a whole: Phase 1 applied, Phase 2 not started.
       expect(await withSession(file, async (s) => phaseProgress(await takeSnapshot(s.db), PHASE_1).done)).toBe(17);
@@ -271,11 +248,7 @@ describe('the wizard in a real terminal (tmux)', () => {
       // No CSI (cursor movement, erase, colour) and no other escape at all.
       expect(bytes.includes(0x1b)).toBe(false);
     } finally {
-      try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // already gone
-      }
+      killSession(session);
     }
     await withSession(file, async (s) => expect(phaseProgress(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
   });
@@ -317,11 +290,7 @@ describe('the wizard in a real terminal (tmux)', () => {
       await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
       expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('4');
     } finally {
-      try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // already gone
-      }
+      killSession(session);
     }
   });
 

@@ -135,8 +135,8 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
 function usePrinted(report: Report, question: Question | null, finished: boolean) {
   const [entries, setEntries] = useState<Printed[]>([]);
   const seen = useRef({ items: 0, question: null as Question | null, end: false });
-  const add = (entry: Printed) =>
-    setEntries((list) => [...list, ...(list.length === 0 && entry.kind !== 'header' ? [{ kind: 'header' } as Printed] : []), entry]);
+  // Only SQL asked for at a question is added this way, after that question's context (and the header) were printed.
+  const add = (entry: Printed) => setEntries((list) => [...list, entry]);
   useEffect(() => {
     const done = report.checklist.filter((c) => c.status !== 'running');
     const fresh: Printed[] = [];

@@ -9,6 +9,15 @@ import { BIN } from './cli.js';
 
 export const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 
+/** Ends a test's tmux session (and the processes it runs), if it is still there. */
+export function killSession(session: string): void {
+  try {
+    tmux('kill-session', '-t', session);
+  } catch {
+    // already gone
+  }
+}
+
 export async function waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
   const started = Date.now();
   for (;;) {
@@ -68,13 +77,7 @@ export function startWizard(file: string, dir: string, opts: { cols: number; row
       if (!highlightedOn(before)?.startsWith(label)) throw new Error(`no option "${label}" on screen:\n${before}`);
       await sendUntilChanged(session, 'Enter', before);
     },
-    kill() {
-      try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // already gone
-      }
-    },
+    kill: () => killSession(session),
   };
 }
 
