@@ -295,6 +295,7 @@ describe('the wizard screen in a real terminal (tmux)', () => {
         await acceptDefaultsUntil(pane, /Type my db 100%\.db to confirm/);
         // A long paste stops growing at the name and a margin; the mismatch is said.
         tmux('send-keys', '-t', pane.session, '-l', 'x'.repeat(400));
+        await waitForScreen(pane.session, (s) => s.includes('› xxxx'), 'the paste echoed');
         tmux('send-keys', '-t', pane.session, 'Enter');
         await waitForScreen(pane.session, (s) => flat(s).includes(flat('That is not my db 100%.db')), 'the mismatch');
         // Fast Backspaces (one read of several DELs) each erase; none becomes part of the text.

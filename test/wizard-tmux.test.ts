@@ -278,7 +278,11 @@ describe('the wizard in a real terminal (tmux)', () => {
       `env -u CI NO_COLOR=1 ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`,
     );
     try {
-      const screen = await waitForScreen(session, (s) => s.includes('Continue from where it stopped'), 'the announcement');
+      const screen = await waitForScreen(
+        session,
+        (s) => s.includes('Continue from where it stopped') && s.includes('What the database kept'),
+        'the announcement above its question',
+      );
       const text = screen.replace(/\s+/g, ' ');
       expect(text).toContain(
         `An earlier run did not finish: r-crashed-run (apply) by alice@${os.hostname()}, pid ${dead.pid}, started 2026-01-01T00:00:00.000Z`,
