@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/engine/apply.js';
+import { applyOrThrow } from './support/runs.js';
 import { takeBackup } from '../src/core/backup/take.js';
 import { restoreBackup } from '../src/core/backup/restore.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
@@ -110,7 +110,11 @@ describe.each(TARGETS)('automatic backup before apply (%s)', (kind) => {
     const v1Schema = await schemaOf(file);
     const dir = tempDir('sw-auto-');
     const { backupProvider } = await import('../src/core/backup/take.js');
-    const result = await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: backupProvider({ dir, toolVersion: 'test' }) }), kind);
+    const result = await withSession(
+      file,
+      (s) => applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: backupProvider({ dir, toolVersion: 'test' }) }),
+      kind,
+    );
     expect(result.backup?.path.startsWith(dir)).toBe(true);
     expect(result.backup?.format).toBe(kind === 'file' ? 'db' : 'sql');
     const journal = await rowsOf(file, 'SELECT backup FROM _schema_wizard_journal');
@@ -136,7 +140,7 @@ describe.each(TARGETS)('automatic backup before apply (%s)', (kind) => {
     // root ignores directory permissions; a path under a regular file is unwritable for everyone.
     const badDir = isRoot ? path.join(file, 'sub') : dir;
     await expect(
-      withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: backupProvider({ dir: badDir, toolVersion: 'test' }) }), kind),
+      withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: backupProvider({ dir: badDir, toolVersion: 'test' }) }), kind),
     ).rejects.toThrow(/not writable/);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });

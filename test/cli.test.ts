@@ -106,7 +106,10 @@ describe.each(TARGETS)("the guide's flow, headless (%s)", (kind) => {
     expect(apply.code).toBe(0);
     const doc = apply.json();
     expect(doc.ok).toBe(true);
-    expect(doc.phases).toEqual([{ phase: 'phase1', status: 'applied', statements: phase1 + 1, journalId: 1 }]); // the plan + the row guard
+    // the plan + the row guard
+    expect(doc.phases).toEqual([
+      { phase: 'phase1', action: 'apply', status: 'success', statements: phase1 + 1, journalId: 1, detail: `Phase 1 applied (${phase1 + 1} statements).` },
+    ]);
     expect(fs.existsSync(doc.backup.path)).toBe(true);
     expect(doc.backup.format).toBe(kind === 'file' ? 'db' : 'sql');
     expect(path.dirname(doc.backup.path)).toBe(path.join(cwd, 'backups'));

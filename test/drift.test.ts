@@ -1,12 +1,11 @@
 /** Real production copies drifted from v1: every case must converge with every row intact. */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/engine/apply.js';
+import { applyOrThrow, rollbackOrThrow } from './support/runs.js';
 import { openDb } from '../src/core/db/db.js';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
 import { phaseProgress } from '../src/core/engine/drift.js';
 import { planMigration } from '../src/core/engine/planner.js';
-import { runRollback } from '../src/core/engine/rollback.js';
 import { namedIndexes, takeSnapshot } from '../src/core/db/snapshot.js';
 import { countStatements } from '../src/core/sql/sql-text.js';
 import { resolveTarget } from '../src/core/db/target.js';
@@ -33,7 +32,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
 
   async function applyAll(file: string) {
-    return withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null }));
+    return withSession(file, (s) => applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }));
   }
 
   async function finalState(file: string) {
@@ -46,7 +45,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   describe('Phase 1 alone on v1', () => {
     it('gives the guide 8 tables and exactly the 13 listed indexes', async () => {
       const file = await v1Database();
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       const { snap } = await finalState(file);
       expect(
         namedIndexes(snap)
@@ -66,7 +65,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await withSession(file, async (s) => {
         const plan = planMigration(await takeSnapshot(s.db), ['phase1'], { runId: s.runId });
         const before = s.db.sent.length;
-        await runApply(s, { phases: ['phase1'], backup: null });
+        await applyOrThrow(s, { phases: ['phase1'], backup: null });
         const sent = s.db.sent.slice(before);
         const planned = plan.phases[0].statements.map((p) => p.sql);
         // Between the journal INSERT and the end of the phase, exactly the plan ran.
@@ -133,8 +132,8 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
         }
         // A re-run is a no-op, and rollback returns to the drifted starting point, not to v1.
         const again = await applyAll(file);
-        expect(again.phases.every((p) => p.status === 'nothing-to-do')).toBe(true);
-        await withSession(file, (s) => runRollback(s, { phases: ['phase1', 'phase2'], backup: null }));
+        expect(again.phases.every((p) => p.status === 'not-executed' && /already applied/.test(p.detail))).toBe(true);
+        await withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }));
         expect(await schemaOf(file)).toEqual(schemaBefore);
         expect(await contentsOf(file)).toEqual(rowsBefore);
         expect(snap.tables.some((t) => t.name.startsWith('_schema_wizard_archive_') && t.rows === null)).toBe(false);
@@ -161,9 +160,9 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     it('rolling back a phase that was never applied is a no-op that says so', async () => {
       const file = await v1Database();
       const bytes = fs.readFileSync(file);
-      const result = await withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }));
-      expect(result.phases[0].status).toBe('not-applied');
-      expect(result.phases[0].message).toMatch(/never applied/);
+      const result = await withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1'], backup: null }));
+      expect(result.phases[0].status).toBe('not-executed');
+      expect(result.phases[0].detail).toMatch(/never applied/);
       expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     });
 

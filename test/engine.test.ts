@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { applyOrThrow, rollbackOrThrow } from './support/runs.js';
 import { runApply } from '../src/core/engine/apply.js';
 import { runRollback } from '../src/core/engine/rollback.js';
+import { backupProvider } from '../src/core/backup/take.js';
+import { tempDir } from './support/fixtures.js';
 import { takeSnapshot, guideTables, namedIndexes } from '../src/core/db/snapshot.js';
 import { planMigration } from '../src/core/engine/planner.js';
 import { contentsOf, schemaOf, v1Database, withSession as withSessionOn, rowsOf, type TestSession } from './support/fixtures.js';
@@ -48,7 +51,7 @@ describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
     const schemaBefore = await schemaOf(file);
     const rowsBefore = await contentsOf(file);
     await withSession(file, async (s) => {
-      const result = await runApply(s, { phases: ['phase1', 'phase2'], backup: null });
+      const result = await applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null });
       expect(result.phases.map((p) => p.statements)).toEqual([kind === 'file' ? 20 : 18, 4]); // the plan, then the row guard
       const snap = await takeSnapshot(s.db);
       expect(guideTables(snap)).toHaveLength(8);
@@ -61,15 +64,50 @@ describe.each(TARGETS)('engine on a v1 database (%s)', (kind) => {
     const users = await rowsOf(file, 'SELECT api_key_hash FROM users ORDER BY rowid');
     expect(users.map((u) => u.api_key_hash)).toEqual(rowsBefore.users.map((u) => (u as { api_key: unknown }).api_key));
     await withSession(file, async (s) => {
-      const again = await runApply(s, { phases: ['phase1', 'phase2'], backup: null });
-      expect(again.phases.every((p) => p.status === 'nothing-to-do')).toBe(true);
+      const again = await applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null });
+      expect(again.phases.every((p) => p.status === 'not-executed' && /already applied/.test(p.detail))).toBe(true);
     });
     await withSession(file, async (s) => {
-      const rb = await runRollback(s, { phases: ['phase1', 'phase2'], backup: null });
-      expect(rb.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
+      const rb = await rollbackOrThrow(s, { phases: ['phase1', 'phase2'], backup: null });
+      expect(rb.phases.map((p) => p.status)).toEqual(['success', 'success']);
     });
     expect(await schemaOf(file)).toEqual(schemaBefore);
     expect(await contentsOf(file)).toEqual(rowsBefore);
     expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('returns a stopped run as a value: what committed, the error, and the phases it never reached', async () => {
+    const file = await v1Database();
+    const dir = tempDir('sw-result-');
+    await withSession(file, async (s) => {
+      // Ctrl+C as Phase 1 commits: the run stops before Phase 2 instead of throwing past Phase 1.
+      const controller = new AbortController();
+      const emit = s.emit;
+      const stopped = await runApply(
+        {
+          ...s,
+          signal: controller.signal,
+          emit: (event) => {
+            emit(event);
+            if (event.type === 'phase-finished' && event.phase === 'phase1') controller.abort();
+          },
+        },
+        { phases: ['phase1', 'phase2'], backup: backupProvider({ dir, toolVersion: 'test' }) },
+      );
+      expect((stopped.error as Error).message).toMatch(/^Interrupted/);
+      expect(stopped.phases.map((p) => [p.phase, p.status])).toEqual([
+        ['phase1', 'success'],
+        ['phase2', 'not-executed'],
+      ]);
+      expect(stopped.phases[1].detail).toMatch(/not reached/);
+      expect(stopped.backup?.path.startsWith(dir)).toBe(true);
+      expect(fs.existsSync(stopped.backup!.path)).toBe(true);
+      // A refusal before any write is a value too: no phase ran, nothing was backed up.
+      const refused = await runRollback({ ...s, signal: AbortSignal.abort() }, { phases: ['phase1'], backup: null });
+      expect((refused.error as Error).message).toMatch(/^Interrupted/);
+      expect(refused.phases.map((p) => [p.phase, p.status])).toEqual([['phase1', 'not-executed']]);
+      expect(refused.backup).toBeNull();
+    });
+    expect((await schemaOf(file)).idx_memories_user_type).toBeDefined();
   });
 });

@@ -8,8 +8,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/engine/apply.js';
-import { runRollback } from '../src/core/engine/rollback.js';
+import { applyOrThrow, rollbackOrThrow } from './support/runs.js';
 import { BIN, runCli } from './support/cli.js';
 import { contentsOf, rowsOf, sqlOn, v1Database, withSession } from './support/fixtures.js';
 
@@ -30,7 +29,7 @@ describe('secrets never reach output', () => {
 
   it('--health-url with a user, a password and a token: sent as headers, printed nowhere', async () => {
     const file = await v1Database();
-    await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null }));
+    await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }));
     let seen: http.IncomingHttpHeaders = {};
     const server = http.createServer((req, res) => {
       seen = req.headers;
@@ -105,7 +104,7 @@ describe('small inputs', () => {
     const file = await v1Database();
     await sqlOn(file, ['PRAGMA page_size = 65536', 'VACUUM']);
     expect((await rowsOf(file, 'PRAGMA page_size'))[0].page_size).toBe(65536n);
-    await withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null }));
+    await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }));
     const run = await runCli(['smoke', '--db', file, '--json']);
     expect(run.json().tests.filter((t: any) => t.status !== 'pass')).toEqual([]);
     expect(run.code).toBe(0);
@@ -120,8 +119,8 @@ describe('small inputs', () => {
     ]);
     const before = await rowsOf(file, 'SELECT _rowid_ AS r, * FROM learned_patterns ORDER BY _rowid_');
     const all = await contentsOf(file);
-    await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
-    await withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }));
+    await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
+    await withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1'], backup: null }));
     expect(await rowsOf(file, 'SELECT _rowid_ AS r, * FROM learned_patterns ORDER BY _rowid_')).toEqual(before);
     expect(before.map((r) => r.r)).toEqual(Array.from({ length: 12 }, (_, i) => BigInt((i + 1) * 100)));
     expect((await contentsOf(file)).sqlite_sequence).toEqual(all.sqlite_sequence);

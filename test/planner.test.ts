@@ -21,12 +21,12 @@ if (process.env.SW_UPDATE_GOLDEN) {
     const { v1Database, withSession } = await import('./support/fixtures.js');
     const { takeSnapshot } = await import('../src/core/db/snapshot.js');
     const { readJournal } = await import('../src/core/engine/journal.js');
-    const { runApply } = await import('../src/core/engine/apply.js');
+    const { applyOrThrow } = await import('./support/runs.js');
     const save = (name: string, value: unknown) =>
       fs.writeFileSync(path.join(DIR, `${name}.json`), `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 1)}\n`);
     const plain = await v1Database();
     await withSession(plain, async (s) => save('v1', await takeSnapshot(s.db)));
-    await withSession(plain, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+    await withSession(plain, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
     await withSession(plain, async (s) => {
       const snap = await takeSnapshot(s.db);
       save('after-phase1', snap);
@@ -105,7 +105,7 @@ describe('planMigration (pure)', () => {
       name: 'idx_ops_custom',
       sql: 'CREATE INDEX idx_ops_custom ON memories(user_id, content)',
       columns: ['user_id', 'content'],
-    } as never);
+    });
     const plan = planMigration(snap, ['phase1'], OPTIONS);
     expect(plan.drift.map((d) => `${d.kind} ${d.object}`)).toContain('extra-index idx_ops_custom');
     expect(plan.phases[0].statements.some((s) => s.object === 'idx_ops_custom')).toBe(false);

@@ -11,11 +11,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/engine/apply.js';
+import { applyOrThrow, rollbackOrThrow } from './support/runs.js';
 import { prng } from '../src/core/demo/demo.js';
 import { PHASE_1, PHASE_2 } from '../src/core/sql/phases.js';
 import { phaseProgress } from '../src/core/engine/drift.js';
-import { runRollback } from '../src/core/engine/rollback.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { byteContentsOf, migratedDataOf, schemaOf, sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
 
@@ -133,7 +132,7 @@ describe('random drift states', () => {
       const dataBefore = await keptDataOf(file);
       const where = `seed ${seed} (SW_PROPERTY_SEED=${seed}); drift: ${sql.join('; ')}`;
       try {
-        const apply = () => withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null, keys: 'keep' }));
+        const apply = () => withSession(file, (s) => applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null, keys: 'keep' }));
         if (refusal) {
           const bytes = fs.readFileSync(file);
           await expect(apply(), where).rejects.toThrow(refusal);
@@ -151,7 +150,7 @@ describe('random drift states', () => {
         const schemaAfter = await schemaOf(file);
         for (const extra of extras) expect(schemaAfter[extra], `${where}: ${extra}`).toBe(schemaBefore[extra]);
         if (recreate) await sqlOn(file, [String(schemaBefore.learned_patterns)]);
-        await withSession(file, (s) => runRollback(s, { phases: ['phase1', 'phase2'], backup: null }));
+        await withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }));
         expect(await schemaOf(file), where).toEqual(schemaBefore);
         expect(await byteContentsOf(file), where).toEqual(rowsBefore);
       } catch (error) {

@@ -7,10 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/engine/apply.js';
+import { applyOrThrow, rollbackOrThrow } from './support/runs.js';
 import { openDb } from '../src/core/db/db.js';
 import { planMigration } from '../src/core/engine/planner.js';
-import { runRollback } from '../src/core/engine/rollback.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { resolveTarget } from '../src/core/db/target.js';
 import { APP_QUERIES, explain } from '../src/core/verify/query-plans.js';
@@ -48,8 +47,8 @@ async function scans(file: string): Promise<Record<string, boolean>> {
 
 describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
-  const applyAll = (file: string, keys?: 'hash' | 'keep') => withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null, keys }));
-  const rollbackAll = (file: string) => withSession(file, (s) => runRollback(s, { phases: ['phase1', 'phase2'], backup: null }));
+  const applyAll = (file: string, keys?: 'hash' | 'keep') => withSession(file, (s) => applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null, keys }));
+  const rollbackAll = (file: string) => withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }));
   const planOf = (file: string) => withSession(file, async (s) => planMigration(await takeSnapshot(s.db), ['phase1', 'phase2'], { runId: 'rT' }));
 
   /** Runs `work`, expects it to refuse with `message`, and the file to be byte for byte as it was. */
@@ -217,13 +216,13 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const file = await v1Database({ learnedPatterns: 12 });
       const ddl = String((await rowsOf(file, "SELECT sql FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].sql);
       const rowsBefore = await contentsOf(file);
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       await sqlOn(file, [ddl]);
       const result = await withSession(file, async (s) => {
-        const r = await runRollback(s, { phases: ['phase1'], backup: null });
+        const r = await rollbackOrThrow(s, { phases: ['phase1'], backup: null });
         return { r, events: s.events };
       });
-      expect(result.r.phases[0].status).toBe('rolled-back');
+      expect(result.r.phases[0].status).toBe('success');
       expect(JSON.stringify(result.events)).toMatch(/12 learned_patterns rows restored/);
       expect((await contentsOf(file)).learned_patterns).toEqual(rowsBefore.learned_patterns);
       expect((await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '_schema_wizard_archive_%'"))[0].n).toBe(0n);
@@ -232,18 +231,18 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     it('rows written since into the recreated table stay; the archived ones join them', async () => {
       const file = await v1Database({ learnedPatterns: 12 });
       const ddl = String((await rowsOf(file, "SELECT sql FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].sql);
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       await sqlOn(file, [
         ddl,
         "INSERT INTO learned_patterns (id, user_id, pattern_type, pattern_data, created_at, updated_at) VALUES (500, 'user-0001', 't', 'd', 'x', 'x')",
       ]);
-      await withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1'], backup: null }));
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(13n);
     });
 
     it('a recreated table with another definition is refused, untouched, with what to do', async () => {
       const file = await v1Database({ learnedPatterns: 12 });
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       await sqlOn(file, ['CREATE TABLE learned_patterns (id INTEGER PRIMARY KEY, other TEXT)']);
       await refusesUntouched(file, () => rollbackAll(file), /table learned_patterns exists again with a different definition.*Move it aside/);
     });
@@ -255,10 +254,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const [{ user_id }] = await rowsOf(file, `SELECT user_id FROM "${String(name)}" WHERE user_id IS NOT NULL LIMIT 1`);
       await sqlOn(file, ['PRAGMA foreign_keys=OFF', `DELETE FROM users WHERE id = '${String(user_id)}'`]);
       const { r, events } = await withSession(file, async (s) => ({
-        r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }),
+        r: await rollbackOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }),
         events: s.events,
       }));
-      expect(r.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
+      expect(r.phases.map((p) => p.status)).toEqual(['success', 'success']);
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(12n);
       expect(JSON.stringify(events)).toMatch(/reference.? a parent row deleted since the migration/);
     });
@@ -272,10 +271,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const left = 12n - BigInt(n as bigint);
       expect((await rowsOf(file, `SELECT count(*) AS n FROM "${String(name)}"`))[0].n).toBe(left);
       const { r, events } = await withSession(file, async (s) => ({
-        r: await runRollback(s, { phases: ['phase1', 'phase2'], backup: null }),
+        r: await rollbackOrThrow(s, { phases: ['phase1', 'phase2'], backup: null }),
         events: s.events,
       }));
-      expect(r.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back']);
+      expect(r.phases.map((p) => p.status)).toEqual(['success', 'success']);
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM learned_patterns'))[0].n).toBe(left);
       expect(JSON.stringify(events)).toMatch(new RegExp(`${n} of the 12 archived learned_patterns rows were deleted since Phase 1 by ON DELETE CASCADE`));
       expect(await rowsOf(file, 'PRAGMA foreign_key_check(learned_patterns)')).toEqual([]);
@@ -285,7 +284,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       const file = await v1Database({ learnedPatterns: 12 });
       const before = await contentsOf(file);
       const schemaBefore = await schemaOf(file);
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       const [{ name }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_schema\\_wizard\\_archive\\_%' ESCAPE '\\'");
       // Rebuild the archive as the earlier versions left it, and their journal's archive record.
       await sqlOn(file, [
@@ -314,7 +313,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
         'CREATE TABLE learned_patterns (user_id TEXT, pattern TEXT)',
         "INSERT INTO learned_patterns (rowid, user_id, pattern) VALUES (10, 'u', 'a'), (20, 'u', 'b'), (30, 'u', 'c')",
       ]);
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       await rollbackAll(file);
       expect((await rowsOf(file, 'SELECT rowid AS r, pattern FROM learned_patterns ORDER BY rowid')).map((r) => [r.r, r.pattern])).toEqual([
         [10n, 'a'],
@@ -346,7 +345,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       ]);
       await refusesUntouched(
         file,
-        () => withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null })),
+        () => withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null })),
         /trigger audit delete on entities would stop working after Phase 1/,
       );
     });
@@ -354,10 +353,10 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     it('a rollback whose restore fires a trigger that deletes rows elsewhere is refused by its guard, untouched', async () => {
       const file = await v1Database({ learnedPatterns: 12 });
       const ddl = String((await rowsOf(file, "SELECT sql FROM sqlite_schema WHERE name = 'learned_patterns'"))[0].sql);
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       await sqlOn(file, [ddl, 'CREATE TRIGGER app_lp_ins AFTER INSERT ON learned_patterns BEGIN DELETE FROM memories WHERE id = new.id; END']);
       const memories = (await rowsOf(file, 'SELECT count(*) AS n FROM memories'))[0].n;
-      await expect(withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null }))).rejects.toThrow(
+      await expect(withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1'], backup: null }))).rejects.toThrow(
         /refused before it could commit \(row counts changed/,
       );
       expect((await rowsOf(file, 'SELECT count(*) AS n FROM memories'))[0].n).toBe(memories);
@@ -372,7 +371,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       await applyAll(file);
       await refusesUntouched(
         file,
-        () => withSession(file, (s) => runRollback(s, { phases: ['phase1'], backup: null })),
+        () => withSession(file, (s) => rollbackOrThrow(s, { phases: ['phase1'], backup: null })),
         /trigger lp_touch would stop working after rolling back Phase 1 \(no such column: api_key\)/,
       );
       // Both phases together roll back fine.
@@ -494,6 +493,11 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       expect(run.stderr).toMatch(/5 users hold an API key in users.api_key that is not a SHA-256 hex digest/);
       expect(run.stderr).toMatch(/--hash-plaintext-keys/);
       expect(run.stderr).toMatch(/--keep-plaintext-keys/);
+      // As JSON the refusal still says, phase by phase, that nothing ran.
+      const json = (await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--json'])).json();
+      expect(json).toMatchObject({ ok: false, exitCode: 2, backup: null, noBackup: false });
+      expect(json.error.message).toMatch(/5 users hold an API key/);
+      expect(json.phases.map((p: { phase: string; status: string }) => `${p.phase} ${p.status}`)).toEqual(['phase1 not-executed', 'phase2 not-executed']);
       expect(fs.readFileSync(file).equals(bytes)).toBe(true);
       const wizard = await runCli(['--yes', ...(await dbArgs(file, kind)), '--no-backup', '--report-dir', fs.mkdtempSync(`${file}-r`)]);
       expect(wizard.code).toBe(2);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runApply } from '../src/core/engine/apply.js';
+import { applyOrThrow } from './support/runs.js';
 import { runSmoke } from '../src/core/verify/smoke.js';
 import { sha256Hex } from '../src/core/sql/sha256.js';
 import { runVerify } from '../src/core/verify/verify.js';
@@ -14,7 +14,7 @@ import { dbArgs, TARGETS, type TargetKind } from './support/targets.js';
 describe.each(TARGETS)('on %s', (kind: TargetKind) => {
   const withSession = <T>(file: string, fn: (s: TestSession) => Promise<T>) => withSessionOn(file, fn, kind);
   const verify = (file: string, phases: ('phase1' | 'phase2')[] = ['phase1', 'phase2']) => withSession(file, (s) => runVerify(s, { phases, thorough: false }));
-  const migrate = (file: string, keys?: 'hash' | 'keep') => withSession(file, (s) => runApply(s, { phases: ['phase1', 'phase2'], backup: null, keys }));
+  const migrate = (file: string, keys?: 'hash' | 'keep') => withSession(file, (s) => applyOrThrow(s, { phases: ['phase1', 'phase2'], backup: null, keys }));
   const db = (file: string) => dbArgs(file, kind);
 
   describe('verify', () => {
@@ -45,7 +45,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
 
     it('verify --phase 1 passes after Phase 1 alone; plain verify still exits 3', async () => {
       const file = await v1Database({ plaintextKeys: 0 });
-      await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+      await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
       expect((await verify(file, ['phase1'])).ok).toBe(true);
       expect((await runCli(['verify', ...(await db(file)), '--phase', '1'])).code).toBe(0);
       expect((await runCli(['verify', ...(await db(file))])).code).toBe(3);
@@ -65,11 +65,11 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
     it('verify and smoke between the phases do not block Phase 2 in the same session (EXPLAIN lock trap)', async () => {
       const file = await v1Database({ plaintextKeys: 0 });
       await withSession(file, async (s) => {
-        await runApply(s, { phases: ['phase1'], backup: null });
+        await applyOrThrow(s, { phases: ['phase1'], backup: null });
         await runVerify(s, { phases: ['phase1'], thorough: false });
         await runSmoke(s);
-        const result = await runApply(s, { phases: ['phase2'], backup: null });
-        expect(result.phases[0].status).toBe('applied');
+        const result = await applyOrThrow(s, { phases: ['phase2'], backup: null });
+        expect(result.phases[0].status).toBe('success');
       });
     });
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupProvider } from '../src/core/backup/take.js';
-import type { Decider, Question } from '../src/core/window/questions.js';
+import type { Answer, Decider, Question } from '../src/core/window/questions.js';
 import { runWindow } from '../src/core/window/run-window.js';
 import { contentsOf, openSession, releaseFileHandles, rowsOf, sqlOn, v1Database } from './support/fixtures.js';
 
@@ -50,9 +50,9 @@ async function failPhase2ThenChoose(choice: 'restore' | 'rollback-phase', { keep
   let reader: ReturnType<typeof spawn> | null = null;
   const decider: Decider = {
     by: 'operator',
-    ask: async <Q extends Question>(q: Q) => {
+    ask: async (q: Question): Promise<Answer> => {
       asked.push(q.kind);
-      const answer = async (): Promise<string> => {
+      const answer = async (): Promise<Answer> => {
         switch (q.kind) {
           case 'phase':
             if (q.phase === 'phase2') {
@@ -80,7 +80,7 @@ async function failPhase2ThenChoose(choice: 'restore' | 'rollback-phase', { keep
             return 'continue';
         }
       };
-      return (await answer()) as never;
+      return answer();
     },
   };
   const result = await windowWith(session, file, decider);
@@ -129,12 +129,12 @@ describe('rows changed at a prompt, and the operator goes on', () => {
       const asked: string[] = [];
       const decider: Decider = {
         by: 'operator',
-        ask: async <Q extends Question>(q: Q) => {
+        ask: async (q: Question): Promise<Answer> => {
           asked.push(q.kind);
           if (q.kind === 'phase' && q.phase === 'phase2')
             await sqlOn(file, ['DELETE FROM interactions WHERE id IN (SELECT id FROM interactions ORDER BY id LIMIT 3)']);
-          const answers: Record<string, string> = { typed: 'confirmed', operator: 'yes', 'content-changed': 'continue' };
-          return (answers[q.kind] ?? 'continue') as never;
+          const answers: Partial<Record<Question['kind'], Answer>> = { typed: 'confirmed', operator: 'yes', 'content-changed': 'continue' };
+          return answers[q.kind] ?? 'continue';
         },
       };
       const result = await windowWith(session, file, decider);
@@ -162,21 +162,21 @@ describe('a restore goes back to before the first write', () => {
     let writer: ReturnType<typeof holdWriteLock> | null = null;
     const decider: Decider = {
       by: 'operator',
-      ask: async <Q extends Question>(q: Q) => {
+      ask: async (q: Question): Promise<Answer> => {
         if (q.kind === 'phase' && q.phase === 'phase2')
           await sqlOn(file, ['DELETE FROM interactions WHERE id IN (SELECT id FROM interactions ORDER BY id LIMIT 3)']);
         if (q.kind === 'content-changed') {
           // The new backup (with Phase 1 in it) is taken; then another writer makes Phase 2 fail.
           writer = holdWriteLock(file);
           await writer.ready;
-          return 'new-backup' as never;
+          return 'new-backup';
         }
         if (q.kind === 'failure') {
           await (writer as ReturnType<typeof holdWriteLock> | null)?.release();
-          return 'restore' as never;
+          return 'restore';
         }
-        const answers: Record<string, string> = { typed: 'confirmed', operator: 'yes', 'confirm-recovery': 'confirmed' };
-        return (answers[q.kind] ?? 'continue') as never;
+        const answers: Partial<Record<Question['kind'], Answer>> = { typed: 'confirmed', operator: 'yes', 'confirm-recovery': 'confirmed' };
+        return answers[q.kind] ?? 'continue';
       },
     };
     const result = await windowWith(session, file, decider);

@@ -10,9 +10,14 @@ export interface CommandResult {
   json: Record<string, unknown>;
   /** What a person reads on stdout without --json. */
   text: string;
+  /**
+   * What stopped the command, when it returns its partial results as a value (apply, rollback):
+   * main prints it as an error and maps it to the exit code; `json` still carries what committed.
+   */
+  error?: unknown;
 }
 
-/** Lets main reach the report of a command that failed half-way, for its error output. */
+/** Lets main reach the report of a command that threw half-way, for its error output. */
 export interface RunState {
   report?: () => Report;
   /** Round trips to the database (HTTP requests for remote targets). */

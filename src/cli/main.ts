@@ -73,8 +73,8 @@ export async function main(argv: string[], streams: Streams = process, screens: 
     }
     const handler = await HANDLERS[cli.command]();
     const result = await handler(cli, output, controller.signal, state, screens);
-    print(output, cli, result, state);
-    return received && result.exitCode === ExitCode.interrupted ? signalExit(received) : result.exitCode;
+    const code = result.error === undefined ? (print(output, cli, result, state), result.exitCode) : printError(output, cli, result.error, state, result.json);
+    return received && code === ExitCode.interrupted ? signalExit(received) : code;
   } catch (error) {
     const code = printError(output, cli, error, state);
     return received && code === ExitCode.interrupted ? signalExit(received) : code;
@@ -103,13 +103,23 @@ function print(output: Output, cli: CommandLine, result: CommandResult, state: R
   }
 }
 
-function printError(output: Output, cli: CommandLine | undefined, raw: unknown, state: RunState): number {
+/** `partial`: what a command returned beside its error (the phases that committed), kept in the JSON. */
+function printError(output: Output, cli: CommandLine | undefined, raw: unknown, state: RunState, partial?: Record<string, unknown>): number {
   const error = asSentence(raw) ?? raw;
   const exitCode = error instanceof UserError ? error.exitCode : ExitCode.failed;
   const info = toErrorInfo(error);
   if (cli?.json) {
     const report = state.report?.();
-    output.json({ ok: false, exitCode, command: cli.command, error: info, ...(report ? { report } : {}) });
+    const requests = state.requests?.();
+    output.json({
+      ok: false,
+      exitCode,
+      command: cli.command,
+      ...partial,
+      error: info,
+      ...(report ? { report } : {}),
+      ...(requests !== undefined ? { requests } : {}),
+    });
   }
   output.err(`error: ${info.message}`);
   if (info.hint) output.err(`  fix: ${info.hint}`);

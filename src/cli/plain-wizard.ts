@@ -10,7 +10,7 @@ import {
   phaseSummaryWords,
   printable,
   typedConfirmation,
-  type AnswerTo,
+  type Answer,
   type Choices,
   type Decider,
   type PhasePlan,
@@ -27,7 +27,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
   const say = (text: string) => output.out(printable(text));
 
   /** Numbered answers; Enter takes the first (the safe way forward). Without input: `fallback`. */
-  const choose = async ({ prompt, options }: Choices, fallback = 'quit'): Promise<string> => {
+  const chooseOrSql = async ({ prompt, options }: Choices, fallback: Answer = 'quit'): Promise<Answer | 'sql'> => {
     for (;;) {
       say(prompt);
       options.forEach(({ label }, i) => say(`  ${i + 1}) ${label}`));
@@ -38,6 +38,11 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
       say(`Type a number from 1 to ${options.length}.`);
     }
   };
+  // Only the plan questions offer "View SQL" (they loop on it); elsewhere it is never an option.
+  const choose = async (choices: Choices, fallback: Answer = 'quit'): Promise<Answer> => {
+    const answer = await chooseOrSql(choices, fallback);
+    return answer === 'sql' ? fallback : answer;
+  };
   const showPlan = (plan: PhasePlan, sql: boolean) => {
     say(`${plan.title} (${plan.risk} risk): ${phaseSummaryWords(plan)}`);
     if (sql) for (const s of plan.statements) say(`    ${s.sql};`);
@@ -45,7 +50,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
     for (const c of plan.conflicts) say(`  ✖ ${c}`);
   };
 
-  const ask = async (q: Question): Promise<string> => {
+  const ask = async (q: Question): Promise<Answer> => {
     switch (q.kind) {
       case 'resume':
         // The announcement was just printed as the run's warning line: not said twice.
@@ -54,7 +59,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
         for (let sql = false; ; sql = true) {
           for (const p of q.plan.phases) showPlan(p, sql);
           for (const d of q.plan.drift) say(`  drift: ${d.message}`);
-          const answer = await choose(choicesFor(q, sql));
+          const answer = await chooseOrSql(choicesFor(q, sql));
           if (answer !== 'sql') return answer;
         }
       }
@@ -68,7 +73,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
       case 'phase': {
         for (let sql = false; ; sql = true) {
           showPlan(q.plan, sql);
-          const answer = await choose(choicesFor(q, sql));
+          const answer = await chooseOrSql(choicesFor(q, sql));
           if (answer !== 'sql') return answer;
         }
       }
@@ -97,7 +102,7 @@ export function plainDecider(output: Output, signal: AbortSignal): Decider & { c
 
   return {
     by: 'operator',
-    ask: async <Q extends Question>(question: Q) => (await ask(question)) as AnswerTo<Q>,
+    ask,
     close: lines.close,
   };
 }

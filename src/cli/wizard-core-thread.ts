@@ -5,7 +5,7 @@
  * questions go to the screen as messages (wizard-protocol.ts); answers and stop come back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { finishWindow, runWindow, UserError, type Decider, type Question, type WorkerError } from '../core/index.js';
+import { finishWindow, runWindow, UserError, type Answer, type Decider, type Question, type WorkerError } from '../core/index.js';
 import { automaticBackup } from './backup-choice.js';
 import { openContext } from './context.js';
 import { Output } from './output.js';
@@ -16,7 +16,7 @@ const { cli, reportDir } = workerData as WizardJob;
 const port = parentPort!;
 const send = (message: FromCore) => port.postMessage(message);
 const controller = new AbortController();
-const waiting = new Map<number, (answer: unknown) => void>();
+const waiting = new Map<number, (answer: Answer) => void>();
 let nextQuestion = 1;
 
 port.on('message', (message: ToCore) => {
@@ -29,12 +29,12 @@ port.on('message', (message: ToCore) => {
 
 const decider: Decider = {
   by: 'operator',
-  ask: <Q extends Question>(question: Q) =>
-    new Promise((resolve) => {
+  ask: (question: Question) =>
+    new Promise<Answer>((resolve) => {
       const id = nextQuestion++;
-      waiting.set(id, resolve as (answer: unknown) => void);
+      waiting.set(id, resolve);
       send({ type: 'question', id, question });
-    }) as never,
+    }),
 };
 
 function asData(error: unknown): WorkerError {

@@ -13,6 +13,7 @@ export { makeEmitter, type BackupRef, type CoreEvent } from './model/events.js';
 export { currentOperator, newRunId } from './model/operator.js';
 export { printable, printableDeep } from './model/printable.js';
 export { foldEvents, initialReport, reduceReport, type ChecklistRecord, type Report } from './model/report.js';
+export { type PhaseResult, type ResultStatus, type RunResultSet } from './model/run-result.js';
 export { TOOL_VERSION } from './model/version.js';
 export { waitWords } from './model/waits.js';
 
@@ -29,13 +30,14 @@ export { assertWritableTarget, redactUrl, resolveTarget, urlSecrets, type Target
 export { rebuildError, type WorkerError } from './proof/file-worker.js';
 
 // engine
-export { runApply } from './engine/apply.js';
+export { runApply, type ApplyResultSet } from './engine/apply.js';
 export { type BackupProvider } from './engine/backup-provider.js';
 export { readJournal } from './engine/journal.js';
 export { clearLock, describeOwner } from './engine/lock.js';
 export { planMigration, type DriftItem, type KeyPolicy, type PhasePlan, type Plan } from './engine/planner.js';
 export { runRollback } from './engine/rollback.js';
-export { inspect, step, type Session } from './engine/session.js';
+export { backupStep } from './engine/run-start.js';
+export { inspect, type Session } from './engine/session.js';
 
 // backup
 export { restoreBackup } from './backup/restore.js';
@@ -51,7 +53,7 @@ export { runVerify } from './verify/verify.js';
 export { choicesFor, type Choices } from './window/choices.js';
 export { endingExitCode, OUTCOME_WORDS, windowExitCode } from './window/outcomes.js';
 export { phaseSummaryWords } from './window/plan-words.js';
-export { typedConfirmation, YES_DECIDER, type AnswerTo, type Decider, type Question } from './window/questions.js';
+export { typedConfirmation, YES_DECIDER, type Answer, type AnswerTo, type Decider, type Question } from './window/questions.js';
 export { finishWindow } from './window/report-files.js';
 export { runWindow, type WindowResult } from './window/run-window.js';
 

@@ -7,13 +7,13 @@
  */
 import type { CoreEvent } from './model/events.js';
 import type { WorkerError } from './proof/file-worker.js';
-import type { Question } from './window/questions.js';
+import type { Answer, Question } from './window/questions.js';
 import type { WindowResult } from './window/run-window.js';
 
 export { rebuildError, type WorkerError } from './proof/file-worker.js';
 
 export type ToCore =
-  | { type: 'answer'; id: number; answer: unknown }
+  | { type: 'answer'; id: number; answer: Answer }
   /** Ctrl+C confirmed, or SIGTERM/SIGHUP: stop between steps (a phase in flight commits or rolls back whole). */
   | { type: 'stop' };
 

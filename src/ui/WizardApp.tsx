@@ -84,7 +84,7 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
     setStopping(true);
     // A question waiting for an answer is answered "quit" (the operator's choice: exit 4 or 5);
     // otherwise a step is running, and the stop ends the window after it (exit 130).
-    if (run.pending) run.pending.answer('quit' as never);
+    if (run.pending) run.pending.answer('quit');
     else onAbort();
   };
 

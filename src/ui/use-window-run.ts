@@ -59,7 +59,7 @@ export function useWindowRun(source: EventSource, start: StartWindow): WindowRun
               if (answered) return;
               answered = true;
               setPending((current) => (current === pending ? null : current));
-              resolve(value as never);
+              resolve(value);
             },
           };
           setPending(pending);

@@ -123,8 +123,9 @@ export async function migratedDataOf(
   const all = await read(file);
   delete all.learned_patterns;
   delete all.sqlite_sequence;
-  all.users = all.users.map((u) => {
-    const { api_key, api_key_hash, ...rest } = u as Record<string, unknown>;
+  all.users = all.users.map((user) => {
+    const u = user as Record<string, unknown>;
+    const { api_key, api_key_hash, ...rest } = u;
     return { ...rest, key: 'api_key' in u ? api_key : api_key_hash };
   });
   return all;

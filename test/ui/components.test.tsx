@@ -11,6 +11,8 @@ import { LOCK_WAIT_SHOWN_AFTER_MS, runningProgress, WaitLine } from '../../src/u
 import { initialReport } from '../../src/core/model/report.js';
 import type { PhasePlan } from '../../src/core/engine/planner.js';
 import { DOWN, ENTER, ESC, press, waitForFrame } from '../support/frames.js';
+import type { ChoiceAction } from '../../src/ui/components/choice/use-choice-state.js';
+import type { TypedAction, TypedState } from '../../src/ui/components/typed/use-typed-state.js';
 
 const phasePlan: PhasePlan = {
   phase: 'phase2',
@@ -86,7 +88,7 @@ describe('QuestionView', () => {
     let answered: string | null = null;
     const keys = { column: 'api_key', count: 5, hashable: 4, empty: 1, blob: 0, nul: 0, other: 0, upperHex: 0 };
     const { lastFrame, stdin } = render(
-      <QuestionView pending={{ question: { kind: 'plaintext-keys', keys, hasBackup: true }, answer: (v) => (answered = v) }} />,
+      <QuestionView pending={{ id: 1, question: { kind: 'plaintext-keys', keys, hasBackup: true }, answer: (v) => (answered = v) }} />,
     );
     const frame = lastFrame()!;
     expect(frame).toContain('5 users hold an API key in users.api_key that is not a SHA-256 hex digest');
@@ -111,7 +113,7 @@ describe('QuestionView', () => {
   it('a phase decision offers Continue first, and prints the SQL in full on request, then no longer offers it', async () => {
     let answered: string | null = null;
     const { lastFrame, stdin } = render(
-      <QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: ['phase1'] }, answer: (v) => (answered = v) }} />,
+      <QuestionView pending={{ id: 1, question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: ['phase1'] }, answer: (v) => (answered = v) }} />,
     );
     const frame = lastFrame()!;
     expect(frame).toContain('Phase 2 (medium risk)');
@@ -132,7 +134,7 @@ describe('QuestionView', () => {
 
   it('the SQL listing never cuts a statement, however narrow the terminal', () => {
     const long = `CREATE TABLE _schema_wizard_archive_${'r'.repeat(40)}_learned_patterns (id INTEGER PRIMARY KEY, pattern TEXT NOT NULL, confidence REAL)`;
-    const plan = { ...phasePlan, statements: [{ kind: 'create-table' as const, object: 'x', sql: long }] };
+    const plan = { ...phasePlan, statements: [{ kind: 'archive-rows' as const, object: 'x', sql: long }] };
     const { lastFrame } = render(<SqlListing plans={[plan]} />);
     const frame = lastFrame()!;
     expect(frame).not.toContain('…');
@@ -142,7 +144,7 @@ describe('QuestionView', () => {
   it('fast keys select what is on screen: Down, Down, Enter at once skips the phase', async () => {
     let answered: string | null = null;
     const { lastFrame, stdin } = render(
-      <QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />,
+      <QuestionView pending={{ id: 1, question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />,
     );
     await press({ lastFrame, stdin }, DOWN);
     stdin.write(DOWN);
@@ -158,7 +160,7 @@ describe('QuestionView', () => {
   it('Enter on a phase decision answers continue', async () => {
     let answered: string | null = null;
     const { stdin } = render(
-      <QuestionView pending={{ question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />,
+      <QuestionView pending={{ id: 1, question: { kind: 'phase', phase: 'phase2', plan: phasePlan, applied: [] }, answer: (v) => (answered = v) }} />,
     );
     for (let i = 0; i < 40 && answered === null; i++) {
       stdin.write(ENTER);
@@ -175,7 +177,7 @@ describe('QuestionView', () => {
   it('the typed confirmation accepts only the exact name; Esc quits', async () => {
     let answered: string | null = null;
     const { lastFrame, stdin } = render(
-      <QuestionView pending={{ question: { kind: 'typed', expected: 'memory.db', target: '/srv/memory.db' }, answer: (v) => (answered = v) }} />,
+      <QuestionView pending={{ id: 1, question: { kind: 'typed', expected: 'memory.db', target: '/srv/memory.db' }, answer: (v) => (answered = v) }} />,
     );
     expect(lastFrame()).toContain('Type memory.db to confirm');
     const ui = { lastFrame, stdin };
@@ -194,7 +196,7 @@ describe('QuestionView', () => {
     );
 
     let second: string | null = null;
-    const esc = render(<QuestionView pending={{ question: { kind: 'typed', expected: 'x.db', target: 'x' }, answer: (v) => (second = v) }} />);
+    const esc = render(<QuestionView pending={{ id: 1, question: { kind: 'typed', expected: 'x.db', target: 'x' }, answer: (v) => (second = v) }} />);
     for (let i = 0; i < 40 && second === null; i++) {
       esc.stdin.write(ESC);
       await waitForFrame(
@@ -211,6 +213,7 @@ describe('QuestionView', () => {
     const { lastFrame } = render(
       <QuestionView
         pending={{
+          id: 1,
           question: {
             kind: 'failure',
             item: 'phase1',
@@ -236,7 +239,11 @@ describe('new decisions', () => {
     const changes = ['memories: 450 rows now, 400 in the backup', 'entities: rows changed (40 rows, same count)'];
     const { lastFrame, stdin } = render(
       <QuestionView
-        pending={{ question: { kind: 'content-changed', phase: 'phase1', changes, since: 'the backup (2026-12-01T10:00:00Z)' }, answer: (v) => (answered = v) }}
+        pending={{
+          id: 1,
+          question: { kind: 'content-changed', phase: 'phase1', changes, since: 'the backup (2026-12-01T10:00:00Z)' },
+          answer: (v) => (answered = v),
+        }}
       />,
     );
     const frame = lastFrame()!;
@@ -259,6 +266,7 @@ describe('new decisions', () => {
     const { lastFrame, stdin } = render(
       <QuestionView
         pending={{
+          id: 1,
           question: {
             kind: 'confirm-recovery',
             action: 'restore',
@@ -344,17 +352,19 @@ describe('choice and typed-confirmation reducers (pure)', () => {
   it('Down, Enter applied in order chooses the option moved to; later keys change nothing; moves wrap', async () => {
     const { choiceReducer } = await import('../../src/ui/components/choice/use-choice-state.js');
     const start = { count: 3, focused: 0, chosen: null };
-    const chosen = [{ type: 'next' }, { type: 'choose' }, { type: 'next' }, { type: 'choose' }].reduce(choiceReducer as never, start) as typeof start;
+    const keys: ChoiceAction[] = [{ type: 'next' }, { type: 'choose' }, { type: 'next' }, { type: 'choose' }];
+    const chosen = keys.reduce(choiceReducer, start);
     expect(chosen).toEqual({ count: 3, focused: 1, chosen: 1 });
     expect(choiceReducer(start, { type: 'previous' }).focused).toBe(2);
   });
   it('the typed confirmation: every key counts, Backspace erases, a mismatch is said, surrounding spaces are forgiven, Esc quits', async () => {
     const { typedReducer } = await import('../../src/ui/components/typed/use-typed-state.js');
-    const start = { expected: 'memory.db', text: '', mismatch: false, outcome: null };
-    const typed = (text: string) => ({ type: 'type' as const, text });
-    let s = [typed('memory.dx'), { type: 'erase' as const }, { type: 'submit' as const }].reduce(typedReducer as never, start) as typeof start;
+    const start: TypedState = { expected: 'memory.db', text: '', mismatch: false, outcome: null };
+    const typed = (text: string): TypedAction => ({ type: 'type', text });
+    const keys = (...actions: TypedAction[]) => actions;
+    let s = keys(typed('memory.dx'), { type: 'erase' }, { type: 'submit' }).reduce(typedReducer, start);
     expect(s).toMatchObject({ text: 'memory.d', mismatch: true, outcome: null });
-    s = [typed('b '), { type: 'submit' as const }].reduce(typedReducer as never, s) as typeof start;
+    s = keys(typed('b '), { type: 'submit' }).reduce(typedReducer, s);
     expect(s.outcome).toBe('confirmed');
     expect(typedReducer(start, { type: 'quit' }).outcome).toBe('quit');
   });

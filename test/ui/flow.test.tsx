@@ -127,8 +127,8 @@ describe('wizard flow', () => {
 
   it('resumes a database whose earlier run stopped after Phase 1', async () => {
     const file = await v1Database();
-    const { runApply } = await import('../../src/core/engine/apply.js');
-    await withSession(file, (s) => runApply(s, { phases: ['phase1'], backup: null }));
+    const { applyOrThrow } = await import('../support/runs.js');
+    await withSession(file, (s) => applyOrThrow(s, { phases: ['phase1'], backup: null }));
     const { ui, session } = await mountWizard(file);
     try {
       const frame = await waitForFrame(ui.lastFrame, (f) => /applied Phase 1 and\s+stopped before Phase 2/.test(f), 'the resume prompt');

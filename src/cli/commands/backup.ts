@@ -1,5 +1,5 @@
 /** `backup`: a verified backup now (db copy for files, SQL dump for remote or --format sql). */
-import { formatBytes, inspect, step, takeBackup, takeSnapshot, TOOL_VERSION } from '../../core/index.js';
+import { backupStep, formatBytes, inspect, takeBackup, takeSnapshot, TOOL_VERSION } from '../../core/index.js';
 import type { CommandHandler } from '../command.js';
 import { openContext } from '../context.js';
 
@@ -7,21 +7,13 @@ export const backupCommand: CommandHandler = async (cli, output, signal, state) 
   const ctx = await openContext(cli, output, signal, state);
   try {
     await inspect(ctx.session);
-    const { ref, manifest } = await step(
-      ctx.session,
-      'backup',
-      'Back up the database',
-      async () => {
-        const taken = await takeBackup(
-          ctx.session.db,
-          await takeSnapshot(ctx.session.db),
-          { dir: cli.backupDir, out: cli.out, format: cli.format, toolVersion: TOOL_VERSION },
-          ctx.session.emit,
-        );
-        ctx.session.emit({ type: 'backup-taken', backup: taken.ref });
-        return taken;
-      },
-      (t) => t.ref.path,
+    const { ref, manifest } = await backupStep(ctx.session, async () =>
+      takeBackup(
+        ctx.session.db,
+        await takeSnapshot(ctx.session.db),
+        { dir: cli.backupDir, out: cli.out, format: cli.format, toolVersion: TOOL_VERSION },
+        ctx.session.emit,
+      ),
     );
     return {
       exitCode: 0,

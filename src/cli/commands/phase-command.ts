@@ -2,7 +2,7 @@
  * apply and rollback share one shape: confirm the write, run the phases through the core with
  * the automatic backup, render the folded report.
  */
-import { phaseTitle, type BackupProvider, type BackupRef, type Session } from '../../core/index.js';
+import { ExitCode, phaseTitle, type BackupProvider, type RunResultSet, type Session } from '../../core/index.js';
 import type { CommandLine } from '../args.js';
 import { automaticBackup } from '../backup-choice.js';
 import type { CommandHandler } from '../command.js';
@@ -10,7 +10,7 @@ import { confirmWrite } from '../confirm.js';
 import { openContext } from '../context.js';
 import { renderRunSummary } from '../render.js';
 
-type RunPhases = (session: Session, cli: CommandLine, backup: BackupProvider | null) => Promise<{ phases: unknown[]; backup: BackupRef | null }>;
+type RunPhases = (session: Session, cli: CommandLine, backup: BackupProvider | null) => Promise<RunResultSet>;
 
 /** `describe` says what is about to happen to the database, for the confirmation. */
 export function phaseCommand(describe: (phases: string, target: string) => string, run: RunPhases): CommandHandler {
@@ -20,11 +20,10 @@ export function phaseCommand(describe: (phases: string, target: string) => strin
       await confirmWrite(cli.yes, describe(cli.phases.map(phaseTitle).join(' and '), ctx.target.display), ctx.target.name);
       const result = await run(ctx.session, cli, automaticBackup(cli));
       const report = ctx.report();
-      return {
-        exitCode: 0,
-        json: { phases: result.phases, backup: result.backup, noBackup: report.backupSkipped !== null, report },
-        text: renderRunSummary(report),
-      };
+      const json = { phases: result.phases, backup: result.backup, noBackup: report.backupSkipped !== null, report };
+      // A stopped run still returns what committed: main prints the error, the JSON keeps the phases.
+      if (result.error !== undefined) return { exitCode: ExitCode.failed, json, text: '', error: result.error };
+      return { exitCode: 0, json, text: renderRunSummary(report) };
     } finally {
       ctx.close();
     }

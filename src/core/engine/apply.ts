@@ -4,34 +4,26 @@
  * The plan is recomputed under the lock, right before the write, from a fresh snapshot.
  */
 import type { BackupProvider } from './backup-provider.js';
-import type { ContentDigest } from '../proof/content-hash.js';
-import { changesSince, measureContent } from '../proof/content-proof.js';
+import { changesSince } from '../proof/content-proof.js';
 import { readCascadeCounts } from './cascade-evidence.js';
 import type { Stmt } from '../db/db.js';
 import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
 import type { BackupRef } from '../model/events.js';
-import { beforeStatsOf, hasJournal, journalInsert } from './journal.js';
-import { acquireLock, releaseLockOrSay, renewLock } from './lock.js';
-import type { PhaseId } from '../sql/phases.js';
-import { dropKeyHashes, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
+import { notReached, type PhaseResult, type RunResultSet } from '../model/run-result.js';
+import { beforeStatsOf, journalInsert } from './journal.js';
+import { renewLock } from './lock.js';
+import { phaseTitle, type PhaseId } from '../sql/phases.js';
+import { keyHashStatements, prepareKeyHashes } from './key-hashing.js';
 import { describeUnhashable } from './plan-keys.js';
 import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
 import { rowGuard } from './row-guard.js';
+import { withLock, type RunStart } from './run-start.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
 import { findTable, rowCounts, takeSnapshot, type PlaintextKeys, type Snapshot } from '../db/snapshot.js';
 
-export interface PhaseResult {
-  phase: PhaseId;
-  /** applied: statements ran; nothing-to-do: already in the target state. */
-  status: 'applied' | 'nothing-to-do';
-  statements: number;
-  journalId: number | null;
-}
-
-export interface ApplyResult {
-  plan: Plan;
-  phases: PhaseResult[];
-  backup: BackupRef | null;
+export interface ApplyResultSet extends RunResultSet {
+  /** The plan as the run made it before taking the lock; null when it stopped before planning. */
+  plan: Plan | null;
 }
 
 export interface ApplyOptions {
@@ -47,53 +39,78 @@ export interface ApplyOptions {
   repairFts?: boolean;
 }
 
-export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
-  const snapshot = await inspect(session);
-  const plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
-  session.emit({ type: 'plan-ready', plan });
-  refuseConflicts(plan.phases);
+/** Applies the phases, in order, under one lock and one backup. Never throws: a failure is the result set's `error`. */
+export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResultSet> {
+  const results: PhaseResult[] = [];
+  let plan: Plan | null = null;
+  let backup: BackupRef | null = null;
+  let inFlight: PhaseId | null = null;
+  try {
+    const snapshot = await inspect(session);
+    plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
+    session.emit({ type: 'plan-ready', plan });
+    refuseConflicts(plan.phases);
+    refusePointlessHashing(plan, snapshot, options.keys);
+    if (plan.phases.every((p) => p.statements.length === 0)) {
+      for (const p of plan.phases) results.push(alreadyApplied(session, p));
+      return { plan, phases: results, backup: null };
+    }
+    await withLock(
+      session,
+      snapshot,
+      options.backup,
+      async (start) => {
+        // Under the lock nothing else changes the schema: each phase plans from the snapshot the
+        // previous step already took (the run start, then the previous phase's row check).
+        let current = start.snapshot;
+        for (const phase of options.phases) {
+          checkInterrupted(session);
+          inFlight = phase;
+          const written = await writePhase(session, phase, start, { snapshot: current, keys: options.keys, repairFts: options.repairFts });
+          results.push(written.result);
+          inFlight = null;
+          current = await rowsKeptAfter(session, written);
+          await renewLock(session.db, session.runId);
+        }
+        await proveContentKept(session, start, results, options.keys === 'hash');
+      },
+      (start) => (backup = start.backup),
+    );
+    return { plan, phases: results, backup };
+  } catch (error) {
+    if (inFlight) results.push({ phase: inFlight, action: 'apply', status: 'error', statements: 0, journalId: null, detail: toErrorInfo(error).message });
+    return { plan, phases: [...results, ...notReached('apply', options.phases, results, phaseTitle)], backup, error };
+  }
+}
+
+function refusePointlessHashing(plan: Plan, snapshot: Snapshot, keys: KeyPolicy | undefined): void {
   const phase2 = plan.phases.find((p) => p.phase === 'phase2');
-  if (options.keys === 'hash' && snapshot.plaintextKeys?.count && (!phase2 || phase2.statements.length === 0)) {
+  if (keys === 'hash' && snapshot.plaintextKeys?.count && (!phase2 || phase2.statements.length === 0)) {
     throw new UserError('--hash-plaintext-keys hashes keys only as part of applying Phase 2, and Phase 2 has nothing to apply here; nothing was changed.', {
       hint: 'Roll Phase 2 back (schema-wizard rollback --phase 2 --yes), then apply it again with --hash-plaintext-keys.',
       exitCode: ExitCode.usage,
     });
   }
-  if (plan.phases.every((p) => p.statements.length === 0)) {
-    for (const p of plan.phases)
-      session.emit({
-        type: 'phase-finished',
-        phase: p.phase,
-        action: 'apply',
-        outcome: { status: 'not-executed', reason: `${p.title} is already applied` },
-        statements: 0,
-        journalId: null,
-      });
-    return { plan, phases: plan.phases.map((p) => ({ phase: p.phase, status: 'nothing-to-do', statements: 0, journalId: null })), backup: null };
-  }
-  return withLock(session, snapshot, options.backup, async (start) => {
-    const results: PhaseResult[] = [];
-    // Under the lock nothing else changes the schema: each phase plans from the snapshot the
-    // previous step already took (the run start, then the previous phase's row check).
-    let current = start.snapshot;
-    for (const phase of options.phases) {
-      checkInterrupted(session);
-      const { result, after } = await applyPhase(session, phase, start, { snapshot: current, keys: options.keys, repairFts: options.repairFts });
-      results.push(result);
-      current = after;
-      await renewLock(session.db, session.runId);
-    }
-    await proveContentKept(session, start, results, options.keys === 'hash');
-    return { plan, phases: results, backup: start.backup };
-  });
 }
 
-/** What a locked run starts from: its backup (if any) and the content measured before any write. */
-export interface RunStart {
-  backup: BackupRef | null;
-  digest: ContentDigest & { measuredAt: string };
-  /** The database as the run found it under the lock (what the backup and digest read). */
-  snapshot: Snapshot;
+function alreadyApplied(session: Session, plan: PhasePlan): PhaseResult {
+  const detail = `${plan.title} is already applied`;
+  session.emit({
+    type: 'phase-finished',
+    phase: plan.phase,
+    action: 'apply',
+    outcome: { status: 'not-executed', reason: detail },
+    statements: 0,
+    journalId: null,
+  });
+  return { phase: plan.phase, action: 'apply', status: 'not-executed', statements: 0, journalId: null, detail };
+}
+
+/** A phase's committed write (or its "nothing to do"), with what its row check compares against. */
+interface WrittenPhase {
+  result: PhaseResult;
+  before: Snapshot;
+  plan: PhasePlan;
 }
 
 /** A phase's outcome, and the database as its row check saw it afterwards. */
@@ -103,79 +120,8 @@ export interface PhaseRun {
 }
 
 /**
- * Takes the lock, then the backup (whose verification measures the content digest; without a
- * backup the digest is measured directly), runs `work`, and always releases the lock.
- * Bookkeeping tables created by a run that failed before writing anything are removed again.
- */
-export async function withLock<T>(session: Session, snapshot: Snapshot, provider: BackupProvider | null, work: (start: RunStart) => Promise<T>): Promise<T> {
-  if (provider) await provider.prepare();
-  checkInterrupted(session);
-  const hadBookkeeping = hasJournal(snapshot);
-  await step(session, 'lock', 'Take the migration lock', async () => {
-    const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
-    session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
-    if (lock.tookOverFrom) {
-      session.emit({
-        type: 'warning',
-        message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is`,
-      });
-    }
-  });
-  try {
-    const start = await takeRunStart(session, provider);
-    checkInterrupted(session);
-    return await work(start);
-  } finally {
-    await dropKeyHashes(session).catch(() => undefined);
-    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
-    // Tables this run created for its lock go again if no phase reached the journal.
-    if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
-    session.emit({ type: 'lock-released' });
-  }
-}
-
-/**
- * The backup (its verification measures the content digest) or, with --no-backup, the digest
- * measured directly: what every journal entry of the run records as "before". The caller holds
- * the lock and has called provider.prepare().
- */
-export async function takeRunStart(session: Session, provider: BackupProvider | null): Promise<RunStart> {
-  const measuredAt = new Date().toISOString();
-  const snapshot = await takeSnapshot(session.db);
-  if (!provider) {
-    session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
-    const digest = await step(
-      session,
-      'check',
-      'Measure the content before writing',
-      () => measureContent(session.db, snapshot),
-      (d) => `${Object.keys(d.tables).length} tables hashed`,
-    );
-    return { backup: null, digest: { ...digest, measuredAt }, snapshot };
-  }
-  const taken = await step(
-    session,
-    'backup',
-    'Back up the database',
-    async () => {
-      const result = await provider.take(session.db, snapshot, session.emit);
-      session.emit({ type: 'backup-taken', backup: result.ref });
-      return result;
-    },
-    (b) => b.ref.path,
-  );
-  return { backup: taken.ref, digest: { ...taken.digest, measuredAt }, snapshot };
-}
-
-async function dropUnusedBookkeeping(session: Session): Promise<void> {
-  const rows = await session.db.query('SELECT count(*) AS n FROM _schema_wizard_journal');
-  if (Number(rows[0].n) > 0) return;
-  await session.db.atomicWrite([{ sql: 'DROP TABLE _schema_wizard_journal' }, { sql: 'DROP TABLE _schema_wizard_lock' }]);
-}
-
-/**
- * Applies one phase; the caller holds the lock. `snapshot` is the database as it is now (taken
- * fresh when not given, e.g. after an operator's pause).
+ * Applies one phase and checks its rows; the caller holds the lock. `snapshot` is the database
+ * as it is now (taken fresh when not given, e.g. after an operator's pause). Throws on failure.
  */
 export async function applyPhase(
   session: Session,
@@ -183,21 +129,27 @@ export async function applyPhase(
   start: RunStart,
   options: { snapshot?: Snapshot; keys?: KeyPolicy; repairFts?: boolean } = {},
 ): Promise<PhaseRun> {
+  const written = await writePhase(session, phase, start, options);
+  return { result: written.result, after: await rowsKeptAfter(session, written) };
+}
+
+async function rowsKeptAfter(session: Session, written: WrittenPhase): Promise<Snapshot> {
+  // Committed from here on: a failing row check is reported as such, never as a failed phase.
+  return written.result.status === 'success' ? checkRowsKept(session, written.result.phase, written.before, written.plan) : written.before;
+}
+
+/** Plans and writes one phase as one atomic write, journal entry first; throws when it fails. */
+async function writePhase(
+  session: Session,
+  phase: PhaseId,
+  start: RunStart,
+  options: { snapshot?: Snapshot; keys?: KeyPolicy; repairFts?: boolean },
+): Promise<WrittenPhase> {
   const stepName = phase === 'phase1' ? 'apply-phase1' : 'apply-phase2';
   const snapshot = options.snapshot ?? (await takeSnapshot(session.db));
   const plan = planMigration(snapshot, [phase], { runId: session.runId, keys: options.keys, repairFts: options.repairFts }).phases[0];
   refuseConflicts([plan]);
-  if (plan.statements.length === 0) {
-    session.emit({
-      type: 'phase-finished',
-      phase,
-      action: 'apply',
-      outcome: { status: 'not-executed', reason: `${plan.title} is already applied` },
-      statements: 0,
-      journalId: null,
-    });
-    return { result: { phase, status: 'nothing-to-do', statements: 0, journalId: null }, after: snapshot };
-  }
+  if (plan.statements.length === 0) return { result: alreadyApplied(session, plan), before: snapshot, plan };
   const hashing = plan.keyHashing && plan.keyHashing.hashable > 0 ? plan.keyHashing : null;
   const prepared = hashing ? await prepareKeyHashes(session, snapshot, snapshot.plaintextKeys!.column, hashing.rowid) : null;
   const statements: Stmt[] = [
@@ -269,9 +221,11 @@ export async function applyPhase(
     journalId,
     requests: session.db.roundTrips - tripsBefore,
   });
-  // Committed from here on: a failing row check is reported as such, never as a failed phase.
-  const after = await checkRowsKept(session, phase, snapshot, plan);
-  return { result: { phase, status: 'applied', statements: total, journalId }, after };
+  return {
+    result: { phase, action: 'apply', status: 'success', statements: total, journalId, detail: `${plan.title} applied (${total} statements).` },
+    before: snapshot,
+    plan,
+  };
 }
 
 /**
@@ -281,10 +235,10 @@ export async function applyPhase(
  * so a remote run relies on the counts and `verify` compares content.
  */
 async function proveContentKept(session: Session, start: RunStart, results: PhaseResult[], hashedKeys: boolean): Promise<void> {
-  const last = [...results].reverse().find((r) => r.status === 'applied');
+  const last = [...results].reverse().find((r) => r.status === 'success');
   if (!last || session.db.target.kind !== 'file') return;
   // Hashing plaintext keys changes users on purpose (and says so in its own warning).
-  const except = hashedKeys && results.some((r) => r.phase === 'phase2' && r.status === 'applied') ? ['users'] : [];
+  const except = hashedKeys && results.some((r) => r.phase === 'phase2' && r.status === 'success') ? ['users'] : [];
   const { changes, compared } = await changesSince(session.db, start.digest, except);
   session.emit({
     type: 'rows-checked',

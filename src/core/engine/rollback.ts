@@ -3,13 +3,14 @@
  * also records a rollback entry and marks the apply entries it undid.
  */
 import type { BackupProvider } from './backup-provider.js';
-import { withLock } from './apply.js';
 import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
 import type { BackupRef } from '../model/events.js';
+import { notReached, type PhaseResult, type RunResultSet } from '../model/run-result.js';
+import { withLock } from './run-start.js';
 import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
 import { renewLock } from './lock.js';
 import { cascadeExplains } from './cascade-evidence.js';
-import { PHASES, type PhaseId } from '../sql/phases.js';
+import { PHASES, phaseTitle, type PhaseId } from '../sql/phases.js';
 import { GUARD_MARK } from '../db/guard-mark.js';
 import { rehearseSteps } from './rehearsal.js';
 import { rollbackGuard } from './row-guard.js';
@@ -18,54 +19,61 @@ import { checkInterrupted, inspect, step, type Session } from './session.js';
 import { findTable, freeRowidAlias, rowCounts, takeSnapshot, type Snapshot } from '../db/snapshot.js';
 import { quoteIdent } from '../sql/sql-text.js';
 
-export interface RollbackPhaseResult {
-  phase: PhaseId;
-  status: 'rolled-back' | 'not-applied' | 'nothing-to-do';
-  statements: number;
-  journalId: number | null;
-  message: string;
-}
-
 export interface RollbackOptions {
   phases: PhaseId[];
   backup: BackupProvider | null;
 }
 
-export async function runRollback(session: Session, options: RollbackOptions): Promise<{ phases: RollbackPhaseResult[]; backup: BackupRef | null }> {
+/** Rolls the phases back, newest first, under one lock and one backup. Never throws: a failure is the result set's `error`. */
+export async function runRollback(session: Session, options: RollbackOptions): Promise<RunResultSet> {
   // Undo in reverse order of application: Phase 2 before Phase 1.
   const order = [...options.phases].sort().reverse() as PhaseId[];
-  const snapshot = await inspect(session);
-  const journal = await readJournal(session.db, snapshot);
-  // Every phase is checked up front, before anything is undone: a rollback never stops half way.
-  const facts = await readRollbackFacts(session, snapshot, journal);
-  const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase), facts));
-  rehearseRollback(snapshot, plans);
-  refuseRollbackConflicts(plans);
-  const idle = plans.filter((p) => p.entries.length === 0 || p.statements.length === 0);
-  if (idle.length === plans.length) {
-    const phases = plans.map((p) => notNeeded(session, p, everApplied(journal, p.phase)));
-    return { phases, backup: null };
-  }
-  return withLock(session, snapshot, options.backup, async (start) => {
-    const results: RollbackPhaseResult[] = [];
-    // Each phase plans from the snapshot the previous step already took (see runApply).
-    let current = start.snapshot;
-    for (const phase of order) {
-      checkInterrupted(session);
-      const { result, after } = await rollbackPhase(session, phase, start.backup, current);
-      results.push(result);
-      current = after;
-      await renewLock(session.db, session.runId);
+  const results: PhaseResult[] = [];
+  let backup: BackupRef | null = null;
+  let inFlight: PhaseId | null = null;
+  try {
+    const snapshot = await inspect(session);
+    const journal = await readJournal(session.db, snapshot);
+    // Every phase is checked up front, before anything is undone: a rollback never stops half way.
+    const facts = await readRollbackFacts(session, snapshot, journal);
+    const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase), facts));
+    rehearseRollback(snapshot, plans);
+    refuseRollbackConflicts(plans);
+    if (plans.every((p) => p.entries.length === 0 || p.statements.length === 0)) {
+      for (const p of plans) results.push(notNeeded(session, p, everApplied(journal, p.phase)));
+      return { phases: results, backup: null };
     }
-    return { phases: results, backup: start.backup };
-  });
+    await withLock(
+      session,
+      snapshot,
+      options.backup,
+      async (start) => {
+        // Each phase plans from the snapshot the previous step already took (see runApply).
+        let current = start.snapshot;
+        for (const phase of order) {
+          checkInterrupted(session);
+          inFlight = phase;
+          const written = await writeRollback(session, phase, start.backup, current);
+          results.push(written.result);
+          inFlight = null;
+          current = await restoredRowsAfter(session, written);
+          await renewLock(session.db, session.runId);
+        }
+      },
+      (start) => (backup = start.backup),
+    );
+    return { phases: results, backup };
+  } catch (error) {
+    if (inFlight) results.push({ phase: inFlight, action: 'rollback', status: 'error', statements: 0, journalId: null, detail: toErrorInfo(error).message });
+    return { phases: [...results, ...notReached('rollback', order, results, phaseTitle)], backup, error };
+  }
 }
 
 function everApplied(journal: JournalEntry[], phase: PhaseId): boolean {
   return journal.some((e) => e.action === 'apply' && e.phase === phase);
 }
 
-function notNeeded(session: Session, plan: RollbackPlan, applied: boolean): RollbackPhaseResult {
+function notNeeded(session: Session, plan: RollbackPlan, applied: boolean): PhaseResult {
   const title = PHASES[plan.phase].title;
   const message = !applied
     ? `${title} was never applied by schema-wizard on this database: nothing to roll back.`
@@ -78,23 +86,44 @@ function notNeeded(session: Session, plan: RollbackPlan, applied: boolean): Roll
     statements: 0,
     journalId: null,
   });
-  return { phase: plan.phase, status: applied ? 'nothing-to-do' : 'not-applied', statements: 0, journalId: null, message };
+  return { phase: plan.phase, action: 'rollback', status: 'not-executed', statements: 0, journalId: null, detail: message };
 }
 
-/** Rolls one phase back; the caller holds the lock. `snapshot` is the database as it is now (fresh when not given). */
+/** A phase's committed undo (or its "nothing to do"), with what its row check expects. */
+interface WrittenRollback {
+  result: PhaseResult;
+  before: Snapshot;
+  plan: RollbackPlan;
+}
+
+/**
+ * Rolls one phase back and checks its rows; the caller holds the lock. `given` is the database
+ * as it is now (fresh when not given). Throws on failure.
+ */
 export async function rollbackPhase(
   session: Session,
   phase: PhaseId,
   backup: BackupRef | null,
   given?: Snapshot,
-): Promise<{ result: RollbackPhaseResult; after: Snapshot }> {
+): Promise<{ result: PhaseResult; after: Snapshot }> {
+  const written = await writeRollback(session, phase, backup, given);
+  return { result: written.result, after: await restoredRowsAfter(session, written) };
+}
+
+async function restoredRowsAfter(session: Session, written: WrittenRollback): Promise<Snapshot> {
+  // Committed from here on: a failing row check is reported as such, never as a failed phase.
+  return written.result.status === 'success' ? checkRestoredRows(session, written.result.phase, written.plan) : written.before;
+}
+
+/** Plans and writes one phase's undo as one atomic write, journal entry first; throws when it fails. */
+async function writeRollback(session: Session, phase: PhaseId, backup: BackupRef | null, given?: Snapshot): Promise<WrittenRollback> {
   const snapshot = given ?? (await takeSnapshot(session.db));
   const journal = await readJournal(session.db, snapshot);
   const entries = activeApplies(journal, phase);
   const plan = planRollback(snapshot, phase, entries, await readRollbackFacts(session, snapshot, journal));
   rehearseRollback(snapshot, [plan]);
   refuseRollbackConflicts([plan]);
-  if (entries.length === 0 || plan.statements.length === 0) return { result: notNeeded(session, plan, everApplied(journal, phase)), after: snapshot };
+  if (entries.length === 0 || plan.statements.length === 0) return { result: notNeeded(session, plan, everApplied(journal, phase)), before: snapshot, plan };
   const title = PHASES[phase].title;
   const total = plan.statements.length;
   const hashed = entries.reduce((n, e) => n + e.hashedKeys, 0);
@@ -158,9 +187,11 @@ export async function rollbackPhase(
     statements: total,
     journalId,
   });
-  // Committed from here on: a failing row check is reported as such, never as a failed phase.
-  const after = await checkRestoredRows(session, phase, plan);
-  return { result: { phase, status: 'rolled-back', statements: total, journalId, message: `${title} rolled back (${total} statements).` }, after };
+  return {
+    result: { phase, action: 'rollback', status: 'success', statements: total, journalId, detail: `${title} rolled back (${total} statements).` },
+    before: snapshot,
+    plan,
+  };
 }
 
 async function checkRestoredRows(session: Session, phase: PhaseId, plan: RollbackPlan): Promise<Snapshot> {

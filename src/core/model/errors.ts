@@ -25,16 +25,6 @@ export class UserError extends Error {
   }
 }
 
-/** A database statement failed: carries the statement so the report can say which one. */
-export class StatementError extends Error {
-  readonly sql: string;
-  constructor(sql: string, cause: unknown) {
-    super(`${messageOf(cause)} (while running: ${oneLine(sql)})`, { cause });
-    this.name = 'StatementError';
-    this.sql = sql;
-  }
-}
-
 /** Serializable description of an error, for reports and JSON output. */
 export interface ErrorInfo {
   name: string;
@@ -64,7 +54,7 @@ export function toErrorInfo(raw: unknown): ErrorInfo {
   const code = codeOf(error) ?? codeOf((error as { cause?: unknown } | null)?.cause);
   if (code) info.code = code;
   const cause = (error as { cause?: unknown } | null)?.cause;
-  if (cause !== undefined && !(error instanceof StatementError)) info.cause = messageOf(cause);
+  if (cause !== undefined) info.cause = messageOf(cause);
   return info;
 }
 

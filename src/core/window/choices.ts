@@ -4,11 +4,12 @@
  * drift apart. `sql` is an answer only the asker handles (it shows or hides the statements).
  */
 import { PHASES } from '../sql/phases.js';
-import { quitLabel, type Question } from './questions.js';
+import { quitLabel, type Answer, type Question } from './questions.js';
 
 export interface Choice {
   label: string;
-  value: string;
+  /** An answer to the question, or 'sql': show the statements and ask again. */
+  value: Answer | 'sql';
 }
 
 export interface Choices {
@@ -26,7 +27,7 @@ export function choicesFor(q: Exclude<Question, { kind: 'typed' }>, sqlPrinted =
 }
 
 function offered(q: Exclude<Question, { kind: 'typed' }>): Choices {
-  const sql = { label: 'View SQL', value: 'sql' };
+  const sql: Choice = { label: 'View SQL', value: 'sql' };
   switch (q.kind) {
     case 'resume':
       return {
@@ -68,8 +69,8 @@ function offered(q: Exclude<Question, { kind: 'typed' }>): Choices {
         prompt: 'What now? (no phase is ever left half-applied)',
         options: [
           { label: 'Retry', value: 'retry' },
-          ...(q.phase ? [{ label: `Roll back ${PHASES[q.phase].title}`, value: 'rollback-phase' }] : []),
-          ...(q.canRestore ? [{ label: 'Restore from backup', value: 'restore' }] : []),
+          ...(q.phase ? [{ label: `Roll back ${PHASES[q.phase].title}`, value: 'rollback-phase' } as const] : []),
+          ...(q.canRestore ? [{ label: 'Restore from backup', value: 'restore' } as const] : []),
           { label: 'Quit (state kept)', value: 'quit' },
         ],
       };

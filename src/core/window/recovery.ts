@@ -13,13 +13,13 @@ import { toErrorInfo } from '../model/errors.js';
 import type { BackupRef } from '../model/events.js';
 import type { PhaseId } from '../sql/phases.js';
 import { phaseTitles as titles } from './plan-words.js';
-import type { Decider } from './questions.js';
+import type { AskAbout } from './questions.js';
 import { Stop } from './stopping.js';
 
 export interface RecoveryContext {
   session: Session;
   closeDb: () => void;
-  ask: Decider['ask'];
+  ask: AskAbout;
   item: <T>(id: ChecklistId, work: () => Promise<T>, describe?: (value: T) => string) => Promise<T>;
   /** The phases this run applied and that are still applied: updated in place. */
   applied: PhaseId[];

@@ -4,7 +4,8 @@
  * (renewed on a timer, never a transaction), a verified backup comes before the first write,
  * and every phase is one atomic write, so quitting at any prompt leaves a consistent database.
  */
-import { applyPhase, keyDecisionError, refuseConflicts, takeRunStart, type RunStart } from '../engine/apply.js';
+import { applyPhase, keyDecisionError, refuseConflicts } from '../engine/apply.js';
+import { takeRunStart, type RunStart } from '../engine/run-start.js';
 import type { BackupProvider } from '../engine/backup-provider.js';
 import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
 import type { BackupRef } from '../model/events.js';
@@ -20,7 +21,7 @@ import { runVerify } from '../verify/verify.js';
 import { labelOf, type ChecklistId } from '../model/checklist.js';
 import { phaseSummaryWords, phaseTitles as titles } from './plan-words.js';
 import { recoveries } from './recovery.js';
-import type { Decider } from './questions.js';
+import { answerTo, type AskAbout, type Decider } from './questions.js';
 
 import { changesSince } from '../proof/content-proof.js';
 import { letMessagesIn, QUIT_IS_AN_ANSWER, Stop, untilStopped } from './stopping.js';
@@ -46,7 +47,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   const { decider } = options;
   let currentItem: ChecklistId | null = null;
   // Every answer says how long it took: the report keeps the operator's time out of the steps'.
-  const ask: Decider['ask'] = async (question) => {
+  const ask: AskAbout = async (question) => {
     // Once a stop is asked for, nothing more is asked: the window ends where it is.
     await letMessagesIn();
     checkInterrupted(session);
@@ -56,13 +57,13 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     session.emit({ type: 'operator-answered', item: currentItem, ms: performance.now() - asked });
     // Ctrl+C then Quit answers "quit" whatever was asked; where "quit" is not an answer (the
     // plaintext-keys decision, a recovery's confirmation) it must never pass for one.
-    if ((answer as string) === 'quit' && !QUIT_IS_AN_ANSWER.has(question.kind)) {
+    if (answer === 'quit' && !QUIT_IS_AN_ANSWER.has(question.kind)) {
       throw new Stop(
         'quit',
         `Quit at ${currentItem ? `"${labelOf(currentItem)}"` : question.kind === 'plaintext-keys' ? 'the plaintext-keys decision' : 'the confirmation'}; ${applied.length ? `${titles(applied)} applied` : 'nothing was changed'}.`,
       );
     }
-    return answer;
+    return answerTo(question, answer);
   };
   let start: RunStart | null = null;
   /** The last backup taken before this run's first write: what a restore goes back to. */
@@ -350,11 +351,11 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       await recoverable(phase, phase, async () => {
         // Fresh snapshot: the operator may have paused at the prompt.
         const { result } = await applyPhase(session, phase, start!, { keys, repairFts: options.repairFts });
-        if (result.status === 'applied') {
+        if (result.status === 'success') {
           applied.push(phase);
           if (phase === 'phase2' && keys === 'hash') keysHashed = true;
         }
-        return result.status === 'applied'
+        return result.status === 'success'
           ? `${result.statements} statements in one atomic write (journal #${result.journalId})`
           : `${PHASES[phase].title} was already applied`;
       });

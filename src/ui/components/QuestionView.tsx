@@ -111,7 +111,7 @@ export function QuestionPrompt({
   isFocused?: boolean;
 }) {
   const q = pending.question;
-  const answer = pending.answer as (value: string) => void;
+  const answer = pending.answer;
   if (q.kind === 'typed') return <TypedConfirm expected={q.expected} isFocused={isFocused} onDone={(ok) => answer(ok ? 'confirmed' : 'quit')} />;
   // Keyed by `sqlPrinted`: once the SQL is printed, the cursor starts again on the safe answer.
   return <Choice key={String(sqlPrinted)} {...choicesFor(q, sqlPrinted)} isFocused={isFocused} onChoose={(v) => (v === 'sql' ? onShowSql() : answer(v))} />;

@@ -1,0 +1,105 @@
+/**
+ * A locked run's lifecycle, shared by apply and rollback: take the lock, then the verified
+ * backup (or, with --no-backup, the content digest measured directly), run the work, and always
+ * release the lock. The wizard's window takes its run start through takeRunStart too.
+ */
+import type { BackupProvider } from './backup-provider.js';
+import type { ContentDigest } from '../proof/content-hash.js';
+import { measureContent } from '../proof/content-proof.js';
+import type { BackupRef } from '../model/events.js';
+import { hasJournal } from './journal.js';
+import { dropKeyHashes } from './key-hashing.js';
+import { acquireLock, releaseLockOrSay } from './lock.js';
+import { checkInterrupted, step, type Session } from './session.js';
+import { takeSnapshot, type Snapshot } from '../db/snapshot.js';
+
+/** What a locked run starts from: its backup (if any) and the content measured before any write. */
+export interface RunStart {
+  backup: BackupRef | null;
+  digest: ContentDigest & { measuredAt: string };
+  /** The database as the run found it under the lock (what the backup and digest read). */
+  snapshot: Snapshot;
+}
+
+/**
+ * Takes the lock, then the run start, runs `work`, and always releases the lock. Bookkeeping
+ * tables created by a run that failed before writing anything are removed again. `started`
+ * hears the run start as soon as it exists, so a caller still has the backup when work fails.
+ */
+export async function withLock<T>(
+  session: Session,
+  snapshot: Snapshot,
+  provider: BackupProvider | null,
+  work: (start: RunStart) => Promise<T>,
+  started?: (start: RunStart) => void,
+): Promise<T> {
+  if (provider) await provider.prepare();
+  checkInterrupted(session);
+  const hadBookkeeping = hasJournal(snapshot);
+  await step(session, 'lock', 'Take the migration lock', async () => {
+    const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
+    session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
+    if (lock.tookOverFrom) {
+      session.emit({
+        type: 'warning',
+        message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is`,
+      });
+    }
+  });
+  try {
+    const start = await takeRunStart(session, provider);
+    started?.(start);
+    checkInterrupted(session);
+    return await work(start);
+  } finally {
+    await dropKeyHashes(session).catch(() => undefined);
+    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
+    // Tables this run created for its lock go again if no phase reached the journal.
+    if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
+    session.emit({ type: 'lock-released' });
+  }
+}
+
+/**
+ * The backup (its verification measures the content digest) or, with --no-backup, the digest
+ * measured directly: what every journal entry of the run records as "before". The caller holds
+ * the lock and has called provider.prepare().
+ */
+export async function takeRunStart(session: Session, provider: BackupProvider | null): Promise<RunStart> {
+  const measuredAt = new Date().toISOString();
+  const snapshot = await takeSnapshot(session.db);
+  if (!provider) {
+    session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
+    const digest = await step(
+      session,
+      'check',
+      'Measure the content before writing',
+      () => measureContent(session.db, snapshot),
+      (d) => `${Object.keys(d.tables).length} tables hashed`,
+    );
+    return { backup: null, digest: { ...digest, measuredAt }, snapshot };
+  }
+  const taken = await backupStep(session, () => provider.take(session.db, snapshot, session.emit));
+  return { backup: taken.ref, digest: { ...taken.digest, measuredAt }, snapshot };
+}
+
+/** The backup as a reported step: its start, its path once verified, and the backup-taken event. */
+export async function backupStep<T extends { ref: BackupRef }>(session: Session, take: () => Promise<T>): Promise<T> {
+  return step(
+    session,
+    'backup',
+    'Back up the database',
+    async () => {
+      const taken = await take();
+      session.emit({ type: 'backup-taken', backup: taken.ref });
+      return taken;
+    },
+    (taken) => taken.ref.path,
+  );
+}
+
+async function dropUnusedBookkeeping(session: Session): Promise<void> {
+  const rows = await session.db.query('SELECT count(*) AS n FROM _schema_wizard_journal');
+  if (Number(rows[0].n) > 0) return;
+  await session.db.atomicWrite([{ sql: 'DROP TABLE _schema_wizard_journal' }, { sql: 'DROP TABLE _schema_wizard_lock' }]);
+}
