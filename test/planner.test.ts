@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../src/core/db/snapshot.js';
+import type { Snapshot } from '../src/core/model/snapshot.js';
 import type { JournalEntry } from '../src/core/engine/journal.js';
 import { planMigration } from '../src/core/engine/planner.js';
 import { planRollback } from '../src/core/engine/rollback-plan.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StatementReader, countStatements, normalizeSql, plainIdent, quoteIdent, splitStatements } from '../src/core/sql/sql-text.js';
+import { StatementReader, countStatements, splitStatements } from '../src/core/sql/statement-reader.js';
+import { normalizeSql, plainIdent, quoteIdent } from '../src/core/sql/identifiers.js';
 
 describe('statement splitting', () => {
   it('splits plain statements and drops empty ones', () => {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StatementReader, countStatements, splitStatements } from '../src/core/sql/sql-text.js';
+import { StatementReader, countStatements, splitStatements } from '../src/core/sql/statement-reader.js';
 
 const DIR = path.join(import.meta.dirname, 'golden', 'statements');
 const SEPARATOR = '\n-- ----\n';

@@ -10,8 +10,9 @@ import { once } from 'node:events';
 import type { Db } from '../db/db.js';
 import { BOOKKEEPING_DDL, TableHasher, bookkeepingDdlDigest, combine, type ContentDigest, type TableDigest } from '../proof/content-hash.js';
 import { TextBytes, rowBatches } from '../db/row-stream.js';
-import { quoteIdent, quoteText } from '../sql/sql-text.js';
-import { hasRowid, type Snapshot, type TableInfo } from '../db/snapshot.js';
+import { quoteIdent, quoteText } from '../sql/identifiers.js';
+import type { Snapshot, TableInfo } from '../model/snapshot.js';
+import { hasRowid } from '../db/schema-lookups.js';
 import { LOCK_TABLE } from '../engine/journal.js';
 
 export const DUMP_HEADER = '-- schema-wizard SQL dump';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Db, Stmt } from '../db/db.js';
 import { releaseStatements } from '../db/memory.js';
 import { ExitCode, UserError } from '../model/errors.js';
-import { StatementReader } from '../sql/sql-text.js';
+import { StatementReader } from '../sql/statement-reader.js';
 
 const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+foreign_keys\s*=\s*\w+)$/i;
 /**

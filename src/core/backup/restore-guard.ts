@@ -14,7 +14,7 @@ import type { Db } from '../db/db.js';
 import { ExitCode, UserError } from '../model/errors.js';
 import { LOCK_TABLE } from '../engine/journal.js';
 import { describeOwner, holderIsGone, toOwner } from '../engine/lock.js';
-import { quoteIdent } from '../sql/sql-text.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import { takeSnapshot } from '../db/snapshot.js';
 import type { BackupManifest } from './manifest.js';
 import { removeQuietly } from './files.js';

@@ -1,15 +1,15 @@
 /**
  * The one place that talks to @libsql/client. Every statement passes a one-statement check
  * first (a local file silently runs only the first of several; a server rejects them), driver
- * errors become sentences an operator can act on, and every statement sent is counted so
- * tests and reports can see exactly what ran.
+ * errors become sentences an operator can act on (driver-errors.ts), and every statement sent
+ * is counted so tests and reports can see exactly what ran.
  */
 import fs from 'node:fs';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
-import { ExitCode, UserError, codeOf, messageOf } from '../model/errors.js';
-import { guardFailure, type GuardKind } from './guard-mark.js';
+import { ExitCode, UserError } from '../model/errors.js';
+import { translateError } from './driver-errors.js';
 import { releaseStatements } from './memory.js';
-import { countStatements } from '../sql/sql-text.js';
+import { countStatements } from '../sql/statement-reader.js';
 import type { Target } from './target.js';
 import type { Wait } from '../model/waits.js';
 import type { Stmt } from '../sql/stmt.js';
@@ -317,126 +317,4 @@ function toIn(stmt: Stmt): InStatement {
 /** A fetch with a deadline, so an unreachable or silent host fails in bounded time. */
 function timedFetch(ms: () => number) {
   return (input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(ms()) });
-}
-
-/** Turns driver errors into operator sentences; anything unrecognised passes through. */
-export function translateError(error: unknown, target: Target, stmts?: Stmt[]): Error {
-  if (error instanceof UserError) return error;
-  const message = messageOf(error);
-  const code = codeOf(error) ?? '';
-  const where = target.display;
-  const failedSql = stmts?.length === 1 ? ` while running: ${stmts[0].sql.replace(/\s+/g, ' ').slice(0, 120)}` : '';
-  const guard = guardFailure(message, stmts, error);
-  if (guard) return guardError(guard, where, error);
-  if (code === 'URL_PARAM_NOT_SUPPORTED' || /Unsupported URL query parameter/i.test(message)) {
-    return new UserError(
-      `${where}: the database URL has a query parameter the client does not accept (${/parameter "([^"]*)"/.exec(message)?.[1] ?? 'unknown'}).`,
-      {
-        hint: 'Give the token with --auth-token or TURSO_AUTH_TOKEN (or ?authToken=), and drop other query parameters.',
-        exitCode: ExitCode.usage,
-        cause: error,
-      },
-    );
-  }
-  if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
-    return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
-      hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
-  }
-  if (
-    /TimeoutError|aborted due to timeout|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|socket hang up/i.test(
-      `${message} ${String((error as { cause?: unknown })?.cause ?? '')}`,
-    )
-  ) {
-    return new UserError(`Cannot reach ${where}: ${shortNetworkReason(error)}.`, {
-      hint: 'Check the URL and your network; the database was not changed.',
-      exitCode: ExitCode.failed,
-      cause: error,
-    });
-  }
-  if (code.startsWith('SQLITE_BUSY') || /database is locked/i.test(message)) {
-    return new UserError(`${where} is busy: another process holds a write lock on it.`, {
-      hint: 'Stop the application services that write to it, or raise --busy-timeout, then run again.',
-      exitCode: ExitCode.failed,
-      cause: error,
-    });
-  }
-  if (code.startsWith('SQLITE_NOTADB') || /file is not a database/i.test(message)) {
-    return new UserError(`${where} is not a SQLite database (or it is encrypted).`, {
-      hint: 'Pass the MCP Memory database file to --db.',
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
-  }
-  if (code.startsWith('SQLITE_CORRUPT') || /malformed/i.test(message)) {
-    return new UserError(`${where} is corrupt: ${message.replace(/^(SQLITE_\w+: )+/, '')}.`, {
-      hint: 'Restore it from a backup (schema-wizard restore --from BACKUP) before migrating.',
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
-  }
-  const extended = String((error as { extendedCode?: unknown } | null)?.extendedCode ?? '');
-  if (extended === 'SQLITE_READONLY_DBMOVED' || /database file has been moved|DBMOVED/i.test(message)) {
-    return new UserError(
-      `${where} was moved or deleted while this run had it open: nothing more was written to it (a phase in flight was rolled back as a whole).`,
-      {
-        hint: 'Put the database back where --db says (or point --db at its new place), then run the command again; verify tells where things stand.',
-        exitCode: ExitCode.failed,
-        cause: error,
-      },
-    );
-  }
-  if (code.startsWith('SQLITE_READONLY') || /readonly database/i.test(message)) {
-    return new UserError(`${where} is read-only: cannot write to it.`, {
-      hint: 'Give this user write permission on the database file and its directory.',
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
-  }
-  if (code.startsWith('SQLITE_CANTOPEN')) {
-    return new UserError(`Cannot open ${where}: ${message}.`, {
-      hint: 'Check that the file and its directory are readable and writable by this user.',
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
-  }
-  if (failedSql && error instanceof Error && !error.message.includes('while running')) {
-    const wrapped = new Error(`${message}${failedSql}`, { cause: error });
-    (wrapped as { code?: string }).code = code || undefined;
-    return wrapped;
-  }
-  return error instanceof Error ? error : new Error(message);
-}
-
-function shortNetworkReason(error: unknown): string {
-  const text = `${messageOf(error)} ${messageOf((error as { cause?: unknown })?.cause ?? '')}`;
-  if (/timeout/i.test(text)) return 'no answer before the timeout';
-  if (/ECONNREFUSED/.test(text)) return 'connection refused';
-  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'host not found';
-  return 'the connection failed';
-}
-
-/** A guard statement refused to commit: SQLite rolled the whole write back. */
-function guardError(kind: GuardKind, where: string, cause: unknown): UserError {
-  const said: Record<GuardKind, [string, string]> = {
-    rows: [
-      'row counts changed inside the write',
-      'A trigger, a foreign key action or another writer changed rows during it: stop the application services, run schema-wizard plan, and fix what it names.',
-    ],
-    keys: [
-      'not every prepared API key hash was written',
-      'Another process changed users during the phase: stop the application services and run the command again.',
-    ],
-    collision: [
-      'a row of the recreated table took the rowid of an archived row meanwhile',
-      'Stop the application services, move the new rows aside (or restore from the backup), then roll back.',
-    ],
-  };
-  return new UserError(`The write was refused before it could commit (${said[kind][0]}), so SQLite rolled it back: ${where} is as it was.`, {
-    hint: said[kind][1],
-    exitCode: ExitCode.failed,
-    cause,
-  });
 }

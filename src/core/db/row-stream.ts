@@ -9,8 +9,9 @@ import { openExistingFile } from './local-file.js';
 import { decodeUtf8 } from '../sql/utf8.js';
 import type { Db } from './db.js';
 import { keepHeapBounded } from './memory.js';
-import { quoteIdent } from '../sql/sql-text.js';
-import { hasRowid, type TableInfo } from './snapshot.js';
+import { quoteIdent } from '../sql/identifiers.js';
+import type { TableInfo } from '../model/snapshot.js';
+import { hasRowid } from './schema-lookups.js';
 
 /** About this many bytes of row data per batch: wide rows (1536-d embeddings) get short batches. */
 const BATCH_BYTES = 2 << 20;

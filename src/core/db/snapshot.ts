@@ -5,82 +5,13 @@
 import type { Row } from '@libsql/client';
 import type { Db } from './db.js';
 import { ExitCode, UserError } from '../model/errors.js';
-import { quoteIdent } from '../sql/sql-text.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import { decodeUtf8 } from '../sql/utf8.js';
 import type { PlaintextKeys } from '../model/plan.js';
-export type { PlaintextKeys } from '../model/plan.js';
-
-export type TableKind = 'plain' | 'virtual' | 'shadow' | 'internal' | 'bookkeeping';
-
-export interface TableInfo {
-  name: string;
-  kind: TableKind;
-  sql: string | null;
-  columns: string[];
-  /** Rows in plain, internal and bookkeeping tables; null for virtual and shadow tables. */
-  rows: number | null;
-}
-
-export interface IndexInfo {
-  name: string;
-  table: string;
-  /** Verbatim DDL; null for automatic indexes (UNIQUE / PRIMARY KEY constraints). */
-  sql: string | null;
-  /** Key columns; null where the key is an expression such as DATE(created_at). */
-  columns: (string | null)[];
-  unique: boolean;
-  /** A partial index (CREATE INDEX ... WHERE): it serves only the rows its condition keeps. */
-  partial: boolean;
-}
-
-/** One foreign key column pair, as SQLite itself reads the DDL (pragma_foreign_key_list). */
-export interface ForeignKey {
-  /** The table holding the reference. */
-  table: string;
-  /** Foreign key id within the child table (multi-column keys share it). */
-  id: number;
-  parent: string;
-  from: string;
-  to: string | null;
-  onDelete: string;
-}
-
-export interface SchemaObject {
-  name: string;
-  table: string;
-  sql: string | null;
-}
-
-export interface Snapshot {
-  tables: TableInfo[];
-  indexes: IndexInfo[];
-  triggers: SchemaObject[];
-  views: SchemaObject[];
-  /** sqlite_sequence, when the database has AUTOINCREMENT tables. */
-  sequences: Record<string, number>;
-  /** users rows whose key column holds something other than 64 hex characters (a SHA-256). */
-  plaintextKeys: PlaintextKeys | null;
-  foreignKeys: ForeignKey[];
-  /** Per foreign key (`child#id`), child rows whose reference is set: what a DROP of the parent would act on. */
-  referencingRows: Record<string, number>;
-  pageSize: number;
-  pageCount: number;
-  /** Pages on the freelist: space dropped objects left behind that the file keeps until VACUUM. */
-  freePages: number;
-  /**
-   * Whether writes may set `PRAGMA legacy_alter_table=ON`: the local engine allows it, a Turso
-   * server refuses it. Absent (hand-built snapshots): no.
-   */
-  allowsLegacyAlter?: boolean;
-}
-
-export const BOOKKEEPING_PREFIX = '_schema_wizard_';
-/** The tables that make a database an MCP Memory database. */
-export const MCP_MEMORY_CORE_TABLES = ['users', 'memories', 'entities'] as const;
-
-export function isBookkeeping(name: string): boolean {
-  return name.startsWith(BOOKKEEPING_PREFIX);
-}
+import type { ForeignKey, IndexInfo, SchemaObject, Snapshot, TableInfo, TableKind } from '../model/snapshot.js';
+import { findColumn, groupForeignKeys, isBookkeeping, sameName } from './schema-lookups.js';
+import { num, str } from './values.js';
+import { notSha256Hex, upperHexSql } from '../sql/key-digests.js';
 
 function isInternal(name: string): boolean {
   return /^sqlite_/i.test(name) || /^libsql_/i.test(name) || /^_litestream/i.test(name);
@@ -254,25 +185,6 @@ function fromHex(hex: string, row: Row): string {
   return text;
 }
 
-interface ForeignKeyGroup {
-  table: string;
-  id: number;
-  parent: string;
-  columns: string[];
-}
-
-/** Multi-column foreign keys arrive as one row per column pair: one group per key. */
-export function groupForeignKeys(keys: ForeignKey[]): ForeignKeyGroup[] {
-  const groups = new Map<string, ForeignKeyGroup>();
-  for (const k of keys) {
-    const id = `${k.table}#${k.id}`;
-    const group = groups.get(id) ?? { table: k.table, id: k.id, parent: k.parent, columns: [] };
-    group.columns.push(k.from);
-    groups.set(id, group);
-  }
-  return [...groups.values()];
-}
-
 /**
  * One row that sorts every key that is not a SHA-256 hex digest by what can be done with it.
  * Bytes are inspected as BLOB (CAST), never decoded as text, so no value can trip the driver.
@@ -298,109 +210,6 @@ function readPlaintextKeys(column: string, row: Row): PlaintextKeys {
   const other = num(row.other);
   const upperHex = num(row.upper);
   return { column, count, hashable: count - blob - empty - nul - other - upperHex, empty, blob, nul, other, upperHex };
-}
-
-/** SQL condition: 64 hex digits, some of them upper case (a digest the application, comparing lower-case hex, does not match). */
-export function upperHexSql(column: string): string {
-  const col = quoteIdent(column);
-  return `(length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-fA-F]*' AND ${col} GLOB '*[A-F]*')`;
-}
-
-/** SQL condition: the key column holds something other than 64 hex characters (not a SHA-256). */
-export function notSha256Hex(column: string): string {
-  const col = quoteIdent(column);
-  // Lower-case only: the application compares with sha256(key) as lower-case hex.
-  return `${col} IS NOT NULL AND NOT (typeof(${col}) = 'text' AND length(${col}) = 64 AND ${col} NOT GLOB '*[^0-9a-f]*')`;
-}
-
-/** Refuse anything that is not an MCP Memory database before a single byte is written. */
-export function assertMcpMemory(snapshot: Snapshot, display: string): void {
-  const plain = new Set(snapshot.tables.filter((t) => t.kind === 'plain').map((t) => t.name));
-  const missing = MCP_MEMORY_CORE_TABLES.filter((t) => !plain.has(t));
-  if (missing.length > 0) {
-    throw new UserError(`${display} is not an MCP Memory database (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}); nothing was changed.`, {
-      hint: 'Point --db at the MCP Memory database (it has users, memories and entities tables).',
-      exitCode: ExitCode.usage,
-    });
-  }
-}
-
-// ---- small readers over snapshots, shared by planner, stats and verify ----
-
-/** Whether rows are addressed by rowid (false for WITHOUT ROWID tables). */
-export function hasRowid(table: TableInfo): boolean {
-  return !/without\s+rowid/i.test(table.sql ?? '');
-}
-
-/** SQLite compares identifiers case-insensitively for ASCII letters (and only for those). */
-export function sameName(a: string, b: string): boolean {
-  return a === b || asciiLower(a) === asciiLower(b);
-}
-
-function asciiLower(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
-}
-
-export function findTable(snapshot: Snapshot, name: string): TableInfo | undefined {
-  return snapshot.tables.find((t) => sameName(t.name, name));
-}
-
-export function findIndex(snapshot: Snapshot, name: string): IndexInfo | undefined {
-  return snapshot.indexes.find((i) => sameName(i.name, name));
-}
-
-/** The column's name as the table spells it, matched the way SQLite matches it. */
-export function findColumn(table: TableInfo, name: string): string | undefined {
-  return table.columns.find((c) => sameName(c, name));
-}
-
-export function hasColumn(table: TableInfo | undefined, name: string): boolean {
-  return table !== undefined && findColumn(table, name) !== undefined;
-}
-
-/** The archive's column holding each row's rowid. */
-export const ARCHIVE_ROWID = '_schema_wizard_rowid';
-
-/** rowid, _rowid_ or oid: whichever a column of the table does not shadow (SQLite's own rule). */
-export function freeRowidAlias(table: TableInfo): string | null {
-  return ['rowid', '_rowid_', 'oid'].find((alias) => !hasColumn(table, alias)) ?? null;
-}
-
-/** Foreign keys of other tables that point at `table`. */
-export function referencesTo(snapshot: Snapshot, table: string): ForeignKeyGroup[] {
-  return groupForeignKeys(snapshot.foreignKeys).filter((g) => sameName(g.parent, table) && !sameName(g.table, table));
-}
-
-/** The guide counts plain + virtual tables (9 on v1); FTS shadow and internal tables apart. */
-export function guideTables(snapshot: Snapshot): TableInfo[] {
-  return snapshot.tables.filter((t) => t.kind === 'plain' || t.kind === 'virtual');
-}
-
-/** Named indexes (created by CREATE INDEX) outside our bookkeeping tables: 23 on v1. */
-export function namedIndexes(snapshot: Snapshot): IndexInfo[] {
-  return snapshot.indexes.filter((i) => i.sql !== null && !isBookkeeping(i.table));
-}
-
-export function userTriggers(snapshot: Snapshot): SchemaObject[] {
-  return snapshot.triggers.filter((t) => !isBookkeeping(t.table));
-}
-
-/** Row counts of plain tables (the data the migration promises to keep). */
-export function rowCounts(snapshot: Snapshot): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const t of snapshot.tables) if (t.kind === 'plain' && t.rows !== null) counts[t.name] = t.rows;
-  return counts;
-}
-
-export function num(value: unknown): number {
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string') return Number(value);
-  return 0;
-}
-
-export function str(value: unknown): string {
-  return value === null || value === undefined ? '' : String(value);
 }
 
 function groupBy(rows: Row[], key: string, value: string): Map<string, (string | null)[]> {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createClient, type InStatement } from '@libsql/client';
 import { sha256Hex } from '../sql/sha256.js';
 import { fileUrlOf } from '../db/target.js';
-import { splitStatements } from '../sql/sql-text.js';
+import { splitStatements } from '../sql/statement-reader.js';
 import { V1_SCHEMA_SQL } from '../sql/v1-schema.js';
 
 export interface DemoOptions {

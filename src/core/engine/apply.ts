@@ -19,7 +19,10 @@ import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './plan
 import { rowGuard } from './row-guard.js';
 import { withLock, type RunStart } from './run-start.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { findTable, rowCounts, takeSnapshot, type PlaintextKeys, type Snapshot } from '../db/snapshot.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import type { PlaintextKeys } from '../model/plan.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { findTable, rowCounts } from '../db/schema-lookups.js';
 
 export interface ApplyResultSet extends RunResultSet {
   /** The plan as the run made it before taking the lock; null when it stopped before planning. */

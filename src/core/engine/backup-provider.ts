@@ -5,7 +5,7 @@
 import type { Db } from '../db/db.js';
 import type { ContentDigest } from '../proof/content-hash.js';
 import type { BackupRef, Emit } from '../model/events.js';
-import type { Snapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
 
 export interface BackupProvider {
   /** Checks the destination (exists, writable) before anything is written to the database. */

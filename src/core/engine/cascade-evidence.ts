@@ -7,8 +7,9 @@
  * is refused (restore from the backup).
  */
 import type { Db } from '../db/db.js';
-import { sameName, type Snapshot } from '../db/snapshot.js';
-import { quoteIdent } from '../sql/sql-text.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { sameName } from '../db/schema-lookups.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { CascadeCounts } from '../model/plan.js';
 export type { CascadeCounts } from '../model/plan.js';
 

@@ -6,7 +6,8 @@
 import { indexShape, sameShape } from '../sql/index-shape.js';
 import { COVERING_INDEXES, PHASES, V1_INDEX_SQL, V1_OBJECTS, type PhaseDefinition } from '../sql/phases.js';
 import type { DriftItem } from '../model/plan.js';
-import { findIndex, findTable, hasColumn, isBookkeeping, referencesTo, sameName, type Snapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { findIndex, findTable, hasColumn, isBookkeeping, referencesTo, sameName } from '../db/schema-lookups.js';
 
 export function describeDrift(snapshot: Snapshot): DriftItem[] {
   const drift: DriftItem[] = [];

@@ -10,8 +10,10 @@ import type { BackupRef } from '../model/events.js';
 import type { OperatorInfo } from '../model/operator.js';
 import type { PhaseId } from '../sql/phases.js';
 import type { ArchivePlan } from './planner.js';
-import { findTable, guideTables, namedIndexes, num, str, userTriggers, type Snapshot } from '../db/snapshot.js';
-import { quoteIdent } from '../sql/sql-text.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { findTable, guideTables, namedIndexes, userTriggers } from '../db/schema-lookups.js';
+import { num, str } from '../db/values.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { ColumnRename } from '../sql/phases.js';
 
 export const JOURNAL_TABLE = '_schema_wizard_journal';

@@ -10,10 +10,12 @@ import { createHash } from 'node:crypto';
 import type { Stmt } from '../db/db.js';
 import { guardStatement } from '../db/guard-mark.js';
 import { releaseStatements } from '../db/memory.js';
-import { BOOKKEEPING_PREFIX, notSha256Hex, upperHexSql, type Snapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { BOOKKEEPING_PREFIX } from '../db/schema-lookups.js';
+import { notSha256Hex, upperHexSql } from '../sql/key-digests.js';
 import { ExitCode, UserError } from '../model/errors.js';
 import type { Session } from './session.js';
-import { quoteIdent } from '../sql/sql-text.js';
+import { quoteIdent } from '../sql/identifiers.js';
 
 const PREFIX = `${BOOKKEEPING_PREFIX}keyhash_`;
 const PAGE = 2_000;

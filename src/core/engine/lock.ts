@@ -8,7 +8,7 @@ import type { Db } from '../db/db.js';
 import { ExitCode, UserError } from '../model/errors.js';
 import { BOOKKEEPING_DDL, LOCK_TABLE } from './journal.js';
 import type { OperatorInfo } from '../model/operator.js';
-import { num, str } from '../db/snapshot.js';
+import { num, str } from '../db/values.js';
 import type { LockOwner } from '../model/records.js';
 export type { LockOwner } from '../model/records.js';
 

@@ -7,8 +7,9 @@
 import { indexShape, sameShape, serves, shapeSql, type IndexShape } from '../sql/index-shape.js';
 import { COVERING_INDEXES, PHASE_1, V1_INDEX_SQL, type IndexTarget, type PhaseDefinition } from '../sql/phases.js';
 import type { PhasePlan } from '../model/plan.js';
-import { findIndex, findTable, groupForeignKeys, sameName, type IndexInfo, type Snapshot, type TableInfo } from '../db/snapshot.js';
-import { plainIdent } from '../sql/sql-text.js';
+import type { IndexInfo, Snapshot, TableInfo } from '../model/snapshot.js';
+import { findIndex, findTable, groupForeignKeys, sameName } from '../db/schema-lookups.js';
+import { plainIdent } from '../sql/identifiers.js';
 
 /** 2. Indexes to drop (those of a dropped table went with it). Returns the indexes this phase drops. */
 export function planIndexDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition, droppedTables: TableInfo[]): IndexInfo[] {

@@ -4,7 +4,9 @@
  * (never an empty, binary, NUL-holding, numeric or upper-case-hex key), or keeps them as told.
  */
 import type { KeyPolicy, PhasePlan } from '../model/plan.js';
-import { findTable, freeRowidAlias, hasRowid, type PlaintextKeys, type Snapshot } from '../db/snapshot.js';
+import type { PlaintextKeys } from '../model/plan.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { findTable, freeRowidAlias, hasRowid } from '../db/schema-lookups.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

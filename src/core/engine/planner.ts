@@ -9,8 +9,9 @@ import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from
 import { planKeys } from './plan-keys.js';
 import { rehearse } from './rehearsal.js';
 import { PHASES, V1_FTS_SQL, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
-import { findColumn, findTable, hasColumn, hasRowid, referencesTo, sameName, type Snapshot, type TableInfo } from '../db/snapshot.js';
-import { plainIdent } from '../sql/sql-text.js';
+import type { Snapshot, TableInfo } from '../model/snapshot.js';
+import { findColumn, findTable, hasColumn, hasRowid, referencesTo, sameName } from '../db/schema-lookups.js';
+import { plainIdent } from '../sql/identifiers.js';
 import type { PhasePlan, Plan, KeyPolicy } from '../model/plan.js';
 export type {
   StatementKind,

@@ -10,8 +10,8 @@
  */
 import Database from 'libsql';
 import type { PhasePlan } from '../model/plan.js';
-import { quoteIdent } from '../sql/sql-text.js';
-import type { Snapshot, TableInfo } from '../db/snapshot.js';
+import { quoteIdent } from '../sql/identifiers.js';
+import type { Snapshot, TableInfo } from '../model/snapshot.js';
 
 export interface BrokenObject {
   object: string;

@@ -9,8 +9,9 @@ import { activeApplies, type DroppedObject, type JournalEntry } from './journal.
 import type { PhaseId } from '../sql/phases.js';
 import type { ArchivePlan } from './planner.js';
 import { GUARD_MARK, guardStatement } from '../db/guard-mark.js';
-import { ARCHIVE_ROWID, findIndex, findTable, hasColumn, sameName, type Snapshot, type TableInfo } from '../db/snapshot.js';
-import { normalizeSql, plainIdent, quoteIdent } from '../sql/sql-text.js';
+import type { Snapshot, TableInfo } from '../model/snapshot.js';
+import { ARCHIVE_ROWID, findIndex, findTable, hasColumn, sameName } from '../db/schema-lookups.js';
+import { normalizeSql, plainIdent, quoteIdent } from '../sql/identifiers.js';
 
 export interface RollbackPlan {
   phase: PhaseId;

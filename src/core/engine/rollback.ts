@@ -16,8 +16,10 @@ import { rehearseSteps } from './rehearsal.js';
 import { rollbackGuard } from './row-guard.js';
 import { archivedRowid, planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { findTable, freeRowidAlias, rowCounts, takeSnapshot, type Snapshot } from '../db/snapshot.js';
-import { quoteIdent } from '../sql/sql-text.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { findTable, freeRowidAlias, rowCounts } from '../db/schema-lookups.js';
+import { quoteIdent } from '../sql/identifiers.js';
 
 export interface RollbackOptions {
   phases: PhaseId[];

@@ -9,8 +9,8 @@ import type { Stmt } from '../db/db.js';
 import { JOURNAL_TABLE } from './journal.js';
 import { guardStatement } from '../db/guard-mark.js';
 import type { ArchivePlan } from './planner.js';
-import { quoteIdent } from '../sql/sql-text.js';
-import type { Snapshot } from '../db/snapshot.js';
+import { quoteIdent } from '../sql/identifiers.js';
+import type { Snapshot } from '../model/snapshot.js';
 
 /** The count a table had when the write's journal INSERT ran, bound by table name. */
 const COUNT_BEFORE = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;

@@ -11,7 +11,8 @@ import { hasJournal } from './journal.js';
 import { dropKeyHashes } from './key-hashing.js';
 import { acquireLock, releaseLockOrSay } from './lock.js';
 import { checkInterrupted, step, type Session } from './session.js';
-import { takeSnapshot, type Snapshot } from '../db/snapshot.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
 
 /** What a locked run starts from: its backup (if any) and the content measured before any write. */
 export interface RunStart {

@@ -7,7 +7,9 @@ import type { Db } from '../db/db.js';
 import { UserError, ExitCode, toErrorInfo } from '../model/errors.js';
 import type { Emit, Outcome, StepName } from '../model/events.js';
 import type { OperatorInfo } from '../model/operator.js';
-import { assertMcpMemory, guideTables, isBookkeeping, namedIndexes, rowCounts, takeSnapshot, userTriggers, type Snapshot } from '../db/snapshot.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { assertMcpMemory, guideTables, isBookkeeping, namedIndexes, rowCounts, userTriggers } from '../db/schema-lookups.js';
 
 export interface Session {
   db: Db;

@@ -8,7 +8,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Db } from '../db/db.js';
 import { TextBytes, rowBatches } from '../db/row-stream.js';
-import { hasRowid, type Snapshot, type TableInfo } from '../db/snapshot.js';
+import type { Snapshot, TableInfo } from '../model/snapshot.js';
+import { hasRowid } from '../db/schema-lookups.js';
 
 export interface TableDigest {
   rows: number;

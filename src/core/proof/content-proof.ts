@@ -8,7 +8,8 @@
 import { compareDigests, digestDatabase, digestTable, hashedTables, type ContentDigest, type TableDigest } from './content-hash.js';
 import type { Db } from '../db/db.js';
 import { runFileJob } from './file-worker.js';
-import { takeSnapshot, type Snapshot, type TableInfo } from '../db/snapshot.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import type { Snapshot, TableInfo } from '../model/snapshot.js';
 
 export type DigestKind = 'records' | 'values';
 

@@ -9,7 +9,7 @@ import { compiledModule } from '../db/compiled-url.js';
 import type { PageCopy } from './page-copy.js';
 import type { ContentDigest } from './content-hash.js';
 import { UserError, type ExitCode } from '../model/errors.js';
-import type { Snapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
 
 export type FileJob =
   /** Record digest (record-digest.ts) of the named tables. */

@@ -16,7 +16,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { openExistingFile } from '../db/local-file.js';
 import { ExitCode, UserError } from '../model/errors.js';
 import { combine, type ContentDigest, type TableDigest } from './content-hash.js';
-import { sameName } from '../db/snapshot.js';
+import { sameName } from '../db/schema-lookups.js';
 
 export const RECORDS = 'records' as const;
 

@@ -5,7 +5,7 @@
  * re-ordered twin does not. The planner compares shapes, never raw text, so "same name" is
  * never mistaken for "same index".
  */
-import { normalizeSql } from './sql-text.js';
+import { normalizeSql } from './identifiers.js';
 
 export interface IndexShape {
   unique: boolean;

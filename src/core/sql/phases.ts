@@ -2,7 +2,7 @@
  * The guide's two phases, as data. The planner compares a snapshot with these targets; nothing
  * here touches a database.
  */
-import { splitStatements } from './sql-text.js';
+import { splitStatements } from './statement-reader.js';
 import { V1_SCHEMA_SQL } from './v1-schema.js';
 import type { ColumnRename } from '../model/plan.js';
 import type { PhaseId } from '../model/phase-id.js';

@@ -4,7 +4,9 @@
  * regression and fails.
  */
 import type { Db } from '../db/db.js';
-import { findTable, str, type Snapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { findTable } from '../db/schema-lookups.js';
+import { str } from '../db/values.js';
 import type { Check } from '../model/checks.js';
 import { scansBeforeMigration } from '../engine/rehearsal.js';
 

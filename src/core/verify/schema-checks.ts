@@ -7,9 +7,10 @@ import type { JournalEntry } from '../engine/journal.js';
 import { activeApplies } from '../engine/journal.js';
 import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
 import { phaseProgress } from '../engine/drift.js';
-import { findIndex, findTable, namedIndexes, type Snapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { findIndex, findTable, namedIndexes } from '../db/schema-lookups.js';
 import { indexShape } from '../sql/index-shape.js';
-import { normalizeSql } from '../sql/sql-text.js';
+import { normalizeSql } from '../sql/identifiers.js';
 import type { Check, CheckPhase, CheckStatus } from '../model/checks.js';
 
 export type PhaseState = 'applied' | 'partial' | 'pending';

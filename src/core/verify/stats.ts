@@ -3,7 +3,9 @@
  * apart; named indexes), plus rows per table and sizes measured from the file's pages.
  */
 import type { Db } from '../db/db.js';
-import { guideTables, isBookkeeping, namedIndexes, num, rowCounts, str, userTriggers, type Snapshot } from '../db/snapshot.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { guideTables, isBookkeeping, namedIndexes, rowCounts, userTriggers } from '../db/schema-lookups.js';
+import { num, str } from '../db/values.js';
 import type { Stats } from '../model/records.js';
 export type { IndexStat, Stats } from '../model/records.js';
 

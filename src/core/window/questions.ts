@@ -5,7 +5,7 @@
 import type { ErrorInfo } from '../model/errors.js';
 import type { PhaseId } from '../sql/phases.js';
 import type { PhasePlan, Plan } from '../engine/planner.js';
-import type { PlaintextKeys } from '../db/snapshot.js';
+import type { PlaintextKeys } from '../model/plan.js';
 import type { ChecklistId } from '../model/checklist.js';
 
 export type Question =
