@@ -4,7 +4,8 @@
  * - the core never imports a front end (cli, ui) or ink/react;
  * - cli and ui reach the core only through its entry (src/core/index.ts) and the worker
  *   protocol (src/core/protocol.ts), and never each other (bin/ wires them together);
- * - inside the core, each stage imports only the stages below it (STAGES, lowest first).
+ * - inside the core, each stage imports only the stages below it (STAGES, lowest first), and
+ *   only through that stage's index.ts (its files import each other directly).
  */
 const STAGES = ['model', 'sql', 'db', 'proof', 'engine', 'backup', 'verify', 'window', 'demo'];
 
@@ -14,6 +15,14 @@ const stageOrder = STAGES.map((stage, i) => ({
   severity: 'error',
   from: { path: `^src/core/${stage}/` },
   to: { path: `^src/core/(${STAGES.slice(i + 1).join('|') || '$^'})/` },
+}));
+
+const throughIndex = STAGES.map((stage) => ({
+  name: `stage-entry-${stage}`,
+  comment: `the rest of the core reaches src/core/${stage} only through src/core/${stage}/index.ts`,
+  severity: 'error',
+  from: { path: '^src/core/', pathNot: `^src/core/${stage}/` },
+  to: { path: `^src/core/${stage}/`, pathNot: `^src/core/${stage}/index\\.ts$` },
 }));
 
 module.exports = {
@@ -34,6 +43,7 @@ module.exports = {
     { name: 'ui-not-cli', severity: 'error', from: { path: '^src/ui/' }, to: { path: '^src/cli/' } },
     { name: 'cli-not-ui', severity: 'error', from: { path: '^src/cli/' }, to: { path: '^src/ui/' } },
     ...stageOrder,
+    ...throughIndex,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -5,12 +5,11 @@
  * exit code, and are rebuilt on the other side (rebuildError). The screen sees the core only
  * through a CoreChannel, so it never knows how the core was started.
  */
-import type { CoreEvent } from './model/events.js';
-import type { WorkerError } from './proof/file-worker.js';
-import type { Answer, Question } from './window/questions.js';
-import type { WindowResult } from './window/run-window.js';
+import type { CoreEvent } from './model/index.js';
+import type { WorkerError } from './proof/index.js';
+import type { Answer, Question, WindowResult } from './window/index.js';
 
-export { rebuildError, type WorkerError } from './proof/file-worker.js';
+export { rebuildError, type WorkerError } from './proof/index.js';
 
 export type ToCore =
   | { type: 'answer'; id: number; answer: Answer }

@@ -7,13 +7,11 @@
  */
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import type { Db } from '../db/db.js';
-import { BOOKKEEPING_DDL, TableHasher, bookkeepingDdlDigest, combine, type ContentDigest, type TableDigest } from '../proof/content-hash.js';
-import { TextBytes, rowBatches } from '../db/row-stream.js';
-import { quoteIdent, quoteText } from '../sql/identifiers.js';
-import type { Snapshot, TableInfo } from '../model/snapshot.js';
-import { hasRowid } from '../db/schema-lookups.js';
-import { LOCK_TABLE } from '../engine/journal.js';
+import { type Db, hasRowid, rowBatches, TextBytes } from '../db/index.js';
+import { BOOKKEEPING_DDL, TableHasher, bookkeepingDdlDigest, combine, type ContentDigest, type TableDigest } from '../proof/index.js';
+import { quoteIdent, quoteText } from '../sql/index.js';
+import type { Snapshot, TableInfo } from '../model/index.js';
+import { LOCK_TABLE } from '../engine/index.js';
 
 export const DUMP_HEADER = '-- schema-wizard SQL dump';
 

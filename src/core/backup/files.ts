@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ExitCode, UserError } from '../model/errors.js';
+import { ExitCode, UserError } from '../model/index.js';
 
 /** backup-YYYYMMDD-HHMMSS, like the guide's `backup-$(date +%Y%m%d-%H%M%S)`, in local time. */
 export function backupBaseName(now: Date = new Date()): string {

@@ -4,10 +4,9 @@
  * keys off). The dump's own BEGIN/COMMIT and PRAGMA lines are ours to manage, so they are skipped.
  */
 import fs from 'node:fs';
-import type { Db, Stmt } from '../db/db.js';
-import { releaseStatements } from '../db/memory.js';
-import { ExitCode, UserError } from '../model/errors.js';
-import { StatementReader } from '../sql/statement-reader.js';
+import { type Db, releaseStatements, type Stmt } from '../db/index.js';
+import { ExitCode, UserError } from '../model/index.js';
+import { StatementReader } from '../sql/index.js';
 
 const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+foreign_keys\s*=\s*\w+)$/i;
 /**

@@ -3,9 +3,8 @@
  * file's own SHA-256, where it came from (never a token), which tool made it and when.
  */
 import fs from 'node:fs';
-import { ExitCode, UserError } from '../model/errors.js';
-import type { ContentDigest } from '../proof/content-hash.js';
-import type { TargetSummary } from '../model/events.js';
+import { ExitCode, type TargetSummary, UserError } from '../model/index.js';
+import type { ContentDigest } from '../proof/index.js';
 import { sha256File, writePrivateFile } from './files.js';
 import path from 'node:path';
 

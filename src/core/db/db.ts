@@ -6,15 +6,13 @@
  */
 import fs from 'node:fs';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
-import { ExitCode, UserError } from '../model/errors.js';
+import { ExitCode, UserError, type Wait } from '../model/index.js';
 import { translateError } from './driver-errors.js';
 import { releaseStatements } from './memory.js';
-import { countStatements } from '../sql/statement-reader.js';
+import { countStatements, type Stmt } from '../sql/index.js';
 import type { Target } from './target.js';
-import type { Wait } from '../model/waits.js';
-import type { Stmt } from '../sql/stmt.js';
 
-export type { Stmt } from '../sql/stmt.js';
+export type { Stmt } from '../sql/index.js';
 
 export interface DbOptions {
   /** How long to wait for another writer's lock (local files), in ms. */

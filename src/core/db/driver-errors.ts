@@ -3,10 +3,10 @@
  * fix. One table for every path (local file, HTTP, a refused guard statement); an error it does
  * not recognise passes through with the statement that failed.
  */
-import { ExitCode, UserError, codeOf, messageOf } from '../model/errors.js';
+import { ExitCode, UserError, codeOf, messageOf } from '../model/index.js';
 import { guardFailure, type GuardKind } from './guard-mark.js';
 import type { Target } from './target.js';
-import type { Stmt } from '../sql/stmt.js';
+import type { Stmt } from '../sql/index.js';
 
 /** Turns driver errors into operator sentences; anything unrecognised passes through. */
 export function translateError(error: unknown, target: Target, stmts?: Stmt[]): Error {

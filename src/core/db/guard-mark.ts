@@ -4,7 +4,7 @@
  * their SQL text so the error translation can say what the failure means. A leaf module: the
  * client wrapper and the statement builders both read it.
  */
-import type { Stmt } from '../sql/stmt.js';
+import type { Stmt } from '../sql/index.js';
 
 export const GUARD_MARK = 'schema_wizard_guard';
 

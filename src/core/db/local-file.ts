@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import Database from 'libsql';
-import { ExitCode, UserError } from '../model/errors.js';
+import { ExitCode, UserError } from '../model/index.js';
 
 export function openExistingFile(path: string): Database.Database {
   if (!fs.existsSync(path)) {

@@ -6,11 +6,10 @@
  * client, measured on a 10k-memory database); a remote database is read in keyset pages.
  */
 import { openExistingFile } from './local-file.js';
-import { decodeUtf8 } from '../sql/utf8.js';
+import { decodeUtf8, quoteIdent } from '../sql/index.js';
 import type { Db } from './db.js';
 import { keepHeapBounded } from './memory.js';
-import { quoteIdent } from '../sql/identifiers.js';
-import type { TableInfo } from '../model/snapshot.js';
+import type { TableInfo } from '../model/index.js';
 import { hasRowid } from './schema-lookups.js';
 
 /** About this many bytes of row data per batch: wide rows (1536-d embeddings) get short batches. */

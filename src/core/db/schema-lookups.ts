@@ -3,8 +3,7 @@
  * column this is, what the guide counts, what is ours, which keys point where. Pure readers
  * over the Snapshot values takeSnapshot builds, shared by the planner, the proofs and verify.
  */
-import { ExitCode, UserError } from '../model/errors.js';
-import type { ForeignKey, IndexInfo, SchemaObject, Snapshot, TableInfo } from '../model/snapshot.js';
+import { ExitCode, type ForeignKey, type IndexInfo, type SchemaObject, type Snapshot, type TableInfo, UserError } from '../model/index.js';
 
 export const BOOKKEEPING_PREFIX = '_schema_wizard_';
 /** The tables that make a database an MCP Memory database. */

@@ -4,14 +4,20 @@
  */
 import type { Row } from '@libsql/client';
 import type { Db } from './db.js';
-import { ExitCode, UserError } from '../model/errors.js';
-import { quoteIdent } from '../sql/identifiers.js';
-import { decodeUtf8 } from '../sql/utf8.js';
-import type { PlaintextKeys } from '../model/plan.js';
-import type { ForeignKey, IndexInfo, SchemaObject, Snapshot, TableInfo, TableKind } from '../model/snapshot.js';
+import {
+  ExitCode,
+  type ForeignKey,
+  type IndexInfo,
+  type PlaintextKeys,
+  type SchemaObject,
+  type Snapshot,
+  type TableInfo,
+  type TableKind,
+  UserError,
+} from '../model/index.js';
+import { decodeUtf8, notSha256Hex, quoteIdent, upperHexSql } from '../sql/index.js';
 import { findColumn, groupForeignKeys, isBookkeeping, sameName } from './schema-lookups.js';
 import { num, str } from './values.js';
-import { notSha256Hex, upperHexSql } from '../sql/key-digests.js';
 
 function isInternal(name: string): boolean {
   return /^sqlite_/i.test(name) || /^libsql_/i.test(name) || /^_litestream/i.test(name);

@@ -6,9 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExitCode, UserError } from '../model/errors.js';
-import type { TargetKind } from '../model/records.js';
-export type { TargetKind } from '../model/records.js';
+import { ExitCode, type TargetKind, UserError } from '../model/index.js';
+export type { TargetKind } from '../model/index.js';
 
 export interface Target {
   kind: TargetKind;

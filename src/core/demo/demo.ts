@@ -4,10 +4,8 @@
  */
 import fs from 'node:fs';
 import { createClient, type InStatement } from '@libsql/client';
-import { sha256Hex } from '../sql/sha256.js';
-import { fileUrlOf } from '../db/target.js';
-import { splitStatements } from '../sql/statement-reader.js';
-import { V1_SCHEMA_SQL } from '../sql/v1-schema.js';
+import { sha256Hex, splitStatements, V1_SCHEMA_SQL } from '../sql/index.js';
+import { fileUrlOf } from '../db/index.js';
 
 export interface DemoOptions {
   users?: number;

@@ -4,25 +4,29 @@
  * The plan is recomputed under the lock, right before the write, from a fresh snapshot.
  */
 import type { BackupProvider } from './backup-provider.js';
-import { changesSince } from '../proof/content-proof.js';
+import { changesSince } from '../proof/index.js';
 import { readCascadeCounts } from './cascade-evidence.js';
-import type { Stmt } from '../db/db.js';
-import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
-import type { BackupRef } from '../model/events.js';
-import { notReached, type PhaseResult, type RunResultSet } from '../model/run-result.js';
+import { findTable, rowCounts, type Stmt, takeSnapshot } from '../db/index.js';
+import {
+  type BackupRef,
+  ExitCode,
+  notReached,
+  type PhaseResult,
+  type PlaintextKeys,
+  type RunResultSet,
+  type Snapshot,
+  toErrorInfo,
+  UserError,
+} from '../model/index.js';
 import { beforeStatsOf, journalInsert } from './journal.js';
 import { renewLock } from './lock.js';
-import { phaseTitle, type PhaseId } from '../sql/phases.js';
+import { phaseTitle, type PhaseId } from '../sql/index.js';
 import { keyHashStatements, prepareKeyHashes } from './key-hashing.js';
 import { describeUnhashable } from './plan-keys.js';
 import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
 import { rowGuard } from './row-guard.js';
 import { withLock, type RunStart } from './run-start.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { takeSnapshot } from '../db/snapshot.js';
-import type { PlaintextKeys } from '../model/plan.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findTable, rowCounts } from '../db/schema-lookups.js';
 
 export interface ApplyResultSet extends RunResultSet {
   /** The plan as the run made it before taking the lock; null when it stopped before planning. */

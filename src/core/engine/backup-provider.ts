@@ -2,10 +2,9 @@
  * How apply and rollback take their automatic backup, behind a small interface so the engine
  * does not care whether it is a file copy or a streamed dump (Atlas's Snapshoter idea).
  */
-import type { Db } from '../db/db.js';
-import type { ContentDigest } from '../proof/content-hash.js';
-import type { BackupRef, Emit } from '../model/events.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { Db } from '../db/index.js';
+import type { ContentDigest } from '../proof/index.js';
+import type { BackupRef, Emit, Snapshot } from '../model/index.js';
 
 export interface BackupProvider {
   /** Checks the destination (exists, writable) before anything is written to the database. */

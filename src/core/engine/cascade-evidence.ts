@@ -6,12 +6,10 @@
  * none may have gained rows, and the rows without a parent key must all be there. Anything else
  * is refused (restore from the backup).
  */
-import type { Db } from '../db/db.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { sameName } from '../db/schema-lookups.js';
-import { quoteIdent } from '../sql/identifiers.js';
-import type { CascadeCounts } from '../model/plan.js';
-export type { CascadeCounts } from '../model/plan.js';
+import { type Db, sameName } from '../db/index.js';
+import type { CascadeCounts, Snapshot } from '../model/index.js';
+import { quoteIdent } from '../sql/index.js';
+export type { CascadeCounts } from '../model/index.js';
 
 /** Above this many distinct keys nothing is recorded (the journal row stays small): a loss is then refused. */
 const MAX_KEYS = 20_000;

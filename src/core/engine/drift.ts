@@ -3,11 +3,9 @@
  * indexes that mean something else, foreign keys into what Phase 1 drops, half-applied phases).
  * Description only: what the plan does about it is the planner's business.
  */
-import { indexShape, sameShape } from '../sql/index-shape.js';
-import { COVERING_INDEXES, PHASES, V1_INDEX_SQL, V1_OBJECTS, type PhaseDefinition } from '../sql/phases.js';
-import type { DriftItem } from '../model/plan.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findIndex, findTable, hasColumn, isBookkeeping, referencesTo, sameName } from '../db/schema-lookups.js';
+import { COVERING_INDEXES, indexShape, type PhaseDefinition, PHASES, sameShape, V1_INDEX_SQL, V1_OBJECTS } from '../sql/index.js';
+import type { DriftItem, Snapshot } from '../model/index.js';
+import { findIndex, findTable, hasColumn, isBookkeeping, referencesTo, sameName } from '../db/index.js';
 
 export function describeDrift(snapshot: Snapshot): DriftItem[] {
   const drift: DriftItem[] = [];

@@ -4,17 +4,11 @@
  * ran. What it records (dropped DDL, counts, the sqlite_sequence value) is read by SQL inside
  * that same transaction, so it describes the database at the very moment of the change.
  */
-import type { Db, Stmt } from '../db/db.js';
-import type { ContentDigest } from '../proof/content-hash.js';
-import type { BackupRef } from '../model/events.js';
-import type { OperatorInfo } from '../model/operator.js';
-import type { PhaseId } from '../sql/phases.js';
+import { type Db, findTable, guideTables, namedIndexes, num, type Stmt, str, userTriggers } from '../db/index.js';
+import type { ContentDigest } from '../proof/index.js';
+import type { BackupRef, OperatorInfo, Snapshot } from '../model/index.js';
+import { type ColumnRename, type PhaseId, quoteIdent } from '../sql/index.js';
 import type { ArchivePlan } from './planner.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findTable, guideTables, namedIndexes, userTriggers } from '../db/schema-lookups.js';
-import { num, str } from '../db/values.js';
-import { quoteIdent } from '../sql/identifiers.js';
-import type { ColumnRename } from '../sql/phases.js';
 
 export const JOURNAL_TABLE = '_schema_wizard_journal';
 export const LOCK_TABLE = '_schema_wizard_lock';

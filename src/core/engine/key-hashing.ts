@@ -7,15 +7,10 @@
  * records three statements, not one per user, and no key value is ever bound into SQL text.
  */
 import { createHash } from 'node:crypto';
-import type { Stmt } from '../db/db.js';
-import { guardStatement } from '../db/guard-mark.js';
-import { releaseStatements } from '../db/memory.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { BOOKKEEPING_PREFIX } from '../db/schema-lookups.js';
-import { notSha256Hex, upperHexSql } from '../sql/key-digests.js';
-import { ExitCode, UserError } from '../model/errors.js';
+import { BOOKKEEPING_PREFIX, guardStatement, releaseStatements, type Stmt } from '../db/index.js';
+import { ExitCode, type Snapshot, UserError } from '../model/index.js';
+import { notSha256Hex, quoteIdent, upperHexSql } from '../sql/index.js';
 import type { Session } from './session.js';
-import { quoteIdent } from '../sql/identifiers.js';
 
 const PREFIX = `${BOOKKEEPING_PREFIX}keyhash_`;
 const PAGE = 2_000;

@@ -4,13 +4,10 @@
  * current holder, upsert our row only if the slot is free, expired or already ours.
  */
 import os from 'node:os';
-import type { Db } from '../db/db.js';
-import { ExitCode, UserError } from '../model/errors.js';
+import { type Db, num, str } from '../db/index.js';
+import { ExitCode, type LockOwner, type OperatorInfo, UserError } from '../model/index.js';
 import { BOOKKEEPING_DDL, LOCK_TABLE } from './journal.js';
-import type { OperatorInfo } from '../model/operator.js';
-import { num, str } from '../db/values.js';
-import type { LockOwner } from '../model/records.js';
-export type { LockOwner } from '../model/records.js';
+export type { LockOwner } from '../model/index.js';
 
 export const LOCK_TTL_MS = 10 * 60_000;
 

@@ -4,12 +4,21 @@
  * and the guarantees behind "covered by": a covering index and every foreign key lookup still
  * served once the phase is done. Pure, like the planner it serves; imports only leaves.
  */
-import { indexShape, sameShape, serves, shapeSql, type IndexShape } from '../sql/index-shape.js';
-import { COVERING_INDEXES, PHASE_1, V1_INDEX_SQL, type IndexTarget, type PhaseDefinition } from '../sql/phases.js';
-import type { PhasePlan } from '../model/plan.js';
-import type { IndexInfo, Snapshot, TableInfo } from '../model/snapshot.js';
-import { findIndex, findTable, groupForeignKeys, sameName } from '../db/schema-lookups.js';
-import { plainIdent } from '../sql/identifiers.js';
+import {
+  COVERING_INDEXES,
+  indexShape,
+  type IndexShape,
+  type IndexTarget,
+  PHASE_1,
+  type PhaseDefinition,
+  plainIdent,
+  sameShape,
+  serves,
+  shapeSql,
+  V1_INDEX_SQL,
+} from '../sql/index.js';
+import type { IndexInfo, PhasePlan, Snapshot, TableInfo } from '../model/index.js';
+import { findIndex, findTable, groupForeignKeys, sameName } from '../db/index.js';
 
 /** 2. Indexes to drop (those of a dropped table went with it). Returns the indexes this phase drops. */
 export function planIndexDrops(plan: PhasePlan, snapshot: Snapshot, def: PhaseDefinition, droppedTables: TableInfo[]): IndexInfo[] {

@@ -3,10 +3,8 @@
  * SHA-256 hex digest, so the plan waits for a decision, or hashes exactly what can be hashed
  * (never an empty, binary, NUL-holding, numeric or upper-case-hex key), or keeps them as told.
  */
-import type { KeyPolicy, PhasePlan } from '../model/plan.js';
-import type { PlaintextKeys } from '../model/plan.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findTable, freeRowidAlias, hasRowid } from '../db/schema-lookups.js';
+import type { KeyPolicy, PhasePlan, PlaintextKeys, Snapshot } from '../model/index.js';
+import { findTable, freeRowidAlias, hasRowid } from '../db/index.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

@@ -8,11 +8,9 @@ import { describeDrift } from './drift.js';
 import { keepForeignKeyLookups, planCoverage, planCreates, planIndexDrops } from './plan-indexes.js';
 import { planKeys } from './plan-keys.js';
 import { rehearse } from './rehearsal.js';
-import { PHASES, V1_FTS_SQL, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
-import type { Snapshot, TableInfo } from '../model/snapshot.js';
-import { findColumn, findTable, hasColumn, hasRowid, referencesTo, sameName } from '../db/schema-lookups.js';
-import { plainIdent } from '../sql/identifiers.js';
-import type { PhasePlan, Plan, KeyPolicy } from '../model/plan.js';
+import { type PhaseDefinition, type PhaseId, PHASES, plainIdent, V1_FTS_SQL, V1_OBJECTS } from '../sql/index.js';
+import type { KeyPolicy, PhasePlan, Plan, Snapshot, TableInfo } from '../model/index.js';
+import { findColumn, findTable, hasColumn, hasRowid, referencesTo, sameName } from '../db/index.js';
 export type {
   StatementKind,
   PlannedStatement,
@@ -25,7 +23,7 @@ export type {
   DriftItem,
   Plan,
   KeyPolicy,
-} from '../model/plan.js';
+} from '../model/index.js';
 
 export interface PlanOptions {
   /** Names the archive table for learned_patterns' rows; unique per run. */

@@ -9,9 +9,8 @@
  * when a statement that fires it is prepared.
  */
 import Database from 'libsql';
-import type { PhasePlan } from '../model/plan.js';
-import { quoteIdent } from '../sql/identifiers.js';
-import type { Snapshot, TableInfo } from '../model/snapshot.js';
+import type { PhasePlan, Snapshot, TableInfo } from '../model/index.js';
+import { quoteIdent } from '../sql/index.js';
 
 export interface BrokenObject {
   object: string;

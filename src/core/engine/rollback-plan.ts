@@ -4,14 +4,11 @@
  * with their rowids, the sqlite_sequence value as it was. Like the forward planner it skips
  * what is already true and blocks on what has no safe answer.
  */
-import type { Stmt } from '../db/db.js';
+import { ARCHIVE_ROWID, findIndex, findTable, GUARD_MARK, guardStatement, hasColumn, sameName, type Stmt } from '../db/index.js';
 import { activeApplies, type DroppedObject, type JournalEntry } from './journal.js';
-import type { PhaseId } from '../sql/phases.js';
+import { normalizeSql, type PhaseId, plainIdent, quoteIdent } from '../sql/index.js';
 import type { ArchivePlan } from './planner.js';
-import { GUARD_MARK, guardStatement } from '../db/guard-mark.js';
-import type { Snapshot, TableInfo } from '../model/snapshot.js';
-import { ARCHIVE_ROWID, findIndex, findTable, hasColumn, sameName } from '../db/schema-lookups.js';
-import { normalizeSql, plainIdent, quoteIdent } from '../sql/identifiers.js';
+import type { Snapshot, TableInfo } from '../model/index.js';
 
 export interface RollbackPlan {
   phase: PhaseId;

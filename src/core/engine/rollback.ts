@@ -3,23 +3,17 @@
  * also records a rollback entry and marks the apply entries it undid.
  */
 import type { BackupProvider } from './backup-provider.js';
-import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
-import type { BackupRef } from '../model/events.js';
-import { notReached, type PhaseResult, type RunResultSet } from '../model/run-result.js';
+import { type BackupRef, ExitCode, notReached, type PhaseResult, type RunResultSet, type Snapshot, toErrorInfo, UserError } from '../model/index.js';
 import { withLock } from './run-start.js';
 import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
 import { renewLock } from './lock.js';
 import { cascadeExplains } from './cascade-evidence.js';
-import { PHASES, phaseTitle, type PhaseId } from '../sql/phases.js';
-import { GUARD_MARK } from '../db/guard-mark.js';
+import { type PhaseId, PHASES, phaseTitle, quoteIdent } from '../sql/index.js';
+import { findTable, freeRowidAlias, GUARD_MARK, rowCounts, takeSnapshot } from '../db/index.js';
 import { rehearseSteps } from './rehearsal.js';
 import { rollbackGuard } from './row-guard.js';
 import { archivedRowid, planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
 import { checkInterrupted, inspect, step, type Session } from './session.js';
-import { takeSnapshot } from '../db/snapshot.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findTable, freeRowidAlias, rowCounts } from '../db/schema-lookups.js';
-import { quoteIdent } from '../sql/identifiers.js';
 
 export interface RollbackOptions {
   phases: PhaseId[];

@@ -5,12 +5,11 @@
  * a trigger that deleted rows, a writer that slipped in: none can commit. The check after the
  * commit stays as a second, independent proof.
  */
-import type { Stmt } from '../db/db.js';
+import { guardStatement, type Stmt } from '../db/index.js';
 import { JOURNAL_TABLE } from './journal.js';
-import { guardStatement } from '../db/guard-mark.js';
 import type { ArchivePlan } from './planner.js';
-import { quoteIdent } from '../sql/identifiers.js';
-import type { Snapshot } from '../model/snapshot.js';
+import { quoteIdent } from '../sql/index.js';
+import type { Snapshot } from '../model/index.js';
 
 /** The count a table had when the write's journal INSERT ran, bound by table name. */
 const COUNT_BEFORE = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;

@@ -4,15 +4,13 @@
  * release the lock. The wizard's window takes its run start through takeRunStart too.
  */
 import type { BackupProvider } from './backup-provider.js';
-import type { ContentDigest } from '../proof/content-hash.js';
-import { measureContent } from '../proof/content-proof.js';
-import type { BackupRef } from '../model/events.js';
+import { type ContentDigest, measureContent } from '../proof/index.js';
+import type { BackupRef, Snapshot } from '../model/index.js';
 import { hasJournal } from './journal.js';
 import { dropKeyHashes } from './key-hashing.js';
 import { acquireLock, releaseLockOrSay } from './lock.js';
 import { checkInterrupted, step, type Session } from './session.js';
-import { takeSnapshot } from '../db/snapshot.js';
-import type { Snapshot } from '../model/snapshot.js';
+import { takeSnapshot } from '../db/index.js';
 
 /** What a locked run starts from: its backup (if any) and the content measured before any write. */
 export interface RunStart {

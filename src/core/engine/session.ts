@@ -3,13 +3,8 @@
  * signal that Ctrl+C raises (checked between steps; a phase in flight always finishes or
  * rolls back as a whole).
  */
-import type { Db } from '../db/db.js';
-import { UserError, ExitCode, toErrorInfo } from '../model/errors.js';
-import type { Emit, Outcome, StepName } from '../model/events.js';
-import type { OperatorInfo } from '../model/operator.js';
-import { takeSnapshot } from '../db/snapshot.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { assertMcpMemory, guideTables, isBookkeeping, namedIndexes, rowCounts, userTriggers } from '../db/schema-lookups.js';
+import { assertMcpMemory, type Db, guideTables, isBookkeeping, namedIndexes, rowCounts, takeSnapshot, userTriggers } from '../db/index.js';
+import { type Emit, ExitCode, type OperatorInfo, type Outcome, type Snapshot, type StepName, toErrorInfo, UserError } from '../model/index.js';
 
 export interface Session {
   db: Db;

@@ -6,10 +6,8 @@
  * INTEGER PRIMARY KEY, but it keeps their order.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { Db } from '../db/db.js';
-import { TextBytes, rowBatches } from '../db/row-stream.js';
-import type { Snapshot, TableInfo } from '../model/snapshot.js';
-import { hasRowid } from '../db/schema-lookups.js';
+import { type Db, hasRowid, rowBatches, TextBytes } from '../db/index.js';
+import type { Snapshot, TableInfo } from '../model/index.js';
 
 export interface TableDigest {
   rows: number;

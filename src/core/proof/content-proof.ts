@@ -6,10 +6,9 @@
  * manifest, possibly of an earlier version) is always compared with one of its own kind.
  */
 import { compareDigests, digestDatabase, digestTable, hashedTables, type ContentDigest, type TableDigest } from './content-hash.js';
-import type { Db } from '../db/db.js';
+import { type Db, takeSnapshot } from '../db/index.js';
 import { runFileJob } from './file-worker.js';
-import { takeSnapshot } from '../db/snapshot.js';
-import type { Snapshot, TableInfo } from '../model/snapshot.js';
+import type { Snapshot, TableInfo } from '../model/index.js';
 
 export type DigestKind = 'records' | 'values';
 

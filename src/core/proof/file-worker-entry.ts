@@ -5,11 +5,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkIntegrity, copyPages, sha256OfFileSync } from './page-copy.js';
 import { combine, digestDatabase } from './content-hash.js';
-import type { Db } from '../db/db.js';
-import { ExitCode, UserError } from '../model/errors.js';
+import { type Db, fileUrlOf } from '../db/index.js';
+import { ExitCode, UserError } from '../model/index.js';
 import type { FileJob, JobProgress, WorkerError } from './file-worker.js';
 import { allTreesDigestOfFile, recordDigestOfFile } from './record-digest.js';
-import { fileUrlOf } from '../db/target.js';
 
 const job = workerData as FileJob;
 const post = (message: unknown) => parentPort!.postMessage(message);

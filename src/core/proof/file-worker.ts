@@ -5,11 +5,10 @@
  * so a backup's copy and the caller's own work also run side by side.
  */
 import { Worker } from 'node:worker_threads';
-import { compiledModule } from '../db/compiled-url.js';
+import { compiledModule } from '../db/index.js';
 import type { PageCopy } from './page-copy.js';
 import type { ContentDigest } from './content-hash.js';
-import { UserError, type ExitCode } from '../model/errors.js';
-import type { Snapshot } from '../model/snapshot.js';
+import { type ExitCode, type Snapshot, UserError } from '../model/index.js';
 
 export type FileJob =
   /** Record digest (record-digest.ts) of the named tables. */

@@ -13,8 +13,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import Database from 'libsql';
-import { openExistingFile } from '../db/local-file.js';
-import { ExitCode, UserError } from '../model/errors.js';
+import { openExistingFile } from '../db/index.js';
+import { ExitCode, UserError } from '../model/index.js';
 
 export interface PageCopy {
   /** SHA-256 of the bytes written (what the .sha256 file and the manifest record). */

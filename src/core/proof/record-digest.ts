@@ -13,10 +13,9 @@
  * content-hash.ts (remote databases, SQL dumps): a digest says which kind it is.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { openExistingFile } from '../db/local-file.js';
-import { ExitCode, UserError } from '../model/errors.js';
+import { openExistingFile, sameName } from '../db/index.js';
+import { ExitCode, UserError } from '../model/index.js';
 import { combine, type ContentDigest, type TableDigest } from './content-hash.js';
-import { sameName } from '../db/schema-lookups.js';
 
 export const RECORDS = 'records' as const;
 

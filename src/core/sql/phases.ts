@@ -4,10 +4,8 @@
  */
 import { splitStatements } from './statement-reader.js';
 import { V1_SCHEMA_SQL } from './v1-schema.js';
-import type { ColumnRename } from '../model/plan.js';
-import type { PhaseId } from '../model/phase-id.js';
-export type { PhaseId } from '../model/phase-id.js';
-export type { ColumnRename } from '../model/plan.js';
+import type { ColumnRename, PhaseId } from '../model/index.js';
+export type { ColumnRename, PhaseId } from '../model/index.js';
 
 export const PHASE_IDS: readonly PhaseId[] = ['phase1', 'phase2'];
 

@@ -3,7 +3,7 @@
  * the first applied phase next to the database now. Write speed is not something a read-only
  * command can measure; the benchmark does (npm run bench).
  */
-import type { BeforeStats, JournalEntry } from '../engine/journal.js';
+import type { BeforeStats, JournalEntry } from '../engine/index.js';
 import type { Stats } from './stats.js';
 
 export interface ImpactRow {

@@ -3,12 +3,9 @@
  * Each must be served by an index; every one of them had an index on v1, so a full scan is a
  * regression and fails.
  */
-import type { Db } from '../db/db.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findTable } from '../db/schema-lookups.js';
-import { str } from '../db/values.js';
-import type { Check } from '../model/checks.js';
-import { scansBeforeMigration } from '../engine/rehearsal.js';
+import { type Db, findTable, str } from '../db/index.js';
+import type { Check, Snapshot } from '../model/index.js';
+import { scansBeforeMigration } from '../engine/index.js';
 
 interface AppQuery {
   name: string;

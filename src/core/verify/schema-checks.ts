@@ -3,15 +3,10 @@
  * list expected indexes it never created and FTS objects production did not have). Pure:
  * snapshot and journal in, checks out. A check of a phase not applied yet is `pending`.
  */
-import type { JournalEntry } from '../engine/journal.js';
-import { activeApplies } from '../engine/journal.js';
-import { PHASES, V1_OBJECTS, type PhaseDefinition, type PhaseId } from '../sql/phases.js';
-import { phaseProgress } from '../engine/drift.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findIndex, findTable, namedIndexes } from '../db/schema-lookups.js';
-import { indexShape } from '../sql/index-shape.js';
-import { normalizeSql } from '../sql/identifiers.js';
-import type { Check, CheckPhase, CheckStatus } from '../model/checks.js';
+import { activeApplies, type JournalEntry, phaseProgress } from '../engine/index.js';
+import { indexShape, normalizeSql, type PhaseDefinition, type PhaseId, PHASES, V1_OBJECTS } from '../sql/index.js';
+import type { Check, CheckPhase, CheckStatus, Snapshot } from '../model/index.js';
+import { findIndex, findTable, namedIndexes } from '../db/index.js';
 
 export type PhaseState = 'applied' | 'partial' | 'pending';
 

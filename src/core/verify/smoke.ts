@@ -6,17 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { InArgs, ResultSet } from '@libsql/client';
-import { messageOf } from '../model/errors.js';
-import { readJournal, type JournalEntry } from '../engine/journal.js';
-import { undoOfApplied } from '../engine/rollback-plan.js';
-import { step, inspect, type Session } from '../engine/session.js';
-import { sha256Hex } from '../sql/sha256.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findTable } from '../db/schema-lookups.js';
-import { num, str } from '../db/values.js';
-import { decodeSafe, redactUrl, splitUserinfo } from '../db/target.js';
-import type { SmokeTest } from '../model/records.js';
-export type { SmokeTest } from '../model/records.js';
+import { messageOf, type SmokeTest, type Snapshot } from '../model/index.js';
+import { inspect, type JournalEntry, readJournal, type Session, step, undoOfApplied } from '../engine/index.js';
+import { sha256Hex } from '../sql/index.js';
+import { decodeSafe, findTable, num, redactUrl, splitUserinfo, str } from '../db/index.js';
+export type { SmokeTest } from '../model/index.js';
 
 export interface SmokeReport {
   ok: boolean;

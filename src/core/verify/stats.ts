@@ -2,12 +2,9 @@
  * Statistics counted the guide's way (tables = plain + virtual; FTS shadow and internal tables
  * apart; named indexes), plus rows per table and sizes measured from the file's pages.
  */
-import type { Db } from '../db/db.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { guideTables, isBookkeeping, namedIndexes, rowCounts, userTriggers } from '../db/schema-lookups.js';
-import { num, str } from '../db/values.js';
-import type { Stats } from '../model/records.js';
-export type { IndexStat, Stats } from '../model/records.js';
+import { type Db, guideTables, isBookkeeping, namedIndexes, num, rowCounts, str, userTriggers } from '../db/index.js';
+import type { Snapshot, Stats } from '../model/index.js';
+export type { IndexStat, Stats } from '../model/index.js';
 
 export async function collectStats(db: Db, snapshot: Snapshot): Promise<Stats> {
   const indexes = namedIndexes(snapshot);

@@ -3,20 +3,13 @@
  * checks, data preservation against the digests the journal recorded before each phase,
  * integrity (quick_check or integrity_check, foreign keys, FTS5), and query plans.
  */
-import type { ContentDigest } from '../proof/content-hash.js';
-import { kindOf, measureContent, measureTable, preferredKind, type DigestKind } from '../proof/content-proof.js';
-import { messageOf } from '../model/errors.js';
-import { activeApplies, readJournal, type JournalEntry } from '../engine/journal.js';
-import { PHASES, type PhaseId } from '../sql/phases.js';
-import { inspect, step, type Session } from '../engine/session.js';
-import type { Snapshot } from '../model/snapshot.js';
-import { findTable } from '../db/schema-lookups.js';
-import { str } from '../db/values.js';
-import { quoteIdent } from '../sql/identifiers.js';
+import { type ContentDigest, type DigestKind, kindOf, measureContent, measureTable, preferredKind } from '../proof/index.js';
+import { type Check, messageOf, type Snapshot, type VerifyReport } from '../model/index.js';
+import { activeApplies, inspect, type JournalEntry, readJournal, type Session, step, undoOfApplied } from '../engine/index.js';
+import { type PhaseId, PHASES, quoteIdent } from '../sql/index.js';
+import { findTable, str } from '../db/index.js';
 import { queryPlanChecks } from './query-plans.js';
-import { undoOfApplied } from '../engine/rollback-plan.js';
 import { phaseState, schemaChecks } from './schema-checks.js';
-import type { Check, VerifyReport } from '../model/checks.js';
 
 export interface VerifyOptions {
   phases: PhaseId[];

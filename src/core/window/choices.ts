@@ -3,7 +3,7 @@
  * One list for both ways of asking (the Ink view and the plain-line wizard), so the two never
  * drift apart. `sql` is an answer only the asker handles (it shows or hides the statements).
  */
-import { PHASES } from '../sql/phases.js';
+import { PHASES } from '../sql/index.js';
 import { quitLabel, type Answer, type Question } from './questions.js';
 
 export interface Choice {

@@ -3,8 +3,8 @@
  * internal name), and its exit code: one table for the Ink wizard and the headless --yes run.
  * A leaf: it imports only vocabulary.
  */
-import { ExitCode, UserError } from '../model/errors.js';
-import type { PhaseId } from '../sql/phases.js';
+import { ExitCode, UserError } from '../model/index.js';
+import type { PhaseId } from '../sql/index.js';
 
 export type WindowOutcome = 'complete' | 'quit' | 'failed' | 'rolled-back' | 'restored' | 'interrupted';
 

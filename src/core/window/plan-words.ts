@@ -3,8 +3,8 @@
  * run yet. A phase that waits for the plaintext-keys decision has no statements yet; it is
  * never "already applied".
  */
-import type { PhasePlan } from '../model/plan.js';
-import { PHASES, type PhaseId } from '../sql/phases.js';
+import type { PhasePlan } from '../model/index.js';
+import { PHASES, type PhaseId } from '../sql/index.js';
 
 /** "Phase 1 and Phase 2". */
 export function phaseTitles(phases: PhaseId[]): string {

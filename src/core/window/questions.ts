@@ -2,11 +2,9 @@
  * Where the maintenance window needs a person. The runner asks through a Decider; the Ink UI
  * answers with select inputs, a headless `--yes` run answers with the safe defaults.
  */
-import type { ErrorInfo } from '../model/errors.js';
-import type { PhaseId } from '../sql/phases.js';
-import type { PhasePlan, Plan } from '../engine/planner.js';
-import type { PlaintextKeys } from '../model/plan.js';
-import type { ChecklistId } from '../model/checklist.js';
+import type { ChecklistId, ErrorInfo, PlaintextKeys } from '../model/index.js';
+import type { PhaseId } from '../sql/index.js';
+import type { PhasePlan, Plan } from '../engine/index.js';
 
 export type Question =
   | { kind: 'resume'; message: string }

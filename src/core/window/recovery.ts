@@ -4,14 +4,10 @@
  * its own checklist item, and ends the window with what is true; one that fails ends it as a
  * failure saying what stays applied.
  */
-import { restoreBackup } from '../backup/restore.js';
-import { releaseLockOrSay } from '../engine/lock.js';
-import { rollbackPhase } from '../engine/rollback.js';
-import { InterruptedError, type Session } from '../engine/session.js';
-import type { ChecklistId } from '../model/checklist.js';
-import { toErrorInfo } from '../model/errors.js';
-import type { BackupRef } from '../model/events.js';
-import type { PhaseId } from '../sql/phases.js';
+import { restoreBackup } from '../backup/index.js';
+import { InterruptedError, releaseLockOrSay, rollbackPhase, type Session } from '../engine/index.js';
+import { type BackupRef, type ChecklistId, toErrorInfo } from '../model/index.js';
+import type { PhaseId } from '../sql/index.js';
 import { phaseTitles as titles } from './plan-words.js';
 import type { AskAbout } from './questions.js';
 import { Stop } from './stopping.js';

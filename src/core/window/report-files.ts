@@ -6,13 +6,9 @@
 import { OUTCOME_WORDS } from './outcomes.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { backupBaseName, writePrivateFile } from '../backup/files.js';
-import type { Emit } from '../model/events.js';
-import type { OperatorInfo } from '../model/operator.js';
-import type { Report } from '../model/report.js';
-import { labelOf } from '../model/checklist.js';
-import { phaseTitle } from '../sql/phases.js';
-import { TOOL_VERSION } from '../model/version.js';
+import { backupBaseName, writePrivateFile } from '../backup/index.js';
+import { type Emit, labelOf, type OperatorInfo, type Report, TOOL_VERSION } from '../model/index.js';
+import { phaseTitle } from '../sql/index.js';
 import type { WindowResult } from './run-window.js';
 
 export interface ReportFiles {

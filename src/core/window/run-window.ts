@@ -4,26 +4,34 @@
  * (renewed on a timer, never a transaction), a verified backup comes before the first write,
  * and every phase is one atomic write, so quitting at any prompt leaves a consistent database.
  */
-import { applyPhase, keyDecisionError, refuseConflicts } from '../engine/apply.js';
-import { takeRunStart, type RunStart } from '../engine/run-start.js';
-import type { BackupProvider } from '../engine/backup-provider.js';
-import { ExitCode, UserError, toErrorInfo } from '../model/errors.js';
-import type { BackupRef } from '../model/events.js';
-import { activeApplies, readJournal } from '../engine/journal.js';
-import { acquireLock, releaseLockOrSay, renewLock } from '../engine/lock.js';
-import { PHASES, type PhaseId } from '../sql/phases.js';
-import { planMigration, type KeyPolicy } from '../engine/planner.js';
-import { InterruptedError, checkInterrupted, inspect, type Session } from '../engine/session.js';
-import { runSmoke } from '../verify/smoke.js';
-import { takeSnapshot } from '../db/snapshot.js';
-import { collectStats } from '../verify/stats.js';
-import { runVerify } from '../verify/verify.js';
-import { labelOf, type ChecklistId } from '../model/checklist.js';
+import {
+  acquireLock,
+  activeApplies,
+  applyPhase,
+  type BackupProvider,
+  checkInterrupted,
+  inspect,
+  InterruptedError,
+  keyDecisionError,
+  type KeyPolicy,
+  planMigration,
+  readJournal,
+  refuseConflicts,
+  releaseLockOrSay,
+  renewLock,
+  type RunStart,
+  type Session,
+  takeRunStart,
+} from '../engine/index.js';
+import { type BackupRef, type ChecklistId, ExitCode, labelOf, toErrorInfo, UserError } from '../model/index.js';
+import { PHASES, type PhaseId } from '../sql/index.js';
+import { collectStats, runSmoke, runVerify } from '../verify/index.js';
+import { takeSnapshot } from '../db/index.js';
 import { phaseSummaryWords, phaseTitles as titles } from './plan-words.js';
 import { recoveries } from './recovery.js';
 import { answerTo, type AskAbout, type Decider } from './questions.js';
 
-import { changesSince } from '../proof/content-proof.js';
+import { changesSince } from '../proof/index.js';
 import { letMessagesIn, QUIT_IS_AN_ANSWER, Stop, untilStopped } from './stopping.js';
 import type { WindowOutcome, WindowResult } from './outcomes.js';
 export type { WindowOutcome, WindowResult } from './outcomes.js';

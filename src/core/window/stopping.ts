@@ -2,7 +2,7 @@
  * How the maintenance window stops early: a Stop carries the ending and its words; a stop asked
  * for (Ctrl+C, SIGTERM, SIGHUP) is read before each item and question and ends a waiting one.
  */
-import { InterruptedError } from '../engine/session.js';
+import { InterruptedError } from '../engine/index.js';
 import type { WindowOutcome } from './outcomes.js';
 import type { Question } from './questions.js';
 
