@@ -14,5 +14,5 @@ export { type DriftItem, type KeyPolicy, type PhasePlan, type Plan, planMigratio
 export { scansBeforeMigration } from './rehearsal.js';
 export { rollbackPhase, runRollback } from './rollback.js';
 export { undoOfApplied } from './rollback-plan.js';
-export { backupStep, type RunStart, takeRunStart } from './run-start.js';
-export { checkInterrupted, inspect, InterruptedError, type Session, step } from './session.js';
+export { backupStep, type HeldLock, holdLock, type RunStart, takeRunStart } from './run-start.js';
+export { checkInterrupted, inspect, InterruptedError, type Session, step, timedOutcome } from './session.js';

@@ -5,10 +5,10 @@
  */
 import type { BackupProvider } from './backup-provider.js';
 import { type ContentDigest, measureContent } from '../proof/index.js';
-import type { BackupRef, Snapshot } from '../model/index.js';
+import type { BackupRef, LockOwner, Snapshot } from '../model/index.js';
 import { hasJournal } from './journal.js';
 import { dropKeyHashes } from './key-hashing.js';
-import { acquireLock, releaseLockOrSay } from './lock.js';
+import { acquireLock, releaseLockOrSay, renewLock } from './lock.js';
 import { checkInterrupted, step, type Session } from './session.js';
 import { takeSnapshot } from '../db/index.js';
 
@@ -18,6 +18,38 @@ export interface RunStart {
   digest: ContentDigest & { measuredAt: string };
   /** The database as the run found it under the lock (what the backup and digest read). */
   snapshot: Snapshot;
+}
+
+/** The migration lock as a run holds it: renewed on a timer while held, released (and said) once. */
+export interface HeldLock {
+  tookOverFrom: LockOwner | null;
+  /** Releases once (later calls do nothing); a release that fails is said as a warning. */
+  release(): Promise<void>;
+}
+
+/**
+ * A run can hold the lock for long without writing: a backup of a large database, a window
+ * waiting for its operator. The timer pushes the expiry forward meanwhile, so nobody takes over a
+ * live run's lock; a renewal that fails is tried again at the next tick.
+ */
+const RENEW_EVERY_MS = 60_000;
+
+export async function holdLock(session: Session): Promise<HeldLock> {
+  const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
+  session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
+  const timer = setInterval(() => void renewLock(session.db, session.runId).catch(() => undefined), RENEW_EVERY_MS);
+  timer.unref();
+  let held = true;
+  return {
+    tookOverFrom: lock.tookOverFrom,
+    release: async () => {
+      if (!held) return;
+      held = false;
+      clearInterval(timer);
+      await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
+      session.emit({ type: 'lock-released' });
+    },
+  };
 }
 
 /**
@@ -35,16 +67,14 @@ export async function withLock<T>(
   if (provider) await provider.prepare();
   checkInterrupted(session);
   const hadBookkeeping = hasJournal(snapshot);
-  await step(session, 'lock', 'Take the migration lock', async () => {
-    const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
-    session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
-    if (lock.tookOverFrom) {
-      session.emit({
-        type: 'warning',
-        message: `took over the lock of run ${lock.tookOverFrom.runId} by ${lock.tookOverFrom.user}@${lock.tookOverFrom.host} pid ${lock.tookOverFrom.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is`,
-      });
-    }
-  });
+  const lock = await step(session, 'lock', 'Take the migration lock', () => holdLock(session));
+  const earlier = lock.tookOverFrom;
+  if (earlier) {
+    session.emit({
+      type: 'warning',
+      message: `took over the lock of run ${earlier.runId} by ${earlier.user}@${earlier.host} pid ${earlier.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is`,
+    });
+  }
   try {
     const start = await takeRunStart(session, provider);
     started?.(start);
@@ -52,10 +82,9 @@ export async function withLock<T>(
     return await work(start);
   } finally {
     await dropKeyHashes(session).catch(() => undefined);
-    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
+    await lock.release();
     // Tables this run created for its lock go again if no phase reached the journal.
     if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
-    session.emit({ type: 'lock-released' });
   }
 }
 

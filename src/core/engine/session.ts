@@ -33,14 +33,28 @@ export function checkInterrupted(session: Session): void {
 /** Runs one named step, emitting its start and its outcome as a value; rethrows on error. */
 export async function step<T>(session: Session, name: StepName, label: string, work: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
   session.emit({ type: 'step-started', step: name, label });
+  return timedOutcome(work, (outcome, ms) => session.emit({ type: 'step-finished', step: name, outcome, ms }), describe);
+}
+
+/**
+ * Runs work and hands its outcome, as a value, and its time to `finished` (steps and the
+ * window's checklist items both report this way); rethrows on error. `notExecuted` names an
+ * error that means "stopped on purpose" rather than "failed".
+ */
+export async function timedOutcome<T>(
+  work: () => Promise<T>,
+  finished: (outcome: Outcome, ms: number) => void,
+  describe?: (value: T) => string,
+  notExecuted?: (error: unknown) => string | null,
+): Promise<T> {
   const started = performance.now();
   try {
     const value = await work();
-    const outcome: Outcome = { status: 'success', ...(describe ? { detail: describe(value) } : {}) };
-    session.emit({ type: 'step-finished', step: name, outcome, ms: performance.now() - started });
+    finished({ status: 'success', ...(describe ? { detail: describe(value) } : {}) }, performance.now() - started);
     return value;
   } catch (error) {
-    session.emit({ type: 'step-finished', step: name, outcome: { status: 'error', error: toErrorInfo(error) }, ms: performance.now() - started });
+    const reason = notExecuted?.(error) ?? null;
+    finished(reason !== null ? { status: 'not-executed', reason } : { status: 'error', error: toErrorInfo(error) }, performance.now() - started);
     throw error;
   }
 }

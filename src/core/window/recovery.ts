@@ -5,7 +5,7 @@
  * failure saying what stays applied.
  */
 import { restoreBackup } from '../backup/index.js';
-import { InterruptedError, releaseLockOrSay, rollbackPhase, type Session } from '../engine/index.js';
+import { InterruptedError, rollbackPhase, type Session } from '../engine/index.js';
 import { type BackupRef, type ChecklistId, toErrorInfo } from '../model/index.js';
 import type { PhaseId } from '../sql/index.js';
 import { phaseTitles as titles } from './plan-words.js';
@@ -24,16 +24,15 @@ export interface RecoveryContext {
   latestBackup: () => BackupRef | null;
   /** The backup taken before the run's first write: what a restore goes back to. */
   beforeFirstWrite: () => BackupRef | null;
-  /** The run's lock was released (a restore replaces the file). */
-  unlocked: () => void;
+  /** Releases the run's lock (a restore replaces the file, lock table included). */
+  releaseLock: () => Promise<void>;
 }
 
 export function recoveries(ctx: RecoveryContext) {
   const { session, ask, item, applied } = ctx;
 
   const restoreFromBackup = async (backup: BackupRef) => {
-    await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
-    ctx.unlocked();
+    await ctx.releaseLock();
     ctx.closeDb();
     // The operator confirmed a restore that says it loses everything written since the backup.
     await restoreBackup({ from: backup.path, target: session.db.target, replace: true, emit: session.emit, discardNewer: true });

@@ -5,7 +5,6 @@
  * and every phase is one atomic write, so quitting at any prompt leaves a consistent database.
  */
 import {
-  acquireLock,
   activeApplies,
   applyPhase,
   type BackupProvider,
@@ -17,11 +16,12 @@ import {
   planMigration,
   readJournal,
   refuseConflicts,
-  releaseLockOrSay,
-  renewLock,
+  holdLock,
+  type HeldLock,
   type RunStart,
   type Session,
   takeRunStart,
+  timedOutcome,
 } from '../engine/index.js';
 import { type BackupRef, type ChecklistId, ExitCode, labelOf, toErrorInfo, UserError } from '../model/index.js';
 import { PHASES, type PhaseId } from '../sql/index.js';
@@ -46,8 +46,6 @@ export interface WindowOptions {
   /** --repair-fts (see PlanOptions). */
   repairFts?: boolean;
 }
-
-const RENEW_EVERY_MS = 60_000;
 
 const describeBackup = (s: RunStart) => (s.backup ? `${s.backup.path} (verified, sha256 ${s.backup.sha256.slice(0, 12)}…)` : 'NO BACKUP (--no-backup)');
 
@@ -77,8 +75,11 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
   /** The last backup taken before this run's first write: what a restore goes back to. */
   let preWrite: BackupRef | null = null;
   const beforeFirstWrite = () => preWrite;
-  let locked = false;
-  let renewTimer: NodeJS.Timeout | undefined;
+  /** Held from the preflight to the end of the window, renewed while the operator decides. */
+  let heldLock: HeldLock | null = null;
+  const releaseLock = async () => {
+    await heldLock?.release();
+  };
   /** Phases this run applied and that are still applied. */
   const applied: PhaseId[] = [];
   let keysHashed = false;
@@ -87,22 +88,14 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     await letMessagesIn();
     checkInterrupted(session);
     session.emit({ type: 'item-started', item: id });
-    const started = performance.now();
     currentItem = id;
     try {
-      const value = await work();
-      session.emit({
-        type: 'item-finished',
-        item: id,
-        outcome: { status: 'success', ...(describe ? { detail: describe(value) } : {}) },
-        ms: performance.now() - started,
-      });
-      return value;
-    } catch (error) {
-      const outcome =
-        error instanceof Stop ? { status: 'not-executed' as const, reason: error.message } : { status: 'error' as const, error: toErrorInfo(error) };
-      session.emit({ type: 'item-finished', item: id, outcome, ms: performance.now() - started });
-      throw error;
+      return await timedOutcome(
+        work,
+        (outcome, ms) => session.emit({ type: 'item-finished', item: id, outcome, ms }),
+        describe,
+        (error) => (error instanceof Stop ? error.message : null),
+      );
     } finally {
       currentItem = null;
     }
@@ -121,7 +114,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     keysHashed: () => keysHashed,
     latestBackup: () => start?.backup ?? null,
     beforeFirstWrite,
-    unlocked: () => (locked = false),
+    releaseLock,
   });
 
   /** Runs an item; on failure asks Retry / Roll back this phase / Restore from backup / Quit. */
@@ -247,11 +240,8 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         const waiting = plan.phases.find((p) => p.decision);
         if (decider.by === '--yes' && waiting?.decision && options.keys === undefined) throw keyDecisionError(waiting.decision.keys);
         const journal = await readJournal(session.db, snap);
-        const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: 'wizard' });
-        locked = true;
-        session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
-        renewTimer = setInterval(() => void renewLock(session.db, session.runId).catch(() => undefined), RENEW_EVERY_MS);
-        renewTimer.unref();
+        const lock = await holdLock(session);
+        heldLock = lock;
         const p1 = activeApplies(journal, 'phase1')[0];
         const earlier = lock.tookOverFrom;
         let message: string | null = null;
@@ -430,8 +420,6 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
       return ended('interrupted', `${error.message}${applied.length ? ` ${titles(applied)} applied.` : ' Nothing was changed.'}${unverifiedNote()}`);
     throw error;
   } finally {
-    if (renewTimer) clearInterval(renewTimer);
-    if (locked) await releaseLockOrSay(session.db, session.runId, (message) => session.emit({ type: 'warning', message }));
-    if (locked) session.emit({ type: 'lock-released' });
+    await releaseLock();
   }
 }
