@@ -16,13 +16,18 @@
 //     back on `close`, on expiry (10 s idle by default) and when a protocol error drops the stream;
 //   - protocol errors are HTTP 400 text/plain, an expired stream is HTTP 500 JSON {code: STREAM_EXPIRED},
 //     a bad token is HTTP 401 JSON without `message` (the client shows "Server returned HTTP status 401").
-// Test-only endpoints (no auth, not counted): GET /_test/stats, POST /_test/reset-stats.
+// `GET /dump` (bearer token) streams the database as sqld's exporter writes it (dump.mjs).
+// Test-only endpoints (no auth, not counted): GET /_test/stats, POST /_test/reset-stats, and
+// POST /_test/dump-mode with {"mode": "served" | "absent" | "truncated" | "cut" | "altered", "afterBytes"?,
+// "find"?, "replace"?}: /dump answers 404, ends cleanly after afterBytes, drops the connection after
+// afterBytes, or serves text with `find` replaced by `replace` once.
 
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'libsql';
+import { exportDump } from './dump.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -327,7 +332,8 @@ function valueToWire(v) {
 // ---------------------------------------------------------------------------------------------------
 // Streams. One engine connection per stream; batons are single-use random strings.
 
-const stats = { requests: 0, pipelines: 0, statements: 0, openStreams: 0, expiredStreams: 0, refused: [] };
+const stats = { requests: 0, pipelines: 0, dumps: 0, statements: 0, openStreams: 0, expiredStreams: 0, refused: [] };
+let dumpMode = { mode: 'served' };
 const EXPIRED = Symbol('expired');
 /** baton -> stream | EXPIRED */
 const batons = new Map();
@@ -681,12 +687,23 @@ async function handleHttp(req, res) {
 
   if (path === '/_test/stats' && req.method === 'GET') return sendJson(res, 200, stats);
   if (path === '/_test/reset-stats' && req.method === 'POST') {
-    stats.requests = stats.pipelines = stats.statements = stats.expiredStreams = 0;
+    stats.requests = stats.pipelines = stats.dumps = stats.statements = stats.expiredStreams = 0;
     stats.refused = [];
     return sendJson(res, 200, stats);
   }
 
+  if (path === '/_test/dump-mode' && req.method === 'POST') {
+    dumpMode = JSON.parse(body);
+    return sendJson(res, 200, dumpMode);
+  }
+
   stats.requests++;
+  if (path === '/dump' && req.method === 'GET') {
+    if (!authorized(req)) return sendJson(res, 401, { error: 'Unauthorized: `The JWT is invalid`' });
+    if (dumpMode.mode === 'absent') return sendText(res, 404, 'Not found');
+    stats.dumps++;
+    return serveDump(res, new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('preserve_row_ids') === 'true');
+  }
   if (req.method === 'GET' && (path === '/' || path === '/health' || path === '/v2')) {
     return sendText(res, 200, 'Hello, this is HTTP API v2 (Hrana over HTTP)');
   }
@@ -711,6 +728,36 @@ async function handleHttp(req, res) {
     if (err instanceof StreamExpiredError) return sendJson(res, 500, { message: err.message, code: err.code });
     throw err;
   }
+}
+
+/** Streams the dump with backpressure, shaped by the test's dump mode. */
+async function serveDump(res, preserveRowids) {
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+  const { mode, afterBytes = Infinity, find, replace } = dumpMode;
+  let sent = 0;
+  let altered = false;
+  const stop = new Error('dump stopped on purpose');
+  try {
+    await exportDump(
+      DB_PATH,
+      async (text) => {
+        if (mode === 'altered' && !altered && text.includes(find)) {
+          text = text.replace(find, replace);
+          altered = true;
+        }
+        let chunk = Buffer.from(text, 'utf8');
+        if ((mode === 'truncated' || mode === 'cut') && sent + chunk.length > afterBytes) chunk = chunk.subarray(0, afterBytes - sent);
+        sent += chunk.length;
+        if (chunk.length > 0 && !res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+        if ((mode === 'truncated' || mode === 'cut') && sent >= afterBytes) throw stop;
+      },
+      { preserveRowids },
+    );
+  } catch (err) {
+    if (err !== stop) throw err;
+    if (mode === 'cut') return res.destroy();
+  }
+  res.end();
 }
 
 const sockets = new Set();

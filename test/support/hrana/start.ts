@@ -23,6 +23,8 @@ export interface HranaServerStats {
   requests: number;
   /** Authorized POST /v2/pipeline requests. */
   pipelines: number;
+  /** Authorized GET /dump requests that were served (not the 404s of an absent endpoint). */
+  dumps: number;
   /** Statements that reached the engine (skipped batch steps and refused SQL are not counted). */
   statements: number;
   /** Streams currently open (not reset by resetStats). */
@@ -33,6 +35,8 @@ export interface HranaServerStats {
   refused: string[];
 }
 
+export type DumpMode = { mode: 'served' | 'absent' } | { mode: 'truncated' | 'cut'; afterBytes: number } | { mode: 'altered'; find: string; replace: string };
+
 export interface HranaServer {
   /** `http://127.0.0.1:PORT`, ready for `createClient({ url, authToken: token })`. */
   url: string;
@@ -40,6 +44,8 @@ export interface HranaServer {
   port: number;
   stats(): Promise<HranaServerStats>;
   resetStats(): Promise<void>;
+  /** How GET /dump answers from now on (server.mjs): served, absent (404), truncated or cut after some bytes, altered once. */
+  dumpMode(mode: DumpMode): Promise<void>;
   /** SIGTERM: the server rolls back open transactions, closes connections, exits. */
   stop(): Promise<void>;
   /** SIGKILL: the server vanishes mid-flight. */
@@ -102,6 +108,10 @@ export function startHranaServer(opts: StartHranaServerOptions): Promise<HranaSe
         },
         async resetStats() {
           const res = await fetch(`${url}/_test/reset-stats`, { method: 'POST' });
+          await res.arrayBuffer();
+        },
+        async dumpMode(mode: DumpMode) {
+          const res = await fetch(`${url}/_test/dump-mode`, { method: 'POST', body: JSON.stringify(mode) });
           await res.arrayBuffer();
         },
         async stop() {
