@@ -148,7 +148,7 @@ describe.each(TARGETS)('automatic backup before apply (%s)', (kind) => {
 
 describe('REAL values in dumps', () => {
   it('read back as the same double in libSQL and in stock sqlite3, where shortest decimals do not', async () => {
-    const { realLiteral } = await import('../src/core/backup/dump.js');
+    const { realLiteral } = await import('../src/core/sql/real-literal.js');
     // 0.002877: SQLite parses the decimal one bit off; plus thirds, pi, tiny, huge, subnormal, negative.
     const values = [0.002877, 1 / 3, Math.PI, 1e-300, 5e-324, -2.5e-7, 1e300, -123456.789, 0.1, 12, 2 ** 60 + 2 ** 8];
     for (let i = 0; i < 300; i++) values.push(Math.round(((i * 7919) % 10007) * 10) / 1e6);

@@ -2,7 +2,7 @@
  * One stderr line per meaningful event while a headless command runs, so a person or a CI log
  * can follow along; stdout stays reserved for the result (text or --json).
  */
-import { formatMs, labelOf, oneLine, phaseTitle, waitWords, type CoreEvent } from '../core/index.js';
+import { formatBytes, formatMs, labelOf, oneLine, phaseTitle, waitWords, type CoreEvent } from '../core/index.js';
 
 export function progressLine(event: CoreEvent): string | null {
   switch (event.type) {
@@ -37,7 +37,9 @@ export function progressLine(event: CoreEvent): string | null {
     case 'backup-progress':
       return event.total
         ? `  backup ${Math.floor((event.done / event.total) * 100)}% (${event.done}/${event.total} ${event.unit}${event.etaSec !== null ? `, ETA ${Math.ceil(event.etaSec)} s` : ''})`
-        : `  backup ${event.done} ${event.unit}`;
+        : event.unit === 'bytes'
+          ? `  backup: ${formatBytes(event.done)} of the server's dump${event.statements !== undefined ? ` (${event.statements} statements)` : ''}`
+          : `  backup ${event.done} ${event.unit}`;
     case 'backup-skipped':
       return `!! NO BACKUP: ${event.reason}`;
     case 'phase-started':

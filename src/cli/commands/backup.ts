@@ -11,7 +11,7 @@ export const backupCommand: CommandHandler = async (cli, output, signal, state) 
       takeBackup(
         ctx.session.db,
         await takeSnapshot(ctx.session.db),
-        { dir: cli.backupDir, out: cli.out, format: cli.format, toolVersion: TOOL_VERSION },
+        { dir: cli.backupDir, out: cli.out, format: cli.format, toolVersion: TOOL_VERSION, thorough: cli.thorough },
         ctx.session.emit,
       ),
     );

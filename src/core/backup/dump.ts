@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { type Db, hasRowid, rowBatches, TextBytes } from '../db/index.js';
 import { BOOKKEEPING_DDL, TableHasher, bookkeepingDdlDigest, combine, type ContentDigest, type TableDigest } from '../proof/index.js';
-import { quoteIdent, quoteText } from '../sql/index.js';
+import { quoteIdent, quoteText, realLiteral } from '../sql/index.js';
 import type { Snapshot, TableInfo } from '../model/index.js';
 import { LOCK_TABLE } from '../engine/index.js';
 
@@ -166,38 +166,4 @@ export function literal(value: unknown): string {
     return `X'${bytes.toString('hex')}'`;
   }
   return quoteText(String(value));
-}
-
-/**
- * A REAL that reads back as the very same double, in libSQL and in stock sqlite3. SQLite's
- * decimal-to-double conversion is not correctly rounded ("0.002877" can come back one bit off),
- * so a non-integral value is written as its exact binary form: an integer mantissa scaled by
- * powers of two, each step exact in IEEE arithmetic. Small integral values keep "12.0".
- */
-export function realLiteral(value: number): string {
-  if (Number.isNaN(value)) return 'NULL';
-  if (!Number.isFinite(value)) return value > 0 ? '9e999' : '-9e999';
-  if (Object.is(value, -0)) return '-0.0';
-  if (Number.isInteger(value) && Math.abs(value) <= 2 ** 53) return `${value}.0`;
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  const hi = view.getUint32(0);
-  const lo = view.getUint32(4);
-  const biased = (hi >>> 20) & 0x7ff;
-  let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let exponent: number;
-  if (biased === 0) {
-    exponent = -1074; // subnormal
-  } else {
-    mantissa |= 1n << 52n;
-    exponent = biased - 1075;
-  }
-  while (mantissa > 0n && (mantissa & 1n) === 0n) {
-    mantissa >>= 1n;
-    exponent++;
-  }
-  let expr = `${value < 0 ? '-' : ''}${mantissa}.0`;
-  const op = exponent < 0 ? '/' : '*';
-  for (let left = Math.abs(exponent); left > 0; left -= 62) expr = `(${expr} ${op} ${1n << BigInt(Math.min(left, 62))})`;
-  return expr;
 }

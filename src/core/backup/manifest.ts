@@ -8,6 +8,15 @@ import type { ContentDigest } from '../proof/index.js';
 import { sha256File, writePrivateFile } from './files.js';
 import path from 'node:path';
 
+/** How the backup read the database: a page copy (local), the server's dump (one request), or page by page through the client, and why. */
+export interface BackupRead {
+  via: 'page-copy' | 'server-dump' | 'paged-reads';
+  /** The server's dump was tried and not used: why (no endpoint, refused, truncated, did not match). */
+  why?: string;
+  /** Bytes of the server's dump. */
+  bytes?: number;
+}
+
 export interface BackupManifest {
   tool: 'schema-wizard';
   toolVersion: string;
@@ -26,6 +35,8 @@ export interface BackupManifest {
   trees?: ContentDigest;
   /** .sql backups of this version: the value digest of our own tables (journal, archives). */
   bookkeeping?: ContentDigest;
+  /** How the database was read (manifests written before it existed lack it). */
+  read?: BackupRead;
 }
 
 export function manifestPath(backupFile: string): string {

@@ -8,13 +8,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BackupProvider, LOCK_TABLE } from '../engine/index.js';
-import { bookkeepingDigest, compareDigests, type ContentDigest, digestDatabase, hashedTables, runFileJob, schemaDigest } from '../proof/index.js';
+import {
+  aggregateDifferences,
+  bookkeepingDigest,
+  compareDigests,
+  type ContentDigest,
+  digestDatabase,
+  hashedTables,
+  readAggregates,
+  runFileJob,
+  schemaDigest,
+} from '../proof/index.js';
 import { type Db, fileUrlOf, guideTables, namedIndexes, openDb, takeSnapshot, type Target, userTriggers } from '../db/index.js';
-import { type BackupRef, type Emit, ExitCode, type Snapshot, UserError } from '../model/index.js';
+import { type BackupRef, type Emit, ExitCode, type Snapshot, type TableInfo, UserError } from '../model/index.js';
 import { writeDump } from './dump.js';
 import { backupWriteError, ensureWritableDir, freshBackupPath, fsyncDir, fsyncFile, removeDatabaseFiles, removeQuietly, sha256File } from './files.js';
 import { loadDump } from './load.js';
-import { writeManifest, type BackupManifest } from './manifest.js';
+import { writeManifest, type BackupManifest, type BackupRead } from './manifest.js';
+import { loadServerDump } from './server-dump.js';
 
 export interface BackupOptions {
   /** Directory for timestamped names (default ./backups). */
@@ -71,11 +82,20 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     let sha256: string;
     let trees: ContentDigest | undefined;
     let bookkeeping: ContentDigest | undefined;
+    let read: BackupRead = { via: 'page-copy' };
     if (format === 'db') {
       ({ digest: sourceDigest, sha256, trees } = await copyAndVerify(db, snapshot, partial, options.thorough ? 'integrity_check' : 'quick_check', emit));
     } else {
-      const progress = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
-      ({ digest: sourceDigest, bookkeeping } = await dumpAndVerify(db, snapshot, partial, (n) => progress(n)));
+      const viaServer = db.target.kind === 'remote' ? await fromServerDump(db, snapshot, file, partial, options, emit) : null;
+      if (viaServer?.taken) {
+        ({ digest: sourceDigest, bookkeeping } = viaServer.taken);
+        read = { via: 'server-dump', bytes: viaServer.bytes };
+      } else {
+        if (viaServer) emit({ type: 'warning', message: `The server's dump was not used: ${viaServer.why}; reading the database page by page instead.` });
+        const progress = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
+        ({ digest: sourceDigest, bookkeeping } = await dumpAndVerify(db, snapshot, partial, (n) => progress(n)));
+        read = { via: 'paged-reads', ...(viaServer ? { why: viaServer.why } : {}) };
+      }
       fsyncFile(partial);
       sha256 = await sha256File(partial);
     }
@@ -104,9 +124,10 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
       schemaSha256: schemaDigest(snapshot),
       ...(trees ? { trees } : {}),
       ...(bookkeeping ? { bookkeeping } : {}),
+      read,
     };
     writeManifest(file, manifest);
-    return { ref: { path: file, sha256, format, bytes }, manifest };
+    return { ref: { path: file, sha256, format, bytes, read: read.via }, manifest };
   } catch (error) {
     removeDatabaseFiles(partial);
     if (error instanceof UserError) throw error;
@@ -149,6 +170,74 @@ async function copyAndVerify(
   } finally {
     job.stop();
   }
+}
+
+/**
+ * The remote database through the server's dump (one request): loaded into a scratch file next
+ * to the backup, checked against the server (the schema, and per-table aggregates the server
+ * computes in one more request; every row's hash too with --thorough), then written out as our
+ * own dump from the scratch file and verified like any other. Returns why it was not used when
+ * the server has no dump, refuses it, or serves one that does not match: the caller pages.
+ */
+async function fromServerDump(
+  db: Db,
+  snapshot: Snapshot,
+  file: string,
+  partial: string,
+  options: BackupOptions,
+  emit: Emit,
+): Promise<{ taken: { digest: ContentDigest; bookkeeping: ContentDigest }; bytes: number } | { taken: null; why: string }> {
+  const scratchFile = `${file}.scratch.${process.pid}.partial`;
+  const started = performance.now();
+  let said = 0;
+  try {
+    const loaded = await loadServerDump(db.target, scratchFile, {
+      connectTimeoutMs: 10_000,
+      onProgress: (bytes, statements) => {
+        // At most four a second: chunks arrive far more often than that.
+        const now = performance.now();
+        if (now - said < 250) return;
+        said = now;
+        const ratePerSec = Math.round(bytes / Math.max(0.001, (now - started) / 1000));
+        emit({ type: 'backup-progress', done: bytes, total: null, unit: 'bytes', ratePerSec, etaSec: null, statements });
+      },
+    });
+    if (!loaded.loaded) return { taken: null, why: loaded.why };
+    const scratch = await openDb({
+      kind: 'file',
+      url: fileUrlOf(scratchFile),
+      display: "the server's dump",
+      name: path.basename(scratchFile),
+      path: scratchFile,
+    });
+    try {
+      const copy = await takeSnapshot(scratch);
+      if (schemaDigest(copy) !== schemaDigest(snapshot)) return { taken: null, why: "the dump's schema differs from the database's" };
+      const checked = checkedTables(snapshot);
+      const differences = aggregateDifferences(await readAggregates(db, checked), await readAggregates(scratch, checkedTables(copy)));
+      if (differences.length > 0) return { taken: null, why: `the dump does not match the database (${differences.slice(0, 3).join('; ')})` };
+      if (options.thorough) {
+        const changed = compareDigests(await digestDatabase(db, snapshot), await digestDatabase(scratch, copy));
+        if (changed.length > 0) return { taken: null, why: `the dump's rows differ from the database's (${changed.map((d) => d.table).join(', ')})` };
+      }
+      const progress = progressReporter(emit, hashedRowTotal(copy), 'rows');
+      const taken = await dumpAndVerify(scratch, copy, partial, (n) => progress(n));
+      return { taken, bytes: loaded.bytes };
+    } finally {
+      scratch.close();
+    }
+  } finally {
+    removeDatabaseFiles(scratchFile);
+  }
+}
+
+/** What the aggregates compare: every table with rows of its own, FTS shadows included, the lock table aside. */
+function checkedTables(snapshot: Snapshot): TableInfo[] {
+  return snapshot.tables.filter(
+    (t) =>
+      (t.kind === 'plain' || t.kind === 'shadow' || t.kind === 'bookkeeping' || t.name === 'sqlite_sequence') &&
+      t.name.toLowerCase() !== LOCK_TABLE.toLowerCase(),
+  );
 }
 
 /** Streams the dump (hashing the very rows written), then loads it into scratch and compares. */

@@ -8,7 +8,7 @@
 export { compiledModule } from './compiled-url.js';
 export { type Db, openDb, type Stmt } from './db.js';
 export { GUARD_MARK, guardStatement } from './guard-mark.js';
-export { openExistingFile } from './local-file.js';
+export { createScratchFile, openExistingFile } from './local-file.js';
 export { releaseStatements } from './memory.js';
 export { rowBatches, TextBytes } from './row-stream.js';
 export {

@@ -16,3 +16,8 @@ export function openExistingFile(path: string): Database.Database {
   }
   return new Database(path, { timeout: 5_000 });
 }
+
+/** A private scratch database the engine creates (a dump loaded for checking); the caller removes it. */
+export function createScratchFile(path: string): Database.Database {
+  return new Database(path);
+}

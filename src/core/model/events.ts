@@ -35,6 +35,8 @@ export interface BackupRef {
   sha256: string;
   format: 'db' | 'sql';
   bytes: number;
+  /** How the database was read: a page copy, the server's dump, or page by page (the manifest says why). */
+  read?: 'page-copy' | 'server-dump' | 'paged-reads';
 }
 
 export type CoreEvent =
@@ -46,7 +48,17 @@ export type CoreEvent =
   | { type: 'step-finished'; at: string; step: StepName; outcome: Outcome; ms: number }
   | { type: 'lock-acquired'; at: string; owner: LockOwner; tookOverFrom: LockOwner | null }
   | { type: 'lock-released'; at: string }
-  | { type: 'backup-progress'; at: string; done: number; total: number | null; unit: 'rows' | 'bytes' | 'pages'; ratePerSec: number; etaSec: number | null }
+  | {
+      type: 'backup-progress';
+      at: string;
+      done: number;
+      total: number | null;
+      unit: 'rows' | 'bytes' | 'pages';
+      ratePerSec: number;
+      etaSec: number | null;
+      /** Statements received so far (a server's dump, counted as it streams). */
+      statements?: number;
+    }
   | { type: 'backup-taken'; at: string; backup: BackupRef }
   | { type: 'backup-skipped'; at: string; reason: string }
   | { type: 'phase-started'; at: string; phase: PhaseId; action: 'apply' | 'rollback'; total: number }

@@ -61,7 +61,14 @@ export interface Report {
   backup: BackupRef | null;
   /** Why there is no backup (--no-backup), said loudly in every rendering. */
   backupSkipped: string | null;
-  backupProgress: { done: number; total: number | null; unit: 'rows' | 'bytes' | 'pages'; ratePerSec: number; etaSec: number | null } | null;
+  backupProgress: {
+    done: number;
+    total: number | null;
+    unit: 'rows' | 'bytes' | 'pages';
+    ratePerSec: number;
+    etaSec: number | null;
+    statements?: number;
+  } | null;
   rowChecks: { phase: PhaseId; ok: boolean; detail: string }[];
   warnings: string[];
   /** The wizard's checklist, in the order items ran. */
@@ -137,7 +144,17 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
     case 'lock-released':
       return report.lock ? { ...report, lock: { ...report.lock, released: true } } : report;
     case 'backup-progress':
-      return { ...report, backupProgress: { done: event.done, total: event.total, unit: event.unit, ratePerSec: event.ratePerSec, etaSec: event.etaSec } };
+      return {
+        ...report,
+        backupProgress: {
+          done: event.done,
+          total: event.total,
+          unit: event.unit,
+          ratePerSec: event.ratePerSec,
+          etaSec: event.etaSec,
+          ...(event.statements !== undefined ? { statements: event.statements } : {}),
+        },
+      };
     case 'backup-taken':
       return { ...report, backup: event.backup, backupProgress: null };
     case 'backup-skipped':

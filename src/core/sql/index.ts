@@ -26,3 +26,4 @@ export { countStatements, splitStatements, StatementReader } from './statement-r
 export type { Stmt } from './stmt.js';
 export { decodeUtf8 } from './utf8.js';
 export { V1_SCHEMA_SQL } from './v1-schema.js';
+export { exactNumbers, realLiteral } from './real-literal.js';

@@ -2,7 +2,7 @@
 import React from 'react';
 import { Text } from 'ink';
 import Spinner from 'ink-spinner';
-import { labelOf, waitWords, type ChecklistRecord, type Report } from '../../core/index.js';
+import { formatBytes, labelOf, waitWords, type ChecklistRecord, type Report } from '../../core/index.js';
 import { tint } from '../theme.js';
 
 export function runningProgress(report: Report): string | null {
@@ -13,6 +13,7 @@ export function runningProgress(report: Report): string | null {
     const eta = b.etaSec !== null ? `, ETA ${Math.ceil(b.etaSec)} s` : '';
     return `${Math.floor((b.done / b.total) * 100)}% of ${b.total} ${b.unit}${eta}`;
   }
+  if (b && b.unit === 'bytes') return `${formatBytes(b.done)} of the server's dump${b.statements !== undefined ? `, ${b.statements} statements` : ''}`;
   return null;
 }
 

@@ -1,0 +1,115 @@
+/**
+ * A remote backup reads the server's own dump (GET /dump, one request), as sqld serves it: the
+ * loopback server reproduces its format. The dump is checked against the server before it
+ * counts; where the endpoint is absent, the dump is truncated or cut, or it does not match, the
+ * backup reads page by page instead and says why. Either way the backup restores exactly.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { realLiteral } from '../src/core/sql/real-literal.js';
+import { runCli } from './support/cli.js';
+import { contentsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
+import type { DumpMode } from './support/hrana/start.js';
+import { serverFor } from './support/targets.js';
+
+/** REALs SQLite's own decimal parsing gets one bit wrong, and values the dump's quoting must carry. */
+const TRICKY = [
+  "INSERT INTO learned_patterns (user_id, pattern_type, pattern_data, confidence, created_at, updated_at) VALUES ('user-0001', 'x', 'line one\nline two\r\nit''s', 0.002877, 'c', 'u')",
+  "INSERT INTO learned_patterns (user_id, pattern_type, pattern_data, confidence, created_at, updated_at) VALUES ('user-0001', 'y', '\\n and \\012 already', 1e-300, 'c', 'u')",
+  "INSERT INTO learned_patterns (user_id, pattern_type, pattern_data, confidence, created_at, updated_at) VALUES ('user-0002', 'z', 'big', 1.7976931348623157e308, 'c', 'u')",
+  'UPDATE memories SET importance = 0.1 + 0.2 WHERE rowid = (SELECT min(rowid) FROM memories)',
+  // Each reads back one bit off through SQLite's own parser from its shortest digits (measured on
+  // libSQL 3.45.1), so they are stored through their exact form.
+  ...[20611294.12666074, 4.188172437981643e-7, 301634.8026839995].map(
+    (v, i) => `UPDATE memories SET importance = ${realLiteral(v)} WHERE rowid = (SELECT rowid FROM memories ORDER BY rowid LIMIT 1 OFFSET ${3 + i})`,
+  ),
+];
+
+async function backupOf(file: string, mode: DumpMode, extra: string[] = []) {
+  const server = await serverFor(file);
+  await server.dumpMode(mode);
+  await server.resetStats();
+  const dir = tempDir('sw-sdump-');
+  const run = await runCli(['backup', '--db', server.url, '--auth-token', server.token, '--backup-dir', dir, '--json', ...extra]);
+  const stats = await server.stats();
+  await server.dumpMode({ mode: 'served' });
+  // A failed run has no document: the JSON parse then throws, and the test shows run.stderr first.
+  return { run, stats, dir, json: run.code === 0 ? run.json() : ({} as any) };
+}
+
+/** The backup restored into a new file holds the source's rows exactly (REAL bits, text bytes). */
+async function expectExactRestore(file: string, backup: string) {
+  const copy = path.join(tempDir('sw-sdump-r-'), 'restored.db');
+  const restored = await runCli(['restore', '--from', backup, '--db', copy, '--yes', '--replace']);
+  expect(restored.code, restored.stderr).toBe(0);
+  expect(await contentsOf(copy)).toEqual(await contentsOf(file));
+}
+
+describe("remote backups through the server's dump", () => {
+  it('one GET /dump, checked in one more request, REALs and text exact, the path said', async () => {
+    const file = await v1Database();
+    await sqlOn(file, TRICKY);
+    const { run, stats, dir, json } = await backupOf(file, { mode: 'served' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(json.backup.read).toBe('server-dump');
+    expect(stats.dumps).toBe(1);
+    // connect + inspect + the aggregates: never a page of rows
+    expect(stats.pipelines).toBeLessThanOrEqual(6);
+    const manifest = JSON.parse(fs.readFileSync(`${json.backup.path}.json`, 'utf8'));
+    expect(manifest.read).toMatchObject({ via: 'server-dump' });
+    expect(run.stderr).toMatch(/of the server's dump/);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      path.basename(json.backup.path),
+      `${path.basename(json.backup.path)}.json`,
+      `${path.basename(json.backup.path)}.sha256`,
+    ]);
+    await expectExactRestore(file, json.backup.path);
+  });
+
+  it.each<[string, DumpMode, RegExp]>([
+    ['absent (404)', { mode: 'absent' }, /the server has no \/dump endpoint \(HTTP 404\)/],
+    ['truncated', { mode: 'truncated', afterBytes: 20_000 }, /the dump ended before its COMMIT \(truncated after 20000 bytes\)/],
+    ['cut mid-stream', { mode: 'cut', afterBytes: 20_000 }, /the dump stopped part way/],
+    ['altered', { mode: 'altered', find: "'User 1'", replace: "'User 1 (edited)'" }, /the dump does not match the database \(users: values differ\)/],
+    [
+      'carrying a statement no dump writes',
+      { mode: 'altered', find: 'BEGIN TRANSACTION;', replace: "BEGIN TRANSACTION;\nATTACH 'x.db' AS x;" },
+      /a statement a dump never writes \(ATTACH/,
+    ],
+  ])('a dump %s is never used: the backup reads page by page, says why, and restores exactly', async (_name, mode, why) => {
+    const file = await v1Database();
+    await sqlOn(file, TRICKY);
+    const { run, stats, dir, json } = await backupOf(file, mode);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json.backup.read).toBe('paged-reads');
+    expect(run.stderr).toMatch(why);
+    expect(JSON.parse(fs.readFileSync(`${json.backup.path}.json`, 'utf8')).read.why).toMatch(why);
+    expect(stats.pipelines).toBeGreaterThan(6);
+    // Nothing of the unused dump is left beside the backup.
+    expect(fs.readdirSync(dir)).toHaveLength(3);
+    await expectExactRestore(file, json.backup.path);
+  });
+
+  it('an integral REAL in an untyped column (the dump writes 1.0 as 1) is caught and read page by page', async () => {
+    const file = await v1Database();
+    await sqlOn(file, ['CREATE TABLE app_settings (k TEXT PRIMARY KEY, v)', "INSERT INTO app_settings VALUES ('ratio', 1.0), ('n', 1)"]);
+    const { run, json } = await backupOf(file, { mode: 'served' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(json.backup.read).toBe('paged-reads');
+    expect(run.stderr).toMatch(/does not match the database \(app_settings: values differ\)/);
+    await expectExactRestore(file, json.backup.path);
+  });
+
+  it('a same-length edit passes the aggregates; --thorough hashes every row and catches it', async () => {
+    const file = await v1Database();
+    const edit: DumpMode = { mode: 'altered', find: 'user-0001@example.com', replace: 'user-0001@example.org' };
+    const quick = await backupOf(file, edit);
+    expect(quick.json.backup.read).toBe('server-dump');
+    const thorough = await backupOf(file, edit, ['--thorough']);
+    expect(thorough.run.code, thorough.run.stderr).toBe(0);
+    expect(thorough.json.backup.read).toBe('paged-reads');
+    expect(thorough.run.stderr).toMatch(/the dump's rows differ from the database's \(users\)/);
+    await expectExactRestore(file, thorough.json.backup.path);
+  });
+});
