@@ -61,14 +61,8 @@ export interface Report {
   backup: BackupRef | null;
   /** Why there is no backup (--no-backup), said loudly in every rendering. */
   backupSkipped: string | null;
-  backupProgress: {
-    done: number;
-    total: number | null;
-    unit: 'rows' | 'bytes' | 'pages';
-    ratePerSec: number;
-    etaSec: number | null;
-    statements?: number;
-  } | null;
+  /** The latest backup-progress event, without its type and time. */
+  backupProgress: Omit<Extract<CoreEvent, { type: 'backup-progress' }>, 'type' | 'at'> | null;
   rowChecks: { phase: PhaseId; ok: boolean; detail: string }[];
   warnings: string[];
   /** The wizard's checklist, in the order items ran. */
@@ -143,18 +137,10 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
       return { ...report, lock: { owner: event.owner, tookOverFrom: event.tookOverFrom, released: false } };
     case 'lock-released':
       return report.lock ? { ...report, lock: { ...report.lock, released: true } } : report;
-    case 'backup-progress':
-      return {
-        ...report,
-        backupProgress: {
-          done: event.done,
-          total: event.total,
-          unit: event.unit,
-          ratePerSec: event.ratePerSec,
-          etaSec: event.etaSec,
-          ...(event.statements !== undefined ? { statements: event.statements } : {}),
-        },
-      };
+    case 'backup-progress': {
+      const { type: _type, at: _at, ...progress } = event;
+      return { ...report, backupProgress: progress };
+    }
     case 'backup-taken':
       return { ...report, backup: event.backup, backupProgress: null };
     case 'backup-skipped':
