@@ -136,10 +136,12 @@ describe('SIGTERM and SIGHUP stop the run like Ctrl+C', () => {
     it(`${signal} during the backup: exit ${code}, a line saying where things stand, no lock row and no partial file left`, async () => {
       const file = await v1Database({ users: 10, memories: 4000, embeddingDims: 256 });
       const dir = path.dirname(file);
-      const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--backup-dir', path.join(dir, 'backups')], {
+      const child = spawn(process.execPath, [BIN, 'apply', '--db', file, '--yes', '--json', '--backup-dir', path.join(dir, 'backups')], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, CI: '1' },
       });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
       let stderr = '';
       child.stderr.on('data', (d) => {
         const before = stderr;
@@ -148,6 +150,10 @@ describe('SIGTERM and SIGHUP stop the run like Ctrl+C', () => {
       });
       const exit = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       expect(exit, stderr).toBe(code);
+      // The JSON document says the exit code the process ends with, and what never ran.
+      const doc = JSON.parse(stdout);
+      expect(doc).toMatchObject({ ok: false, exitCode: code, noBackup: false });
+      expect(doc.phases.every((p: { status: string }) => p.status === 'not-executed')).toBe(true);
       expect(stderr).toMatch(new RegExp(`Interrupted by ${signal}`));
       expect(stderr).toMatch(/error: Interrupted: stopped between steps; no phase was left half-done/);
       const lock = await rowsOf(file, "SELECT count(*) AS n FROM sqlite_schema WHERE name = '_schema_wizard_lock'");

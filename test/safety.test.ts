@@ -495,7 +495,7 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
       expect(run.stderr).toMatch(/--keep-plaintext-keys/);
       // As JSON the refusal still says, phase by phase, that nothing ran.
       const json = (await runCli(['apply', ...(await dbArgs(file, kind)), '--yes', '--no-backup', '--json'])).json();
-      expect(json).toMatchObject({ ok: false, exitCode: 2, backup: null, noBackup: false });
+      expect(json).toMatchObject({ ok: false, exitCode: 2, backup: null, noBackup: true });
       expect(json.error.message).toMatch(/5 users hold an API key/);
       expect(json.phases.map((p: { phase: string; status: string }) => `${p.phase} ${p.status}`)).toEqual(['phase1 not-executed', 'phase2 not-executed']);
       expect(fs.readFileSync(file).equals(bytes)).toBe(true);

@@ -11,6 +11,7 @@ import { realLiteral } from '../src/core/sql/real-literal.js';
 import { runCli } from './support/cli.js';
 import { contentsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
 import type { DumpMode } from './support/hrana/start.js';
+import { startHranaServer } from './support/hrana/start.js';
 import { serverFor } from './support/targets.js';
 
 /** REALs SQLite's own decimal parsing gets one bit wrong, and values the dump's quoting must carry. */
@@ -111,5 +112,31 @@ describe("remote backups through the server's dump", () => {
     expect(thorough.json.backup.read).toBe('paged-reads');
     expect(thorough.run.stderr).toMatch(/the dump's rows differ from the database's \(users\)/);
     await expectExactRestore(file, thorough.json.backup.path);
+  });
+});
+
+describe('round trips, whatever the size (a 50 ms delay on every request)', () => {
+  it.each([
+    ['the demo size', {}],
+    ['ten times the memories', { memories: 4000, users: 40 }],
+  ])('%s: plan in at most 3 requests; apply --phase all --yes with its backup in 1 GET /dump and at most 15 more', async (_name, size) => {
+    const file = await v1Database({ ...size, plaintextKeys: 0 });
+    const server = await startHranaServer({ dbPath: file, delayMs: 50 });
+    try {
+      const db = ['--db', server.url, '--auth-token', server.token];
+      await server.resetStats();
+      expect((await runCli(['plan', ...db])).code).toBe(0);
+      expect((await server.stats()).pipelines).toBeLessThanOrEqual(3);
+      await server.resetStats();
+      const apply = await runCli(['apply', ...db, '--phase', 'all', '--yes', '--backup-dir', tempDir('sw-rt-'), '--json']);
+      expect(apply.code, apply.stderr).toBe(0);
+      expect(apply.json().backup.read).toBe('server-dump');
+      const stats = await server.stats();
+      expect(stats.dumps).toBe(1);
+      expect(stats.pipelines).toBeLessThanOrEqual(15);
+      expect(apply.json().requests).toBe(stats.pipelines);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -48,6 +48,8 @@ export async function main(argv: string[], streams: Streams = process, screens: 
     if (!state.screenActive)
       output.err(`Interrupted by ${signal}: stopping after the current step (a phase in flight commits or rolls back as a whole).${again}`);
   };
+  // The exit code a stop ends with says which signal stopped it; the JSON document says the same.
+  const exitOf = (code: number) => (received && code === ExitCode.interrupted ? signalExit(received) : code);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
   try {
@@ -73,11 +75,12 @@ export async function main(argv: string[], streams: Streams = process, screens: 
     }
     const handler = await HANDLERS[cli.command]();
     const result = await handler(cli, output, controller.signal, state, screens);
-    const code = result.error === undefined ? (print(output, cli, result, state), result.exitCode) : printError(output, cli, result.error, state, result.json);
-    return received && code === ExitCode.interrupted ? signalExit(received) : code;
+    if (result.error !== undefined) return printError(output, cli, result.error, state, exitOf, result.json);
+    const code = exitOf(result.exitCode);
+    print(output, cli, { ...result, exitCode: code }, state);
+    return code;
   } catch (error) {
-    const code = printError(output, cli, error, state);
-    return received && code === ExitCode.interrupted ? signalExit(received) : code;
+    return printError(output, cli, error, state, exitOf);
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
   }
@@ -104,9 +107,16 @@ function print(output: Output, cli: CommandLine, result: CommandResult, state: R
 }
 
 /** `partial`: what a command returned beside its error (the phases that committed), kept in the JSON. */
-function printError(output: Output, cli: CommandLine | undefined, raw: unknown, state: RunState, partial?: Record<string, unknown>): number {
+function printError(
+  output: Output,
+  cli: CommandLine | undefined,
+  raw: unknown,
+  state: RunState,
+  exitOf: (code: number) => number,
+  partial?: Record<string, unknown>,
+): number {
   const error = asSentence(raw) ?? raw;
-  const exitCode = error instanceof UserError ? error.exitCode : ExitCode.failed;
+  const exitCode = exitOf(error instanceof UserError ? error.exitCode : ExitCode.failed);
   const info = toErrorInfo(error);
   if (cli?.json) {
     const report = state.report?.();

@@ -20,7 +20,7 @@ export function phaseCommand(describe: (phases: string, target: string) => strin
       await confirmWrite(cli.yes, describe(cli.phases.map(phaseTitle).join(' and '), ctx.target.display), ctx.target.name);
       const result = await run(ctx.session, cli, automaticBackup(cli));
       const report = ctx.report();
-      const json = { phases: result.phases, backup: result.backup, noBackup: report.backupSkipped !== null, report };
+      const json = { phases: result.phases, backup: result.backup, noBackup: cli.noBackup, report };
       // A stopped run still returns what committed: main prints the error, the JSON keeps the phases.
       if (result.error !== undefined) return { exitCode: ExitCode.failed, json, text: '', error: result.error };
       return { exitCode: 0, json, text: renderRunSummary(report) };

@@ -25,7 +25,6 @@ const MANAGED = /^(BEGIN(\s+TRANSACTION)?|COMMIT|PRAGMA\s+foreign_keys\s*=\s*OFF
 /** What sqld's exporter (a port of the sqlite3 shell's .dump) writes, and nothing else. */
 const DUMPED =
   /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+sqlite_sequence$|ANALYZE\s+sqlite_schema$|PRAGMA\s+writable_schema\s*=\s*(ON|OFF)$)/i;
-const BATCH_CHARS = 4 << 20;
 
 /** The dump's URL: the database's HTTP base (libsql: and wss: are https:, ws: is http:), rowids kept. */
 export function dumpUrl(target: Target): string {
@@ -76,13 +75,6 @@ export async function loadServerDump(target: Target, scratchFile: string, option
     let bytes = 0;
     let statements = 0;
     let last = '';
-    let batch: string[] = [];
-    let batchChars = 0;
-    const flush = () => {
-      if (batch.length > 0) db.exec(batch.join(';\n'));
-      batch = [];
-      batchChars = 0;
-    };
     const take = (sql: string): string | null => {
       statements++;
       last = sql;
@@ -90,9 +82,9 @@ export async function loadServerDump(target: Target, scratchFile: string, option
       if (!DUMPED.test(sql)) return `it holds a statement a dump never writes (${sql.slice(0, 60)})`;
       // Numbers before VALUES can only sit inside names, which the rewrite skips.
       const run = /^INSERT\s+INTO\b/i.test(sql) ? exactNumbers(sql) : sql;
-      batch.push(run);
-      batchChars += run.length;
-      if (batchChars >= BATCH_CHARS) flush();
+      // One statement per call: the engine's exec of a long text copies what is left of it after
+      // every statement (measured: 9 s for a 164 MB dump, against 1.6 s for sqlite3 reading it).
+      db.prepare(run).run();
       return null;
     };
     try {
@@ -106,11 +98,8 @@ export async function loadServerDump(target: Target, scratchFile: string, option
         }
         options.onProgress?.(bytes, statements);
       }
-      const rest = reader.end();
-      if (rest !== null) {
-        const refused = take(rest);
-        if (refused) return notUsed(controller, refused);
-      }
+      // A statement without its semicolon is where the text was cut: never run it.
+      if (reader.end() !== null) last = '';
     } catch (error) {
       if (isDiskFull(error)) throw error;
       return notUsed(controller, `the dump stopped part way (${shortReason(error)})`);
@@ -118,7 +107,6 @@ export async function loadServerDump(target: Target, scratchFile: string, option
       clearTimeout(timer);
     }
     if (!/^COMMIT$/i.test(last)) return { loaded: false, why: `the dump ended before its COMMIT (truncated after ${bytes} bytes)` };
-    flush();
     db.exec('PRAGMA writable_schema = OFF');
     db.exec('COMMIT');
     return { loaded: true, bytes, statements };

@@ -19,9 +19,8 @@ import {
   UserError,
 } from '../model/index.js';
 import { beforeStatsOf, journalInsert } from './journal.js';
-import { renewLock } from './lock.js';
 import { phaseTitle, type PhaseId } from '../sql/index.js';
-import { keyHashStatements, prepareKeyHashes } from './key-hashing.js';
+import { keyHashesCommitted, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
 import { describeUnhashable } from './plan-keys.js';
 import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
 import { rowGuard } from './row-guard.js';
@@ -66,7 +65,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       session,
       snapshot,
       options.backup,
-      async (start) => {
+      async (start, lock) => {
         // Under the lock nothing else changes the schema: each phase plans from the snapshot the
         // previous step already took (the run start, then the previous phase's row check).
         let current = start.snapshot;
@@ -77,7 +76,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
           results.push(written.result);
           inFlight = null;
           current = await rowsKeptAfter(session, written);
-          await renewLock(session.db, session.runId);
+          await lock.renewIfDue();
         }
         await proveContentKept(session, start, results, options.keys === 'hash');
       },
@@ -211,6 +210,7 @@ async function writePhase(
     throw error;
   }
   const journalId = Number(results[0].lastInsertRowid ?? 0) || null;
+  if (prepared) keyHashesCommitted(session);
   if (prepared && prepared.rows > 0) {
     session.emit({
       type: 'warning',

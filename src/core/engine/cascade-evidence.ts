@@ -25,17 +25,17 @@ function cascadeKey(snapshot: Snapshot, table: string) {
 export async function readCascadeCounts(db: Db, snapshot: Snapshot, table: string): Promise<CascadeCounts | null> {
   const key = cascadeKey(snapshot, table);
   if (!key) return null;
-  const col = quoteIdent(key.from);
-  const [{ n }] = await db.query(`SELECT count(DISTINCT ${col}) AS n FROM ${quoteIdent(table)}`);
-  if (Number(n) > MAX_KEYS) return null;
-  const counts = await countsOf(db, table, key.from);
-  if (counts.nullRows < 0) return null;
+  const counts = await countsOf(db, table, key.from, MAX_KEYS + 1);
+  if (counts.nullRows < 0 || counts.counts.length > MAX_KEYS) return null;
   return { column: key.from, parent: key.parent, parentColumn: key.to!, ...counts };
 }
 
-async function countsOf(db: Db, table: string, column: string): Promise<{ counts: [string | number, number][]; nullRows: number }> {
+/** Rows per key (one request; `limit` bounds what comes back, the NULL key included). */
+async function countsOf(db: Db, table: string, column: string, limit?: number): Promise<{ counts: [string | number, number][]; nullRows: number }> {
   const col = quoteIdent(column);
-  const rows = await db.query(`SELECT ${col} AS k, count(*) AS n FROM ${quoteIdent(table)} GROUP BY ${col}`);
+  const rows = await db.query(
+    `SELECT ${col} AS k, count(*) AS n FROM ${quoteIdent(table)} GROUP BY ${col}${limit !== undefined ? ` ORDER BY ${col} IS NULL DESC LIMIT ${limit + 1}` : ''}`,
+  );
   const counts: [string | number, number][] = [];
   let nullRows = 0;
   for (const r of rows) {

@@ -9,7 +9,7 @@ export { applyPhase, type ApplyResultSet, keyDecisionError, refuseConflicts, run
 export type { BackupProvider } from './backup-provider.js';
 export { phaseProgress } from './drift.js';
 export { activeApplies, type BeforeStats, type JournalEntry, LOCK_TABLE, readJournal } from './journal.js';
-export { acquireLock, clearLock, describeOwner, holderIsGone, releaseLockOrSay, renewLock, toOwner } from './lock.js';
+export { clearLock, describeOwner, holderIsGone, toOwner } from './lock.js';
 export { type DriftItem, type KeyPolicy, type PhasePlan, type Plan, planMigration } from './planner.js';
 export { scansBeforeMigration } from './rehearsal.js';
 export { rollbackPhase, runRollback } from './rollback.js';

@@ -17,6 +17,9 @@ const PAGE = 2_000;
 /** Two bound values per row; SQLite's older default limit is 999 variables a statement. */
 const ROWS_PER_INSERT = 450;
 
+/** The runs (in this process) that created their key hash table and have not dropped it yet. */
+const created = new Set<string>();
+
 export function keyHashTable(runId: string): string {
   return `${PREFIX}${runId}`;
 }
@@ -51,6 +54,7 @@ export async function prepareKeyHashes(
     await session.db.execute(`DROP TABLE IF EXISTS ${quoteIdent(stale.name)}`);
   }
   await session.db.execute(`CREATE TABLE ${quoteIdent(table)} (id INTEGER PRIMARY KEY, hash TEXT NOT NULL)`);
+  created.add(session.runId);
   let after: bigint | null = null;
   let rows = 0;
   for (;;) {
@@ -105,7 +109,15 @@ export function keyHashStatements(prepared: PreparedHashes, column: string): Stm
 
 /** Removes this run's scratch table when the phase did not run (best effort; a later run removes leftovers). */
 export async function dropKeyHashes(session: Session): Promise<void> {
+  // Only a run that created its table drops it: one request fewer for every other run.
+  if (!created.has(session.runId)) return;
   await session.db.execute(`DROP TABLE IF EXISTS ${quoteIdent(keyHashTable(session.runId))}`);
+  created.delete(session.runId);
+}
+
+/** The phase's own write dropped the table as it committed: nothing is left to drop. */
+export function keyHashesCommitted(session: Session): void {
+  created.delete(session.runId);
 }
 
 function sha256OfBytes(value: unknown): string {

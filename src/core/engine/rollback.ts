@@ -6,7 +6,6 @@ import type { BackupProvider } from './backup-provider.js';
 import { type BackupRef, ExitCode, notReached, type PhaseResult, type RunResultSet, type Snapshot, toErrorInfo, UserError } from '../model/index.js';
 import { withLock } from './run-start.js';
 import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
-import { renewLock } from './lock.js';
 import { cascadeExplains } from './cascade-evidence.js';
 import { type PhaseId, PHASES, phaseTitle, quoteIdent } from '../sql/index.js';
 import { findTable, freeRowidAlias, GUARD_MARK, rowCounts, takeSnapshot } from '../db/index.js';
@@ -43,7 +42,7 @@ export async function runRollback(session: Session, options: RollbackOptions): P
       session,
       snapshot,
       options.backup,
-      async (start) => {
+      async (start, lock) => {
         // Each phase plans from the snapshot the previous step already took (see runApply).
         let current = start.snapshot;
         for (const phase of order) {
@@ -53,7 +52,7 @@ export async function runRollback(session: Session, options: RollbackOptions): P
           results.push(written.result);
           inFlight = null;
           current = await restoredRowsAfter(session, written);
-          await renewLock(session.db, session.runId);
+          await lock.renewIfDue();
         }
       },
       (start) => (backup = start.backup),

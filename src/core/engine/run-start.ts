@@ -6,9 +6,9 @@
 import type { BackupProvider } from './backup-provider.js';
 import { type ContentDigest, measureContent } from '../proof/index.js';
 import type { BackupRef, LockOwner, Snapshot } from '../model/index.js';
-import { hasJournal } from './journal.js';
+import { hasJournal, JOURNAL_TABLE, LOCK_TABLE } from './journal.js';
 import { dropKeyHashes } from './key-hashing.js';
-import { acquireLock, releaseLockOrSay, renewLock } from './lock.js';
+import { acquireLock, LOCK_TTL_MS, releaseLockOrSay, renewLock } from './lock.js';
 import { checkInterrupted, step, type Session } from './session.js';
 import { takeSnapshot } from '../db/index.js';
 
@@ -20,28 +20,41 @@ export interface RunStart {
   snapshot: Snapshot;
 }
 
-/** The migration lock as a run holds it: renewed on a timer while held, released (and said) once. */
+/** The migration lock as a run holds it: renewed when due, released (and said) once. */
 export interface HeldLock {
   tookOverFrom: LockOwner | null;
+  /**
+   * Pushes the expiry forward once half its time has passed since the last renewal: a run keeps
+   * its lock through a long backup or phase, and a short run spends no request on it.
+   */
+  renewIfDue(): Promise<void>;
   /** Releases once (later calls do nothing); a release that fails is said as a warning. */
   release(): Promise<void>;
 }
 
 /**
- * A run can hold the lock for long without writing: a backup of a large database, a window
- * waiting for its operator. The timer pushes the expiry forward meanwhile, so nobody takes over a
- * live run's lock; a renewal that fails is tried again at the next tick.
+ * `renewEveryMs`: also renew on a timer, for a run that waits for a person between its writes
+ * (the wizard's window). Never for a run that is busy: on a local file a renewal waits on the
+ * main thread for the run's own backup reader (measured: the event loop blocked 2 s, and the
+ * renewal failed once the copy outlasted --busy-timeout); such a run renews between its steps.
  */
-const RENEW_EVERY_MS = 60_000;
-
-export async function holdLock(session: Session): Promise<HeldLock> {
+export async function holdLock(session: Session, { renewEveryMs }: { renewEveryMs?: number } = {}): Promise<HeldLock> {
   const lock = await acquireLock(session.db, { ...session.operator, runId: session.runId, command: session.command });
   session.emit({ type: 'lock-acquired', owner: lock.owner, tookOverFrom: lock.tookOverFrom });
-  const timer = setInterval(() => void renewLock(session.db, session.runId).catch(() => undefined), RENEW_EVERY_MS);
-  timer.unref();
+  let renewedAt = performance.now();
   let held = true;
+  const renew = async () => {
+    if (!held) return;
+    await renewLock(session.db, session.runId);
+    renewedAt = performance.now();
+  };
+  const timer = renewEveryMs ? setInterval(() => void renew().catch(() => undefined), renewEveryMs) : undefined;
+  timer?.unref();
   return {
     tookOverFrom: lock.tookOverFrom,
+    renewIfDue: async () => {
+      if (performance.now() - renewedAt >= LOCK_TTL_MS / 2) await renew();
+    },
     release: async () => {
       if (!held) return;
       held = false;
@@ -61,7 +74,7 @@ export async function withLock<T>(
   session: Session,
   snapshot: Snapshot,
   provider: BackupProvider | null,
-  work: (start: RunStart) => Promise<T>,
+  work: (start: RunStart, lock: HeldLock) => Promise<T>,
   started?: (start: RunStart) => void,
 ): Promise<T> {
   if (provider) await provider.prepare();
@@ -75,16 +88,21 @@ export async function withLock<T>(
       message: `took over the lock of run ${earlier.runId} by ${earlier.user}@${earlier.host} pid ${earlier.pid} (expired, or its process is gone): that run did not finish; this one re-plans from the database as it is`,
     });
   }
+  let failed = false;
   try {
     const start = await takeRunStart(session, provider);
     started?.(start);
+    await lock.renewIfDue();
     checkInterrupted(session);
-    return await work(start);
+    return await work(start, lock);
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     await dropKeyHashes(session).catch(() => undefined);
     await lock.release();
     // Tables this run created for its lock go again if no phase reached the journal.
-    if (!hadBookkeeping) await dropUnusedBookkeeping(session).catch(() => undefined);
+    if (!hadBookkeeping) await dropUnusedBookkeeping(session, failed).catch(() => undefined);
   }
 }
 
@@ -126,8 +144,17 @@ export async function backupStep<T extends { ref: BackupRef }>(session: Session,
   );
 }
 
-async function dropUnusedBookkeeping(session: Session): Promise<void> {
-  const rows = await session.db.query('SELECT count(*) AS n FROM _schema_wizard_journal');
-  if (Number(rows[0].n) > 0) return;
-  await session.db.atomicWrite([{ sql: 'DROP TABLE _schema_wizard_journal' }, { sql: 'DROP TABLE _schema_wizard_lock' }]);
+/**
+ * A run that finished knows whether it journaled (a journal INSERT was sent and its write
+ * succeeded): no request is spent asking. A run that failed may have sent one that rolled back,
+ * so it counts the journal's rows first.
+ */
+async function dropUnusedBookkeeping(session: Session, failed: boolean): Promise<void> {
+  const journaled = session.db.sent.some((sql) => sql.startsWith(`INSERT INTO ${JOURNAL_TABLE} `));
+  if (!failed && journaled) return;
+  if (failed && journaled) {
+    const rows = await session.db.query(`SELECT count(*) AS n FROM ${JOURNAL_TABLE}`);
+    if (Number(rows[0].n) > 0) return;
+  }
+  await session.db.atomicWrite([{ sql: `DROP TABLE ${JOURNAL_TABLE}` }, { sql: `DROP TABLE ${LOCK_TABLE}` }]);
 }

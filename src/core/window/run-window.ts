@@ -240,7 +240,8 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         const waiting = plan.phases.find((p) => p.decision);
         if (decider.by === '--yes' && waiting?.decision && options.keys === undefined) throw keyDecisionError(waiting.decision.keys);
         const journal = await readJournal(session.db, snap);
-        const lock = await holdLock(session);
+        // Renewed on a timer too: the window waits for its operator between writes.
+        const lock = await holdLock(session, { renewEveryMs: 60_000 });
         heldLock = lock;
         const p1 = activeApplies(journal, 'phase1')[0];
         const earlier = lock.tookOverFrom;

@@ -3,7 +3,10 @@
 // exercise the remote (Turso) code paths of `@libsql/client` without a real sqld.
 //
 //   node server.mjs --db /path/file.db --token SECRET [--port 0] [--stream-idle-ms 10000]
-//                   [--exit-on-stdin-close]
+//                   [--exit-on-stdin-close] [--delay-ms N] [--log-requests]
+//
+// --delay-ms answers every counted request N ms late (a network's round trip, on loopback);
+// --log-requests prints each request's statements on stderr.
 //
 // Prints exactly one line `{"port":N}` once listening on 127.0.0.1. Runs in its own process because the
 // engine can abort the whole process on some bad inputs.
@@ -37,6 +40,8 @@ const { values: opts } = parseArgs({
     'stream-idle-ms': { type: 'string', default: '10000' },
     'busy-timeout-ms': { type: 'string', default: '5000' },
     'exit-on-stdin-close': { type: 'boolean', default: false },
+    'delay-ms': { type: 'string', default: '0' },
+    'log-requests': { type: 'boolean', default: false },
   },
 });
 if (!opts.db || opts.token === undefined) {
@@ -47,6 +52,9 @@ const DB_PATH = opts.db;
 const TOKEN = opts.token;
 const STREAM_IDLE_MS = Number(opts['stream-idle-ms']);
 const BUSY_TIMEOUT_MS = Number(opts['busy-timeout-ms']);
+// A network's round trip on loopback: every counted request waits this long before it is answered.
+const DELAY_MS = Number(opts['delay-ms']);
+const LOG_REQUESTS = opts['log-requests'];
 // sqld forgets expired streams after 5 minutes; until then their batons report STREAM_EXPIRED.
 const EXPIRED_MEMORY_MS = 300_000;
 
@@ -668,6 +676,21 @@ function send(res, status, contentType, body) {
 const sendJson = (res, status, value) => send(res, status, 'application/json', JSON.stringify(value));
 const sendText = (res, status, text) => send(res, status, 'text/plain', text);
 
+/** The statements of a pipeline, shortened: what --log-requests prints per request. */
+function logLine(body) {
+  try {
+    const sqls = [];
+    for (const r of JSON.parse(body).requests ?? []) {
+      if (r.stmt?.sql) sqls.push(r.stmt.sql);
+      for (const step of r.batch?.steps ?? []) if (step.stmt?.sql) sqls.push(step.stmt.sql);
+      if (r.type === 'close') sqls.push('(close)');
+    }
+    return sqls.map((q) => q.replace(/\s+/g, ' ').slice(0, 70)).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
 async function readBody(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
@@ -698,6 +721,8 @@ async function handleHttp(req, res) {
   }
 
   stats.requests++;
+  if (DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
+  if (LOG_REQUESTS) process.stderr.write(`request ${stats.requests}: ${req.method} ${path} ${logLine(body)}\n`);
   if (path === '/dump' && req.method === 'GET') {
     if (!authorized(req)) return sendJson(res, 401, { error: 'Unauthorized: `The JWT is invalid`' });
     if (dumpMode.mode === 'absent') return sendText(res, 404, 'Not found');

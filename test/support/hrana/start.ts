@@ -16,6 +16,8 @@ export interface StartHranaServerOptions {
   token?: string;
   /** Idle time after which a stream expires and its open transaction is rolled back (default 10000). */
   streamIdleMs?: number;
+  /** Every counted request is answered this many ms late: a network's round trip (default 0). */
+  delayMs?: number;
 }
 
 export interface HranaServerStats {
@@ -56,6 +58,7 @@ export function startHranaServer(opts: StartHranaServerOptions): Promise<HranaSe
   const token = opts.token ?? randomBytes(16).toString('hex');
   const args = [SERVER_SCRIPT, '--db', opts.dbPath, '--token', token, '--port', '0', '--exit-on-stdin-close'];
   if (opts.streamIdleMs !== undefined) args.push('--stream-idle-ms', String(opts.streamIdleMs));
+  if (opts.delayMs !== undefined) args.push('--delay-ms', String(opts.delayMs));
 
   // stdin stays a pipe we never close: if this process dies, the server sees EOF and exits too.
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
