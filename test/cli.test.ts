@@ -107,9 +107,20 @@ describe.each(TARGETS)("the guide's flow, headless (%s)", (kind) => {
     const doc = apply.json();
     expect(doc.ok).toBe(true);
     // the plan + the row guard
-    expect(doc.phases).toEqual([
-      { phase: 'phase1', action: 'apply', status: 'success', statements: phase1 + 1, journalId: 1, detail: `Phase 1 applied (${phase1 + 1} statements).` },
-    ]);
+    const { lockMs, ...phase } = doc.phases[0];
+    expect(doc.phases).toHaveLength(1);
+    expect(phase).toEqual({
+      phase: 'phase1',
+      action: 'apply',
+      status: 'success',
+      statements: phase1 + 1,
+      journalId: 1,
+      detail: `Phase 1 applied (${phase1 + 1} statements).`,
+    });
+    // The write lock's window, BEGIN to COMMIT (remotely the write's one request), said in the report too.
+    expect(lockMs).toBeGreaterThan(0);
+    expect(doc.report.phases[0].lockMs).toBe(lockMs);
+    expect(apply.stdout + apply.stderr).not.toContain('NaN');
     expect(fs.existsSync(doc.backup.path)).toBe(true);
     expect(doc.backup.format).toBe(kind === 'file' ? 'db' : 'sql');
     expect(path.dirname(doc.backup.path)).toBe(path.join(cwd, 'backups'));

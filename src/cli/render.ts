@@ -53,7 +53,8 @@ export function renderRunSummary(report: Report): string {
   for (const p of report.phases) {
     const title = phaseTitle(p.phase);
     const verb = p.action === 'apply' ? 'applied' : 'rolled back';
-    if (p.status === 'success') lines.push(`${title}: ${verb}, ${p.executed} statements in ${formatMs(p.ms)} (journal #${p.journalId})`);
+    const lock = p.lockMs !== undefined ? `; write lock held ${formatMs(p.lockMs)}` : '';
+    if (p.status === 'success') lines.push(`${title}: ${verb}, ${p.executed} statements in ${formatMs(p.ms)} (journal #${p.journalId}${lock})`);
     else if (p.status === 'not-executed') lines.push(`${title}: ${p.detail ?? 'not executed'}`);
     else if (p.status === 'error') lines.push(`${title}: FAILED and rolled back as a whole: ${p.error?.message}`);
   }

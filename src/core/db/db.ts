@@ -33,6 +33,11 @@ export interface Db {
   readonly statementCount: number;
   /** Number of round trips (execute or batch calls) made. */
   readonly roundTrips: number;
+  /**
+   * How long the last atomic write held the write lock, in ms: from BEGIN IMMEDIATE granted to
+   * COMMIT done on a local file; remotely the whole request (the server's window lies inside it).
+   */
+  readonly lastWriteLockMs: number | null;
   /** Told before a call that may wait for another writer's lock, and null after (the wizard names the wait). */
   onWait?: (wait: Wait | null) => void;
   query(sql: string, args?: InArgs): Promise<Row[]>;
@@ -105,6 +110,7 @@ class LibsqlDb implements Db {
   readonly sent: string[] = [];
   statementCount = 0;
   roundTrips = 0;
+  lastWriteLockMs: number | null = null;
   onWait?: (wait: Wait | null) => void;
   constructor(
     readonly target: Target,
@@ -187,6 +193,7 @@ class LibsqlDb implements Db {
       const started = performance.now();
       try {
         const results = await this.client.batch(stmts.map(toIn), 'write');
+        this.lastWriteLockMs = performance.now() - started;
         // One request ran them all: report the batch time against the last statement.
         stmts.forEach((_, i) => onStatement?.(i, i === stmts.length - 1 ? performance.now() - started : 0));
         return results;
@@ -195,6 +202,7 @@ class LibsqlDb implements Db {
       }
     }
     const tx = await this.beginWrite();
+    const locked = performance.now();
     try {
       const results: ResultSet[] = [];
       for (let i = 0; i < stmts.length; i++) {
@@ -211,6 +219,7 @@ class LibsqlDb implements Db {
       await tx.commit().catch((error: unknown) => {
         throw translateError(error, this.target);
       });
+      this.lastWriteLockMs = performance.now() - locked;
       return results;
     } finally {
       // Rolls back if commit was not reached; a no-op after commit.
@@ -222,8 +231,12 @@ class LibsqlDb implements Db {
     this.assertSameFile();
     this.track(stmts);
     this.roundTrips++;
+    const started = performance.now();
     try {
-      return await this.client.migrate(stmts.map(toIn));
+      const results = await this.client.migrate(stmts.map(toIn));
+      // One call from its BEGIN to its COMMIT (the foreign-key pragmas around it hold no lock).
+      this.lastWriteLockMs = performance.now() - started;
+      return results;
     } catch (error) {
       throw translateError(error, this.target, stmts);
     }

@@ -25,7 +25,7 @@ import { describeUnhashable } from './plan-keys.js';
 import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
 import { rowGuard } from './row-guard.js';
 import { withLock, type RunStart } from './run-start.js';
-import { checkInterrupted, inspect, step, type Session } from './session.js';
+import { checkInterrupted, inspect, lockMsOf, step, type Session } from './session.js';
 
 export interface ApplyResultSet extends RunResultSet {
   /** The plan as the run made it before taking the lock; null when it stopped before planning. */
@@ -227,9 +227,18 @@ async function writePhase(
     statements: total,
     journalId,
     requests: session.db.roundTrips - tripsBefore,
+    ...lockMsOf(session),
   });
   return {
-    result: { phase, action: 'apply', status: 'success', statements: total, journalId, detail: `${plan.title} applied (${total} statements).` },
+    result: {
+      phase,
+      action: 'apply',
+      status: 'success',
+      statements: total,
+      journalId,
+      detail: `${plan.title} applied (${total} statements).`,
+      ...lockMsOf(session),
+    },
     before: snapshot,
     plan,
   };

@@ -12,7 +12,7 @@ import { findTable, freeRowidAlias, GUARD_MARK, rowCounts, takeSnapshot } from '
 import { rehearseSteps } from './rehearsal.js';
 import { rollbackGuard } from './row-guard.js';
 import { archivedRowid, planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
-import { checkInterrupted, inspect, step, type Session } from './session.js';
+import { checkInterrupted, inspect, lockMsOf, step, type Session } from './session.js';
 
 export interface RollbackOptions {
   phases: PhaseId[];
@@ -181,9 +181,18 @@ async function writeRollback(session: Session, phase: PhaseId, backup: BackupRef
     outcome: { status: 'success', detail: `${total} statements` },
     statements: total,
     journalId,
+    ...lockMsOf(session),
   });
   return {
-    result: { phase, action: 'rollback', status: 'success', statements: total, journalId, detail: `${title} rolled back (${total} statements).` },
+    result: {
+      phase,
+      action: 'rollback',
+      status: 'success',
+      statements: total,
+      journalId,
+      detail: `${title} rolled back (${total} statements).`,
+      ...lockMsOf(session),
+    },
     before: snapshot,
     plan,
   };

@@ -95,3 +95,9 @@ export async function inspect(session: Session): Promise<Snapshot> {
     (s) => `${guideTables(s).length} tables, ${namedIndexes(s).length} indexes`,
   );
 }
+
+/** The last write's lock window, rounded to 0.1 ms, as an optional field. */
+export function lockMsOf(session: Session): { lockMs?: number } {
+  const ms = session.db.lastWriteLockMs;
+  return ms === null ? {} : { lockMs: Math.round(ms * 10) / 10 };
+}

@@ -72,6 +72,8 @@ export type CoreEvent =
       statements: number;
       journalId: number | null;
       requests?: number;
+      /** How long the phase's write held the write lock (see Db.lastWriteLockMs). */
+      lockMs?: number;
     }
   | { type: 'rows-checked'; at: string; phase: PhaseId; ok: boolean; detail: string }
   | { type: 'warning'; at: string; message: string }

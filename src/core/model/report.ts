@@ -43,6 +43,8 @@ export interface PhaseRecord {
   journalId: number | null;
   /** Round trips the phase's write took (1 remotely: one batch). */
   requests?: number;
+  /** The write lock held, BEGIN to COMMIT (local files), or the write's request (remote), in ms. */
+  lockMs?: number;
   detail?: string;
   error?: ErrorInfo;
 }
@@ -170,6 +172,7 @@ export function reduceReport(report: Report, event: CoreEvent): Report {
         executed: event.outcome.status === 'success' ? event.statements : base.executed,
         journalId: event.journalId,
         ...(event.requests !== undefined ? { requests: event.requests } : {}),
+        ...(event.lockMs !== undefined ? { lockMs: Math.round(event.lockMs * 10) / 10 } : {}),
         ...(event.outcome.status === 'success' && event.outcome.detail ? { detail: event.outcome.detail } : {}),
         ...(event.outcome.status === 'not-executed' ? { detail: event.outcome.reason } : {}),
         ...(event.outcome.status === 'error' ? { error: event.outcome.error } : {}),

@@ -18,6 +18,8 @@ export interface PhaseResult {
   journalId: number | null;
   /** One sentence: what happened, or why nothing did. */
   detail: string;
+  /** A committed phase: how long its write held the write lock, in ms (BEGIN to COMMIT locally; the request remotely). */
+  lockMs?: number;
 }
 
 export interface RunResultSet {

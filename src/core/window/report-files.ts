@@ -98,7 +98,7 @@ export function renderMarkdown(report: Report, result: WindowResult, operator: O
   for (const phase of report.phases) {
     const verb = phase.action === 'apply' ? 'applied' : 'rolled back';
     lines.push(
-      `- ${phaseTitle(phase.phase)} ${phase.status === 'success' ? verb : `${phase.action}: ${phase.status}`}, ${phase.executed}/${phase.total} statements, ${Math.round(phase.ms)} ms${phase.journalId !== null ? `, journal #${phase.journalId}` : ''}`,
+      `- ${phaseTitle(phase.phase)} ${phase.status === 'success' ? verb : `${phase.action}: ${phase.status}`}, ${phase.executed}/${phase.total} statements, ${Math.round(phase.ms)} ms${phase.lockMs !== undefined ? `, write lock held ${phase.lockMs} ms` : ''}${phase.journalId !== null ? `, journal #${phase.journalId}` : ''}`,
     );
   }
   for (const v of report.verifications) {
