@@ -7,25 +7,15 @@ import type { BackupProvider } from './backup-provider.js';
 import { changesSince } from '../proof/index.js';
 import { readCascadeCounts } from './cascade-evidence.js';
 import { findTable, rowCounts, type Stmt, takeSnapshot } from '../db/index.js';
-import {
-  type BackupRef,
-  ExitCode,
-  notReached,
-  type PhaseResult,
-  type PlaintextKeys,
-  type RunResultSet,
-  type Snapshot,
-  toErrorInfo,
-  UserError,
-} from '../model/index.js';
+import { ExitCode, type PhaseResult, type PlaintextKeys, type RunResultSet, type Snapshot, toErrorInfo, UserError } from '../model/index.js';
 import { beforeStatsOf, journalInsert } from './journal.js';
-import { phaseTitle, type PhaseId } from '../sql/index.js';
+import type { PhaseId } from '../sql/index.js';
 import { keyHashesCommitted, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
 import { describeUnhashable } from './plan-keys.js';
 import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
 import { rowGuard } from './row-guard.js';
-import { withLock, type RunStart } from './run-start.js';
-import { checkInterrupted, inspect, lockMsOf, step, type Session } from './session.js';
+import { runPhaseSet, type RunStart } from './run-start.js';
+import { inspect, lockMsOf, step, type Session } from './session.js';
 
 export interface ApplyResultSet extends RunResultSet {
   /** The plan as the run made it before taking the lock; null when it stopped before planning. */
@@ -47,46 +37,27 @@ export interface ApplyOptions {
 
 /** Applies the phases, in order, under one lock and one backup. Never throws: a failure is the result set's `error`. */
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResultSet> {
-  const results: PhaseResult[] = [];
   let plan: Plan | null = null;
-  let backup: BackupRef | null = null;
-  let inFlight: PhaseId | null = null;
-  try {
-    const snapshot = await inspect(session);
-    plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
-    session.emit({ type: 'plan-ready', plan });
-    refuseConflicts(plan.phases);
-    refusePointlessHashing(plan, snapshot, options.keys);
-    if (plan.phases.every((p) => p.statements.length === 0)) {
-      for (const p of plan.phases) results.push(alreadyApplied(session, p));
-      return { plan, phases: results, backup: null };
-    }
-    await withLock(
-      session,
-      snapshot,
-      options.backup,
-      async (start, lock) => {
-        // Under the lock nothing else changes the schema: each phase plans from the snapshot the
-        // previous step already took (the run start, then the previous phase's row check).
-        let current = start.snapshot;
-        for (const phase of options.phases) {
-          checkInterrupted(session);
-          inFlight = phase;
-          const written = await writePhase(session, phase, start, { snapshot: current, keys: options.keys, repairFts: options.repairFts });
-          results.push(written.result);
-          inFlight = null;
-          current = await rowsKeptAfter(session, written);
-          await lock.renewIfDue();
-        }
-        await proveContentKept(session, start, results, options.keys === 'hash');
-      },
-      (start) => (backup = start.backup),
-    );
-    return { plan, phases: results, backup };
-  } catch (error) {
-    if (inFlight) results.push({ phase: inFlight, action: 'apply', status: 'error', statements: 0, journalId: null, detail: toErrorInfo(error).message });
-    return { plan, phases: [...results, ...notReached('apply', options.phases, results, phaseTitle)], backup, error };
-  }
+  const set = await runPhaseSet(session, {
+    action: 'apply',
+    order: options.phases,
+    provider: options.backup,
+    prepare: async () => {
+      const snapshot = await inspect(session);
+      plan = planMigration(snapshot, options.phases, { runId: session.runId, keys: options.keys, repairFts: options.repairFts });
+      session.emit({ type: 'plan-ready', plan });
+      refuseConflicts(plan.phases);
+      refusePointlessHashing(plan, snapshot, options.keys);
+      const idle = plan.phases.every((p) => p.statements.length === 0);
+      return { snapshot, idle: idle ? plan.phases.map((p) => alreadyApplied(session, p)) : null };
+    },
+    write: async (phase, start, current) => {
+      const written = await writePhase(session, phase, start, { snapshot: current, keys: options.keys, repairFts: options.repairFts });
+      return { result: written.result, rowsAfter: () => rowsKeptAfter(session, written) };
+    },
+    finish: (start, results) => proveContentKept(session, start, results, options.keys === 'hash'),
+  });
+  return { plan, ...set };
 }
 
 function refusePointlessHashing(plan: Plan, snapshot: Snapshot, keys: KeyPolicy | undefined): void {

@@ -3,16 +3,16 @@
  * also records a rollback entry and marks the apply entries it undid.
  */
 import type { BackupProvider } from './backup-provider.js';
-import { type BackupRef, ExitCode, notReached, type PhaseResult, type RunResultSet, type Snapshot, toErrorInfo, UserError } from '../model/index.js';
-import { withLock } from './run-start.js';
+import { type BackupRef, ExitCode, type PhaseResult, type RunResultSet, type Snapshot, toErrorInfo, UserError } from '../model/index.js';
+import { runPhaseSet } from './run-start.js';
 import { activeApplies, journalInsert, markUndone, readJournal, type JournalEntry } from './journal.js';
 import { cascadeExplains } from './cascade-evidence.js';
-import { type PhaseId, PHASES, phaseTitle, quoteIdent } from '../sql/index.js';
+import { type PhaseId, PHASES, quoteIdent } from '../sql/index.js';
 import { findTable, freeRowidAlias, GUARD_MARK, rowCounts, takeSnapshot } from '../db/index.js';
 import { rehearseSteps } from './rehearsal.js';
 import { rollbackGuard } from './row-guard.js';
 import { archivedRowid, planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
-import { checkInterrupted, inspect, lockMsOf, step, type Session } from './session.js';
+import { inspect, lockMsOf, step, type Session } from './session.js';
 
 export interface RollbackOptions {
   phases: PhaseId[];
@@ -23,45 +23,26 @@ export interface RollbackOptions {
 export async function runRollback(session: Session, options: RollbackOptions): Promise<RunResultSet> {
   // Undo in reverse order of application: Phase 2 before Phase 1.
   const order = [...options.phases].sort().reverse() as PhaseId[];
-  const results: PhaseResult[] = [];
-  let backup: BackupRef | null = null;
-  let inFlight: PhaseId | null = null;
-  try {
-    const snapshot = await inspect(session);
-    const journal = await readJournal(session.db, snapshot);
-    // Every phase is checked up front, before anything is undone: a rollback never stops half way.
-    const facts = await readRollbackFacts(session, snapshot, journal);
-    const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase), facts));
-    rehearseRollback(snapshot, plans);
-    refuseRollbackConflicts(plans);
-    if (plans.every((p) => p.entries.length === 0 || p.statements.length === 0)) {
-      for (const p of plans) results.push(notNeeded(session, p, everApplied(journal, p.phase)));
-      return { phases: results, backup: null };
-    }
-    await withLock(
-      session,
-      snapshot,
-      options.backup,
-      async (start, lock) => {
-        // Each phase plans from the snapshot the previous step already took (see runApply).
-        let current = start.snapshot;
-        for (const phase of order) {
-          checkInterrupted(session);
-          inFlight = phase;
-          const written = await writeRollback(session, phase, start.backup, current);
-          results.push(written.result);
-          inFlight = null;
-          current = await restoredRowsAfter(session, written);
-          await lock.renewIfDue();
-        }
-      },
-      (start) => (backup = start.backup),
-    );
-    return { phases: results, backup };
-  } catch (error) {
-    if (inFlight) results.push({ phase: inFlight, action: 'rollback', status: 'error', statements: 0, journalId: null, detail: toErrorInfo(error).message });
-    return { phases: [...results, ...notReached('rollback', order, results, phaseTitle)], backup, error };
-  }
+  return runPhaseSet(session, {
+    action: 'rollback',
+    order,
+    provider: options.backup,
+    prepare: async () => {
+      const snapshot = await inspect(session);
+      const journal = await readJournal(session.db, snapshot);
+      // Every phase is checked up front, before anything is undone: a rollback never stops half way.
+      const facts = await readRollbackFacts(session, snapshot, journal);
+      const plans = order.map((phase) => planRollback(snapshot, phase, activeApplies(journal, phase), facts));
+      rehearseRollback(snapshot, plans);
+      refuseRollbackConflicts(plans);
+      const idle = plans.every((p) => p.entries.length === 0 || p.statements.length === 0);
+      return { snapshot, idle: idle ? plans.map((p) => notNeeded(session, p, everApplied(journal, p.phase))) : null };
+    },
+    write: async (phase, start, current) => {
+      const written = await writeRollback(session, phase, start.backup, current);
+      return { result: written.result, rowsAfter: () => restoredRowsAfter(session, written) };
+    },
+  });
 }
 
 function everApplied(journal: JournalEntry[], phase: PhaseId): boolean {

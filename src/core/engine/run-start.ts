@@ -5,7 +5,8 @@
  */
 import type { BackupProvider } from './backup-provider.js';
 import { type ContentDigest, measureContent } from '../proof/index.js';
-import type { BackupRef, LockOwner, Snapshot } from '../model/index.js';
+import { notReached, type BackupRef, type LockOwner, type PhaseResult, type RunResultSet, type Snapshot, toErrorInfo } from '../model/index.js';
+import { phaseTitle, type PhaseId } from '../sql/index.js';
 import { hasJournal, JOURNAL_TABLE, LOCK_TABLE } from './journal.js';
 import { dropKeyHashes } from './key-hashing.js';
 import { acquireLock, LOCK_TTL_MS, releaseLockOrSay, renewLock } from './lock.js';
@@ -157,4 +158,60 @@ async function dropUnusedBookkeeping(session: Session, failed: boolean): Promise
     if (Number(rows[0].n) > 0) return;
   }
   await session.db.atomicWrite([{ sql: `DROP TABLE ${JOURNAL_TABLE}` }, { sql: `DROP TABLE ${LOCK_TABLE}` }]);
+}
+
+/** One phase of a run, written: its result, and the row check that gives the database after it. */
+export interface WrittenStep {
+  result: PhaseResult;
+  rowsAfter: () => Promise<Snapshot>;
+}
+
+export interface PhaseSet {
+  action: PhaseResult['action'];
+  /** The phases in the order they run. */
+  order: PhaseId[];
+  provider: BackupProvider | null;
+  /** Reads and plans before the lock: the snapshot, or the results when no phase has anything to do. */
+  prepare: () => Promise<{ snapshot: Snapshot; idle: PhaseResult[] | null }>;
+  write: (phase: PhaseId, start: RunStart, current: Snapshot) => Promise<WrittenStep>;
+  /** After the last phase, still under the lock (apply's content proof). */
+  finish?: (start: RunStart, results: PhaseResult[]) => Promise<void>;
+}
+
+/**
+ * apply and rollback: plan, then every phase under one lock and one backup, each planned from the
+ * snapshot the previous step already took. Never throws: what committed, the phase that failed
+ * and the phases never reached come back with the error.
+ */
+export async function runPhaseSet(session: Session, set: PhaseSet): Promise<RunResultSet> {
+  const results: PhaseResult[] = [];
+  let backup: BackupRef | null = null;
+  let inFlight: PhaseId | null = null;
+  try {
+    const { snapshot, idle } = await set.prepare();
+    if (idle) return { phases: idle, backup: null };
+    await withLock(
+      session,
+      snapshot,
+      set.provider,
+      async (start, lock) => {
+        let current = start.snapshot;
+        for (const phase of set.order) {
+          checkInterrupted(session);
+          inFlight = phase;
+          const written = await set.write(phase, start, current);
+          results.push(written.result);
+          inFlight = null;
+          current = await written.rowsAfter();
+          await lock.renewIfDue();
+        }
+        await set.finish?.(start, results);
+      },
+      (start) => (backup = start.backup),
+    );
+    return { phases: results, backup };
+  } catch (error) {
+    if (inFlight) results.push({ phase: inFlight, action: set.action, status: 'error', statements: 0, journalId: null, detail: toErrorInfo(error).message });
+    return { phases: [...results, ...notReached(set.action, set.order, results, phaseTitle)], backup, error };
+  }
 }
