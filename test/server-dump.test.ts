@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realLiteral } from '../src/core/sql/real-literal.js';
 import { runCli } from './support/cli.js';
-import { contentsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
+import { contentsOf, rowsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
 import type { DumpMode } from './support/hrana/start.js';
 import { startHranaServer } from './support/hrana/start.js';
 import { serverFor } from './support/targets.js';
@@ -119,24 +119,74 @@ describe('round trips, whatever the size (a 50 ms delay on every request)', () =
   it.each([
     ['the demo size', {}],
     ['ten times the memories', { memories: 4000, users: 40 }],
-  ])('%s: plan in at most 3 requests; apply --phase all --yes with its backup in 1 GET /dump and at most 15 more', async (_name, size) => {
-    const file = await v1Database({ ...size, plaintextKeys: 0 });
-    const server = await startHranaServer({ dbPath: file, delayMs: 50 });
-    try {
-      const db = ['--db', server.url, '--auth-token', server.token];
-      await server.resetStats();
-      expect((await runCli(['plan', ...db])).code).toBe(0);
-      expect((await server.stats()).pipelines).toBeLessThanOrEqual(3);
-      await server.resetStats();
-      const apply = await runCli(['apply', ...db, '--phase', 'all', '--yes', '--backup-dir', tempDir('sw-rt-'), '--json']);
-      expect(apply.code, apply.stderr).toBe(0);
-      expect(apply.json().backup.read).toBe('server-dump');
-      const stats = await server.stats();
-      expect(stats.dumps).toBe(1);
-      expect(stats.pipelines).toBeLessThanOrEqual(15);
-      expect(apply.json().requests).toBe(stats.pipelines);
-    } finally {
-      await server.stop();
-    }
+  ])(
+    '%s: plan in at most 3 requests; apply --phase all --yes with its backup in 1 GET /dump and at most 15 more; verify in at most 10',
+    async (_name, size) => {
+      const file = await v1Database({ ...size, plaintextKeys: 0 });
+      const server = await startHranaServer({ dbPath: file, delayMs: 50 });
+      try {
+        const db = ['--db', server.url, '--auth-token', server.token];
+        await server.resetStats();
+        expect((await runCli(['plan', ...db])).code).toBe(0);
+        expect((await server.stats()).pipelines).toBeLessThanOrEqual(3);
+        await server.resetStats();
+        const apply = await runCli(['apply', ...db, '--phase', 'all', '--yes', '--backup-dir', tempDir('sw-rt-'), '--json']);
+        expect(apply.code, apply.stderr).toBe(0);
+        expect(apply.json().backup.read).toBe('server-dump');
+        const stats = await server.stats();
+        expect(stats.dumps).toBe(1);
+        expect(stats.pipelines).toBeLessThanOrEqual(15);
+        expect(apply.json().requests).toBe(stats.pipelines);
+        await server.resetStats();
+        const verify = await runCli(['verify', ...db, '--json']);
+        expect(verify.code, verify.stderr).toBe(0);
+        expect(verify.json().ok).toBe(true);
+        expect((await server.stats()).pipelines).toBeLessThanOrEqual(10);
+        expect(verify.json().requests).toBe((await server.stats()).pipelines);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+});
+
+describe("remote verify compares the server's aggregates, and --thorough every row", () => {
+  const dataChecks = (json: any) => Object.fromEntries(json.checks.filter((c: any) => /rows (and content )?kept/.test(c.name)).map((c: any) => [c.name, c]));
+
+  it('a lost row fails, a longer text warns, a changed number in the archive fails; a same-length edit needs --thorough', async () => {
+    const file = await v1Database({ plaintextKeys: 0 });
+    const server = await serverFor(file);
+    const db = ['--db', server.url, '--auth-token', server.token];
+    const apply = await runCli(['apply', ...db, '--phase', 'all', '--yes', '--backup-dir', tempDir('sw-vagg-'), '--json']);
+    expect(apply.code, apply.stderr).toBe(0);
+    const verify = async (extra: string[] = []) => (await runCli(['verify', ...db, '--json', ...extra])).json();
+
+    let checks = dataChecks(await verify());
+    expect(checks['rows and content kept (Phase 1)']).toMatchObject({ status: 'pass', detail: expect.stringMatching(/aggregates .* equal/) });
+    expect(checks['learned_patterns rows kept for rollback']).toMatchObject({ status: 'pass', detail: expect.stringMatching(/aggregates equal/) });
+
+    // Same length, same type: the aggregates cannot see it; every row's hash can.
+    await sqlOn(file, ["UPDATE users SET email = 'user-0001@example.org' WHERE email = 'user-0001@example.com'"]);
+    expect(dataChecks(await verify())['rows and content kept (Phase 2)'].status).toBe('pass');
+    checks = dataChecks(await verify(['--thorough']));
+    expect(checks['rows and content kept (Phase 2)']).toMatchObject({ status: 'warn', detail: expect.stringMatching(/content changed .*users/) });
+
+    await sqlOn(file, ["UPDATE memories SET title = title || ' (edited)' WHERE rowid = (SELECT min(rowid) FROM memories)"]);
+    checks = dataChecks(await verify());
+    expect(checks['rows and content kept (Phase 1)']).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/content changed .*memories: (\d+) -> \1 rows/),
+    });
+
+    const [{ name: archive }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '%archive%learned_patterns'");
+    await sqlOn(file, [
+      'DELETE FROM interactions WHERE rowid = (SELECT min(rowid) FROM interactions)',
+      `UPDATE "${archive}" SET confidence = confidence + 1 WHERE rowid = (SELECT min(rowid) FROM "${archive}")`,
+    ]);
+    const failed = await runCli(['verify', ...db, '--json']);
+    expect(failed.code).not.toBe(0);
+    checks = dataChecks(failed.json());
+    expect(checks['rows and content kept (Phase 1)']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/interactions: \d+ -> \d+/) });
+    expect(checks['learned_patterns rows kept for rollback']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/values differ/) });
   });
 });

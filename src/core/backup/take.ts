@@ -17,6 +17,7 @@ import {
   hashedTables,
   readAggregates,
   runFileJob,
+  withAggregates,
   schemaDigest,
 } from '../proof/index.js';
 import { type Db, fileUrlOf, guideTables, namedIndexes, openDb, takeSnapshot, type Target, userTriggers } from '../db/index.js';
@@ -94,6 +95,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
         if (viaServer) emit({ type: 'warning', message: `The server's dump was not used: ${viaServer.why}; reading the database page by page instead.` });
         const progress = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
         ({ digest: sourceDigest, bookkeeping } = await dumpAndVerify(db, snapshot, partial, (n) => progress(n)));
+        sourceDigest = await withAggregates(db, snapshot, sourceDigest);
         read = { via: 'paged-reads', ...(viaServer ? { why: viaServer.why } : {}) };
       }
       fsyncFile(partial);
@@ -213,8 +215,8 @@ async function fromServerDump(
     try {
       const copy = await takeSnapshot(scratch);
       if (schemaDigest(copy) !== schemaDigest(snapshot)) return { taken: null, why: "the dump's schema differs from the database's" };
-      const checked = checkedTables(snapshot);
-      const differences = aggregateDifferences(await readAggregates(db, checked), await readAggregates(scratch, checkedTables(copy)));
+      const serverAggregates = await readAggregates(db, checkedTables(snapshot));
+      const differences = aggregateDifferences(serverAggregates, await readAggregates(scratch, checkedTables(copy)));
       if (differences.length > 0) return { taken: null, why: `the dump does not match the database (${differences.slice(0, 3).join('; ')})` };
       if (options.thorough) {
         const changed = compareDigests(await digestDatabase(db, snapshot), await digestDatabase(scratch, copy));
@@ -222,7 +224,7 @@ async function fromServerDump(
       }
       const progress = progressReporter(emit, hashedRowTotal(copy), 'rows');
       const taken = await dumpAndVerify(scratch, copy, partial, (n) => progress(n));
-      return { taken, bytes: loaded.bytes };
+      return { taken: { ...taken, digest: await withAggregates(db, snapshot, taken.digest, serverAggregates) }, bytes: loaded.bytes };
     } finally {
       scratch.close();
     }

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
+export type { Row } from '@libsql/client';
 import { ExitCode, UserError, type Wait } from '../model/index.js';
 import { translateError } from './driver-errors.js';
 import { releaseStatements } from './memory.js';
@@ -47,6 +48,8 @@ export interface Db {
    * fails with SQLITE_LOCKED; a short-lived client releases it on close.
    */
   explain(sql: string, args?: InArgs): Promise<Row[]>;
+  /** EXPLAIN QUERY PLAN of each statement, in one read transaction (one request remotely). */
+  explainAll(stmts: Stmt[]): Promise<Row[][]>;
   execute(sql: string, args?: InArgs): Promise<ResultSet>;
   /** Reads in one consistent snapshot (one read transaction, one round trip). */
   readBatch(stmts: Stmt[]): Promise<ResultSet[]>;
@@ -156,6 +159,23 @@ class LibsqlDb implements Db {
     const own = createClient({ url: this.target.url, intMode: 'bigint' });
     try {
       return (await own.execute({ sql: text, args })).rows;
+    } catch (error) {
+      throw translateError(error, this.target);
+    } finally {
+      own.close();
+    }
+  }
+
+  async explainAll(stmts: Stmt[]): Promise<Row[][]> {
+    const explained = stmts.map((s) => ({ ...s, sql: `EXPLAIN QUERY PLAN ${s.sql}` }));
+    if (this.target.kind === 'remote') return (await this.readBatch(explained)).map((r) => r.rows);
+    this.assertSameFile();
+    this.track(explained);
+    this.roundTrips++;
+    // A connection of its own, closed after: see explain().
+    const own = createClient({ url: this.target.url, intMode: 'bigint' });
+    try {
+      return (await own.batch(explained.map(toIn), 'read')).map((r) => r.rows);
     } catch (error) {
       throw translateError(error, this.target);
     } finally {

@@ -4,7 +4,7 @@
  * release the lock. The wizard's window takes its run start through takeRunStart too.
  */
 import type { BackupProvider } from './backup-provider.js';
-import { type ContentDigest, measureContent } from '../proof/index.js';
+import { type ContentDigest, measureContent, withAggregates } from '../proof/index.js';
 import { notReached, type BackupRef, type LockOwner, type PhaseResult, type RunResultSet, type Snapshot, toErrorInfo } from '../model/index.js';
 import { phaseTitle, type PhaseId } from '../sql/index.js';
 import { hasJournal, JOURNAL_TABLE, LOCK_TABLE } from './journal.js';
@@ -121,7 +121,7 @@ export async function takeRunStart(session: Session, provider: BackupProvider | 
       session,
       'check',
       'Measure the content before writing',
-      () => measureContent(session.db, snapshot),
+      async () => withAggregates(session.db, snapshot, await measureContent(session.db, snapshot)),
       (d) => `${Object.keys(d.tables).length} tables hashed`,
     );
     return { backup: null, digest: { ...digest, measuredAt }, snapshot };

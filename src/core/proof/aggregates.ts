@@ -9,6 +9,8 @@
 import { type Db } from '../db/index.js';
 import type { TableInfo } from '../model/index.js';
 import { quoteIdent } from '../sql/index.js';
+import { type ContentDigest, hashedTables } from './content-hash.js';
+import type { Snapshot } from '../model/index.js';
 
 /** One line per table: the aggregate row as the database computed it. */
 export type TableAggregates = Record<string, string>;
@@ -52,4 +54,16 @@ export function aggregateDifferences(source: TableAggregates, copy: TableAggrega
   }
   for (const table of Object.keys(copy)) if (!(table in source)) problems.push(`${table} unexpected`);
   return problems;
+}
+
+/**
+ * A remote database's digest with the server's aggregates of its data tables attached (one
+ * request, unless `known` already holds them): what verify compares later in one request.
+ * Local digests are returned as they are; the file worker proves a local file in full.
+ */
+export async function withAggregates(db: Db, snapshot: Snapshot, digest: ContentDigest, known?: TableAggregates): Promise<ContentDigest> {
+  if (db.target.kind !== 'remote') return digest;
+  const tables = hashedTables(snapshot);
+  const all = known && tables.every((t) => t.name in known) ? known : await readAggregates(db, tables);
+  return { ...digest, aggregates: Object.fromEntries(tables.map((t) => [t.name, all[t.name]])) };
 }

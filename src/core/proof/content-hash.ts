@@ -20,6 +20,12 @@ export interface ContentDigest {
   tables: Record<string, TableDigest>;
   /** One hash over all table digests (sorted by name). */
   sha256: string;
+  /**
+   * A remote database's per-table aggregates (aggregates.ts), computed by the server in one
+   * request when the digest was measured: what a later `verify` compares without reading every
+   * row over the network again (`--thorough` compares the digest itself).
+   */
+  aggregates?: Record<string, string>;
 }
 
 /** Tables whose rows are data: plain tables and sqlite_sequence (not FTS shadows, not bookkeeping). */

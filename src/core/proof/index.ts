@@ -4,7 +4,7 @@
  * This index is what other stages and the core entry may use; files inside the stage import
  * each other directly (dependency rules: .dependency-cruiser.cjs).
  */
-export { aggregateDifferences, readAggregates, type TableAggregates } from './aggregates.js';
+export { aggregateDifferences, readAggregates, type TableAggregates, withAggregates } from './aggregates.js';
 export {
   BOOKKEEPING_DDL,
   bookkeepingDdlDigest,
