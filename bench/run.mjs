@@ -15,9 +15,9 @@ import { cachedDatabase, copyOf, parseSize, sizeLabel, storage } from './lib/dat
 import { renderMarkdown, summarize } from './lib/report.mjs';
 import { plaintextKeys } from './lib/keys.mjs';
 import { largeValue } from './lib/large-value.mjs';
-import { coldStart, dumps, planSql, sqliteSteps, toolOneShot, toolSteps, writeThroughput } from './lib/steps.mjs';
+import { coldStart, dumps, planSql, remoteApply, sqliteSteps, toolOneShot, toolSteps, toolWizard, writeThroughput } from './lib/steps.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json] [--save FILE] [--key-users N] [--large-value-mb N]
+const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cache DIR] [--seed N] [--json] [--save FILE] [--key-users N] [--large-value-mb N] [--remote-delays MS,...]
   --sizes  comma-separated: 1k, 10k, 100k or plain numbers of memories (default 1k,10k,100k)
   --runs   repeated measurements: write throughput runs (>= 5 recommended); cold start uses max(10, 2N)
   --cache  where generated databases and scratch copies live (default bench/.cache)
@@ -25,7 +25,8 @@ const USAGE = `usage: node bench/run.mjs [--sizes 1k,10k,100k] [--runs N] [--cac
   --json   print one JSON document instead of markdown
   --save   also write the JSON document to this file (keeps the raw numbers of a markdown run)
   --key-users  users holding plaintext keys for the --hash-plaintext-keys measurement (default 500000; 0 skips it)
-  --large-value-mb  size of the one learned_patterns BLOB for the bounded-memory measurement (default 400; 0 skips it)`;
+  --large-value-mb  size of the one learned_patterns BLOB for the bounded-memory measurement (default 400; 0 skips it)
+  --remote-delays  per-request delays (ms) of the loopback server for the remote apply (default 0,50,150; "" skips it)`;
 
 function options() {
   const { values } = parseArgs({
@@ -38,6 +39,7 @@ function options() {
       save: { type: 'string' },
       'key-users': { type: 'string', default: '500000' },
       'large-value-mb': { type: 'string', default: '400' },
+      'remote-delays': { type: 'string', default: '0,50,150' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -54,8 +56,12 @@ function options() {
   const largeValueMb = Number(values['large-value-mb']);
   if (!Number.isInteger(largeValueMb) || largeValueMb < 0 || largeValueMb > 900)
     throw new Error(`--large-value-mb must be an integer from 0 to 900, not "${values['large-value-mb']}"`);
+  const remoteDelays = values['remote-delays'] === '' ? [] : values['remote-delays'].split(',').map(Number);
+  if (remoteDelays.some((d) => !Number.isInteger(d) || d < 0 || d > 10_000))
+    throw new Error(`--remote-delays must be integers from 0 to 10000 ms, not "${values['remote-delays']}"`);
   return {
     sizes: values.sizes.split(',').map(parseSize),
+    remoteDelays,
     runs,
     seed,
     cache: path.resolve(values.cache),
@@ -103,6 +109,10 @@ async function benchSize(memories, opts) {
     const oneShotDb = copyOf(v1, path.join(work, 'oneshot.db'));
     const oneShot = await toolOneShot(oneShotDb, work, log);
     fs.rmSync(oneShotDb);
+    const wizardDb = copyOf(v1, path.join(work, 'wizard.db'));
+    const wizard = await toolWizard(wizardDb, work, log);
+    fs.rmSync(wizardDb);
+    const remote = await remoteApply(v1, work, opts.remoteDelays, log);
 
     // A v1 copy for the dumps, then for the "before" writes (dumps only read it).
     const v1Copy = copyOf(v1, path.join(work, 'v1.db'));
@@ -112,7 +122,7 @@ async function benchSize(memories, opts) {
     const writes = await writeThroughput(v1Copy, toolDb, opts.runs, log);
 
     const load = { before: loadBefore, after: os.loadavg()[0] };
-    const size = { memories, options: dataset, generatedMs, load, tool, sqlite3, oneShot, dumps: dumpResults, storage: storageResults, writes };
+    const size = { memories, options: dataset, generatedMs, load, tool, sqlite3, oneShot, wizard, remote, dumps: dumpResults, storage: storageResults, writes };
     size.summary = summarize(size);
     return size;
   } finally {

@@ -24,6 +24,7 @@ const COMBINATIONS: [format: 'db' | 'sql', kind: TargetKind][] = [
   ['db', 'file'],
   ['sql', 'file'],
   ['sql', 'remote'],
+  ['sql', 'remote-ws'],
 ];
 
 describe.each(COMBINATIONS)('%s backups of a %s database', (format, kind) => {

@@ -13,16 +13,16 @@ import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN, runCli } from './support/cli.js';
 import { contentsOf, rowsOf, tempDir, v1Database, withSession } from './support/fixtures.js';
 import { startHranaServer } from './support/hrana/start.js';
-import { serverFor } from './support/targets.js';
+import { serverFor, TRANSPORTS, urlOf } from './support/targets.js';
 
-describe('connecting', () => {
+describe.each(TRANSPORTS)('connecting (%s)', (transport) => {
   it('a wrong token says authentication failed, exit 2, and never prints either token', async () => {
     const file = await v1Database();
     const server = await serverFor(file);
     const wrong = 'wrong_token_0123456789';
-    const run = await runCli(['stats', '--db', server.url, '--auth-token', wrong]);
+    const run = await runCli(['stats', '--db', urlOf(server, transport), '--auth-token', wrong]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/Authentication failed for http:\/\/127\.0\.0\.1:\d+: the server refused the auth token/);
+    expect(run.stderr).toMatch(new RegExp(`Authentication failed for ${transport}://127\\.0\\.0\\.1:\\d+: the server refused the auth token`));
     expect(run.stderr).toMatch(/fix: Check --auth-token or TURSO_AUTH_TOKEN/);
     expect(run.stdout + run.stderr).not.toContain(wrong);
     expect(run.stdout + run.stderr).not.toContain(server.token);
@@ -33,9 +33,9 @@ describe('connecting', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const run = await runCli(['stats', '--db', `http://127.0.0.1:${port}`, '--auth-token', 'x'.repeat(20)]);
+    const run = await runCli(['stats', '--db', `${transport}://127.0.0.1:${port}`, '--auth-token', 'x'.repeat(20)]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/Cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused/);
+    expect(run.stderr).toMatch(new RegExp(`Cannot reach ${transport}://127\\.0\\.0\\.1:\\d+: connection refused`));
   });
 
   it('a host that never answers times out within --connect-timeout', async () => {
@@ -44,11 +44,11 @@ describe('connecting', () => {
     const port = (silent.address() as net.AddressInfo).port;
     try {
       const started = Date.now();
-      const run = await runCli(['stats', '--db', `http://127.0.0.1:${port}`, '--auth-token', 'x'.repeat(20), '--connect-timeout', '1s']);
+      const run = await runCli(['stats', '--db', `${transport}://127.0.0.1:${port}`, '--auth-token', 'x'.repeat(20), '--connect-timeout', '1s']);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/no answer before the timeout/);
       // The wait was named, with its bound, before it began.
-      expect(run.stderr).toContain(`Connecting to http://127.0.0.1:${port} (gives up in 1 s)…`);
+      expect(run.stderr).toContain(`Connecting to ${transport}://127.0.0.1:${port} (gives up in 1 s)…`);
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       silent.close();
@@ -67,7 +67,7 @@ describe('connecting', () => {
   it('refuses a .db backup of a remote database (the server refuses VACUUM) and suggests sql', async () => {
     const file = await v1Database();
     const server = await serverFor(file);
-    const run = await runCli(['backup', '--db', server.url, '--auth-token', server.token, '--format', 'db', '--backup-dir', tempDir()]);
+    const run = await runCli(['backup', '--db', urlOf(server, transport), '--auth-token', server.token, '--format', 'db', '--backup-dir', tempDir()]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot be copied as a \.db file.*VACUUM/);
     expect(run.stderr).toMatch(/--format sql/);
@@ -77,31 +77,33 @@ describe('connecting', () => {
     const file = await v1Database();
     const cwd = path.dirname(file);
     const server = await serverFor(file);
-    const backup = await runCli(['backup', '--db', server.url, '--auth-token', server.token, '--json'], { cwd });
+    const backup = await runCli(['backup', '--db', urlOf(server, transport), '--auth-token', server.token, '--json'], { cwd });
     expect(backup.code).toBe(0);
     const before = await contentsOf(file);
-    const run = await runCli(['restore', '--from', backup.json().backup.path, '--db', server.url, '--auth-token', server.token, '--yes']);
+    const run = await runCli(['restore', '--from', backup.json().backup.path, '--db', urlOf(server, transport), '--auth-token', server.token, '--yes']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/is not empty .* --replace/s);
     expect(await contentsOf(file)).toEqual(before);
   });
 });
 
-describe('round trips and refused statements', () => {
+describe.each(TRANSPORTS)('round trips and refused statements (%s)', (transport) => {
   it('Phase 1 is one write request; the whole command a handful; counts agree with the server', async () => {
     const file = await v1Database();
     const server = await serverFor(file);
     await server.resetStats();
-    const run = await runCli(['apply', '--db', server.url, '--auth-token', server.token, '--phase', '1', '--yes', '--no-backup', '--json']);
+    const run = await runCli(['apply', '--db', urlOf(server, transport), '--auth-token', server.token, '--phase', '1', '--yes', '--no-backup', '--json']);
     expect(run.code).toBe(0);
     const stats = await server.stats();
     const doc = run.json();
-    expect(doc.requests).toBe(stats.pipelines);
+    // Over WebSocket the client pipelines several messages per round trip: only HTTP counts them one to one.
+    if (transport === 'http') expect(doc.requests).toBe(stats.pipelines);
+    else expect(stats.wsRequests).toBeGreaterThan(0);
     // The phase itself is one request; around it: inspect 2, lock 1, the content digest (pages
     // of every table), a fresh snapshot 2, the row check 2, lock renew and release.
     expect(doc.report.phases[0].requests).toBe(1);
-    expect(stats.pipelines).toBeLessThanOrEqual(25);
-    console.log(`remote apply --phase 1 --no-backup: ${stats.pipelines} HTTP requests, ${stats.statements} statements`);
+    expect(doc.requests).toBeLessThanOrEqual(25);
+    console.log(`remote apply --phase 1 --no-backup (${transport}): ${doc.requests} requests, ${stats.statements} statements`);
     expect(doc.report.phases[0]).toMatchObject({ phase: 'phase1', status: 'success', executed: 18 });
   });
 
@@ -110,7 +112,7 @@ describe('round trips and refused statements', () => {
     const cwd = path.dirname(file);
     const server = await serverFor(file);
     await server.resetStats();
-    const db = ['--db', server.url, '--auth-token', server.token];
+    const db = ['--db', urlOf(server, transport), '--auth-token', server.token];
     for (const args of [['plan'], ['apply', '--yes'], ['verify'], ['smoke'], ['stats'], ['verify', '--info'], ['rollback', '--yes']]) {
       const run = await runCli([...args, ...db], { cwd });
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
@@ -121,7 +123,7 @@ describe('round trips and refused statements', () => {
   });
 });
 
-describe('the server going away mid-phase', () => {
+describe.each(TRANSPORTS)('the server going away mid-phase (%s)', (transport) => {
   it('leaves each phase wholly applied or not at all, and a re-run finishes it', { timeout: 240_000 }, async () => {
     const template = await v1Database({ users: 20, memories: 2000, interactions: 30000, usage: 60000, embeddingDims: 8 });
     const expectedData = await contentsOf(template);
@@ -139,7 +141,7 @@ describe('the server going away mid-phase', () => {
       const file = path.join(tempDir(), 'memory.db');
       fs.copyFileSync(template, file);
       const server = await startHranaServer({ dbPath: file });
-      const child = spawn(process.execPath, [BIN, 'apply', '--db', server.url, '--auth-token', server.token, '--yes', '--no-backup'], {
+      const child = spawn(process.execPath, [BIN, 'apply', '--db', urlOf(server, transport), '--auth-token', server.token, '--yes', '--no-backup'], {
         stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, CI: '1' },
       });
@@ -174,7 +176,7 @@ describe('the server going away mid-phase', () => {
       // A re-run against a fresh server converges (taking over the dead run's lock), with every row.
       const again = await startHranaServer({ dbPath: file });
       try {
-        const rerun = await runCli(['apply', '--db', again.url, '--auth-token', again.token, '--yes', '--no-backup']);
+        const rerun = await runCli(['apply', '--db', urlOf(again, transport), '--auth-token', again.token, '--yes', '--no-backup']);
         expect(rerun.code, rerun.stderr).toBe(0);
       } finally {
         await again.stop();

@@ -83,9 +83,9 @@ export async function tool(args) {
   return { ...r, json };
 }
 
-/** Runs SQL through stock sqlite3 (-bail: the first error stops it with a non-zero exit). */
-export async function sqlite(db, sql, options) {
-  const r = await timed(SQLITE3, ['-bail', db, sql], options);
+/** Runs SQL through stock sqlite3 (-bail: the first error stops it with a non-zero exit; `cmd`: a dot command first). */
+export async function sqlite(db, sql, options = {}) {
+  const r = await timed(SQLITE3, ['-bail', ...(options.cmd ? ['-cmd', options.cmd] : []), db, sql], options);
   if (r.code !== 0 || /^(Error|Parse error|Runtime error)/m.test(r.stderr)) throw failure(`sqlite3 ${db} ${sql.slice(0, 60)}`, r);
   return r;
 }
@@ -99,10 +99,12 @@ export async function sqliteIntegrity(db) {
 
 /**
  * Starts the loopback Hrana server on a database file and resolves with { url, token, stop }.
- * It prints one line `{"port":N}` once listening.
+ * It prints one line `{"port":N}` once listening. `delayMs` answers every request that late: a
+ * network's round trip, on loopback.
  */
-export function startHrana(db, token) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'test/support/hrana/server.mjs'), '--db', db, '--token', token, '--port', '0'], {
+export function startHrana(db, token, { delayMs = 0 } = {}) {
+  const args = [path.join(ROOT, 'test/support/hrana/server.mjs'), '--db', db, '--token', token, '--port', '0', '--delay-ms', String(delayMs)];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -27,13 +27,59 @@ export async function toolSteps(db, work, log) {
   return out;
 }
 
-/** One `apply --yes` (its own verified backup, both phases) for comparison with the step-by-step run. */
+/**
+ * One `apply --phase all --yes` (its own verified backup, both phases), with each phase's
+ * write-lock window (BEGIN to COMMIT) as the tool reports it.
+ */
 export async function toolOneShot(db, work, log) {
   const backupDir = path.join(work, 'oneshot-backups');
-  log('  schema-wizard apply --yes (one shot)');
-  const r = keep(await tool(['apply', '--yes', '--db', db, '--backup-dir', backupDir]));
+  log('  schema-wizard apply --phase all --yes (one shot)');
+  const r = await tool(['apply', '--phase', 'all', '--yes', '--keep-plaintext-keys', '--db', db, '--backup-dir', backupDir]);
   fs.rmSync(backupDir, { recursive: true, force: true });
-  return r;
+  return { ...keep(r), lockMs: lockWindows(r.json.report.phases) };
+}
+
+const lockWindows = (phases) => Object.fromEntries(phases.map((p) => [p.phase, p.lockMs ?? null]));
+
+/**
+ * The unattended wizard (`--yes`), the whole checklist: backup, dry run, Phase 1, verify, Phase 2,
+ * verify, smoke tests, stats, the report. Its report file gives the lock windows.
+ */
+export async function toolWizard(db, work, log) {
+  const dir = path.join(work, 'wizard');
+  log('  schema-wizard --yes (the unattended wizard)');
+  const r = await timed(process.execPath, [CLI, '--db', db, '--yes', '--keep-plaintext-keys', '--backup-dir', path.join(dir, 'backups'), '--report-dir', dir]);
+  const reportFile = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.json')) : undefined;
+  if (r.code !== 0 || !reportFile)
+    throw new StepFailed(`schema-wizard --yes failed (exit ${r.code})\n    ${r.stderr.trim().split('\n').slice(-5).join('\n    ')}`, keep(r));
+  const report = JSON.parse(fs.readFileSync(path.join(dir, reportFile), 'utf8'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { ...keep(r), lockMs: lockWindows(report.phases ?? report.report?.phases ?? []) };
+}
+
+/**
+ * The whole remote `apply --phase all --yes` (its backup through the server's dump, both
+ * phases) on a copy of `v1`, through the loopback server answering each request `delayMs` late.
+ */
+export async function remoteApply(v1, work, delays, log) {
+  const out = {};
+  for (const delayMs of delays) {
+    const db = path.join(work, `remote-${delayMs}.db`);
+    fs.copyFileSync(v1, db);
+    const token = `bench-${process.pid}`;
+    const server = await startHrana(db, token, { delayMs });
+    log(`  schema-wizard apply --phase all --yes over loopback Hrana, ${delayMs} ms per request`);
+    try {
+      const backupDir = path.join(work, `remote-backups-${delayMs}`);
+      const r = await tool(['apply', '--phase', 'all', '--yes', '--keep-plaintext-keys', '--db', server.url, '--auth-token', token, '--backup-dir', backupDir]);
+      fs.rmSync(backupDir, { recursive: true, force: true });
+      out[delayMs] = { ...keep(r), requests: r.json.requests, read: r.json.backup?.read ?? null, lockMs: lockWindows(r.json.report.phases) };
+    } finally {
+      await server.stop();
+      fs.rmSync(db, { force: true });
+    }
+  }
+  return out;
 }
 
 /** The exact DDL the tool would run, per phase, read from `plan --json` (not timed). */
@@ -47,18 +93,31 @@ export async function planSql(db) {
 
 /** Stock sqlite3 doing the same work on copy `db`: backup + check, both phases (one transaction each), check. */
 export async function sqliteSteps(db, work, sql, log) {
-  const tx = (statements) => `BEGIN;\n${statements.map((s) => `${s};`).join('\n')}\nCOMMIT;`;
+  // Read from a file under `.timer on`, which then reports each statement's own time: their sum
+  // is the bare DDL's write-lock window (BEGIN to COMMIT), without the process start.
+  const tx = (phase, statements) => {
+    const script = path.join(work, `${phase}.sql`);
+    fs.writeFileSync(script, `BEGIN;\n${statements.map((s) => `${s};`).join('\n')}\nCOMMIT;\n`);
+    return sqlite(db, `.read '${script}'`, { cmd: '.timer on' });
+  };
   const backupFile = path.join(work, 'sqlite3-backup.db');
   log('  sqlite3 .backup, integrity_check, Phase 1, Phase 2, integrity_check');
   const out = {
     '.backup': keep(await sqlite(db, `.backup '${backupFile}'`)),
     'integrity_check (backup)': keep(await sqliteIntegrity(backupFile)),
-    'Phase 1 DDL': keep(await sqlite(db, tx(sql.phase1))),
-    'Phase 2 DDL': keep(await sqlite(db, tx(sql.phase2))),
+    'Phase 1 DDL': withStatementTime(await tx('phase1', sql.phase1)),
+    'Phase 2 DDL': withStatementTime(await tx('phase2', sql.phase2)),
     integrity_check: keep(await sqliteIntegrity(db)),
   };
   fs.rmSync(backupFile, { force: true });
   return out;
+}
+
+/** The process's timing plus `statementsMs`: the sum of `.timer on`'s "Run Time: real S" lines. */
+function withStatementTime(r) {
+  const times = [...r.stdout.matchAll(/^Run Time: real ([0-9.]+)/gm)].map((m) => Number(m[1]) * 1000);
+  if (times.length === 0) throw new StepFailed('sqlite3 printed no .timer lines', keep(r));
+  return { ...keep(r), statementsMs: times.reduce((a, b) => a + b, 0) };
 }
 
 /**

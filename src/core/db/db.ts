@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Row } from '@libsql/client';
 export type { Row } from '@libsql/client';
+import { isWebSocketUrl, withDeadlines } from './ws-deadline.js';
 import { ExitCode, UserError, type Wait } from '../model/index.js';
 import { translateError } from './driver-errors.js';
 import { releaseStatements } from './memory.js';
@@ -79,14 +80,17 @@ export interface Db {
 
 export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
   const deadlines = { first: options.connectTimeoutMs ?? 10_000, later: options.requestTimeoutMs ?? 600_000, connected: false };
-  const makeClient = () =>
-    createClient({
+  const deadline = () => (deadlines.connected ? deadlines.later : deadlines.first);
+  const makeClient = () => {
+    const client = createClient({
       url: target.url,
       authToken: target.authToken,
       intMode: 'bigint',
       timeout: options.busyTimeoutMs ?? 5_000,
-      ...(target.kind === 'remote' ? { fetch: timedFetch(() => (deadlines.connected ? deadlines.later : deadlines.first)) } : {}),
+      ...(target.kind === 'remote' ? { fetch: timedFetch(deadline) } : {}),
     });
+    return isWebSocketUrl(target.url) ? withDeadlines(client, deadline) : client;
+  };
   let client: Client;
   try {
     client = makeClient();

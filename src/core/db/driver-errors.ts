@@ -27,7 +27,8 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
       },
     );
   }
-  if (/HTTP status 401|HTTP status 403|unauthori[sz]ed/i.test(message)) {
+  // HTTP answers 401/403; over WebSocket the server's hello_error carries an AUTH_ code.
+  if (code.startsWith('AUTH_') || /HTTP status 401|HTTP status 403|unauthori[sz]ed|Authentication failed/i.test(message)) {
     return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
       hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',
       exitCode: ExitCode.usage,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A loopback Hrana-over-HTTP v2 server (`POST /v2/pipeline`) backed by the `libsql` engine, so tests can
+// A loopback Hrana server, over HTTP v2 (`POST /v2/pipeline`) and over WebSocket (hrana3), backed by the `libsql` engine, so tests can
 // exercise the remote (Turso) code paths of `@libsql/client` without a real sqld.
 //
 //   node server.mjs --db /path/file.db --token SECRET [--port 0] [--stream-idle-ms 10000]
@@ -19,6 +19,7 @@
 //     back on `close`, on expiry (10 s idle by default) and when a protocol error drops the stream;
 //   - protocol errors are HTTP 400 text/plain, an expired stream is HTTP 500 JSON {code: STREAM_EXPIRED},
 //     a bad token is HTTP 401 JSON without `message` (the client shows "Server returned HTTP status 401").
+// The same port speaks Hrana over WebSocket (ws.mjs) for ws:// URLs.
 // `GET /dump` (bearer token) streams the database as sqld's exporter writes it (dump.mjs).
 // Test-only endpoints (no auth, not counted): GET /_test/stats, POST /_test/reset-stats, and
 // POST /_test/dump-mode with {"mode": "served" | "absent" | "truncated" | "cut" | "altered", "afterBytes"?,
@@ -31,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'libsql';
 import { exportDump } from './dump.mjs';
+import { serveHranaWs } from './ws.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -710,7 +712,7 @@ async function handleHttp(req, res) {
 
   if (path === '/_test/stats' && req.method === 'GET') return sendJson(res, 200, stats);
   if (path === '/_test/reset-stats' && req.method === 'POST') {
-    stats.requests = stats.pipelines = stats.dumps = stats.statements = stats.expiredStreams = 0;
+    stats.requests = stats.pipelines = stats.dumps = stats.statements = stats.expiredStreams = stats.wsRequests = stats.wsConnections = 0;
     stats.refused = [];
     return sendJson(res, 200, stats);
   }
@@ -792,6 +794,19 @@ const server = http.createServer((req, res) => {
     if (!res.headersSent) sendText(res, 500, `Internal server error: ${err?.message ?? err}`);
     else res.destroy();
   });
+});
+serveHranaWs(server, {
+  authorizedToken: (token) => token === TOKEN,
+  openStream,
+  closeStream,
+  handleStreamRequest,
+  runBatch,
+  StmtError,
+  ProtocolError,
+  errorToWire,
+  stats,
+  delayMs: DELAY_MS,
+  log: LOG_REQUESTS ? (line) => process.stderr.write(`${line}\n`) : undefined,
 });
 server.on('connection', (socket) => {
   sockets.add(socket);

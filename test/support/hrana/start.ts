@@ -1,4 +1,4 @@
-// Test helper: run server.mjs (a loopback Hrana-over-HTTP v2 server) in a child process. A child, not
+// Test helper: run server.mjs (a loopback Hrana server, over HTTP v2 and WebSocket) in a child process. A child, not
 // in-process, because the engine can abort the process on some bad inputs, and because kill() must be
 // able to make the "remote" vanish without taking the test runner with it.
 import { spawn } from 'node:child_process';
@@ -25,6 +25,10 @@ export interface HranaServerStats {
   requests: number;
   /** Authorized POST /v2/pipeline requests. */
   pipelines: number;
+  /** Requests received over WebSocket (the client pipelines several per round trip). */
+  wsRequests?: number;
+  /** WebSocket connections opened. */
+  wsConnections?: number;
   /** Authorized GET /dump requests that were served (not the 404s of an absent endpoint). */
   dumps: number;
   /** Statements that reached the engine (skipped batch steps and refused SQL are not counted). */
@@ -42,6 +46,8 @@ export type DumpMode = { mode: 'served' | 'absent' } | { mode: 'truncated' | 'cu
 export interface HranaServer {
   /** `http://127.0.0.1:PORT`, ready for `createClient({ url, authToken: token })`. */
   url: string;
+  /** `ws://127.0.0.1:PORT`: the same server over Hrana's WebSocket transport. */
+  wsUrl: string;
   token: string;
   port: number;
   stats(): Promise<HranaServerStats>;
@@ -103,6 +109,7 @@ export function startHranaServer(opts: StartHranaServerOptions): Promise<HranaSe
       const url = `http://127.0.0.1:${port}`;
       resolve({
         url,
+        wsUrl: `ws://127.0.0.1:${port}`,
         token,
         port,
         async stats() {

@@ -1,0 +1,154 @@
+// Hrana over WebSocket (hrana3, JSON encoding), beside the HTTP pipeline on the same port: what a
+// `ws://` or `wss://` URL speaks to sqld. It reuses the HTTP server's streams and statement
+// execution, so both transports check and run SQL the same way; only the framing differs.
+//
+// As sqld does:
+//   - the client offers its subprotocols (hrana3-protobuf, hrana3, hrana2, hrana1); JSON is chosen;
+//   - the first message is `hello` with the token (a bad one: `hello_error`, then the socket closes);
+//   - requests carry a request_id and are answered in order with response_ok / response_error;
+//   - streams live on the connection (open_stream / close_stream), each its own engine connection;
+//     SQL texts stored with store_sql belong to the connection;
+//   - a batch in hrana3 runs through a cursor (open_cursor, fetch_cursor, close_cursor) whose
+//     entries are step_begin, row, step_end, step_error;
+//   - a dropped connection closes its streams, rolling back an open transaction.
+// With a delay, every answer is sent that long after its request arrived (a round trip on loopback).
+
+import { WebSocketServer } from 'ws';
+
+const SUBPROTOCOLS = ['hrana3', 'hrana2', 'hrana1'];
+
+/**
+ * Serves Hrana over WebSocket on `server`'s upgrade requests. `hrana` is what the HTTP server
+ * shares: { authorizedToken(token), openStream, closeStream, handleStreamRequest, runBatch,
+ * StmtError, ProtocolError, errorToWire, stats, delayMs, log }.
+ */
+export function serveHranaWs(server, hrana) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+  server.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => connection(ws, hrana));
+  });
+  return wss;
+}
+
+function connection(ws, hrana) {
+  const conn = { streams: new Map(), cursors: new Map(), sqls: new Map(), greeted: false };
+  hrana.stats.wsConnections = (hrana.stats.wsConnections ?? 0) + 1;
+  const send = (msg) => {
+    const text = JSON.stringify(msg);
+    const out = () => ws.readyState === ws.OPEN && ws.send(text);
+    if (hrana.delayMs > 0) setTimeout(out, hrana.delayMs);
+    else out();
+  };
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return ws.close(1003, 'only the JSON encoding is served');
+    let msg;
+    try {
+      msg = JSON.parse(String(data));
+    } catch {
+      return ws.close(1002, 'Cannot deserialize client message from JSON');
+    }
+    if (msg.type === 'hello') {
+      if (!hrana.authorizedToken(msg.jwt)) {
+        send({ type: 'hello_error', error: { message: 'Authentication failed: The JWT is invalid', code: 'AUTH_JWT_INVALID' } });
+        setTimeout(() => ws.close(1008, 'authentication failed'), hrana.delayMs);
+        return;
+      }
+      conn.greeted = true;
+      return send({ type: 'hello_ok' });
+    }
+    if (msg.type !== 'request') return ws.close(1002, 'ClientMsg type not recognized');
+    if (!conn.greeted) return ws.close(1002, 'The first message must be a hello');
+    hrana.stats.wsRequests = (hrana.stats.wsRequests ?? 0) + 1;
+    hrana.stats.requests++;
+    hrana.log?.(`ws request ${msg.request?.type} ${msg.request?.stmt?.sql ?? ''}`);
+    try {
+      send({ type: 'response_ok', request_id: msg.request_id, response: handle(conn, msg.request, hrana) });
+    } catch (err) {
+      if (err instanceof hrana.StmtError) return send({ type: 'response_error', request_id: msg.request_id, error: hrana.errorToWire(err) });
+      if (err instanceof hrana.ProtocolError) return ws.close(1002, err.message.slice(0, 120));
+      hrana.log?.(`ws internal error: ${err?.stack ?? err}`);
+      ws.close(1011, 'internal error');
+    }
+  });
+  ws.on('close', () => {
+    for (const stream of conn.streams.values()) hrana.closeStream(stream);
+    conn.streams.clear();
+  });
+}
+
+function streamOf(conn, r, hrana) {
+  const stream = conn.streams.get(r.stream_id);
+  if (!stream) throw new hrana.ProtocolError(`Stream ${r.stream_id} not found`);
+  return stream;
+}
+
+function handle(conn, r, hrana) {
+  switch (r?.type) {
+    case 'open_stream': {
+      if (conn.streams.has(r.stream_id)) throw new hrana.ProtocolError(`Stream ${r.stream_id} already exists`);
+      const stream = hrana.openStream();
+      stream.sqls = conn.sqls; // stored SQL texts belong to the connection over WebSocket
+      conn.streams.set(r.stream_id, stream);
+      return { type: 'open_stream' };
+    }
+    case 'close_stream': {
+      const stream = conn.streams.get(r.stream_id);
+      if (stream) hrana.closeStream(stream);
+      conn.streams.delete(r.stream_id);
+      return { type: 'close_stream' };
+    }
+    case 'store_sql':
+      if (conn.sqls.has(r.sql_id)) throw new hrana.ProtocolError(`SQL text ${r.sql_id} already exists`);
+      conn.sqls.set(r.sql_id, String(r.sql));
+      return { type: 'store_sql' };
+    case 'close_sql':
+      conn.sqls.delete(r.sql_id);
+      return { type: 'close_sql' };
+    case 'open_cursor': {
+      if (conn.cursors.has(r.cursor_id)) throw new hrana.ProtocolError(`Cursor ${r.cursor_id} already exists`);
+      conn.cursors.set(r.cursor_id, cursorEntries(hrana, streamOf(conn, r, hrana), r.batch));
+      return { type: 'open_cursor' };
+    }
+    case 'fetch_cursor': {
+      const entries = conn.cursors.get(r.cursor_id);
+      if (!entries) throw new hrana.ProtocolError(`Cursor ${r.cursor_id} not found`);
+      const taken = entries.splice(0, Math.max(1, Number(r.max_count) || 1));
+      return { type: 'fetch_cursor', entries: taken, done: entries.length === 0 };
+    }
+    case 'close_cursor':
+      conn.cursors.delete(r.cursor_id);
+      return { type: 'close_cursor' };
+    case 'execute':
+    case 'batch':
+    case 'sequence':
+    case 'describe':
+    case 'get_autocommit':
+      return hrana.handleStreamRequest(streamOf(conn, r, hrana), r);
+    default:
+      throw new hrana.ProtocolError('Request type not recognized');
+  }
+}
+
+/** A batch run at once and read back as a cursor's entries: per step its columns, rows and end, or its error. */
+function cursorEntries(hrana, stream, batch) {
+  let result;
+  try {
+    result = hrana.runBatch(stream, batch);
+  } catch (err) {
+    if (err instanceof hrana.StmtError) return [{ type: 'error', error: hrana.errorToWire(err) }];
+    throw err;
+  }
+  const entries = [];
+  result.step_results.forEach((step, i) => {
+    const error = result.step_errors[i];
+    if (error) entries.push({ type: 'step_error', step: i, error });
+    if (!step) return;
+    entries.push({ type: 'step_begin', step: i, cols: step.cols });
+    for (const row of step.rows) entries.push({ type: 'row', row });
+    entries.push({ type: 'step_end', affected_row_count: step.affected_row_count, last_insert_rowid: step.last_insert_rowid });
+  });
+  return entries;
+}
