@@ -57,10 +57,20 @@ export async function cachedDatabase(cacheDir, memories, seed, log) {
   return { file, options, generatedMs };
 }
 
-/** A working copy (the cached file is never opened for writing). */
+/**
+ * A working copy (the cached file is never opened for writing), flushed to disk before it is
+ * used: otherwise the first commit on it pays for writing the whole fresh copy out (measured:
+ * 0.7 s for a table created in the 1.75 GB copy), which a production database never does.
+ */
 export function copyOf(src, dest) {
   fs.rmSync(dest, { force: true });
   fs.copyFileSync(src, dest);
+  const fd = fs.openSync(dest, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   return dest;
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CLI, StepFailed, sqlite, sqliteIntegrity, startHrana, timed, tool } from './exec.mjs';
 import { writeRun } from './writes.mjs';
+import { copyOf } from './datasets.mjs';
 
 /** Keep what the tables show; stdout/stderr would bloat the JSON. */
 const keep = (r) => ({ ms: r.ms, timeS: r.timeS, rssKiB: r.rssKiB });
@@ -64,8 +65,7 @@ export async function toolWizard(db, work, log) {
 export async function remoteApply(v1, work, delays, log) {
   const out = {};
   for (const delayMs of delays) {
-    const db = path.join(work, `remote-${delayMs}.db`);
-    fs.copyFileSync(v1, db);
+    const db = copyOf(v1, path.join(work, `remote-${delayMs}.db`));
     const token = `bench-${process.pid}`;
     const server = await startHrana(db, token, { delayMs });
     log(`  schema-wizard apply --phase all --yes over loopback Hrana, ${delayMs} ms per request`);

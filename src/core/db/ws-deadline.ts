@@ -41,8 +41,9 @@ function timed<T extends object>(
   wrapping: Partial<Record<Calls<T>, (value: unknown) => unknown>> = {},
 ): T {
   return new Proxy(target, {
-    get(obj, key, receiver) {
-      const value = Reflect.get(obj, key, receiver);
+    get(obj, key) {
+      // The target as receiver: getters that read private fields must see the object, not the proxy.
+      const value = Reflect.get(obj, key, obj);
       if (typeof value !== 'function') return value;
       const wrap = wrapping[key as Calls<T>];
       if (!methods.includes(key as Calls<T>) && !wrap) return value.bind(obj);
