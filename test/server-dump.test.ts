@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realLiteral } from '../src/core/sql/real-literal.js';
+import { dumpUrl } from '../src/core/backup/server-dump.js';
+import { resolveTarget } from '../src/core/db/target.js';
 import { runCli } from './support/cli.js';
 import { contentsOf, rowsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
 import type { DumpMode } from './support/hrana/start.js';
@@ -66,6 +68,27 @@ describe("remote backups through the server's dump", () => {
       `${path.basename(json.backup.path)}.sha256`,
     ]);
     await expectExactRestore(file, json.backup.path);
+  });
+
+  it('a libsql:// URL (the form Turso gives) reaches the dump over HTTPS, or HTTP with ?tls=0', async () => {
+    expect(dumpUrl(resolveTarget({ db: 'libsql://memory-acme.turso.io', authToken: 't' }))).toBe('https://memory-acme.turso.io/dump?preserve_row_ids=true');
+    expect(dumpUrl(resolveTarget({ db: 'wss://memory-acme.turso.io', authToken: 't' }))).toBe('https://memory-acme.turso.io/dump?preserve_row_ids=true');
+    const file = await v1Database();
+    const server = await serverFor(file);
+    await server.resetStats();
+    const run = await runCli([
+      'backup',
+      '--db',
+      `libsql://127.0.0.1:${server.port}?tls=0`,
+      '--auth-token',
+      server.token,
+      '--backup-dir',
+      tempDir('sw-sdump-'),
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().backup.read).toBe('server-dump');
+    expect((await server.stats()).dumps).toBe(1);
   });
 
   it.each<[string, DumpMode, RegExp]>([
@@ -155,6 +178,10 @@ describe("remote verify compares the server's aggregates, and --thorough every r
 
   it('a lost row fails, a longer text warns, a changed number in the archive fails; a same-length edit needs --thorough', async () => {
     const file = await v1Database({ plaintextKeys: 0 });
+    // A table of the application's own with 300 columns: its aggregates are 1,801 terms (one
+    // expression of them all would pass SQLite's depth limit of 1000).
+    const columns = Array.from({ length: 300 }, (_, i) => `c${i}`);
+    await sqlOn(file, [`CREATE TABLE app_wide (${columns.join(', ')})`, `INSERT INTO app_wide VALUES (${columns.map((_, i) => i).join(', ')})`]);
     const server = await serverFor(file);
     const db = ['--db', server.url, '--auth-token', server.token];
     const apply = await runCli(['apply', ...db, '--phase', 'all', '--yes', '--backup-dir', tempDir('sw-vagg-'), '--json']);
@@ -179,6 +206,10 @@ describe("remote verify compares the server's aggregates, and --thorough every r
     });
 
     const [{ name: archive }] = await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name LIKE '%archive%learned_patterns'");
+    await sqlOn(file, ['UPDATE app_wide SET c299 = c299 + 1']);
+    checks = dataChecks(await verify());
+    expect(checks['rows and content kept (Phase 1)']).toMatchObject({ status: 'warn', detail: expect.stringMatching(/app_wide: 1 -> 1 rows/) });
+
     await sqlOn(file, [
       'DELETE FROM interactions WHERE rowid = (SELECT min(rowid) FROM interactions)',
       `UPDATE "${archive}" SET confidence = confidence + 1 WHERE rowid = (SELECT min(rowid) FROM "${archive}")`,

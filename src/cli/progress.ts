@@ -2,7 +2,7 @@
  * One stderr line per meaningful event while a headless command runs, so a person or a CI log
  * can follow along; stdout stays reserved for the result (text or --json).
  */
-import { formatBytes, formatMs, labelOf, oneLine, phaseTitle, waitWords, type CoreEvent } from '../core/index.js';
+import { formatBytes, formatMs, labelOf, oneLine, phaseTitle, waitWords, WRITE_OUTCOME_UNKNOWN, type CoreEvent } from '../core/index.js';
 
 export function progressLine(event: CoreEvent): string | null {
   switch (event.type) {
@@ -50,6 +50,8 @@ export function progressLine(event: CoreEvent): string | null {
       if (event.outcome.status === 'success')
         return `✔ ${phaseTitle(event.phase)} ${event.action === 'apply' ? 'applied' : 'rolled back'} (${event.statements} statements, journal #${event.journalId})`;
       if (event.outcome.status === 'not-executed') return `- ${event.outcome.reason}`;
+      if (event.outcome.status === 'error' && event.outcome.error.code === WRITE_OUTCOME_UNKNOWN)
+        return `✖ ${phaseTitle(event.phase)} ${event.action}: the connection failed while its write was in flight, so whether it committed is unknown (the error is below)`;
       return `✖ ${phaseTitle(event.phase)} ${event.action} failed and was rolled back as a whole (the error is below)`;
     case 'rows-checked':
       return `${event.ok ? '✔' : '✖'} rows: ${event.detail}`;

@@ -1,5 +1,5 @@
 /** Plain-text renderings of plans, reports and stats for the headless commands (stdout). */
-import { formatBytes, formatMs, phaseTitle, type Impact, type Plan, type Report, type Stats } from '../core/index.js';
+import { formatBytes, formatMs, phaseTitle, WRITE_OUTCOME_UNKNOWN, type Impact, type Plan, type Report, type Stats } from '../core/index.js';
 
 export function renderPlan(plan: Plan, showSql = true): string {
   const lines: string[] = [];
@@ -56,6 +56,7 @@ export function renderRunSummary(report: Report): string {
     const lock = p.lockMs !== undefined ? `; write lock held ${formatMs(p.lockMs)}` : '';
     if (p.status === 'success') lines.push(`${title}: ${verb}, ${p.executed} statements in ${formatMs(p.ms)} (journal #${p.journalId}${lock})`);
     else if (p.status === 'not-executed') lines.push(`${title}: ${p.detail ?? 'not executed'}`);
+    else if (p.status === 'error' && p.error?.code === WRITE_OUTCOME_UNKNOWN) lines.push(`${title}: FAILED, outcome unknown: ${p.error.message}`);
     else if (p.status === 'error') lines.push(`${title}: FAILED and rolled back as a whole: ${p.error?.message}`);
   }
   for (const c of report.rowChecks) lines.push(`Rows (${phaseTitle(c.phase)}): ${c.ok ? 'ok' : 'MISMATCH'}: ${c.detail}`);

@@ -32,6 +32,7 @@ export {
   toErrorInfo,
   TOOL_VERSION,
   UserError,
+  WRITE_OUTCOME_UNKNOWN,
   waitWords,
 } from './model/index.js';
 

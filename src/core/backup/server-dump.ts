@@ -26,12 +26,16 @@ const MANAGED = /^(BEGIN(\s+TRANSACTION)?|COMMIT|PRAGMA\s+foreign_keys\s*=\s*OFF
 const DUMPED =
   /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+sqlite_sequence$|ANALYZE\s+sqlite_schema$|PRAGMA\s+writable_schema\s*=\s*(ON|OFF)$)/i;
 
-/** The dump's URL: the database's HTTP base (libsql: and wss: are https:, ws: is http:), rowids kept. */
+/** The dump's URL: the database's HTTP base (libsql: and wss: are https:, ws: and libsql:?tls=0 are http:), rowids kept. */
 export function dumpUrl(target: Target): string {
-  const url = new URL(target.url);
-  url.protocol = url.protocol === 'libsql:' || url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
+  const given = new URL(target.url);
+  // libsql:?tls=0 is plain HTTP, as the client reads it. The scheme is swapped in the text: a URL
+  // object cannot change a libsql: URL into an http(s): one (its protocol setter ignores it).
+  const plain = given.protocol === 'ws:' || (given.protocol === 'libsql:' && given.searchParams.get('tls') === '0');
+  const url = new URL(`${plain ? 'http:' : given.protocol === 'http:' ? 'http:' : 'https:'}${target.url.slice(given.protocol.length)}`);
   url.pathname = `${url.pathname.replace(/\/$/, '')}/dump`;
   url.search = '?preserve_row_ids=true';
+  url.hash = '';
   return url.toString();
 }
 

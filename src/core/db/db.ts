@@ -9,7 +9,7 @@ import { createClient, type Client, type InArgs, type InStatement, type ResultSe
 export type { Row } from '@libsql/client';
 import { isWebSocketUrl, withDeadlines } from './ws-deadline.js';
 import { ExitCode, UserError, type Wait } from '../model/index.js';
-import { translateError } from './driver-errors.js';
+import { translateError, writeError } from './driver-errors.js';
 import { releaseStatements } from './memory.js';
 import { countStatements, type Stmt } from '../sql/index.js';
 import type { Target } from './target.js';
@@ -81,16 +81,15 @@ export interface Db {
 export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
   const deadlines = { first: options.connectTimeoutMs ?? 10_000, later: options.requestTimeoutMs ?? 600_000, connected: false };
   const deadline = () => (deadlines.connected ? deadlines.later : deadlines.first);
-  const makeClient = () => {
-    const client = createClient({
+  const rawClient = () =>
+    createClient({
       url: target.url,
       authToken: target.authToken,
       intMode: 'bigint',
       timeout: options.busyTimeoutMs ?? 5_000,
       ...(target.kind === 'remote' ? { fetch: timedFetch(deadline) } : {}),
     });
-    return isWebSocketUrl(target.url) ? withDeadlines(client, deadline) : client;
-  };
+  const makeClient = () => (isWebSocketUrl(target.url) ? withDeadlines(rawClient, deadline) : rawClient());
   let client: Client;
   try {
     client = makeClient();
@@ -222,7 +221,7 @@ class LibsqlDb implements Db {
         stmts.forEach((_, i) => onStatement?.(i, i === stmts.length - 1 ? performance.now() - started : 0));
         return results;
       } catch (error) {
-        throw translateError(error, this.target, stmts);
+        throw writeError(error, this.target, stmts);
       }
     }
     const tx = await this.beginWrite();
@@ -262,7 +261,7 @@ class LibsqlDb implements Db {
       this.lastWriteLockMs = performance.now() - started;
       return results;
     } catch (error) {
-      throw translateError(error, this.target, stmts);
+      throw writeError(error, this.target, stmts);
     }
   }
 

@@ -3,7 +3,7 @@
  * fix. One table for every path (local file, HTTP, a refused guard statement); an error it does
  * not recognise passes through with the statement that failed.
  */
-import { ExitCode, UserError, codeOf, messageOf } from '../model/index.js';
+import { ExitCode, UserError, WRITE_OUTCOME_UNKNOWN, codeOf, messageOf } from '../model/index.js';
 import { guardFailure, type GuardKind } from './guard-mark.js';
 import type { Target } from './target.js';
 import type { Stmt } from '../sql/index.js';
@@ -28,7 +28,7 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
     );
   }
   // HTTP answers 401/403; over WebSocket the server's hello_error carries an AUTH_ code.
-  if (code.startsWith('AUTH_') || /HTTP status 401|HTTP status 403|unauthori[sz]ed|Authentication failed/i.test(message)) {
+  if (code.startsWith('AUTH_') || /HTTP status 401|HTTP status 403|unauthori[sz]ed|Authentication failed|Unexpected server response: 40[13]/i.test(message)) {
     return new UserError(`Authentication failed for ${where}: the server refused the auth token.`, {
       hint: 'Check --auth-token or TURSO_AUTH_TOKEN (create one with `turso db tokens create NAME`).',
       exitCode: ExitCode.usage,
@@ -36,7 +36,7 @@ export function translateError(error: unknown, target: Target, stmts?: Stmt[]): 
     });
   }
   if (
-    /TimeoutError|aborted due to timeout|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|socket hang up/i.test(
+    /TimeoutError|aborted due to timeout|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|socket hang up|HRANA_WEBSOCKET_ERROR|WebSocket was closed/i.test(
       `${message} ${String((error as { cause?: unknown })?.cause ?? '')}`,
     )
   ) {
@@ -105,6 +105,7 @@ function shortNetworkReason(error: unknown): string {
   if (/timeout/i.test(text)) return 'no answer before the timeout';
   if (/ECONNREFUSED/.test(text)) return 'connection refused';
   if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'host not found';
+  if (/WebSocket was closed/i.test(text)) return 'the server closed the connection';
   return 'the connection failed';
 }
 
@@ -129,4 +130,25 @@ function guardError(kind: GuardKind, where: string, cause: unknown): UserError {
     exitCode: ExitCode.failed,
     cause,
   });
+}
+
+/**
+ * A remote write whose connection failed after it was sent: the server ran the whole batch or
+ * none of it, and nothing here can tell which. Any other error passes through translated.
+ */
+export function writeError(error: unknown, target: Target, stmts: Stmt[]): Error {
+  const translated = translateError(error, target, stmts);
+  if (target.kind !== 'remote' || !(translated instanceof UserError) || !translated.message.startsWith('Cannot reach ')) return translated;
+  const reason = translated.message.replace(/^Cannot reach .+?: /, '').replace(/\.$/, '');
+  return Object.assign(
+    new UserError(
+      `The connection to ${target.display} failed while a write was in flight (${reason}): the server ran the whole write or none of it, and this run cannot tell which.`,
+      {
+        hint: 'Run schema-wizard plan (or verify) to see what is applied: the journal records every phase that committed.',
+        exitCode: ExitCode.failed,
+        cause: error,
+      },
+    ),
+    { code: WRITE_OUTCOME_UNKNOWN },
+  );
 }

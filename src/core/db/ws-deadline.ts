@@ -2,9 +2,10 @@
  * Deadlines for the WebSocket transport. Over HTTP every request is a fetch with a timeout
  * signal; over ws:// and wss:// the client has no fetch, so a server that accepts the socket and
  * then never answers would hold a run forever. Each call of the client, and of a transaction it
- * opens, races the deadline; when it passes, the client is closed (its socket with it, which ends
- * the server's stream and rolls back a transaction left open) and the call fails with a
- * TimeoutError that translateError words as "no answer before the timeout".
+ * opens, races the deadline; when it passes, the connection is closed (its socket with it, which
+ * ends the server's stream and rolls back an interactive transaction left open; a batch the
+ * server already received runs whole or not at all) and the call fails with a TimeoutError that
+ * translateError words as "no answer before the timeout".
  */
 import type { Client, Transaction } from '@libsql/client';
 
@@ -29,36 +30,62 @@ function race<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T
 
 type Calls<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
 
-/**
- * `target` with each of `methods` racing the deadline; each of `wrapping` also races it and its
- * result is passed through the given function (a transaction gets deadlines of its own).
- */
-function timed<T extends object>(
-  target: T,
-  methods: Calls<T>[],
-  ms: () => number,
-  onTimeout: () => void,
-  wrapping: Partial<Record<Calls<T>, (value: unknown) => unknown>> = {},
-): T {
+/** `target` with each of `methods` racing the deadline. */
+function timed<T extends object>(target: T, methods: Calls<T>[], ms: () => number, onTimeout: () => void): T {
   return new Proxy(target, {
     get(obj, key) {
       // The target as receiver: getters that read private fields must see the object, not the proxy.
       const value = Reflect.get(obj, key, obj);
       if (typeof value !== 'function') return value;
-      const wrap = wrapping[key as Calls<T>];
-      if (!methods.includes(key as Calls<T>) && !wrap) return value.bind(obj);
-      return (...args: unknown[]) => {
-        const result = race(Promise.resolve(value.apply(obj, args)), ms(), onTimeout);
-        return wrap ? result.then(wrap) : result;
-      };
+      if (!methods.includes(key as Calls<T>)) return value.bind(obj);
+      return (...args: unknown[]) => race(Promise.resolve(value.apply(obj, args)), ms(), onTimeout);
     },
   });
 }
 
-/** The client with every network call bounded by `ms()` (read at each call: connect, then later). */
-export function withDeadlines(client: Client, ms: () => number): Client {
-  const close = () => client.close();
+/**
+ * A client whose every network call is bounded by `ms()` (read at each call: connect, then
+ * later). After a timeout the hung connection is closed and the next call opens a fresh one, so
+ * the run can still release its lock and say what it knows.
+ */
+export function withDeadlines(make: () => Client, ms: () => number): Client {
+  let current: Client | null = null;
+  let closed = false;
+  const live = () => {
+    if (closed) {
+      // Closed by its owner: calls fail (CLIENT_CLOSED) as the client's own would.
+      if (!current) (current = make()).close();
+      return current;
+    }
+    if (!current || current.closed) current = make();
+    return current;
+  };
+  const calls: Calls<Client>[] = ['execute', 'batch', 'migrate', 'executeMultiple'];
   const transactionCalls: Calls<Transaction>[] = ['execute', 'batch', 'executeMultiple', 'commit', 'rollback'];
-  const timedTransaction = (value: unknown) => timed(value as Transaction, transactionCalls, ms, close);
-  return timed(client, ['execute', 'batch', 'migrate', 'executeMultiple'], ms, close, { transaction: timedTransaction });
+  return new Proxy({} as Client, {
+    get(_, key) {
+      if (key === 'close') {
+        return () => {
+          closed = true;
+          current?.close();
+        };
+      }
+      if (key === 'closed') return closed;
+      const client = live();
+      const hang = () => {
+        client.close();
+        if (current === client) current = null;
+      };
+      if (key === 'transaction') {
+        return (...args: Parameters<Client['transaction']>) =>
+          race(client.transaction(...args), ms(), hang).then((tx) => timed(tx, transactionCalls, ms, hang));
+      }
+      if (calls.includes(key as Calls<Client>)) {
+        const method = Reflect.get(client, key, client) as (...args: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => race(method.apply(client, args), ms(), hang);
+      }
+      const value = Reflect.get(client, key, client);
+      return typeof value === 'function' ? value.bind(client) : value;
+    },
+  });
 }

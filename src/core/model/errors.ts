@@ -25,6 +25,12 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * The code of a remote write whose connection failed after it was sent: the server ran all of
+ * it or none of it. Reports say "outcome unknown" for it, never "rolled back".
+ */
+export const WRITE_OUTCOME_UNKNOWN = 'WRITE_OUTCOME_UNKNOWN';
+
 /** Serializable description of an error, for reports and JSON output. */
 export interface ErrorInfo {
   name: string;

@@ -2,20 +2,27 @@
  * A copy checked against its source in one request: per table, the row count and, per column,
  * how many values of each storage class it holds, their total byte length and the total of its
  * numbers, computed by each database itself. Cheap where hashing would read every row over the
- * network; it catches a truncated or short copy, a value of another type (1.0 arriving as 1), a
- * changed length and a changed number. A same-length edit of a text needs the content hash
- * (--thorough). Rowids are left out, as the content hash leaves them out.
+ * network; it catches a truncated or short copy, a lost or added row, a value of another type
+ * (1.0 arriving as 1), a changed length and a changed number. It cannot see what keeps every
+ * column's counts, lengths and totals: a same-length edit of a text, values swapped between rows.
+ * Those need the content hash (--thorough). Rowids are left out, as the content hash leaves them out.
  */
 import { type Db } from '../db/index.js';
-import type { TableInfo } from '../model/index.js';
+import type { Snapshot, TableInfo } from '../model/index.js';
 import { quoteIdent } from '../sql/index.js';
 import { type ContentDigest, hashedTables } from './content-hash.js';
-import type { Snapshot } from '../model/index.js';
 
-/** One line per table: the aggregate row as the database computed it. */
+/** One line per table: the aggregate row as the database computed it, its terms joined by commas. */
 export type TableAggregates = Record<string, string>;
 
-function aggregateSql(table: TableInfo): string {
+/**
+ * Result columns per statement. Each term is its own column (one expression joining them all
+ * would pass SQLite's expression-depth limit of 1000 at about 84 columns), and a table with more
+ * terms than SQLite returns in one row is read in several statements of the same transaction.
+ */
+const TERMS_PER_STATEMENT = 500;
+
+function aggregateTerms(table: TableInfo): string[] {
   const terms = ['count(*)'];
   for (const column of table.columns) {
     const c = quoteIdent(column);
@@ -28,16 +35,40 @@ function aggregateSql(table: TableInfo): string {
       `total(CASE WHEN typeof(${c}) IN ('integer', 'real') THEN ${c} END)`,
     );
   }
-  // One text value per table: the same expression on both sides, compared as text.
-  return `SELECT ${terms.map((t) => `coalesce(${t}, 0)`).join(` || ',' || `)} AS a FROM ${quoteIdent(table.name)}`;
+  return terms.map((t) => `coalesce(${t}, 0)`);
 }
+
+function aggregateStatements(table: TableInfo): string[] {
+  const terms = aggregateTerms(table);
+  const statements: string[] = [];
+  for (let at = 0; at < terms.length; at += TERMS_PER_STATEMENT) {
+    statements.push(`SELECT ${terms.slice(at, at + TERMS_PER_STATEMENT).join(', ')} FROM ${quoteIdent(table.name)}`);
+  }
+  return statements;
+}
+
+/**
+ * A term as text, the same on every database: integers exactly, totals (floats) in their
+ * shortest exact form, so a change far below a large total's 15th digit still shows.
+ */
+const termText = (value: unknown) => (typeof value === 'number' ? (Object.is(value, -0) ? '0' : String(value)) : String(value));
 
 /** Every table's aggregates in one read transaction: one request to a remote database. */
 export async function readAggregates(db: Db, tables: TableInfo[]): Promise<TableAggregates> {
   if (tables.length === 0) return {};
-  const results = await db.readBatch(tables.map((t) => ({ sql: aggregateSql(t) })));
+  const perTable = tables.map(aggregateStatements);
+  const results = await db.readBatch(perTable.flat().map((sql) => ({ sql })));
   const out: TableAggregates = {};
-  tables.forEach((t, i) => (out[t.name] = String(results[i].rows[0]?.a ?? '')));
+  let next = 0;
+  tables.forEach((t, i) => {
+    const values: string[] = [];
+    for (let k = 0; k < perTable[i].length; k++) {
+      const result = results[next++];
+      const row = result.rows[0];
+      for (let col = 0; col < result.columns.length; col++) values.push(termText(row?.[col]));
+    }
+    out[t.name] = values.join(',');
+  });
   return out;
 }
 

@@ -69,6 +69,12 @@ function archiveOf(journal: JournalEntry[]) {
   return entry?.archive ? { ...entry.archive, before: entry.beforeContent ?? null } : null;
 }
 
+/** How a table's rows differ from before, in words. */
+function differenceOf(was: number | undefined, now: number | undefined): string {
+  if (now === undefined || was === undefined || now === was) return 'values differ';
+  return now < was ? 'rows missing' : 'rows added since';
+}
+
 const rowsOf = (aggregate: string | undefined) => (aggregate === undefined ? undefined : Number(aggregate.split(',')[0]));
 
 /** learned_patterns' rows sit in the archive rollback restores them from, all of them. */
@@ -99,7 +105,7 @@ export async function archiveCheck(session: Session, snapshot: Snapshot, journal
       status: same ? 'pass' : 'fail',
       detail: same
         ? `${rowsOf(now)} rows in ${archive.archiveTable}, their aggregates equal to before (verify --thorough hashes every row)`
-        : `${archive.archiveTable} holds ${rowsOf(now)} rows; ${rowsOf(was)} were there before, ${rowsOf(now) === rowsOf(was) ? 'values differ' : 'rows missing'}`,
+        : `${archive.archiveTable} holds ${rowsOf(now)} rows; ${rowsOf(was)} were there before, ${differenceOf(rowsOf(was), rowsOf(now))}`,
     };
   }
   // A renamed archive is the table itself (same columns); a copy of earlier versions has one more, its rowids.
@@ -119,7 +125,7 @@ export async function archiveCheck(session: Session, snapshot: Snapshot, journal
       name,
       phase: 'phase1',
       status: 'fail',
-      detail: `${archive.archiveTable} holds ${digest.rows} rows; ${expected.rows} were there before, content ${digest.sha256 === expected.sha256 ? 'equal' : 'differs'}`,
+      detail: `${archive.archiveTable} holds ${digest.rows} rows; ${expected.rows} were there before, ${digest.rows === expected.rows ? 'content differs' : differenceOf(expected.rows, digest.rows)}`,
     };
   }
   return {
@@ -135,6 +141,9 @@ export function dataChecks(session: Session, journal: JournalEntry[], evidence: 
   // Tables the migration drops on purpose: their rows are checked in their archive instead.
   const archived = new Set(['phase1', 'phase2'].flatMap((p) => activeApplies(journal, p as PhaseId).flatMap((e) => (e.archive ? [e.archive.table] : []))));
   const compared = (table: string) => !archived.has(table) && table !== 'sqlite_sequence';
+  // Keys hashed by Phase 2 (--hash-plaintext-keys) change users' content by design: its rows are still counted.
+  const keysHashed = activeApplies(journal, 'phase2').some((e) => e.hashedKeys > 0);
+  const contentCompared = (table: string) => !(keysHashed && table === 'users');
   const befores = new Map(appliedBefores(journal));
   return (['phase1', 'phase2'] as const).map((phase): Check => {
     const name = `rows and content kept (${PHASES[phase].title})`;
@@ -159,7 +168,7 @@ export function dataChecks(session: Session, journal: JournalEntry[], evidence: 
         : [before.tables[table].rows, current!.tables[table]?.rows];
       const same = byAggregates ? before.aggregates![table] === evidence.aggregates[table] : before.tables[table].sha256 === current!.tables[table]?.sha256;
       if (now === undefined || now < was!) lost.push(`${table}: ${was} -> ${now ?? 'gone'}`);
-      else if (!same) changed.push(`${table}: ${was} -> ${now} rows`);
+      else if (!same && contentCompared(table)) changed.push(`${table}: ${was} -> ${now} rows`);
     }
     if (lost.length > 0) return { name, phase: 'data', status: 'fail', detail: `rows missing since ${before.measuredAt}: ${lost.join('; ')}` };
     if (changed.length > 0) {
@@ -173,7 +182,9 @@ export function dataChecks(session: Session, journal: JournalEntry[], evidence: 
     const what = byAggregates
       ? 'row counts and per-column aggregates (values of each type, byte lengths, numeric totals) equal to those the server computed'
       : 'row counts and content hashes equal to those measured';
-    const more = byAggregates ? '; verify --thorough hashes every row' : '';
+    const more =
+      (keysHashed ? "; users' rows counted, its content not compared (Phase 2 hashed its plaintext keys)" : '') +
+      (byAggregates ? '; verify --thorough hashes every row' : '');
     return { name, phase: 'data', status: 'pass', detail: `${tables.length} tables: ${what} at ${before.measuredAt}${more}` };
   });
 }

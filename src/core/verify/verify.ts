@@ -7,7 +7,7 @@ import { type Check, messageOf, type Snapshot, type VerifyReport } from '../mode
 import { inspect, readJournal, type Session, step, undoOfApplied } from '../engine/index.js';
 import { archiveCheck, dataChecks, startDataEvidence } from './data-checks.js';
 import { type PhaseId, PHASES, quoteIdent } from '../sql/index.js';
-import { str } from '../db/index.js';
+import { type Row, str } from '../db/index.js';
 import { queryPlanChecks } from './query-plans.js';
 import { phaseState, schemaChecks } from './schema-checks.js';
 
@@ -75,34 +75,75 @@ function plaintextKeyCheck(snapshot: Snapshot): Check {
 async function integrityChecks(session: Session, snapshot: Snapshot, thorough: boolean): Promise<Check[]> {
   const checks: Check[] = [];
   const pragma = thorough ? 'integrity_check' : 'quick_check';
-  // Both pragmas in one read transaction: one request to a remote database.
-  const [integrityRows, fkRows] = await session.db.readBatch([{ sql: `PRAGMA ${pragma}` }, { sql: 'PRAGMA foreign_key_check' }]);
-  const integrity = integrityRows.rows.map((r) => str(Object.values(r)[0]));
-  checks.push({
-    name: pragma,
-    phase: 'integrity',
-    status: integrity.length === 1 && integrity[0] === 'ok' ? 'pass' : 'fail',
-    detail: integrity.length === 1 && integrity[0] === 'ok' ? 'ok' : integrity.slice(0, 3).join('; '),
-  });
-  const fk = fkRows.rows;
+  // Both pragmas in one read transaction: one request to a remote database. Where that fails
+  // (foreign_key_check errors on a foreign key whose parent key is not unique), each runs alone.
+  const [integrityRows, fkRows] = await session.db
+    .readBatch([{ sql: `PRAGMA ${pragma}` }, { sql: 'PRAGMA foreign_key_check' }])
+    .then((r) => r.map((set) => set.rows))
+    .catch(() => Promise.all([pragmaRows(session, pragma), pragmaRows(session, 'foreign_key_check')]));
+  if (integrityRows instanceof Error) checks.push({ name: pragma, phase: 'integrity', status: 'fail', detail: `could not run: ${messageOf(integrityRows)}` });
+  if (fkRows instanceof Error) checks.push({ name: 'foreign_key_check', phase: 'integrity', status: 'fail', detail: `could not run: ${messageOf(fkRows)}` });
+  if (!(integrityRows instanceof Error)) checks.push(integrityCheck(pragma, integrityRows));
+  if (!(fkRows instanceof Error)) checks.push(foreignKeyCheck(fkRows));
+  checks.push(...(await ftsChecks(session, snapshot)));
+  return checks;
+}
+
+async function pragmaRows(session: Session, pragma: string): Promise<Row[] | Error> {
+  return session.db.query(`PRAGMA ${pragma}`).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+function integrityCheck(pragma: string, rows: Row[]): Check {
+  const integrity = rows.map((r) => str(Object.values(r)[0]));
+  const ok = integrity.length === 1 && integrity[0] === 'ok';
+  return { name: pragma, phase: 'integrity', status: ok ? 'pass' : 'fail', detail: ok ? 'ok' : integrity.slice(0, 3).join('; ') };
+}
+
+function foreignKeyCheck(fk: Row[]): Check {
   const byTable = new Map<string, number>();
   for (const r of fk) byTable.set(str(r.table), (byTable.get(str(r.table)) ?? 0) + 1);
-  checks.push({
+  return {
     name: 'foreign_key_check',
     phase: 'integrity',
     status: fk.length === 0 ? 'pass' : 'fail',
     detail: fk.length === 0 ? 'no violations' : `${fk.length} rows reference missing parents (${[...byTable].map(([t, n]) => `${t}: ${n}`).join(', ')})`,
+  };
+}
+
+/**
+ * FTS5's integrity-check of each FTS table: it reads the index and compares it with its content
+ * table, changing nothing. All of them in one request; when that fails, each on its own, so the
+ * failing one is named (and a read-only database is a warning, not a failure).
+ */
+async function ftsChecks(session: Session, snapshot: Snapshot): Promise<Check[]> {
+  const tables = snapshot.tables.filter((t) => t.kind === 'virtual' && /using\s+fts5/i.test(t.sql ?? ''));
+  const statement = (name: string) => ({ sql: `INSERT INTO ${quoteIdent(name)}(${quoteIdent(name)}) VALUES('integrity-check')` });
+  const passed = (name: string): Check => ({
+    name: `FTS5 integrity-check: ${name}`,
+    phase: 'integrity',
+    status: 'pass',
+    detail: 'index consistent with its content',
   });
-  for (const fts of snapshot.tables.filter((t) => t.kind === 'virtual' && /using\s+fts5/i.test(t.sql ?? ''))) {
-    const name = `FTS5 integrity-check: ${fts.name}`;
-    try {
-      // Reads the index and compares it with its content table; it changes nothing.
-      await session.db.execute(`INSERT INTO ${quoteIdent(fts.name)}(${quoteIdent(fts.name)}) VALUES('integrity-check')`);
-      checks.push({ name, phase: 'integrity', status: 'pass', detail: 'index consistent with its content' });
-    } catch (error) {
-      const readOnly = /readonly|read-only/i.test(messageOf(error));
-      checks.push({ name, phase: 'integrity', status: readOnly ? 'warn' : 'fail', detail: readOnly ? 'not run: the database is read-only' : messageOf(error) });
+  if (tables.length === 0) return [];
+  try {
+    await session.db.atomicWrite(tables.map((t) => statement(t.name)));
+    return tables.map((t) => passed(t.name));
+  } catch {
+    const checks: Check[] = [];
+    for (const fts of tables) {
+      try {
+        await session.db.execute(statement(fts.name).sql);
+        checks.push(passed(fts.name));
+      } catch (error) {
+        const readOnly = /readonly|read-only/i.test(messageOf(error));
+        checks.push({
+          name: `FTS5 integrity-check: ${fts.name}`,
+          phase: 'integrity',
+          status: readOnly ? 'warn' : 'fail',
+          detail: readOnly ? 'not run: the database is read-only' : messageOf(error),
+        });
+      }
     }
+    return checks;
   }
-  return checks;
 }

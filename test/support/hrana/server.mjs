@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A loopback Hrana server, over HTTP v2 (`POST /v2/pipeline`) and over WebSocket (hrana3), backed by the `libsql` engine, so tests can
+// A loopback Hrana server, over HTTP v2 (`POST /v2/pipeline`) and over WebSocket (hrana2), backed by the `libsql` engine, so tests can
 // exercise the remote (Turso) code paths of `@libsql/client` without a real sqld.
 //
 //   node server.mjs --db /path/file.db --token SECRET [--port 0] [--stream-idle-ms 10000]
@@ -22,6 +22,7 @@
 // The same port speaks Hrana over WebSocket (ws.mjs) for ws:// URLs.
 // `GET /dump` (bearer token) streams the database as sqld's exporter writes it (dump.mjs).
 // Test-only endpoints (no auth, not counted): GET /_test/stats, POST /_test/reset-stats, and
+// POST /_test/stall {"forMs"}: WebSocket answers wait that long (the requests still run);
 // POST /_test/dump-mode with {"mode": "served" | "absent" | "truncated" | "cut" | "altered", "afterBytes"?,
 // "find"?, "replace"?}: /dump answers 404, ends cleanly after afterBytes, drops the connection after
 // afterBytes, or serves text with `find` replaced by `replace` once.
@@ -344,6 +345,8 @@ function valueToWire(v) {
 
 const stats = { requests: 0, pipelines: 0, dumps: 0, statements: 0, openStreams: 0, expiredStreams: 0, refused: [] };
 let dumpMode = { mode: 'served' };
+// Until this time (ms), WebSocket answers are held back: requests run, their answers arrive late.
+let stallUntil = 0;
 const EXPIRED = Symbol('expired');
 /** baton -> stream | EXPIRED */
 const batons = new Map();
@@ -717,6 +720,11 @@ async function handleHttp(req, res) {
     return sendJson(res, 200, stats);
   }
 
+  if (path === '/_test/stall' && req.method === 'POST') {
+    stallUntil = Date.now() + Number(JSON.parse(body).forMs);
+    return sendJson(res, 200, { stallUntil });
+  }
+
   if (path === '/_test/dump-mode' && req.method === 'POST') {
     dumpMode = JSON.parse(body);
     return sendJson(res, 200, dumpMode);
@@ -800,12 +808,12 @@ serveHranaWs(server, {
   openStream,
   closeStream,
   handleStreamRequest,
-  runBatch,
   StmtError,
   ProtocolError,
   errorToWire,
   stats,
   delayMs: DELAY_MS,
+  stalledFor: () => Math.max(0, stallUntil - Date.now()),
   log: LOG_REQUESTS ? (line) => process.stderr.write(`${line}\n`) : undefined,
 });
 server.on('connection', (socket) => {

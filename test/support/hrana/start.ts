@@ -54,6 +54,8 @@ export interface HranaServer {
   resetStats(): Promise<void>;
   /** How GET /dump answers from now on (server.mjs): served, absent (404), truncated or cut after some bytes, altered once. */
   dumpMode(mode: DumpMode): Promise<void>;
+  /** For the next `forMs`, WebSocket requests still run at once but their answers wait until the window ends. */
+  stallAnswers(forMs: number): Promise<void>;
   /** SIGTERM: the server rolls back open transactions, closes connections, exits. */
   stop(): Promise<void>;
   /** SIGKILL: the server vanishes mid-flight. */
@@ -118,6 +120,10 @@ export function startHranaServer(opts: StartHranaServerOptions): Promise<HranaSe
         },
         async resetStats() {
           const res = await fetch(`${url}/_test/reset-stats`, { method: 'POST' });
+          await res.arrayBuffer();
+        },
+        async stallAnswers(forMs: number) {
+          const res = await fetch(`${url}/_test/stall`, { method: 'POST', body: JSON.stringify({ forMs }) });
           await res.arrayBuffer();
         },
         async dumpMode(mode: DumpMode) {

@@ -1,26 +1,25 @@
-// Hrana over WebSocket (hrana3, JSON encoding), beside the HTTP pipeline on the same port: what a
-// `ws://` or `wss://` URL speaks to sqld. It reuses the HTTP server's streams and statement
+// Hrana over WebSocket (hrana2 JSON, as @libsql/client's WebSocket transport offers only hrana2
+// and hrana1), beside the HTTP pipeline on the same port: what a `ws://` or `wss://` URL speaks to sqld. It reuses the HTTP server's streams and statement
 // execution, so both transports check and run SQL the same way; only the framing differs.
 //
 // As sqld does:
-//   - the client offers its subprotocols (hrana3-protobuf, hrana3, hrana2, hrana1); JSON is chosen;
-//   - the first message is `hello` with the token (a bad one: `hello_error`, then the socket closes);
+//   - the client offers its subprotocols (hrana2, hrana1); hrana2 is chosen;
+//   - the first message is `hello` with the token (a bad one: `hello_error`, then the socket closes;
+//     anything the client sent after it is ignored);
 //   - requests carry a request_id and are answered in order with response_ok / response_error;
 //   - streams live on the connection (open_stream / close_stream), each its own engine connection;
 //     SQL texts stored with store_sql belong to the connection;
-//   - a batch in hrana3 runs through a cursor (open_cursor, fetch_cursor, close_cursor) whose
-//     entries are step_begin, row, step_end, step_error;
 //   - a dropped connection closes its streams, rolling back an open transaction.
 // With a delay, every answer is sent that long after its request arrived (a round trip on loopback).
 
 import { WebSocketServer } from 'ws';
 
-const SUBPROTOCOLS = ['hrana3', 'hrana2', 'hrana1'];
+const SUBPROTOCOLS = ['hrana2', 'hrana1'];
 
 /**
  * Serves Hrana over WebSocket on `server`'s upgrade requests. `hrana` is what the HTTP server
- * shares: { authorizedToken(token), openStream, closeStream, handleStreamRequest, runBatch,
- * StmtError, ProtocolError, errorToWire, stats, delayMs, log }.
+ * shares: { authorizedToken(token), openStream, closeStream, handleStreamRequest, StmtError,
+ * ProtocolError, errorToWire, stats, delayMs, stalledFor, log }.
  */
 export function serveHranaWs(server, hrana) {
   const wss = new WebSocketServer({
@@ -34,12 +33,13 @@ export function serveHranaWs(server, hrana) {
 }
 
 function connection(ws, hrana) {
-  const conn = { streams: new Map(), cursors: new Map(), sqls: new Map(), greeted: false };
+  const conn = { streams: new Map(), sqls: new Map(), greeted: false, refused: false };
   hrana.stats.wsConnections = (hrana.stats.wsConnections ?? 0) + 1;
   const send = (msg) => {
     const text = JSON.stringify(msg);
     const out = () => ws.readyState === ws.OPEN && ws.send(text);
-    if (hrana.delayMs > 0) setTimeout(out, hrana.delayMs);
+    const delay = hrana.delayMs + (hrana.stalledFor?.() ?? 0);
+    if (delay > 0) setTimeout(out, delay);
     else out();
   };
   ws.on('message', (data, isBinary) => {
@@ -50,10 +50,12 @@ function connection(ws, hrana) {
     } catch {
       return ws.close(1002, 'Cannot deserialize client message from JSON');
     }
+    if (conn.refused) return; // the hello_error is on its way; the socket closes after it
     if (msg.type === 'hello') {
       if (!hrana.authorizedToken(msg.jwt)) {
+        conn.refused = true;
         send({ type: 'hello_error', error: { message: 'Authentication failed: The JWT is invalid', code: 'AUTH_JWT_INVALID' } });
-        setTimeout(() => ws.close(1008, 'authentication failed'), hrana.delayMs);
+        setTimeout(() => ws.close(1008, 'authentication failed'), hrana.delayMs + 50);
         return;
       }
       conn.greeted = true;
@@ -107,20 +109,6 @@ function handle(conn, r, hrana) {
     case 'close_sql':
       conn.sqls.delete(r.sql_id);
       return { type: 'close_sql' };
-    case 'open_cursor': {
-      if (conn.cursors.has(r.cursor_id)) throw new hrana.ProtocolError(`Cursor ${r.cursor_id} already exists`);
-      conn.cursors.set(r.cursor_id, cursorEntries(hrana, streamOf(conn, r, hrana), r.batch));
-      return { type: 'open_cursor' };
-    }
-    case 'fetch_cursor': {
-      const entries = conn.cursors.get(r.cursor_id);
-      if (!entries) throw new hrana.ProtocolError(`Cursor ${r.cursor_id} not found`);
-      const taken = entries.splice(0, Math.max(1, Number(r.max_count) || 1));
-      return { type: 'fetch_cursor', entries: taken, done: entries.length === 0 };
-    }
-    case 'close_cursor':
-      conn.cursors.delete(r.cursor_id);
-      return { type: 'close_cursor' };
     case 'execute':
     case 'batch':
     case 'sequence':
@@ -130,25 +118,4 @@ function handle(conn, r, hrana) {
     default:
       throw new hrana.ProtocolError('Request type not recognized');
   }
-}
-
-/** A batch run at once and read back as a cursor's entries: per step its columns, rows and end, or its error. */
-function cursorEntries(hrana, stream, batch) {
-  let result;
-  try {
-    result = hrana.runBatch(stream, batch);
-  } catch (err) {
-    if (err instanceof hrana.StmtError) return [{ type: 'error', error: hrana.errorToWire(err) }];
-    throw err;
-  }
-  const entries = [];
-  result.step_results.forEach((step, i) => {
-    const error = result.step_errors[i];
-    if (error) entries.push({ type: 'step_error', step: i, error });
-    if (!step) return;
-    entries.push({ type: 'step_begin', step: i, cols: step.cols });
-    for (const row of step.rows) entries.push({ type: 'row', row });
-    entries.push({ type: 'step_end', affected_row_count: step.affected_row_count, last_insert_rowid: step.last_insert_rowid });
-  });
-  return entries;
 }
