@@ -274,7 +274,7 @@ class LibsqlDb implements Db {
     try {
       await this.client.migrate(stmts.map(toIn));
     } catch (error) {
-      throw translateError(error, this.target);
+      throw writeError(error, this.target, []);
     }
   }
 

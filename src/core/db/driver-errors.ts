@@ -138,8 +138,15 @@ function guardError(kind: GuardKind, where: string, cause: unknown): UserError {
  */
 export function writeError(error: unknown, target: Target, stmts: Stmt[]): Error {
   const translated = translateError(error, target, stmts);
-  if (target.kind !== 'remote' || !(translated instanceof UserError) || !translated.message.startsWith('Cannot reach ')) return translated;
-  const reason = translated.message.replace(/^Cannot reach .+?: /, '').replace(/\.$/, '');
+  if (target.kind !== 'remote') return translated;
+  const raw = `${messageOf(error)} ${codeOf(error) ?? ''}`;
+  // Never sent: the host refused the connection or does not exist.
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(`${raw} ${messageOf((error as { cause?: unknown })?.cause ?? '')}`)) return translated;
+  const lost = translated instanceof UserError && translated.message.startsWith('Cannot reach ');
+  // A gateway's 5xx or a connection closed under the call: the request may have reached the server.
+  const unanswered = /HTTP status 5\d\d|SERVER_ERROR|CLIENT_CLOSED|[Cc]lient (is|was manually) closed/.test(raw);
+  if (!lost && !unanswered) return translated;
+  const reason = lost ? translated.message.replace(/^Cannot reach .+?: /, '').replace(/\.$/, '') : messageOf(error).slice(0, 120);
   return Object.assign(
     new UserError(
       `The connection to ${target.display} failed while a write was in flight (${reason}): the server ran the whole write or none of it, and this run cannot tell which.`,

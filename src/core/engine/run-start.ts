@@ -5,7 +5,17 @@
  */
 import type { BackupProvider } from './backup-provider.js';
 import { type ContentDigest, measureContent, withAggregates } from '../proof/index.js';
-import { notReached, type BackupRef, type LockOwner, type PhaseResult, type RunResultSet, type Snapshot, toErrorInfo } from '../model/index.js';
+import {
+  codeOf,
+  notReached,
+  type BackupRef,
+  type LockOwner,
+  type PhaseResult,
+  type RunResultSet,
+  type Snapshot,
+  toErrorInfo,
+  WRITE_OUTCOME_UNKNOWN,
+} from '../model/index.js';
 import { phaseTitle, type PhaseId } from '../sql/index.js';
 import { hasJournal, JOURNAL_TABLE, LOCK_TABLE } from './journal.js';
 import { dropKeyHashes } from './key-hashing.js';
@@ -90,6 +100,7 @@ export async function withLock<T>(
     });
   }
   let failed = false;
+  let outcomeUnknown = false;
   try {
     const start = await takeRunStart(session, provider);
     started?.(start);
@@ -98,12 +109,14 @@ export async function withLock<T>(
     return await work(start, lock);
   } catch (error) {
     failed = true;
+    outcomeUnknown = codeOf(error) === WRITE_OUTCOME_UNKNOWN;
     throw error;
   } finally {
     await dropKeyHashes(session).catch(() => undefined);
     await lock.release();
-    // Tables this run created for its lock go again if no phase reached the journal.
-    if (!hadBookkeeping) await dropUnusedBookkeeping(session, failed).catch(() => undefined);
+    // Tables this run created for its lock go again if no phase reached the journal. Never after
+    // a write whose outcome is unknown: it may still commit on the server, journal entry and all.
+    if (!hadBookkeeping && !outcomeUnknown) await dropUnusedBookkeeping(session, failed).catch(() => undefined);
   }
 }
 

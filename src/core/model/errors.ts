@@ -31,6 +31,15 @@ export class UserError extends Error {
  */
 export const WRITE_OUTCOME_UNKNOWN = 'WRITE_OUTCOME_UNKNOWN';
 
+/**
+ * The database could not be reached, refused the token, or lost a write in flight: not a fact
+ * about the database, so a check never turns it into a failed verdict (the command fails instead).
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (codeOf(error) === WRITE_OUTCOME_UNKNOWN) return true;
+  return error instanceof UserError && /^(Cannot reach |Authentication failed for )/.test(error.message);
+}
+
 /** Serializable description of an error, for reports and JSON output. */
 export interface ErrorInfo {
   name: string;

@@ -7,7 +7,18 @@
  */
 export { CHECKLIST, type ChecklistId, labelOf } from './checklist.js';
 export type { Check, CheckPhase, CheckStatus, VerifyReport } from './checks.js';
-export { asSentence, codeOf, type ErrorInfo, ExitCode, messageOf, oneLine, toErrorInfo, UserError, WRITE_OUTCOME_UNKNOWN } from './errors.js';
+export {
+  asSentence,
+  codeOf,
+  type ErrorInfo,
+  ExitCode,
+  isConnectionFailure,
+  messageOf,
+  oneLine,
+  toErrorInfo,
+  UserError,
+  WRITE_OUTCOME_UNKNOWN,
+} from './errors.js';
 export { type BackupRef, type CoreEvent, type Emit, makeEmitter, type Outcome, type StepName, type TargetSummary } from './events.js';
 export { currentOperator, newRunId, type OperatorInfo } from './operator.js';
 export type { PhaseId } from './phase-id.js';

@@ -7,7 +7,11 @@
 import type { BackupRef, Outcome } from './events.js';
 import type { PhaseId } from './phase-id.js';
 
-/** success: its statements committed. not-executed: nothing to do, or never reached. error: it failed and was rolled back as a whole. */
+/**
+ * success: its statements committed. not-executed: nothing to do, or never reached. error: it
+ * failed and was rolled back as a whole, or (code WRITE_OUTCOME_UNKNOWN) its connection failed in
+ * flight and the server ran all of it or none of it.
+ */
 export type ResultStatus = Outcome['status'];
 
 export interface PhaseResult {

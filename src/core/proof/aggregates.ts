@@ -48,10 +48,11 @@ function aggregateStatements(table: TableInfo): string[] {
 }
 
 /**
- * A term as text, the same on every database: integers exactly, totals (floats) in their
- * shortest exact form, so a change far below a large total's 15th digit still shows.
+ * A term as text, the same on every database: counts exactly, totals (floats) to 15 significant
+ * digits. A float total's last bits depend on the order of the rows and on the engine's version
+ * (SQLite 3.43 began compensated summation), which the server's and this machine's may not share.
  */
-const termText = (value: unknown) => (typeof value === 'number' ? (Object.is(value, -0) ? '0' : String(value)) : String(value));
+const termText = (value: unknown) => (typeof value === 'number' ? String(Number(value.toPrecision(15)) || 0) : String(value));
 
 /** Every table's aggregates in one read transaction: one request to a remote database. */
 export async function readAggregates(db: Db, tables: TableInfo[]): Promise<TableAggregates> {

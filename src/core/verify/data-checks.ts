@@ -141,8 +141,9 @@ export function dataChecks(session: Session, journal: JournalEntry[], evidence: 
   // Tables the migration drops on purpose: their rows are checked in their archive instead.
   const archived = new Set(['phase1', 'phase2'].flatMap((p) => activeApplies(journal, p as PhaseId).flatMap((e) => (e.archive ? [e.archive.table] : []))));
   const compared = (table: string) => !archived.has(table) && table !== 'sqlite_sequence';
-  // Keys hashed by Phase 2 (--hash-plaintext-keys) change users' content by design: its rows are still counted.
-  const keysHashed = activeApplies(journal, 'phase2').some((e) => e.hashedKeys > 0);
+  // Keys hashed by Phase 2 (--hash-plaintext-keys) change users' content by design, and rollback
+  // cannot unhash them, so an undone Phase 2 counts too: users' rows are still counted.
+  const keysHashed = journal.some((e) => e.phase === 'phase2' && e.action === 'apply' && e.hashedKeys > 0);
   const contentCompared = (table: string) => !(keysHashed && table === 'users');
   const befores = new Map(appliedBefores(journal));
   return (['phase1', 'phase2'] as const).map((phase): Check => {

@@ -4,7 +4,7 @@
  * regression and fails.
  */
 import { type Db, findTable, type Row, str } from '../db/index.js';
-import { type Check, messageOf, type Snapshot } from '../model/index.js';
+import { type Check, isConnectionFailure, messageOf, type Snapshot } from '../model/index.js';
 import { scansBeforeMigration } from '../engine/index.js';
 
 interface AppQuery {
@@ -126,8 +126,16 @@ function planOutcome(rows: Row[]): PlanOutcome {
 async function explainEach(db: Db, stmts: { sql: string; args: (string | bigint)[] }[]): Promise<(PlanOutcome | Error)[]> {
   try {
     return (await db.explainAll(stmts)).map(planOutcome);
-  } catch {
-    return Promise.all(stmts.map((s) => explain(db, s.sql, s.args).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  } catch (error) {
+    if (isConnectionFailure(error)) throw error;
+    return Promise.all(
+      stmts.map((s) =>
+        explain(db, s.sql, s.args).catch((failure: unknown) => {
+          if (isConnectionFailure(failure)) throw failure;
+          return failure instanceof Error ? failure : new Error(String(failure));
+        }),
+      ),
+    );
   }
 }
 

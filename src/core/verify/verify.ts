@@ -3,7 +3,7 @@
  * checks, data preservation against the digests the journal recorded before each phase,
  * integrity (quick_check or integrity_check, foreign keys, FTS5), and query plans.
  */
-import { type Check, messageOf, type Snapshot, type VerifyReport } from '../model/index.js';
+import { type Check, isConnectionFailure, messageOf, type Snapshot, type VerifyReport } from '../model/index.js';
 import { inspect, readJournal, type Session, step, undoOfApplied } from '../engine/index.js';
 import { archiveCheck, dataChecks, startDataEvidence } from './data-checks.js';
 import { type PhaseId, PHASES, quoteIdent } from '../sql/index.js';
@@ -77,10 +77,14 @@ async function integrityChecks(session: Session, snapshot: Snapshot, thorough: b
   const pragma = thorough ? 'integrity_check' : 'quick_check';
   // Both pragmas in one read transaction: one request to a remote database. Where that fails
   // (foreign_key_check errors on a foreign key whose parent key is not unique), each runs alone.
-  const [integrityRows, fkRows] = await session.db
-    .readBatch([{ sql: `PRAGMA ${pragma}` }, { sql: 'PRAGMA foreign_key_check' }])
+  // foreign_key_check first: when it errors, the batch stops before the long integrity pragma.
+  const [fkRows, integrityRows] = await session.db
+    .readBatch([{ sql: 'PRAGMA foreign_key_check' }, { sql: `PRAGMA ${pragma}` }])
     .then((r) => r.map((set) => set.rows))
-    .catch(() => Promise.all([pragmaRows(session, pragma), pragmaRows(session, 'foreign_key_check')]));
+    .catch((error: unknown) => {
+      if (isConnectionFailure(error)) throw error;
+      return Promise.all([pragmaRows(session, 'foreign_key_check'), pragmaRows(session, pragma)]);
+    });
   if (integrityRows instanceof Error) checks.push({ name: pragma, phase: 'integrity', status: 'fail', detail: `could not run: ${messageOf(integrityRows)}` });
   if (fkRows instanceof Error) checks.push({ name: 'foreign_key_check', phase: 'integrity', status: 'fail', detail: `could not run: ${messageOf(fkRows)}` });
   if (!(integrityRows instanceof Error)) checks.push(integrityCheck(pragma, integrityRows));
@@ -90,7 +94,10 @@ async function integrityChecks(session: Session, snapshot: Snapshot, thorough: b
 }
 
 async function pragmaRows(session: Session, pragma: string): Promise<Row[] | Error> {
-  return session.db.query(`PRAGMA ${pragma}`).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  return session.db.query(`PRAGMA ${pragma}`).catch((error: unknown) => {
+    if (isConnectionFailure(error)) throw error;
+    return error instanceof Error ? error : new Error(String(error));
+  });
 }
 
 function integrityCheck(pragma: string, rows: Row[]): Check {
@@ -112,8 +119,8 @@ function foreignKeyCheck(fk: Row[]): Check {
 
 /**
  * FTS5's integrity-check of each FTS table: it reads the index and compares it with its content
- * table, changing nothing. All of them in one request; when that fails, each on its own, so the
- * failing one is named (and a read-only database is a warning, not a failure).
+ * table, changing nothing. Remotely all of them in one request; when that fails, each on its own,
+ * so the failing one is named (and a read-only database is a warning, not a failure).
  */
 async function ftsChecks(session: Session, snapshot: Snapshot): Promise<Check[]> {
   const tables = snapshot.tables.filter((t) => t.kind === 'virtual' && /using\s+fts5/i.test(t.sql ?? ''));
@@ -125,16 +132,24 @@ async function ftsChecks(session: Session, snapshot: Snapshot): Promise<Check[]>
     detail: 'index consistent with its content',
   });
   if (tables.length === 0) return [];
-  try {
-    await session.db.atomicWrite(tables.map((t) => statement(t.name)));
-    return tables.map((t) => passed(t.name));
-  } catch {
+  // Remotely all in one request. A local file runs each in autocommit, as it always did: no
+  // write transaction held across them, no lock wait announced, the write-lock window untouched.
+  if (session.db.target.kind === 'remote') {
+    try {
+      await session.db.atomicWrite(tables.map((t) => statement(t.name)));
+      return tables.map((t) => passed(t.name));
+    } catch (error) {
+      if (isConnectionFailure(error)) throw error;
+    }
+  }
+  {
     const checks: Check[] = [];
     for (const fts of tables) {
       try {
         await session.db.execute(statement(fts.name).sql);
         checks.push(passed(fts.name));
       } catch (error) {
+        if (isConnectionFailure(error)) throw error;
         const readOnly = /readonly|read-only/i.test(messageOf(error));
         checks.push({
           name: `FTS5 integrity-check: ${fts.name}`,
