@@ -154,19 +154,7 @@ class LibsqlDb implements Db {
   }
 
   async explain(sql: string, args: InArgs = []): Promise<Row[]> {
-    this.assertSameFile();
-    const text = `EXPLAIN QUERY PLAN ${sql}`;
-    if (this.target.kind === 'remote') return this.query(text, args);
-    this.track([{ sql: text, args }]);
-    this.roundTrips++;
-    const own = createClient({ url: this.target.url, intMode: 'bigint' });
-    try {
-      return (await own.execute({ sql: text, args })).rows;
-    } catch (error) {
-      throw translateError(error, this.target);
-    } finally {
-      own.close();
-    }
+    return (await this.explainAll([{ sql, args }]))[0];
   }
 
   async explainAll(stmts: Stmt[]): Promise<Row[][]> {

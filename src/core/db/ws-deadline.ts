@@ -30,17 +30,18 @@ function race<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T
 
 type Calls<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
 
+/** `obj[key]` as a proxy hands it out: a call of `methods` races the deadline, other methods are bound. */
+function member<T extends object>(obj: T, key: string | symbol, methods: Calls<T>[], ms: () => number, onTimeout: () => void): unknown {
+  // The object as receiver: getters that read private fields must see the object, not the proxy.
+  const value = Reflect.get(obj, key, obj);
+  if (typeof value !== 'function') return value;
+  if (!methods.includes(key as Calls<T>)) return value.bind(obj);
+  return (...args: unknown[]) => race(Promise.resolve(value.apply(obj, args)), ms(), onTimeout);
+}
+
 /** `target` with each of `methods` racing the deadline. */
 function timed<T extends object>(target: T, methods: Calls<T>[], ms: () => number, onTimeout: () => void): T {
-  return new Proxy(target, {
-    get(obj, key) {
-      // The target as receiver: getters that read private fields must see the object, not the proxy.
-      const value = Reflect.get(obj, key, obj);
-      if (typeof value !== 'function') return value;
-      if (!methods.includes(key as Calls<T>)) return value.bind(obj);
-      return (...args: unknown[]) => race(Promise.resolve(value.apply(obj, args)), ms(), onTimeout);
-    },
-  });
+  return new Proxy(target, { get: (obj, key) => member(obj, key, methods, ms, onTimeout) });
 }
 
 /**
@@ -80,12 +81,7 @@ export function withDeadlines(make: () => Client, ms: () => number): Client {
         return (...args: Parameters<Client['transaction']>) =>
           race(client.transaction(...args), ms(), hang).then((tx) => timed(tx, transactionCalls, ms, hang));
       }
-      if (calls.includes(key as Calls<Client>)) {
-        const method = Reflect.get(client, key, client) as (...args: unknown[]) => Promise<unknown>;
-        return (...args: unknown[]) => race(method.apply(client, args), ms(), hang);
-      }
-      const value = Reflect.get(client, key, client);
-      return typeof value === 'function' ? value.bind(client) : value;
+      return member(client, key, calls, ms, hang);
     },
   });
 }

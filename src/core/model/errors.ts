@@ -40,6 +40,12 @@ export function isConnectionFailure(error: unknown): boolean {
   return error instanceof UserError && /^(Cannot reach |Authentication failed for )/.test(error.message);
 }
 
+/** A failure a check reports as its own verdict, as an Error; a connection failure is rethrown instead. */
+export function checkFailure(error: unknown): Error {
+  if (isConnectionFailure(error)) throw error;
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** Serializable description of an error, for reports and JSON output. */
 export interface ErrorInfo {
   name: string;

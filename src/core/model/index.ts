@@ -9,6 +9,7 @@ export { CHECKLIST, type ChecklistId, labelOf } from './checklist.js';
 export type { Check, CheckPhase, CheckStatus, VerifyReport } from './checks.js';
 export {
   asSentence,
+  checkFailure,
   codeOf,
   type ErrorInfo,
   ExitCode,

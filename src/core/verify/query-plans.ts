@@ -4,7 +4,7 @@
  * regression and fails.
  */
 import { type Db, findTable, type Row, str } from '../db/index.js';
-import { type Check, isConnectionFailure, messageOf, type Snapshot } from '../model/index.js';
+import { type Check, checkFailure, messageOf, type Snapshot } from '../model/index.js';
 import { scansBeforeMigration } from '../engine/index.js';
 
 interface AppQuery {
@@ -127,15 +127,8 @@ async function explainEach(db: Db, stmts: { sql: string; args: (string | bigint)
   try {
     return (await db.explainAll(stmts)).map(planOutcome);
   } catch (error) {
-    if (isConnectionFailure(error)) throw error;
-    return Promise.all(
-      stmts.map((s) =>
-        explain(db, s.sql, s.args).catch((failure: unknown) => {
-          if (isConnectionFailure(failure)) throw failure;
-          return failure instanceof Error ? failure : new Error(String(failure));
-        }),
-      ),
-    );
+    checkFailure(error);
+    return Promise.all(stmts.map((s) => explain(db, s.sql, s.args).catch(checkFailure)));
   }
 }
 
@@ -159,19 +152,18 @@ export async function queryPlanChecks(db: Db, snapshot: Snapshot, undo: { sql: s
     );
     return before.get(q.name) === true;
   };
-  const runnable = (q: AppQuery) => (findTable(snapshot, q.table) ? q.sql(snapshot) : null);
-  const explained = APP_QUERIES.flatMap((q) => {
-    const sql = runnable(q);
-    return sql ? [{ sql, args: q.args }] : [];
-  });
-  const plans = await explainEach(db, explained);
-  for (const q of APP_QUERIES) {
+  const texts = APP_QUERIES.map((q) => (findTable(snapshot, q.table) ? q.sql(snapshot) : null));
+  const runnable = APP_QUERIES.flatMap((q, i) => (texts[i] ? [{ query: i, sql: texts[i], args: q.args }] : []));
+  const explained = await explainEach(db, runnable);
+  const plans = new Map(runnable.map((r, i) => [r.query, explained[i]]));
+  for (const [i, q] of APP_QUERIES.entries()) {
     const name = `query plan: ${q.name}`;
-    if (!runnable(q)) {
+    const text = texts[i];
+    if (!text) {
       checks.push({ name, phase: 'queries', status: 'fail', detail: `cannot run: ${q.table} or its key column is missing` });
       continue;
     }
-    const plan = plans.shift()!;
+    const plan = plans.get(i)!;
     if (plan instanceof Error) {
       checks.push({ name, phase: 'queries', status: 'fail', detail: `cannot be explained: ${messageOf(plan)}` });
       continue;

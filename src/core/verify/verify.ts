@@ -3,7 +3,7 @@
  * checks, data preservation against the digests the journal recorded before each phase,
  * integrity (quick_check or integrity_check, foreign keys, FTS5), and query plans.
  */
-import { type Check, isConnectionFailure, messageOf, type Snapshot, type VerifyReport } from '../model/index.js';
+import { type Check, checkFailure, messageOf, type Snapshot, type VerifyReport } from '../model/index.js';
 import { inspect, readJournal, type Session, step, undoOfApplied } from '../engine/index.js';
 import { archiveCheck, dataChecks, startDataEvidence } from './data-checks.js';
 import { type PhaseId, PHASES, quoteIdent } from '../sql/index.js';
@@ -73,7 +73,6 @@ function plaintextKeyCheck(snapshot: Snapshot): Check {
 }
 
 async function integrityChecks(session: Session, snapshot: Snapshot, thorough: boolean): Promise<Check[]> {
-  const checks: Check[] = [];
   const pragma = thorough ? 'integrity_check' : 'quick_check';
   // Both pragmas in one read transaction: one request to a remote database. Where that fails
   // (foreign_key_check errors on a foreign key whose parent key is not unique), each runs alone.
@@ -82,22 +81,19 @@ async function integrityChecks(session: Session, snapshot: Snapshot, thorough: b
     .readBatch([{ sql: 'PRAGMA foreign_key_check' }, { sql: `PRAGMA ${pragma}` }])
     .then((r) => r.map((set) => set.rows))
     .catch((error: unknown) => {
-      if (isConnectionFailure(error)) throw error;
+      checkFailure(error);
       return Promise.all([pragmaRows(session, 'foreign_key_check'), pragmaRows(session, pragma)]);
     });
-  if (integrityRows instanceof Error) checks.push({ name: pragma, phase: 'integrity', status: 'fail', detail: `could not run: ${messageOf(integrityRows)}` });
-  if (fkRows instanceof Error) checks.push({ name: 'foreign_key_check', phase: 'integrity', status: 'fail', detail: `could not run: ${messageOf(fkRows)}` });
-  if (!(integrityRows instanceof Error)) checks.push(integrityCheck(pragma, integrityRows));
-  if (!(fkRows instanceof Error)) checks.push(foreignKeyCheck(fkRows));
-  checks.push(...(await ftsChecks(session, snapshot)));
-  return checks;
+  const couldNotRun = (name: string, error: Error): Check => ({ name, phase: 'integrity', status: 'fail', detail: `could not run: ${messageOf(error)}` });
+  return [
+    integrityRows instanceof Error ? couldNotRun(pragma, integrityRows) : integrityCheck(pragma, integrityRows),
+    fkRows instanceof Error ? couldNotRun('foreign_key_check', fkRows) : foreignKeyCheck(fkRows),
+    ...(await ftsChecks(session, snapshot)),
+  ];
 }
 
 async function pragmaRows(session: Session, pragma: string): Promise<Row[] | Error> {
-  return session.db.query(`PRAGMA ${pragma}`).catch((error: unknown) => {
-    if (isConnectionFailure(error)) throw error;
-    return error instanceof Error ? error : new Error(String(error));
-  });
+  return session.db.query(`PRAGMA ${pragma}`).catch(checkFailure);
 }
 
 function integrityCheck(pragma: string, rows: Row[]): Check {
@@ -125,40 +121,33 @@ function foreignKeyCheck(fk: Row[]): Check {
 async function ftsChecks(session: Session, snapshot: Snapshot): Promise<Check[]> {
   const tables = snapshot.tables.filter((t) => t.kind === 'virtual' && /using\s+fts5/i.test(t.sql ?? ''));
   const statement = (name: string) => ({ sql: `INSERT INTO ${quoteIdent(name)}(${quoteIdent(name)}) VALUES('integrity-check')` });
-  const passed = (name: string): Check => ({
+  const check = (name: string, status: Check['status'], detail: string): Check => ({
     name: `FTS5 integrity-check: ${name}`,
     phase: 'integrity',
-    status: 'pass',
-    detail: 'index consistent with its content',
+    status,
+    detail,
   });
-  if (tables.length === 0) return [];
+  const consistent = 'index consistent with its content';
   // Remotely all in one request. A local file runs each in autocommit, as it always did: no
   // write transaction held across them, no lock wait announced, the write-lock window untouched.
-  if (session.db.target.kind === 'remote') {
-    try {
-      await session.db.atomicWrite(tables.map((t) => statement(t.name)));
-      return tables.map((t) => passed(t.name));
-    } catch (error) {
-      if (isConnectionFailure(error)) throw error;
-    }
+  if (session.db.target.kind === 'remote' && tables.length > 0) {
+    const together = await session.db.atomicWrite(tables.map((t) => statement(t.name))).then(
+      () => true,
+      (error: unknown) => !checkFailure(error),
+    );
+    if (together) return tables.map((t) => check(t.name, 'pass', consistent));
   }
-  {
-    const checks: Check[] = [];
-    for (const fts of tables) {
-      try {
-        await session.db.execute(statement(fts.name).sql);
-        checks.push(passed(fts.name));
-      } catch (error) {
-        if (isConnectionFailure(error)) throw error;
-        const readOnly = /readonly|read-only/i.test(messageOf(error));
-        checks.push({
-          name: `FTS5 integrity-check: ${fts.name}`,
-          phase: 'integrity',
-          status: readOnly ? 'warn' : 'fail',
-          detail: readOnly ? 'not run: the database is read-only' : messageOf(error),
-        });
-      }
-    }
-    return checks;
+  const checks: Check[] = [];
+  for (const fts of tables) {
+    const failure = await session.db.execute(statement(fts.name).sql).then(() => null, checkFailure);
+    const readOnly = failure !== null && /readonly|read-only/i.test(messageOf(failure));
+    checks.push(
+      failure === null
+        ? check(fts.name, 'pass', consistent)
+        : readOnly
+          ? check(fts.name, 'warn', 'not run: the database is read-only')
+          : check(fts.name, 'fail', messageOf(failure)),
+    );
   }
+  return checks;
 }

@@ -103,12 +103,9 @@ function handle(conn, r, hrana) {
       return { type: 'close_stream' };
     }
     case 'store_sql':
-      if (conn.sqls.has(r.sql_id)) throw new hrana.ProtocolError(`SQL text ${r.sql_id} already exists`);
-      conn.sqls.set(r.sql_id, String(r.sql));
-      return { type: 'store_sql' };
     case 'close_sql':
-      conn.sqls.delete(r.sql_id);
-      return { type: 'close_sql' };
+      // The HTTP handler's own, on the connection's texts (they carry no stream over WebSocket).
+      return hrana.handleStreamRequest({ sqls: conn.sqls }, r);
     case 'execute':
     case 'batch':
     case 'sequence':
