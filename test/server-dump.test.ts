@@ -4,17 +4,20 @@
  * counts; where the endpoint is absent, the dump is truncated or cut, or it does not match, the
  * backup reads page by page instead and says why. Either way the backup restores exactly.
  */
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realLiteral } from '../src/core/sql/real-literal.js';
 import { dumpUrl } from '../src/core/backup/server-dump.js';
+import { textExpression } from '../src/core/backup/server-dump-loader.js';
 import { resolveTarget } from '../src/core/db/target.js';
 import { runCli } from './support/cli.js';
 import { contentsOf, rowsOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
 import type { DumpMode } from './support/hrana/start.js';
 import { startHranaServer } from './support/hrana/start.js';
-import { serverFor } from './support/targets.js';
+import { serverFor, TRANSPORTS, urlOf } from './support/targets.js';
 
 /** REALs SQLite's own decimal parsing gets one bit wrong, and values the dump's quoting must carry. */
 const TRICKY = [
@@ -135,6 +138,163 @@ describe("remote backups through the server's dump", () => {
     expect(thorough.json.backup.read).toBe('paged-reads');
     expect(thorough.run.stderr).toMatch(/the dump's rows differ from the database's \(users\)/);
     await expectExactRestore(file, thorough.json.backup.path);
+  });
+});
+
+/** Writes a manifest and .sha256 that match `file` as it is now (an attacker's recomputation). */
+function rehash(file: string, manifestOf: string): void {
+  const sha = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const manifest = JSON.parse(fs.readFileSync(`${manifestOf}.json`, 'utf8'));
+  fs.writeFileSync(`${file}.json`, JSON.stringify({ ...manifest, file: path.basename(file), sha256: sha, bytes: fs.statSync(file).size }));
+  fs.writeFileSync(`${file}.sha256`, `${sha}  ${path.basename(file)}\n`);
+}
+
+describe("the server's dump kept as the backup file", () => {
+  it('is the text the server sent, byte for byte; sqlite3 loads it; restore rebuilds the database exactly, full-text index included', async () => {
+    const file = await v1Database();
+    await sqlOn(file, TRICKY);
+    const { run, json } = await backupOf(file, { mode: 'served' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(json.backup.read).toBe('server-dump');
+    const backup = json.backup.path as string;
+    const manifest = JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8'));
+    expect(manifest.sqlWriter).toBe('server');
+    const server = await serverFor(file);
+    const served = Buffer.from(
+      await (await fetch(`${server.url}/dump?preserve_row_ids=true`, { headers: { authorization: `Bearer ${server.token}` } })).arrayBuffer(),
+    );
+    expect(fs.readFileSync(backup).equals(served)).toBe(true);
+    const sha = createHash('sha256').update(served).digest('hex');
+    expect(manifest.sha256).toBe(sha);
+    expect(fs.readFileSync(`${backup}.sha256`, 'utf8')).toContain(sha);
+    expect(fs.statSync(backup).mode & 0o777).toBe(0o600);
+    await expectExactRestore(file, backup);
+    const restored = path.join(tempDir('sw-sdump-r-'), 'restored.db');
+    expect((await runCli(['restore', '--from', backup, '--db', restored, '--yes'])).code).toBe(0);
+    const word = String((await rowsOf(file, 'SELECT title FROM memories ORDER BY rowid LIMIT 1'))[0].title)
+      .split(/\W+/)
+      .find((w) => w.length > 3)!;
+    const hits = async (db: string) => (await rowsOf(db, `SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH '${word}'`))[0].n;
+    expect(Number(await hits(restored))).toBeGreaterThan(0);
+    expect(await hits(restored)).toEqual(await hits(file));
+    expect(execFileSync('sqlite3', [restored, "INSERT INTO memories_fts(memories_fts) VALUES('integrity-check'); SELECT 'ok';"]).toString().trim()).toBe('ok');
+    // Stock sqlite3 reads the same file, every row of it (its own decimal parsing leaves some
+    // REALs one bit off: the server writes shortest digits; restore reads them exactly).
+    const loaded = path.join(tempDir('sw-sdump-s-'), 'sqlite3.db');
+    execFileSync('sqlite3', [loaded], { input: fs.readFileSync(backup) });
+    const counts = async (db: string) => Object.fromEntries(Object.entries(await contentsOf(db)).map(([t, rows]) => [t, rows.length]));
+    expect(await counts(loaded)).toEqual(await counts(file));
+  });
+
+  it.each(TRANSPORTS)('restores into an empty remote database over %s exactly, proven before the server is touched', async (transport) => {
+    const file = await v1Database();
+    await sqlOn(file, TRICKY);
+    const { json } = await backupOf(file, { mode: 'served' });
+    expect(json.backup.read).toBe('server-dump');
+    const emptyFile = path.join(tempDir('sw-sdump-e-'), 'empty.db');
+    fs.writeFileSync(emptyFile, '');
+    const target = await serverFor(emptyFile);
+    const run = await runCli(['restore', '--from', json.backup.path, '--db', urlOf(target, transport), '--auth-token', target.token, '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await contentsOf(emptyFile)).toEqual(await contentsOf(file));
+    // A kept dump whose rows were edited (checksums recomputed) is refused before --replace drops anything.
+    const edited = `${json.backup.path}.edited.sql`;
+    fs.writeFileSync(edited, fs.readFileSync(json.backup.path, 'utf8').replace("'User 1'", "'User 9'"));
+    rehash(edited, json.backup.path);
+    const before = await contentsOf(emptyFile);
+    const refused = await runCli(['restore', '--from', edited, '--db', urlOf(target, transport), '--auth-token', target.token, '--yes', '--replace']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Restore verification failed: .*users: content differs.*Nothing on the server was changed/s);
+    expect(await contentsOf(emptyFile)).toEqual(before);
+  });
+
+  it('an altered kept dump, its checksums recomputed, is refused before anything is loaded into the target', async () => {
+    const file = await v1Database();
+    const { json } = await backupOf(file, { mode: 'served' });
+    const backup = json.backup.path as string;
+    const text = fs.readFileSync(backup, 'utf8');
+    expect(text).toMatch(/PRAGMA writable_schema=ON;\nINSERT INTO sqlite_schema\(type,name,tbl_name,rootpage,sql\)VALUES\('table','memories_fts'/);
+    const victim = await v1Database();
+    const beforeCommit = (extra: string) => text.replace(/COMMIT;\n$/, `${extra}COMMIT;\n`);
+    // Rows come before the indexes and the triggers (the v1 schema has full-text triggers).
+    const beforeSchema = (extra: string) => text.replace(/^CREATE (UNIQUE )?INDEX/m, (m) => `${extra}${m}`);
+    const cases: [string, string, RegExp][] = [
+      [
+        'an ATTACH',
+        text.replace('BEGIN TRANSACTION;\n', `BEGIN TRANSACTION;\nATTACH '${victim}' AS v;\nDELETE FROM v.users;\n`),
+        /a statement a dump never writes \(ATTACH/,
+      ],
+      [
+        'a trigger written into sqlite_schema',
+        text.replace(
+          'PRAGMA writable_schema=ON;\n',
+          "PRAGMA writable_schema=ON;\nINSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table','t','t',0,'CREATE TRIGGER t AFTER INSERT ON users BEGIN DELETE FROM users; END');\n",
+        ),
+        /sqlite_schema something other than a virtual table's definition/,
+      ],
+      [
+        "a virtual table's row under another name",
+        text.replace(
+          "VALUES('table','memories_fts','memories_fts',0,'CREATE VIRTUAL TABLE memories_fts",
+          "VALUES('table','memories_fts','users',0,'CREATE VIRTUAL TABLE memories_fts",
+        ),
+        /sqlite_schema something other than a virtual table's definition/,
+      ],
+      [
+        'a row written into sqlite_schema by another form',
+        text.replace(
+          'PRAGMA writable_schema=ON;\n',
+          "PRAGMA writable_schema=ON;\nINSERT INTO sqlite_master VALUES('view','v','v',0,'CREATE VIEW v AS SELECT 1');\n",
+        ),
+        /it writes into sqlite_master/,
+      ],
+      [
+        'a write after a trigger',
+        beforeCommit("CREATE TRIGGER evil AFTER INSERT ON users BEGIN DELETE FROM memories; END;\nINSERT INTO users(id) VALUES('x');\n"),
+        /writes after a trigger/,
+      ],
+      [
+        'a command to the full-text table',
+        beforeSchema("INSERT INTO memories_fts(memories_fts) VALUES('delete-all');\n"),
+        /command to the virtual table memories_fts/,
+      ],
+      [
+        'another PRAGMA',
+        text.replace('BEGIN TRANSACTION;\n', 'BEGIN TRANSACTION;\nPRAGMA journal_mode=DELETE;\n'),
+        /a statement a dump never writes \(PRAGMA journal_mode/,
+      ],
+      ['the end cut off', text.slice(0, text.lastIndexOf('COMMIT;')), /ended before its COMMIT/],
+      ['an INSERT ... SELECT', beforeSchema("INSERT INTO users(rowid,id) SELECT 1, 'dup';\n"), /a statement a dump never writes/],
+      [
+        'a row that breaks a key',
+        beforeSchema("INSERT INTO users(rowid,id,email) VALUES(1,'dup','dup@example.com');\n"),
+        /a statement of it failed \(INSERT INTO users/,
+      ],
+    ];
+    for (const [what, altered, why] of cases) {
+      const evil = `${backup}.evil.sql`;
+      fs.writeFileSync(evil, altered);
+      rehash(evil, backup);
+      const target = path.join(tempDir('sw-sdump-t-'), 'target.db');
+      const victimBefore = fs.readFileSync(victim);
+      const run = await runCli(['restore', '--from', evil, '--db', target, '--yes']);
+      expect(run.code, what).toBe(1);
+      expect(run.stderr, what).toMatch(/cannot be loaded: .*The backup is truncated or altered; nothing was replaced/);
+      expect(run.stderr, what).toMatch(why);
+      expect(run.stderr, what).not.toMatch(/\n\s+at /);
+      expect(fs.existsSync(target), what).toBe(false);
+      expect(fs.readdirSync(path.dirname(target)), what).toEqual([]);
+      expect(fs.readFileSync(victim).equals(victimBefore), what).toBe(true);
+    }
+  });
+
+  it('reads the text expressions the exporter writes, and nothing else', () => {
+    expect(textExpression("'it''s'")).toBe("it's");
+    expect(textExpression("replace(replace('a\\rb\\nc','\\r',char(13)),'\\n',char(10))")).toBe('a\rb\nc');
+    expect(textExpression("replace('a','',char(10))")).toBe('a');
+    expect(textExpression("upper('a')")).toBeNull();
+    expect(textExpression("replace((SELECT sql FROM sqlite_schema),'x',char(10))")).toBeNull();
+    expect(textExpression("'a' || 'b'")).toBeNull();
   });
 });
 

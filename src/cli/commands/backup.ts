@@ -21,7 +21,7 @@ export const backupCommand: CommandHandler = async (cli, output, signal, state) 
       text: [
         `Backup: ${ref.path}`,
         `Format: ${ref.format}, ${formatBytes(ref.bytes)}, ${manifest.rows} rows in ${Object.keys(manifest.content.tables).length} tables`,
-        `Verified: ${ref.format === 'db' ? 'integrity_check ok, ' : 'loaded into a scratch database, '}row counts and content hashes equal to the source`,
+        `Verified: ${howVerified(ref.read, cli.thorough === true)}`,
         `SHA-256: ${ref.sha256} (also in ${ref.path}.sha256; manifest ${ref.path}.json)`,
         `Restore: schema-wizard restore --from ${ref.path} --db ${ctx.target.kind === 'file' ? ctx.target.display : 'URL'} --yes`,
       ].join('\n'),
@@ -30,3 +30,12 @@ export const backupCommand: CommandHandler = async (cli, output, signal, state) 
     ctx.close();
   }
 };
+
+/** What proved this backup, in the words of what was actually run. */
+function howVerified(read: 'page-copy' | 'server-dump' | 'paged-reads' | undefined, thorough: boolean): string {
+  const check = thorough ? 'integrity_check' : 'quick_check';
+  if (read === 'page-copy') return `the copy re-read to its SHA-256, ${check} ok; its record digest is the content proof`;
+  if (read === 'server-dump')
+    return `the server's dump loaded into a scratch database: schema and per-table aggregates equal to the server's${thorough ? ', every row hashed and equal' : ''}, ${check} ok`;
+  return 'loaded into a scratch database, integrity_check ok, row counts and content hashes equal to the rows read';
+}

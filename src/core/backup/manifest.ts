@@ -37,6 +37,11 @@ export interface BackupManifest {
   bookkeeping?: ContentDigest;
   /** How the database was read (manifests written before it existed lack it). */
   read?: BackupRead;
+  /**
+   * Who wrote a .sql file's text: "server" is the server's own dump kept as it arrived (sqld's
+   * format, loaded back by the same loader that proved it); absent, schema-wizard's own dump.
+   */
+  sqlWriter?: 'server';
 }
 
 export function manifestPath(backupFile: string): string {
@@ -117,6 +122,7 @@ function manifestProblem(m: unknown): string | null {
   const o = m as Record<string, unknown>;
   if (o.tool !== 'schema-wizard') return 'no "tool": "schema-wizard"';
   if (o.format !== 'db' && o.format !== 'sql') return `format ${JSON.stringify(o.format)}`;
+  if (o.sqlWriter !== undefined && (o.sqlWriter !== 'server' || o.format !== 'sql')) return `sqlWriter ${JSON.stringify(o.sqlWriter)}`;
   if (typeof o.bytes !== 'number' || typeof o.sha256 !== 'string' || typeof o.rows !== 'number') return 'bytes, sha256 or rows missing';
   const content = o.content as Record<string, unknown> | null | undefined;
   if (!content || typeof content !== 'object' || typeof content.sha256 !== 'string' || !content.tables || typeof content.tables !== 'object')

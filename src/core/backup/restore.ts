@@ -15,6 +15,7 @@ import { quoteIdent } from '../sql/index.js';
 import { writeDump } from './dump.js';
 import { fsyncDir, fsyncFile, removeDatabaseFiles, removeQuietly, removeSideFiles } from './files.js';
 import { loadDump } from './load.js';
+import { loadServerDumpFile } from './server-dump-loader.js';
 import { readVerifiedManifest, type BackupManifest } from './manifest.js';
 import { compareWithBackup, newerRowsError, otherDatabaseError, realTargetPath, refuseWhileInUse, replacedState, restoreLeftovers } from './restore-guard.js';
 import { assertIntegrity, assertSameContent } from './take.js';
@@ -67,7 +68,10 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
   const partial = `${targetPath}.restore-${process.pid}.partial`;
   removeQuietly(partial);
   try {
-    if (manifest.format === 'db') {
+    if (manifest.sqlWriter === 'server') {
+      await loadKeptServerDump(from, partial);
+      await withFile(partial, (db) => clearLockRows(db));
+    } else if (manifest.format === 'db') {
       fs.copyFileSync(from, partial);
       fs.chmodSync(partial, 0o600);
       // A page copy holds the lock row of the run that took it: it belongs to that run, not to
@@ -162,7 +166,7 @@ async function restoreRemote(from: string, manifest: BackupManifest, options: Re
         hint: 'Restore into an empty database, or pass --replace to drop everything in it first.',
       });
     }
-    const dump = manifest.format === 'sql' ? from : await dumpOfFileBackup(from);
+    const dump = manifest.format === 'sql' && manifest.sqlWriter !== 'server' ? from : await dumpForServer(from, manifest);
     try {
       if (existing.length > 0) await dropEverything(db, current);
       await loadDump(db, dump);
@@ -227,16 +231,44 @@ async function clearLockRows(db: Db): Promise<void> {
   if (Number(n) > 0) await db.execute(`DELETE FROM ${LOCK_TABLE}`);
 }
 
-/** A .db backup travels to a server as a dump of itself. */
-async function dumpOfFileBackup(from: string): Promise<string> {
+/**
+ * What a server is sent: our own dump, in a private directory the caller removes. A .db backup
+ * is dumped as it is; the server's own dump kept as a backup is loaded into a local file first,
+ * and proven against its manifest there, before anything on the server is dropped.
+ */
+async function dumpForServer(from: string, manifest: BackupManifest): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-restore-'));
-  const dump = path.join(dir, 'backup.sql');
-  await withFile(from, async (db) => {
-    const out = fs.createWriteStream(dump, { mode: 0o600 });
-    await writeDump(db, await takeSnapshot(db), out, () => undefined);
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  });
-  return dump;
+  try {
+    let source = from;
+    if (manifest.sqlWriter === 'server') {
+      source = path.join(dir, 'backup.db');
+      await loadKeptServerDump(from, source);
+      await withFile(source, (db) => clearLockRows(db));
+      await withFile(source, (db) => proveContent(db, manifest, 'the backup loaded', 'Nothing on the server was changed; try another backup.'));
+    }
+    const dump = path.join(dir, 'backup.sql');
+    await withFile(source, async (db) => {
+      const out = fs.createWriteStream(dump, { mode: 0o600 });
+      await writeDump(db, await takeSnapshot(db), out, () => undefined);
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    });
+    if (source !== from) removeDatabaseFiles(source);
+    return dump;
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** The server's dump kept as the backup, loaded by the loader that proved it when it was taken. */
+async function loadKeptServerDump(from: string, dest: string): Promise<void> {
+  const refused = await loadServerDumpFile(from, dest);
+  if (refused) {
+    throw new UserError(`${from} cannot be loaded: ${refused}. The backup is truncated or altered; nothing was replaced.`, {
+      hint: 'Use another backup; this one cannot be trusted.',
+      exitCode: ExitCode.failed,
+    });
+  }
 }
 
 async function dropEverything(db: Db, snapshot: Snapshot): Promise<void> {

@@ -15,6 +15,7 @@ import {
   type ContentDigest,
   digestDatabase,
   hashedTables,
+  measureContent,
   readAggregates,
   runFileJob,
   withAggregates,
@@ -89,7 +90,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     } else {
       const viaServer = db.target.kind === 'remote' ? await fromServerDump(db, snapshot, file, partial, options, emit) : null;
       if (viaServer?.taken) {
-        ({ digest: sourceDigest, bookkeeping } = viaServer.taken);
+        ({ digest: sourceDigest, bookkeeping, sha256 } = viaServer.taken);
         read = { via: 'server-dump', bytes: viaServer.bytes };
       } else {
         if (viaServer) emit({ type: 'warning', message: `The server's dump was not used: ${viaServer.why}; reading the database page by page instead.` });
@@ -97,9 +98,9 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
         ({ digest: sourceDigest, bookkeeping } = await dumpAndVerify(db, snapshot, partial, (n) => progress(n)));
         sourceDigest = await withAggregates(db, snapshot, sourceDigest);
         read = { via: 'paged-reads', ...(viaServer ? { why: viaServer.why } : {}) };
+        fsyncFile(partial);
+        sha256 = await sha256File(partial);
       }
-      fsyncFile(partial);
-      sha256 = await sha256File(partial);
     }
     const bytes = fs.statSync(partial).size;
     fs.renameSync(partial, file);
@@ -127,6 +128,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
       ...(trees ? { trees } : {}),
       ...(bookkeeping ? { bookkeeping } : {}),
       read,
+      ...(read.via === 'server-dump' ? { sqlWriter: 'server' as const } : {}),
     };
     writeManifest(file, manifest);
     return { ref: { path: file, sha256, format, bytes, read: read.via }, manifest };
@@ -175,11 +177,14 @@ async function copyAndVerify(
 }
 
 /**
- * The remote database through the server's dump (one request): loaded into a scratch file next
- * to the backup, checked against the server (the schema, and per-table aggregates the server
- * computes in one more request; every row's hash too with --thorough), then written out as our
- * own dump from the scratch file and verified like any other. Returns why it was not used when
- * the server has no dump, refuses it, or serves one that does not match: the caller pages.
+ * The remote database through the server's dump (one request), kept as the backup file exactly
+ * as the server wrote it (sqld's format, which sqlite3 and restore both load). It counts only
+ * once the same text, loaded into a scratch file beside it, holds the server's schema and the
+ * per-table aggregates the server computes in one more request (every row's hash too with
+ * --thorough), and passes quick_check (integrity_check with --thorough). The scratch file's
+ * value digest is the backup's content proof, which a restore must reproduce. Returns why it was
+ * not used (no endpoint, refused, cut, or not matching), with nothing left at `partial`: the
+ * caller then pages.
  */
 async function fromServerDump(
   db: Db,
@@ -188,12 +193,13 @@ async function fromServerDump(
   partial: string,
   options: BackupOptions,
   emit: Emit,
-): Promise<{ taken: { digest: ContentDigest; bookkeeping: ContentDigest }; bytes: number } | { taken: null; why: string }> {
+): Promise<{ taken: { digest: ContentDigest; bookkeeping: ContentDigest; sha256: string }; bytes: number } | { taken: null; why: string }> {
   const scratchFile = `${file}.scratch.${process.pid}.partial`;
   const started = performance.now();
   let said = 0;
+  let kept = false;
   try {
-    const loaded = await loadServerDump(db.target, scratchFile, {
+    const loaded = await loadServerDump(db.target, partial, scratchFile, {
       connectTimeoutMs: 10_000,
       onProgress: (bytes, statements) => {
         // At most four a second: chunks arrive far more often than that.
@@ -222,14 +228,20 @@ async function fromServerDump(
         const changed = compareDigests(await digestDatabase(db, snapshot), await digestDatabase(scratch, copy));
         if (changed.length > 0) return { taken: null, why: `the dump's rows differ from the database's (${changed.map((d) => d.table).join(', ')})` };
       }
-      const progress = progressReporter(emit, hashedRowTotal(copy), 'rows');
-      const taken = await dumpAndVerify(scratch, copy, partial, (n) => progress(n));
-      return { taken: { ...taken, digest: await withAggregates(db, snapshot, taken.digest, serverAggregates) }, bytes: loaded.bytes };
+      await assertIntegrity(scratch, "the server's dump loaded", options.thorough ? 'integrity_check' : 'quick_check');
+      const digest = await digestDatabase(scratch, copy);
+      const bookkeeping = await bookkeepingDigest(scratch, copy);
+      kept = true;
+      return {
+        taken: { digest: await withAggregates(db, snapshot, digest, serverAggregates), bookkeeping, sha256: loaded.sha256 },
+        bytes: loaded.bytes,
+      };
     } finally {
       scratch.close();
     }
   } finally {
     removeDatabaseFiles(scratchFile);
+    if (!kept) removeQuietly(partial);
   }
 }
 
