@@ -15,7 +15,6 @@ import {
   type ContentDigest,
   digestDatabase,
   hashedTables,
-  measureContent,
   readAggregates,
   runFileJob,
   withAggregates,
