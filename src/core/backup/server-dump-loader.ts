@@ -179,7 +179,7 @@ export function textExpression(expression: string): string | null {
 export async function loadServerDumpFile(file: string, dest: string): Promise<string | null> {
   const loader = new ServerDumpLoader(dest);
   try {
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: 64 << 10 })) {
       const refused = loader.feed(chunk as Buffer);
       if (refused) return refused;
     }

@@ -197,6 +197,10 @@ async function fromServerDump(
   const started = performance.now();
   let said = 0;
   let kept = false;
+  // The server computes its aggregates while its dump streams in (the one more request, on its
+  // own connection). A write landing between the two shows as a difference: the dump is not used.
+  const serverAggregates = readAggregates(db, checkedTables(snapshot));
+  serverAggregates.catch(() => undefined);
   try {
     const loaded = await loadServerDump(db.target, partial, scratchFile, {
       connectTimeoutMs: 10_000,
@@ -220,8 +224,7 @@ async function fromServerDump(
     try {
       const copy = await takeSnapshot(scratch);
       if (schemaDigest(copy) !== schemaDigest(snapshot)) return { taken: null, why: "the dump's schema differs from the database's" };
-      const serverAggregates = await readAggregates(db, checkedTables(snapshot));
-      const differences = aggregateDifferences(serverAggregates, await readAggregates(scratch, checkedTables(copy)));
+      const differences = aggregateDifferences(await serverAggregates, await readAggregates(scratch, checkedTables(copy)));
       if (differences.length > 0) return { taken: null, why: `the dump does not match the database (${differences.slice(0, 3).join('; ')})` };
       if (options.thorough) {
         const changed = compareDigests(await digestDatabase(db, snapshot), await digestDatabase(scratch, copy));
@@ -232,7 +235,7 @@ async function fromServerDump(
       const bookkeeping = await bookkeepingDigest(scratch, copy);
       kept = true;
       return {
-        taken: { digest: await withAggregates(db, snapshot, digest, serverAggregates), bookkeeping, sha256: loaded.sha256 },
+        taken: { digest: await withAggregates(db, snapshot, digest, await serverAggregates), bookkeeping, sha256: loaded.sha256 },
         bytes: loaded.bytes,
       };
     } finally {

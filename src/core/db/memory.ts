@@ -7,7 +7,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-const HEAP_BOUND = 64 << 20;
+const HEAP_BOUND = 24 << 20;
 
 let gc: (() => void) | null | undefined;
 
