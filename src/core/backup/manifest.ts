@@ -15,6 +15,8 @@ export interface BackupRead {
   why?: string;
   /** Bytes of the server's dump. */
   bytes?: number;
+  /** A page copy's pages: the file's own bytes (rollback-journal mode) or read through the engine (WAL mode, or when that failed). */
+  pagesReadBy?: 'file' | 'engine';
 }
 
 export interface BackupManifest {

@@ -85,7 +85,14 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     let bookkeeping: ContentDigest | undefined;
     let read: BackupRead = { via: 'page-copy' };
     if (format === 'db') {
-      ({ digest: sourceDigest, sha256, trees } = await copyAndVerify(db, snapshot, partial, options.thorough ? 'integrity_check' : 'quick_check', emit));
+      let pagesReadBy: 'file' | 'engine';
+      ({
+        digest: sourceDigest,
+        sha256,
+        trees,
+        pagesReadBy,
+      } = await copyAndVerify(db, snapshot, partial, options.thorough ? 'integrity_check' : 'quick_check', emit));
+      read = { via: 'page-copy', pagesReadBy };
     } else {
       const viaServer = db.target.kind === 'remote' ? await fromServerDump(db, snapshot, file, partial, options, emit) : null;
       if (viaServer?.taken) {
@@ -154,7 +161,7 @@ async function copyAndVerify(
   partial: string,
   pragma: 'quick_check' | 'integrity_check',
   emit: Emit,
-): Promise<{ digest: ContentDigest; sha256: string; trees: ContentDigest }> {
+): Promise<{ digest: ContentDigest; sha256: string; trees: ContentDigest; pagesReadBy: 'file' | 'engine' }> {
   const source = db.target.path;
   if (!source) throw new Error('a .db backup needs a local file');
   const rows = progressReporter(emit, hashedRowTotal(snapshot), 'rows');
@@ -169,7 +176,9 @@ async function copyAndVerify(
   });
   try {
     const { copy, digest, trees } = await job.done;
-    return { digest, sha256: copy.sha256, trees };
+    if (copy.why && copy.readBy === 'engine' && !/WAL mode/.test(copy.why))
+      emit({ type: 'warning', message: `The pages were read through the engine: ${copy.why}.` });
+    return { digest, sha256: copy.sha256, trees, pagesReadBy: copy.readBy };
   } finally {
     job.stop();
   }
@@ -231,7 +240,9 @@ async function fromServerDump(
         if (changed.length > 0) return { taken: null, why: `the dump's rows differ from the database's (${changed.map((d) => d.table).join(', ')})` };
       }
       await assertIntegrity(scratch, "the server's dump loaded", options.thorough ? 'integrity_check' : 'quick_check');
-      const digest = await digestDatabase(scratch, copy);
+      // Its rows are read once more for the digest: progress in rows, so the screen moves.
+      const rows = progressReporter(emit, hashedRowTotal(copy), 'rows');
+      const digest = await digestDatabase(scratch, copy, (n) => rows(n));
       const bookkeeping = await bookkeepingDigest(scratch, copy);
       kept = true;
       return {

@@ -39,7 +39,7 @@ async function run(): Promise<unknown> {
       return digestDatabase(db, job.snapshot);
     }
     case 'backup': {
-      const copy = copyPages(job.source, job.dest, (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }));
+      const copy = await copyPages(job.source, job.dest, (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }));
       if (sha256OfFileSync(job.dest) !== copy.sha256) {
         throw new UserError(`Backup verification failed: ${job.dest} does not hold the bytes that were written to it (the disk or file system changed them).`, {
           hint: 'Check the disk, then back up again (to another --backup-dir if needed).',

@@ -1,0 +1,78 @@
+/**
+ * A .db backup's pages: in rollback-journal mode the file's own bytes, read by a child process
+ * while the backup's connection holds the read lock; in WAL mode through the engine, which sees
+ * the committed pages still in the -wal file. Real files, a real second process writing.
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'libsql';
+import { describe, expect, it } from 'vitest';
+import { copyPages } from '../src/core/proof/page-copy.js';
+import { runCli } from './support/cli.js';
+import { rowsOf, tempDir, v1Database } from './support/fixtures.js';
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** One write from another process that will not wait for a lock: its stderr, or '' when it committed. */
+function writeNow(file: string): string {
+  const run = spawnSync(
+    'sqlite3',
+    ['-cmd', '.timeout 0', file, "INSERT INTO users (id, email, created_at, updated_at) VALUES ('late-writer', 'late@example.com', 'c', 'u');"],
+    { encoding: 'utf8' },
+  );
+  return run.status === 0 ? '' : run.stderr;
+}
+
+describe('page copies', () => {
+  it('rollback-journal mode: the file copied byte for byte while no writer can commit', async () => {
+    const file = await v1Database({ memories: 400 });
+    const before = sha256(file);
+    const dest = path.join(tempDir('sw-pc-'), 'copy.db');
+    const attempts: string[] = [];
+    const copy = await copyPages(file, dest, () => {
+      if (attempts.length === 0) attempts.push(writeNow(file));
+    });
+    expect(copy.readBy).toBe('file');
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatch(/database is locked/);
+    expect(copy.sha256).toBe(before);
+    expect(sha256(dest)).toBe(before);
+    expect(fs.statSync(dest).mode & 0o777).toBe(0o600);
+    // The lock ends with the copy: the same write now commits.
+    expect(writeNow(file)).toBe('');
+    expect(Number((await rowsOf(dest, "SELECT count(*) AS n FROM users WHERE id = 'late-writer'"))[0].n)).toBe(0);
+  });
+
+  it('WAL mode: read through the engine, the rows still in the -wal file included', async () => {
+    const file = await v1Database({ memories: 50 });
+    const app = new Database(file);
+    try {
+      app.exec('PRAGMA journal_mode = WAL');
+      app.exec('PRAGMA wal_autocheckpoint = 0');
+      app.exec("INSERT INTO users (id, email, created_at, updated_at) VALUES ('in-the-wal', 'wal@example.com', 'c', 'u')");
+      expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      const dir = tempDir('sw-pc-');
+      const run = await runCli(['backup', '--db', file, '--backup-dir', dir, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const backup = run.json().backup.path as string;
+      expect(JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')).read).toEqual({ via: 'page-copy', pagesReadBy: 'engine' });
+      expect(Number((await rowsOf(backup, "SELECT count(*) AS n FROM users WHERE id = 'in-the-wal'"))[0].n)).toBe(1);
+      expect(execFileSync('sqlite3', [backup, 'PRAGMA journal_mode;']).toString().trim()).toBe('delete');
+    } finally {
+      app.close();
+    }
+  });
+
+  it('the CLI backup of a rollback-journal file says its pages were the file bytes', async () => {
+    const file = await v1Database();
+    const dir = tempDir('sw-pc-');
+    const run = await runCli(['backup', '--db', file, '--backup-dir', dir, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const backup = run.json().backup.path as string;
+    expect(JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')).read).toEqual({ via: 'page-copy', pagesReadBy: 'file' });
+    expect(JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')).sha256).toBe(sha256(backup));
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(backup), `${path.basename(backup)}.json`, `${path.basename(backup)}.sha256`]);
+  });
+});
