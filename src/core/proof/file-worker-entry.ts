@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkIntegrity, copyPages, sha256OfFileSync } from './page-copy.js';
-import { combine, digestDatabase } from './content-hash.js';
+import { combine, type ContentDigest, digestDatabase } from './content-hash.js';
 import { type Db, fileUrlOf } from '../db/index.js';
 import { ExitCode, UserError } from '../model/index.js';
 import type { FileJob, JobProgress, WorkerError } from './file-worker.js';
@@ -39,7 +39,16 @@ async function run(): Promise<unknown> {
       return digestDatabase(db, job.snapshot);
     }
     case 'backup': {
-      const copy = await copyPages(job.source, job.dest, (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }));
+      // One walk over every b-tree; the data tables' digests are a subset of it. Of the source while
+      // its bytes are being copied (the lock is held, so they are the copy's bytes, as the hash
+      // check below proves), else of the copy.
+      let trees: ContentDigest | null = null;
+      const copy = await copyPages(
+        job.source,
+        job.dest,
+        (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }),
+        () => (trees = allTreesDigestOfFile(job.source, job.exceptTable, rowsHashed())),
+      );
       if (sha256OfFileSync(job.dest) !== copy.sha256) {
         throw new UserError(`Backup verification failed: ${job.dest} does not hold the bytes that were written to it (the disk or file system changed them).`, {
           hint: 'Check the disk, then back up again (to another --backup-dir if needed).',
@@ -53,11 +62,10 @@ async function run(): Promise<unknown> {
           exitCode: ExitCode.failed,
         });
       }
-      // One walk over every b-tree; the data tables' digests are a subset of it.
-      const trees = allTreesDigestOfFile(job.dest, job.exceptTable, rowsHashed());
-      const tables = Object.fromEntries(job.tables.map((t) => [t, trees.tables[t]]));
-      const digest = { kind: trees.kind, tables, sha256: combine(tables) };
-      return { copy, digest, trees };
+      const all: ContentDigest = copy.ranWhileCopying && trees ? trees : allTreesDigestOfFile(job.dest, job.exceptTable, rowsHashed());
+      const tables = Object.fromEntries(job.tables.map((t) => [t, all.tables[t]]));
+      const digest = { kind: all.kind, tables, sha256: combine(tables) };
+      return { copy, digest, trees: all };
     }
   }
 }

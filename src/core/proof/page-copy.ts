@@ -35,7 +35,17 @@ export interface PageCopy {
 /** Bytes gathered before one write. */
 const CHUNK_BYTES = 4 << 20;
 
-export async function copyPages(source: string, dest: string, onPages?: (done: number, total: number) => void): Promise<PageCopy> {
+/**
+ * `whileFileCopies` runs while the child copies the file and the lock is still held: the source
+ * cannot change, so work on it (its record digest) sees the very bytes being copied, on the other
+ * core. It does not run when the engine copies the pages (the caller then works on the copy).
+ */
+export async function copyPages(
+  source: string,
+  dest: string,
+  onPages?: (done: number, total: number) => void,
+  whileFileCopies?: () => void,
+): Promise<PageCopy & { ranWhileCopying: boolean }> {
   const conn = openExistingFile(source);
   try {
     conn.exec('BEGIN');
@@ -49,11 +59,19 @@ export async function copyPages(source: string, dest: string, onPages?: (done: n
       const mode = String(pragma(conn, 'journal_mode')).toLowerCase();
       let why = 'the database is in WAL mode: its -wal file may hold committed pages';
       if (mode !== 'wal') {
-        const copied = await copyFileInChild(source, dest, total * pageSize, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
-        if ('sha256' in copied) return { ...copied, pages: total, readBy: 'file' };
+        const copying = copyFileInChild(source, dest, total * pageSize, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
+        let failed: unknown = null;
+        try {
+          whileFileCopies?.();
+        } catch (error) {
+          failed = error;
+        }
+        const copied = await copying;
+        if (failed) throw failed;
+        if ('sha256' in copied) return { ...copied, pages: total, readBy: 'file', ranWhileCopying: whileFileCopies !== undefined };
         why = copied.why;
       }
-      return { ...copyThroughEngine(conn, source, dest, total, onPages), readBy: 'engine', why };
+      return { ...copyThroughEngine(conn, source, dest, total, onPages), readBy: 'engine', why, ranWhileCopying: false };
     } finally {
       conn.exec('ROLLBACK');
     }
