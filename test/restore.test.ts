@@ -373,6 +373,31 @@ describe('restore, second round of attacks', () => {
     }
   });
 
+  it('a .sql backup that creates a virtual table of another module, or writes a shadow table under brackets, is refused', async () => {
+    const file = await v1Database();
+    const backup = await backupOf(file, 'sql');
+    const text = fs.readFileSync(backup, 'utf8');
+    for (const extra of ['CREATE VIRTUAL TABLE pages USING sqlite_dbpage;\n', "INSERT INTO [memories_fts_data](id, block) VALUES(999, x'00');\n"]) {
+      const altered = `${backup}.m.sql`;
+      fs.writeFileSync(altered, text.replace(/^(CREATE VIRTUAL TABLE memories_fts .*;\n)/m, `$1${extra}`));
+      expect(fs.readFileSync(altered, 'utf8')).toContain(extra);
+      await rehash(altered, backup);
+      const target = path.join(path.dirname(file), 'fresh-m.db');
+      const run = await restore(['--from', altered, '--db', target, '--yes']);
+      expect(run.code, extra).toBe(1);
+      expect(run.stderr, extra).toMatch(/holds a statement a schema-wizard dump never contains/);
+      expect(fs.existsSync(target), extra).toBe(false);
+    }
+    // A statement that fails as the file wrote it is a sentence too, never an unexpected error.
+    const broken = `${backup}.b.sql`;
+    fs.writeFileSync(broken, text.replace('BEGIN TRANSACTION;\n', 'BEGIN TRANSACTION;\nINSERT INTO no_such_table VALUES(1);\n'));
+    await rehash(broken, backup);
+    const run = await restore(['--from', broken, '--db', path.join(path.dirname(file), 'fresh-b.db'), '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/does not load: .*no such table.*Nothing was replaced/);
+    expect(run.stderr).not.toMatch(/unexpected error/);
+  });
+
   it('a journal that would recreate learned_patterns in temp is refused by rollback, the archive kept', async () => {
     const file = await v1Database({ learnedPatterns: 12 });
     await runCli(['apply', '--db', file, '--phase', '1', '--yes', '--no-backup']);

@@ -263,6 +263,42 @@ describe("the server's dump kept as the backup file", () => {
         text.replace('BEGIN TRANSACTION;\n', 'BEGIN TRANSACTION;\nPRAGMA journal_mode=DELETE;\n'),
         /a statement a dump never writes \(PRAGMA journal_mode/,
       ],
+      [
+        'a trigger written into [sqlite_master]',
+        beforeSchema(
+          "INSERT INTO [sqlite_master] VALUES('trigger','evil','users',0,'CREATE TRIGGER evil AFTER UPDATE ON users BEGIN DELETE FROM memories; END');\n",
+        ),
+        /a statement a dump never writes \(INSERT INTO \[sqlite_master\]/,
+      ],
+      [
+        'a view written into `sqlite_schema`',
+        beforeSchema("INSERT INTO `sqlite_schema` VALUES('view','v','v',0,'CREATE VIEW v AS SELECT api_key FROM users');\n"),
+        /a statement a dump never writes/,
+      ],
+      [
+        'a page-writing virtual table',
+        beforeSchema("INSERT INTO \"SQLITE_MASTER\" VALUES('table','p','p',0,'CREATE VIRTUAL TABLE p USING sqlite_dbpage');\n"),
+        /it writes into sqlite_master/,
+      ],
+      [
+        'a column list that hides a SELECT',
+        beforeSchema('CREATE TABLE loot("k) VALUES(");\nINSERT INTO loot(\'k) VALUES(\') SELECT api_key FROM users;\n'),
+        /a statement a dump never writes \(INSERT INTO loot/,
+      ],
+      [
+        'a row computed by a query that never ends',
+        beforeSchema(
+          "INSERT INTO users(id,email,created_at,updated_at) VALUES((WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT max(x) FROM c),'e','c','u');\n",
+        ),
+        /a row that is not a list of values/,
+      ],
+      [
+        'a RETURNING clause',
+        beforeSchema("INSERT INTO users(id,email,created_at,updated_at) VALUES('r','r@example.com','c','u') RETURNING *;\n"),
+        /a row that is not a list of values/,
+      ],
+      ['a table in another schema', beforeSchema('CREATE TABLE temp.shadow(a);\n'), /a CREATE TABLE a dump never writes/],
+      ['a table made by a query', beforeSchema('CREATE TABLE copied AS SELECT * FROM users;\n'), /a CREATE TABLE a dump never writes/],
       ['the end cut off', text.slice(0, text.lastIndexOf('COMMIT;')), /ended before its COMMIT/],
       ['an INSERT ... SELECT', beforeSchema("INSERT INTO users(rowid,id) SELECT 1, 'dup';\n"), /a statement a dump never writes/],
       [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StatementReader, countStatements, splitStatements } from '../src/core/sql/statement-reader.js';
+import { exactNumbers } from '../src/core/sql/real-literal.js';
 import { normalizeSql, plainIdent, quoteIdent } from '../src/core/sql/identifiers.js';
 
 describe('statement splitting', () => {
@@ -32,6 +33,24 @@ describe('statement splitting', () => {
       expect(got).toEqual(splitStatements(text));
       expect(got).toHaveLength(3);
     }
+  });
+});
+
+describe('names SQLite reads as names', () => {
+  it('a name above ASCII (éend) is one word, never the END of a trigger body', () => {
+    const trigger = 'CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO éend VALUES(1); UPDATE b SET x = 1; END';
+    expect(splitStatements(`${trigger}; SELECT 1;`)).toEqual([trigger, 'SELECT 1']);
+  });
+
+  it('a table named begin does not open a second body', () => {
+    const trigger = 'CREATE TRIGGER t AFTER INSERT ON begin BEGIN DELETE FROM x; SELECT CASE WHEN 1 THEN 2 END; END';
+    expect(splitStatements(`${trigger}; INSERT INTO x VALUES(1); COMMIT;`)).toEqual([trigger, 'INSERT INTO x VALUES(1)', 'COMMIT']);
+  });
+
+  it('-9223372036854775808 stays an INTEGER (INT64_MIN); one more is a REAL', () => {
+    expect(exactNumbers('INSERT INTO t VALUES(-9223372036854775808)')).toBe('INSERT INTO t VALUES(-9223372036854775808)');
+    expect(exactNumbers('INSERT INTO t VALUES(9223372036854775808)')).not.toBe('INSERT INTO t VALUES(9223372036854775808)');
+    expect(exactNumbers('INSERT INTO t VALUES(-9223372036854775809)')).not.toBe('INSERT INTO t VALUES(-9223372036854775809)');
   });
 });
 

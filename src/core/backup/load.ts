@@ -16,13 +16,24 @@ const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+fore
  */
 const ALLOWED =
   /^(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIEW|VIRTUAL\s+TABLE)\b|INSERT\s+INTO\b|DELETE\s+FROM\s+"?sqlite_sequence"?\s*$|DROP\s+TABLE\s+_schema_wizard_pieces\s*$)/i;
-const IDENT = String.raw`(?:"(?:[^"]|"")*"|[^\s"(.]+)`;
+const IDENT = String.raw`(?:"(?:[^"]|"")*"|'(?:[^']|'')*'|\[[^\]]*\]|\x60(?:[^\x60]|\x60\x60)*\x60|[^\s"'\x60\[(.]+)`;
 const CREATE_VIRTUAL = new RegExp(String.raw`^CREATE\s+VIRTUAL\s+TABLE\s+(${IDENT})`, 'i');
 /** INSERT INTO <one unqualified name> [(columns)] VALUES ...: the only INSERT shape a dump writes. */
 const INSERT_SHAPE = new RegExp(String.raw`^INSERT\s+INTO\s+(${IDENT})\s*(\(([^()]*)\))?\s*VALUES\b`, 'i');
 
+/** A name without its quotes (any of SQLite's four styles), its ASCII letters folded as SQLite compares them. */
 function identOf(token: string): string {
-  return token.startsWith('"') ? token.slice(1, -1).replace(/""/g, '"') : token;
+  const q = token[0];
+  const bare =
+    q === '"' || q === "'" || q === '`'
+      ? token
+          .slice(1, -1)
+          .split(q + q)
+          .join(q)
+      : q === '['
+        ? token.slice(1, -1)
+        : token;
+  return bare.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
 /**
@@ -34,8 +45,8 @@ function identOf(token: string): string {
 function insertAsDumped(sql: string, virtualTables: Map<string, boolean>): boolean {
   const m = INSERT_SHAPE.exec(sql);
   if (!m) return false;
-  const table = identOf(m[1]).toLowerCase();
-  const columns = (m[3] ?? '').split(',').map((c) => identOf(c.trim()).toLowerCase());
+  const table = identOf(m[1]);
+  const columns = (m[3] ?? '').split(',').map((c) => identOf(c.trim()));
   for (const vtab of virtualTables.keys()) if (table.startsWith(`${vtab}_`)) return false;
   const external = virtualTables.get(table);
   if (external === undefined) return true;
@@ -78,7 +89,16 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
   const virtualTables = new Map<string, boolean>();
   const flush = async () => {
     if (batch.length === 0) return;
-    await db.load(batch);
+    try {
+      await db.load(batch);
+    } catch (error) {
+      // Locally a statement that fails is the file's doing; remotely it may be the connection, said as it is.
+      if (db.target.kind !== 'file' || /SQLITE_FULL|disk is full/i.test(String((error as Error)?.message))) throw error;
+      throw new UserError(`${file} does not load: ${String((error as Error)?.message ?? error).slice(0, 160)}. Nothing was replaced.`, {
+        hint: 'Use another backup; this one is damaged or was altered.',
+        exitCode: ExitCode.failed,
+      });
+    }
     releaseStatements();
     statements += batch.length;
     batch = [];
@@ -94,7 +114,12 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
     if (/^CREATE\s+TRIGGER\b/i.test(sql)) sawTrigger = true;
     else if (sawTrigger && !/^CREATE\s+(VIEW|(UNIQUE\s+)?INDEX)\b/i.test(sql)) throw alteredDump(file, sql);
     const created = CREATE_VIRTUAL.exec(sql);
-    if (created) virtualTables.set(identOf(created[1]).toLowerCase(), /content\s*=\s*'[^']+'/i.test(sql));
+    if (created) {
+      // Only the engine's own text and R-tree modules: another (sqlite_dbpage) would write pages, not rows.
+      if (!new RegExp(String.raw`^CREATE\s+VIRTUAL\s+TABLE\s+${escapeRegExp(created[1])}\s+USING\s+(fts3|fts4|fts5|rtree)\s*\(`, 'i').test(sql))
+        throw alteredDump(file, sql);
+      virtualTables.set(identOf(created[1]), /content\s*=\s*'[^']+'/i.test(sql));
+    }
     if (/^INSERT\b/i.test(sql) && !insertAsDumped(sql, virtualTables)) throw alteredDump(file, sql);
     batch.push({ sql });
     chars += sql.length;

@@ -69,8 +69,8 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
   removeQuietly(partial);
   try {
     if (manifest.sqlWriter === 'server') {
+      // Its lock rows go once it is proven (below): a trigger planted on the lock table must not fire first.
       await loadKeptServerDump(from, partial);
-      await withFile(partial, (db) => clearLockRows(db));
     } else if (manifest.format === 'db') {
       fs.copyFileSync(from, partial);
       fs.chmodSync(partial, 0o600);
@@ -83,6 +83,7 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
     }
     await withFile(partial, (db) => proveContent(db, manifest, 'the restored copy'));
     if (manifest.bookkeeping) await withFile(partial, (db) => proveBookkeeping(db, manifest.bookkeeping!, 'the restored copy'));
+    else if (manifest.sqlWriter === 'server') await withFile(partial, (db) => clearLockRows(db));
     if (original) {
       const comparison = await withFile(targetPath, (db) => compareWithBackup(db, targetPath, partial, manifest, options.target.display));
       if (comparison.otherDatabase && !options.forceOtherDatabase) throw otherDatabaseError(targetPath, manifest);
@@ -243,8 +244,9 @@ async function dumpForServer(from: string, manifest: BackupManifest): Promise<st
     if (manifest.sqlWriter === 'server') {
       source = path.join(dir, 'backup.db');
       await loadKeptServerDump(from, source);
-      await withFile(source, (db) => clearLockRows(db));
       await withFile(source, (db) => proveContent(db, manifest, 'the backup loaded', 'Nothing on the server was changed; try another backup.'));
+      if (manifest.bookkeeping) await withFile(source, (db) => proveBookkeeping(db, manifest.bookkeeping!, 'the backup loaded'));
+      else await withFile(source, (db) => clearLockRows(db));
     }
     const dump = path.join(dir, 'backup.sql');
     await withFile(source, async (db) => {

@@ -71,6 +71,7 @@ export async function loadServerDump(target: Target, textFile: string, scratchFi
   try {
     loader = new ServerDumpLoader(scratchFile);
     let bytes = 0;
+    let refusedPartWay: string | null = null;
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         clearTimeout(timer);
@@ -78,16 +79,18 @@ export async function loadServerDump(target: Target, textFile: string, scratchFi
         bytes += chunk.byteLength;
         writeAll(text, chunk);
         hash.update(chunk);
-        const refused = loader.feed(chunk);
-        if (refused) return notUsed(controller, refused);
+        refusedPartWay = loader.feed(chunk);
+        if (refusedPartWay) break;
         options.onProgress?.(bytes, loader.statements);
       }
     } catch (error) {
       if (isDiskFull(error)) throw error;
-      return notUsed(controller, `the dump stopped part way (${shortReason(error)})`);
+      // Leaving the loop early cancels the body; that is not the server stopping.
+      if (!refusedPartWay) return notUsed(controller, `the dump stopped part way (${shortReason(error)})`);
     } finally {
       clearTimeout(timer);
     }
+    if (refusedPartWay) return notUsed(controller, refusedPartWay);
     const refused = loader.finish();
     if (refused) return { loaded: false, why: refused };
     fs.fsyncSync(text);

@@ -64,7 +64,9 @@ export function exactNumbers(sql: string, from = 0): string {
     }
     const m = /^(\d*\.?\d*)([eE][+-]?\d+)?/.exec(sql.slice(i, i + 400));
     const token = m![0];
-    const real = token.includes('.') || m![2] !== undefined || BigInt(token) > INT64_MAX;
+    // -9223372036854775808 is an INTEGER to SQLite (INT64_MIN), though its digits alone exceed INT64_MAX.
+    const negated = /-\s*$/.test(sql.slice(Math.max(copied, i - 40), i));
+    const real = token.includes('.') || m![2] !== undefined || BigInt(token) > (negated ? INT64_MAX + 1n : INT64_MAX);
     if (real) {
       out += sql.slice(copied, i) + realLiteral(Number(token));
       copied = i + token.length;

@@ -30,8 +30,9 @@ const SLASH = 47; // /
 const STAR = 42; // *
 const NEWLINE = 10;
 
+/** SQLite takes every character above ASCII as part of a name. */
 function isWordStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
 }
 
 function isWordChar(c: number): boolean {
@@ -177,7 +178,9 @@ export class StatementReader {
     const word = this.word.toUpperCase();
     if (this.words.length < 4) this.words.push(word);
     const isTrigger = this.words[0] === 'CREATE' && this.words.slice(1, 4).includes('TRIGGER');
-    if (isTrigger && (word === 'BEGIN' || word === 'CASE')) this.depth++;
+    // The body opens at the first BEGIN (a table or trigger named "begin" comes before it and
+    // counts as that first one; the real BEGIN then changes nothing); inside, CASE nests.
+    if (isTrigger && ((word === 'BEGIN' && this.depth === 0) || word === 'CASE')) this.depth++;
     else if (isTrigger && word === 'END' && this.depth > 0) this.depth--;
     this.word = '';
     this.state = 'code';
