@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
 import { copyPages } from '../src/core/proof/page-copy.js';
+import { allTreesDigestOfFile } from '../src/core/proof/record-digest.js';
 import { runCli } from './support/cli.js';
 import { rowsOf, tempDir, v1Database } from './support/fixtures.js';
 
@@ -31,9 +32,24 @@ describe('page copies', () => {
     const before = sha256(file);
     const dest = path.join(tempDir('sw-pc-'), 'copy.db');
     const attempts: string[] = [];
-    const copy = await copyPages(file, dest, () => {
-      if (attempts.length === 0) attempts.push(writeNow(file));
-    });
+    let digestRan = false;
+    const copy = await copyPages(
+      file,
+      dest,
+      () => {
+        if (attempts.length === 0) attempts.push(writeNow(file));
+      },
+      // What the backup does beside the copy: another connection of this process reads the file
+      // and closes. SQLite keeps this process's locks through that close (its unix VFS defers it).
+      () => {
+        const other = new Database(file);
+        other.prepare('SELECT count(*) FROM memories').get();
+        other.close();
+        digestRan = true;
+      },
+    );
+    expect(digestRan).toBe(true);
+    expect(copy.ranWhileCopying).toBe(true);
     expect(copy.readBy).toBe('file');
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatch(/database is locked/);
@@ -43,6 +59,16 @@ describe('page copies', () => {
     // The lock ends with the copy: the same write now commits.
     expect(writeNow(file)).toBe('');
     expect(Number((await rowsOf(dest, "SELECT count(*) AS n FROM users WHERE id = 'late-writer'"))[0].n)).toBe(0);
+  });
+
+  it('the copying child refuses a path that now names another file, and leaves nothing', async () => {
+    const file = await v1Database({ memories: 20 });
+    const dest = path.join(tempDir('sw-pc-'), 'copy.db');
+    const child = path.resolve('dist/core/proof/file-copy-child.js');
+    const run = spawnSync(process.execPath, [child, file, dest, String(fs.statSync(file).size), '1:1'], { input: '', encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/another file is at the path now/);
+    expect(fs.existsSync(dest)).toBe(false);
   });
 
   it('WAL mode: read through the engine, the rows still in the -wal file included', async () => {
@@ -71,7 +97,10 @@ describe('page copies', () => {
     const run = await runCli(['backup', '--db', file, '--backup-dir', dir, '--json']);
     expect(run.code, run.stderr).toBe(0);
     const backup = run.json().backup.path as string;
-    expect(JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')).read).toEqual({ via: 'page-copy', pagesReadBy: 'file' });
+    const manifest = JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8'));
+    expect(manifest.read).toEqual({ via: 'page-copy', pagesReadBy: 'file' });
+    // The digest taken of the source while it was copied is the copy's own.
+    expect(allTreesDigestOfFile(backup, '_schema_wizard_lock')).toEqual(manifest.trees);
     expect(JSON.parse(fs.readFileSync(`${backup}.json`, 'utf8')).sha256).toBe(sha256(backup));
     expect(fs.readdirSync(dir).sort()).toEqual([path.basename(backup), `${path.basename(backup)}.json`, `${path.basename(backup)}.sha256`]);
   });

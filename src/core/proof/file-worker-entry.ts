@@ -40,14 +40,17 @@ async function run(): Promise<unknown> {
     }
     case 'backup': {
       // One walk over every b-tree; the data tables' digests are a subset of it. Of the source while
-      // its bytes are being copied (the lock is held, so they are the copy's bytes, as the hash
-      // check below proves), else of the copy.
+      // the child copies it: the lock is held, so no commit changes it (the child checks the
+      // header's change counter before and after; the hash check below proves the copy holds what
+      // the child read). Else (WAL mode, or the child's copy was not used) of the copy.
       let trees: ContentDigest | null = null;
+      // One running count of rows for both walks (a fallback walks the copy again): never backwards.
+      const hashed = rowsHashed();
       const copy = await copyPages(
         job.source,
         job.dest,
         (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }),
-        () => (trees = allTreesDigestOfFile(job.source, job.exceptTable, rowsHashed())),
+        () => (trees = allTreesDigestOfFile(job.source, job.exceptTable, hashed)),
       );
       if (sha256OfFileSync(job.dest) !== copy.sha256) {
         throw new UserError(`Backup verification failed: ${job.dest} does not hold the bytes that were written to it (the disk or file system changed them).`, {
@@ -62,7 +65,7 @@ async function run(): Promise<unknown> {
           exitCode: ExitCode.failed,
         });
       }
-      const all: ContentDigest = copy.ranWhileCopying && trees ? trees : allTreesDigestOfFile(job.dest, job.exceptTable, rowsHashed());
+      const all: ContentDigest = copy.ranWhileCopying && trees ? trees : allTreesDigestOfFile(job.dest, job.exceptTable, hashed);
       const tables = Object.fromEntries(job.tables.map((t) => [t, all.tables[t]]));
       const digest = { kind: all.kind, tables, sha256: combine(tables) };
       return { copy, digest, trees: all };

@@ -57,17 +57,26 @@ export async function copyPages(
       const total = Number(pragma(conn, 'page_count'));
       const pageSize = Number(pragma(conn, 'page_size'));
       const mode = String(pragma(conn, 'journal_mode')).toLowerCase();
-      let why = 'the database is in WAL mode: its -wal file may hold committed pages';
-      if (mode !== 'wal') {
-        const copying = copyFileInChild(source, dest, total * pageSize, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
+      let why = mode === 'wal' ? 'the database is in WAL mode: its -wal file may hold committed pages' : `journal mode ${mode}`;
+      if (FILE_HOLDS_EVERYTHING.has(mode)) {
+        // The file at the path now, by device and inode: the child must copy this one, not one renamed over it.
+        const stat = fs.statSync(source);
+        const expect = { header: headerCounters(conn), inode: `${stat.dev}:${stat.ino}` };
+        const copying = copyFileInChild(source, dest, total * pageSize, expect, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
         let failed: unknown = null;
         try {
           whileFileCopies?.();
         } catch (error) {
           failed = error;
         }
-        const copied = await copying;
+        let copied = await copying;
         if (failed) throw failed;
+        const now = fs.statSync(source, { throwIfNoEntry: false });
+        if ('sha256' in copied && (!now || `${now.dev}:${now.ino}` !== expect.inode)) {
+          // The digest beside the copy read the path: it must still name the file the lock is on.
+          fs.rmSync(dest, { force: true });
+          copied = { why: 'another file took its path while it was copied' };
+        }
         if ('sha256' in copied) return { ...copied, pages: total, readBy: 'file', ranWhileCopying: whileFileCopies !== undefined };
         why = copied.why;
       }
@@ -84,31 +93,59 @@ function pragma(conn: Database.Database, name: string): unknown {
   return (conn.prepare(`PRAGMA ${name}`).raw(true).get() as unknown[])[0];
 }
 
+/** What the child reports at the end: the bytes, their hash, and the header's counters as it saw them. */
+interface ChildCopy {
+  done?: number;
+  sha256?: string;
+  /** Bytes 24-31 of page 1 (change counter, size in pages) as copied, and as re-read from the file after the copy. */
+  headerCopied?: string;
+  headerAtEnd?: string;
+}
+
 /**
  * The file's first `bytes` bytes copied by a child process (the read lock stays with this
  * connection, in this process). Resolves with the copy's hash, or why it was not made (the
- * file shorter than its pages, the child failed to run): the caller then reads through the
- * engine. Its stdin stays open while this side waits: closing it (this thread stopped) stops it.
+ * file shorter than its pages, another file at the path, its header counters moved, the child
+ * failed to run): the caller then reads through the engine. Its stdin stays open while this side
+ * waits: closing it (this thread stopped) stops it.
  */
 function copyFileInChild(
   source: string,
   dest: string,
   bytes: number,
+  expect: { header: string; inode: string },
   onBytes: (done: number) => void,
 ): Promise<{ sha256: string; bytes: number } | { why: string }> {
   const script = fileURLToPath(compiledModule(new URL('./file-copy-child.js', import.meta.url), 'core/proof/file-copy-child.js'));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, source, dest, String(bytes)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let failedToStart: Error | null = null;
+    const fail = (why: string) => {
+      fs.rmSync(dest, { force: true });
+      resolve({ why });
+    };
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(process.execPath, [script, source, dest, String(bytes), expect.inode], { stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      fail(`the copy could not start (${(error as Error).message})`);
+      return;
+    }
+    if (!child.stdout || !child.stderr || !child.stdin) {
+      child.kill();
+      fail('the copy could not start (no pipes)');
+      return;
+    }
+    child.stdin.on('error', () => undefined);
     let out = '';
     let err = '';
-    let last: { done?: number; sha256?: string } = {};
+    let last: ChildCopy = {};
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       out += text;
       const lines = out.split('\n');
       out = lines.pop() ?? '';
       for (const line of lines) {
         try {
-          last = JSON.parse(line) as typeof last;
+          last = JSON.parse(line) as ChildCopy;
         } catch {
           continue;
         }
@@ -116,22 +153,31 @@ function copyFileInChild(
       }
     });
     child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
-    child.once('error', (error) => resolve({ why: `the copy could not start (${error.message})` }));
-    child.once('close', (code) => {
-      child.stdin.destroy();
-      if (code === 0 && last.sha256 && last.done === bytes) resolve({ sha256: last.sha256, bytes });
-      else {
-        fs.rmSync(dest, { force: true });
-        resolve({
-          why:
-            code === 0
-              ? `the file holds ${last.done ?? 0} of the ${bytes} bytes of its pages`
-              : `the copy failed (${err.trim().slice(0, 160) || `exit ${code}`})`,
-        });
-      }
+    // A child that cannot start reports 'error' and then 'close': the outcome is settled once, at 'close'.
+    child.once('error', (error) => (failedToStart = error));
+    child.once('close', (code, signal) => {
+      child.stdin?.destroy();
+      if (failedToStart) return fail(`the copy could not start (${failedToStart.message})`);
+      if (code !== 0) return fail(`the copy failed (${err.trim().slice(0, 160) || (signal ? `killed by ${signal}` : `exit ${code}`)})`);
+      if (!last.sha256 || last.done !== bytes) return fail(`the file holds ${last.done ?? 0} of the ${bytes} bytes of its pages`);
+      // Every commit moves the change counter: equal at the start, in the copy and after it, no
+      // writer got past the lock (a file system without working locks would let one).
+      if (last.headerCopied !== expect.header || last.headerAtEnd !== expect.header)
+        return fail('the file changed while it was copied (does its file system honour locks?)');
+      resolve({ sha256: last.sha256, bytes });
     });
   });
 }
+
+/** Bytes 24-31 of page 1 as the locked connection reads them: the change counter and the size in pages. */
+function headerCounters(conn: Database.Database): string {
+  const row = conn.prepare('SELECT data FROM sqlite_dbpage WHERE pgno = 1').raw(true).get() as unknown[] | undefined;
+  const page = row?.[0];
+  return Buffer.isBuffer(page) ? page.subarray(24, 32).toString('hex') : '';
+}
+
+/** Journal modes whose committed pages are all in the main file once the lock is held. */
+const FILE_HOLDS_EVERYTHING = new Set(['delete', 'truncate', 'persist', 'memory', 'off']);
 
 function copyThroughEngine(
   conn: Database.Database,
