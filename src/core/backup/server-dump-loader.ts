@@ -39,6 +39,13 @@ const SCHEMA_ROW = new RegExp(
 );
 /** The virtual tables a dump may define: the modules built into the engine. */
 const VIRTUAL_TABLE = new RegExp(String.raw`^CREATE\s+VIRTUAL\s+TABLE\s+(${ANY_NAME})\s+USING\s+(fts3|fts4|fts5|rtree)\s*\(`, 'iu');
+/** The longest statement held in memory: larger values travel in pieces through the paged reads instead. */
+const MAX_STATEMENT_CHARS = 32 << 20;
+
+function tooLong(): string {
+  return `it holds a statement over ${MAX_STATEMENT_CHARS >> 20} MiB (a large value), which the paged reads carry in pieces`;
+}
+
 /** How many statements run between two collections of their native memory. */
 const STATEMENTS_PER_COLLECTION = 2_000;
 /** sqlite_ tables a dump writes rows into. */
@@ -77,10 +84,12 @@ export class ServerDumpLoader {
       return `it is not UTF-8 text (after ${this.bytes - chunk.byteLength} bytes)`;
     }
     for (const sql of this.reader.feed(text)) {
-      const refused = this.attempt(sql);
+      const refused = sql.length > MAX_STATEMENT_CHARS ? tooLong() : this.attempt(sql);
       if (refused) return refused;
     }
-    return null;
+    // One huge value is one huge statement here (a 400 MB BLOB is 800 MB of hex, past what a
+    // string can hold): refused before it is held, and read page by page, which carries it in pieces.
+    return this.reader.pendingLength > MAX_STATEMENT_CHARS ? tooLong() : null;
   }
 
   /** The end of the text: commits what was loaded, unless it did not end in the dump's COMMIT. */

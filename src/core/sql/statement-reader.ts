@@ -97,6 +97,11 @@ export class StatementReader {
     return out;
   }
 
+  /** Characters of the statement still open (so a caller can bound the memory one statement takes). */
+  get pendingLength(): number {
+    return this.pending.length;
+  }
+
   /** What is left without a final semicolon, or null. */
   end(): string | null {
     if (this.state === 'word') this.endWord();
