@@ -110,6 +110,7 @@ describe("remote backups through the server's dump", () => {
     const { run, stats, dir, json } = await backupOf(file, mode);
     expect(run.code, run.stderr).toBe(0);
     expect(json.backup.read).toBe('paged-reads');
+    expect(json.backup.readWhy).toMatch(why);
     expect(run.stderr).toMatch(why);
     expect(JSON.parse(fs.readFileSync(`${json.backup.path}.json`, 'utf8')).read.why).toMatch(why);
     expect(stats.pipelines).toBeGreaterThan(6);

@@ -137,7 +137,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
       ...(read.via === 'server-dump' ? { sqlWriter: 'server' as const } : {}),
     };
     writeManifest(file, manifest);
-    return { ref: { path: file, sha256, format, bytes, read: read.via }, manifest };
+    return { ref: { path: file, sha256, format, bytes, read: read.via, ...(read.why ? { readWhy: read.why } : {}) }, manifest };
   } catch (error) {
     removeDatabaseFiles(partial);
     if (error instanceof UserError) throw error;

@@ -37,6 +37,8 @@ export interface BackupRef {
   bytes: number;
   /** How the database was read: a page copy, the server's dump, or page by page (the manifest says why). */
   read?: 'page-copy' | 'server-dump' | 'paged-reads';
+  /** Why the server's dump was not used, when it was tried (also in the manifest's read.why). */
+  readWhy?: string;
 }
 
 export type CoreEvent =
