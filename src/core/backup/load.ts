@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import { type Db, releaseStatements, type Stmt } from '../db/index.js';
-import { ExitCode, UserError } from '../model/index.js';
-import { StatementReader } from '../sql/index.js';
+import { ExitCode, isDiskFull, UserError } from '../model/index.js';
+import { foldName, StatementReader, unquoteName } from '../sql/index.js';
 
 const SKIP = /^(BEGIN(\s+TRANSACTION)?|COMMIT|END(\s+TRANSACTION)?|PRAGMA\s+foreign_keys\s*=\s*\w+)$/i;
 /**
@@ -21,19 +21,9 @@ const CREATE_VIRTUAL = new RegExp(String.raw`^CREATE\s+VIRTUAL\s+TABLE\s+(${IDEN
 /** INSERT INTO <one unqualified name> [(columns)] VALUES ...: the only INSERT shape a dump writes. */
 const INSERT_SHAPE = new RegExp(String.raw`^INSERT\s+INTO\s+(${IDENT})\s*(\(([^()]*)\))?\s*VALUES\b`, 'i');
 
-/** A name without its quotes (any of SQLite's four styles), its ASCII letters folded as SQLite compares them. */
+/** A name without its quotes, folded as SQLite compares names. */
 function identOf(token: string): string {
-  const q = token[0];
-  const bare =
-    q === '"' || q === "'" || q === '`'
-      ? token
-          .slice(1, -1)
-          .split(q + q)
-          .join(q)
-      : q === '['
-        ? token.slice(1, -1)
-        : token;
-  return bare.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return foldName(unquoteName(token));
 }
 
 /**
@@ -93,7 +83,7 @@ export async function loadDump(db: Db, file: string, onProgress?: (bytes: number
       await db.load(batch);
     } catch (error) {
       // Locally a statement that fails is the file's doing; remotely it may be the connection, said as it is.
-      if (db.target.kind !== 'file' || /SQLITE_FULL|disk is full/i.test(String((error as Error)?.message))) throw error;
+      if (db.target.kind !== 'file' || isDiskFull(error)) throw error;
       throw new UserError(`${file} does not load: ${String((error as Error)?.message ?? error).slice(0, 160)}. Nothing was replaced.`, {
         hint: 'Use another backup; this one is damaged or was altered.',
         exitCode: ExitCode.failed,

@@ -81,9 +81,10 @@ async function restoreFile(from: string, manifest: BackupManifest, options: Rest
       fs.writeFileSync(partial, '', { mode: 0o600 });
       await withFile(partial, (db) => loadDump(db, from));
     }
-    await withFile(partial, (db) => proveContent(db, manifest, 'the restored copy'));
-    if (manifest.bookkeeping) await withFile(partial, (db) => proveBookkeeping(db, manifest.bookkeeping!, 'the restored copy'));
-    else if (manifest.sqlWriter === 'server') await withFile(partial, (db) => clearLockRows(db));
+    await withFile(partial, async (db) => {
+      await proveContent(db, manifest, 'the restored copy');
+      await settleBookkeeping(db, manifest, 'the restored copy');
+    });
     if (original) {
       const comparison = await withFile(targetPath, (db) => compareWithBackup(db, targetPath, partial, manifest, options.target.display));
       if (comparison.otherDatabase && !options.forceOtherDatabase) throw otherDatabaseError(targetPath, manifest);
@@ -227,6 +228,15 @@ async function proveBookkeeping(db: Db, recorded: ContentDigest, what: string): 
   if (diff.length > 0) throw altered(`The backup behind ${what}`, diff.slice(0, 5).join('; '));
 }
 
+/**
+ * After the content is proven: our own tables as the manifest recorded them (which clears the lock
+ * rows first), or, for a manifest without that digest, only the lock rows cleared.
+ */
+async function settleBookkeeping(db: Db, manifest: BackupManifest, what: string): Promise<void> {
+  if (manifest.bookkeeping) await proveBookkeeping(db, manifest.bookkeeping, what);
+  else await clearLockRows(db);
+}
+
 async function clearLockRows(db: Db): Promise<void> {
   const [{ n }] = await db.query(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = '${LOCK_TABLE}'`);
   if (Number(n) > 0) await db.execute(`DELETE FROM ${LOCK_TABLE}`);
@@ -244,12 +254,13 @@ async function dumpForServer(from: string, manifest: BackupManifest): Promise<st
     if (manifest.sqlWriter === 'server') {
       source = path.join(dir, 'backup.db');
       await loadKeptServerDump(from, source);
-      await withFile(source, (db) => proveContent(db, manifest, 'the backup loaded', 'Nothing on the server was changed; try another backup.'));
-      if (manifest.bookkeeping) await withFile(source, (db) => proveBookkeeping(db, manifest.bookkeeping!, 'the backup loaded'));
-      else await withFile(source, (db) => clearLockRows(db));
     }
     const dump = path.join(dir, 'backup.sql');
     await withFile(source, async (db) => {
+      if (source !== from) {
+        await proveContent(db, manifest, 'the backup loaded', 'Nothing on the server was changed; try another backup.');
+        await settleBookkeeping(db, manifest, 'the backup loaded');
+      }
       const out = fs.createWriteStream(dump, { mode: 0o600 });
       await writeDump(db, await takeSnapshot(db), out, () => undefined);
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));

@@ -13,8 +13,8 @@
 import fs from 'node:fs';
 import type Database from 'libsql';
 import { createScratchFile, releaseStatements } from '../db/index.js';
-import { messageOf } from '../model/index.js';
-import { exactNumbers, StatementReader } from '../sql/index.js';
+import { isDiskFull, messageOf } from '../model/index.js';
+import { exactNumbers, foldName, StatementReader, unquoteName } from '../sql/index.js';
 
 /** Statements whose transaction work is ours: not run. */
 const MANAGED = /^(BEGIN(\s+TRANSACTION)?|COMMIT|PRAGMA\s+foreign_keys\s*=\s*OFF)$/i;
@@ -100,7 +100,7 @@ export class ServerDumpLoader {
       if (this.writableSchema) this.db.exec('PRAGMA writable_schema = OFF');
       this.db.exec('COMMIT');
     } catch (error) {
-      if (/SQLITE_FULL|disk is full/i.test(messageOf(error))) throw error;
+      if (isDiskFull(error)) throw error;
       return `it did not commit (${messageOf(error).slice(0, 100)})`;
     }
     return null;
@@ -114,7 +114,7 @@ export class ServerDumpLoader {
     try {
       return this.run(sql);
     } catch (error) {
-      if (/SQLITE_FULL|disk is full/i.test(messageOf(error))) throw error;
+      if (isDiskFull(error)) throw error;
       return `a statement of it failed (${preview(sql)}: ${messageOf(error).slice(0, 100)})`;
     }
   }
@@ -133,7 +133,7 @@ export class ServerDumpLoader {
     if (this.sawTrigger && !AFTER_TRIGGER.test(sql)) return `it writes after a trigger was created (${preview(sql)})`;
     if (/^CREATE\s+TABLE\b/i.test(sql)) {
       const created = CREATE_TABLE.exec(sql);
-      if (!created || isEngineName(nameOf(created[1]))) return `it holds a CREATE TABLE a dump never writes (${preview(sql)})`;
+      if (!created || isEngineName(unquoteName(created[1]))) return `it holds a CREATE TABLE a dump never writes (${preview(sql)})`;
     }
     if (CREATE.test(sql)) {
       if (/^CREATE\s+TRIGGER\b/i.test(sql)) this.sawTrigger = true;
@@ -148,7 +148,7 @@ export class ServerDumpLoader {
     if (schemaRow) return this.defineVirtualTable(schemaRow, sql);
     const insert = INSERT_ROW.exec(sql);
     if (!insert) return `it holds a statement a dump never writes (${preview(sql)})`;
-    const table = asciiLower(nameOf(insert[1]));
+    const table = foldName(unquoteName(insert[1]));
     if (isEngineName(table) && !ENGINE_TABLES_WITH_ROWS.has(table)) return `it writes into ${table} (${preview(sql)})`;
     // Values only: a literal tuple and the end of the statement (no SELECT, no RETURNING, no expression to evaluate).
     if (!literalTuple(sql, insert[0].length)) return `it holds a row that is not a list of values (${preview(sql)})`;
@@ -162,13 +162,13 @@ export class ServerDumpLoader {
 
   /** sqlite_schema gets the one row a virtual table's definition needs, decoded and checked, then bound. */
   private defineVirtualTable(row: RegExpExecArray, sql: string): string | null {
-    const name = textOf(row[1]);
+    const name = unquoteName(row[1]);
     const definition = textExpression(row[3].trim());
     const created = definition === null ? null : VIRTUAL_TABLE.exec(definition);
-    if (!this.writableSchema || name !== textOf(row[2]) || !created || asciiLower(nameOf(created[1])) !== asciiLower(name)) {
+    if (!this.writableSchema || name !== unquoteName(row[2]) || !created || foldName(unquoteName(created[1])) !== foldName(name)) {
       return `it writes into sqlite_schema something other than a virtual table's definition (${preview(sql)})`;
     }
-    this.virtualTables.add(asciiLower(name));
+    this.virtualTables.add(foldName(name));
     this.db.prepare("INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) VALUES ('table', ?, ?, 0, ?)").run(name, name, definition);
     return null;
   }
@@ -178,26 +178,9 @@ function preview(sql: string): string {
   return sql.replace(/\s+/g, ' ').slice(0, 60);
 }
 
-/** A name without its quotes, in any of SQLite's four quoting styles. */
-function nameOf(token: string): string {
-  const q = token[0];
-  if (q === '"' || q === "'" || q === '`')
-    return token
-      .slice(1, -1)
-      .split(q + q)
-      .join(q);
-  if (q === '[') return token.slice(1, -1);
-  return token;
-}
-
-/** SQLite folds only ASCII letters when it compares names. */
-function asciiLower(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
-}
-
 /** Names reserved for the engine's own tables (sqlite_schema, sqlite_sequence, sqlite_stat1...). */
 function isEngineName(name: string): boolean {
-  return asciiLower(name).startsWith('sqlite_');
+  return foldName(name).startsWith('sqlite_');
 }
 
 const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?/y;
@@ -259,20 +242,19 @@ export function literalTuple(sql: string, from: number): boolean {
   }
 }
 
-function textOf(literal: string): string {
-  return literal.slice(1, -1).replace(/''/g, "'");
-}
+const WHOLE_LITERAL = new RegExp(String.raw`^${LITERAL}$`);
+const REPLACE_CHAR = new RegExp(String.raw`^replace\s*\(([\s\S]+),\s*(${LITERAL})\s*,\s*char\s*\(\s*(\d{1,3})\s*\)\s*\)$`, 'i');
 
 /**
  * The value of a text the exporter wrote: a literal, or a literal inside its replace(..., 'token',
  * char(N)) wrappers (how it carries newlines). Anything else is null: never evaluated.
  */
 export function textExpression(expression: string): string | null {
-  if (new RegExp(String.raw`^${LITERAL}$`).test(expression)) return textOf(expression);
-  const m = new RegExp(String.raw`^replace\s*\(([\s\S]+),\s*(${LITERAL})\s*,\s*char\s*\(\s*(\d{1,3})\s*\)\s*\)$`, 'i').exec(expression);
+  if (WHOLE_LITERAL.test(expression)) return unquoteName(expression);
+  const m = REPLACE_CHAR.exec(expression);
   if (!m) return null;
   const inner = textExpression(m[1].trim());
-  const token = textOf(m[2]);
+  const token = unquoteName(m[2]);
   // SQLite's replace() leaves the text alone for an empty token.
   return inner === null ? null : token === '' ? inner : inner.split(token).join(String.fromCharCode(Number(m[3])));
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Target } from '../db/index.js';
-import { messageOf } from '../model/index.js';
+import { isDiskFull, messageOf } from '../model/index.js';
 import { ServerDumpLoader } from './server-dump-loader.js';
 
 export type ServerDump = { loaded: true; bytes: number; statements: number; sha256: string } | { loaded: false; why: string };
@@ -111,10 +111,6 @@ function writeAll(fd: number, chunk: Uint8Array): void {
 function notUsed(controller: AbortController, why: string): ServerDump {
   controller.abort(new Error(why));
   return { loaded: false, why };
-}
-
-function isDiskFull(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException)?.code === 'ENOSPC' || /SQLITE_FULL|disk is full/i.test(messageOf(error));
 }
 
 function shortReason(error: unknown): string {

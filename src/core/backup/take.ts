@@ -21,7 +21,7 @@ import {
   schemaDigest,
 } from '../proof/index.js';
 import { type Db, fileUrlOf, guideTables, namedIndexes, openDb, takeSnapshot, type Target, userTriggers } from '../db/index.js';
-import { type BackupRef, type Emit, ExitCode, type Snapshot, type TableInfo, UserError } from '../model/index.js';
+import { type BackupRef, type Emit, ExitCode, isDiskFull, type Snapshot, type TableInfo, UserError } from '../model/index.js';
 import { writeDump } from './dump.js';
 import { backupWriteError, ensureWritableDir, freshBackupPath, fsyncDir, fsyncFile, removeDatabaseFiles, removeQuietly, sha256File } from './files.js';
 import { loadDump } from './load.js';
@@ -143,8 +143,7 @@ export async function takeBackup(db: Db, snapshot: Snapshot, options: BackupOpti
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code && /^E[A-Z]+$/.test(code)) throw backupWriteError(file, error);
-    if (/disk is full|SQLITE_FULL/i.test(String((error as Error).message)))
-      throw backupWriteError(file, Object.assign(new Error('disk full'), { code: 'ENOSPC' }));
+    if (isDiskFull(error)) throw backupWriteError(file, Object.assign(new Error('disk full'), { code: 'ENOSPC' }));
     throw error;
   }
 }
@@ -176,8 +175,7 @@ async function copyAndVerify(
   });
   try {
     const { copy, digest, trees } = await job.done;
-    if (copy.why && copy.readBy === 'engine' && !/WAL mode/.test(copy.why))
-      emit({ type: 'warning', message: `The pages were read through the engine: ${copy.why}.` });
+    if (copy.why) emit({ type: 'warning', message: `The pages were read through the engine: ${copy.why}.` });
     return { digest, sha256: copy.sha256, trees, pagesReadBy: copy.readBy };
   } finally {
     job.stop();

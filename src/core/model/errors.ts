@@ -84,6 +84,12 @@ export function oneLine(sql: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** A full disk, however the layer that met it says so (errno, SQLite's code, or only its message). */
+export function isDiskFull(error: unknown): boolean {
+  const code = codeOf(error) ?? codeOf((error as { cause?: unknown } | null)?.cause) ?? '';
+  return code === 'ENOSPC' || code.startsWith('SQLITE_FULL') || /disk is full|database or disk is full|no space left/i.test(messageOf(error));
+}
+
 /**
  * The last line of defence before an error reaches the operator: the failures anyone can meet
  * (a full disk, a path that is not a directory, a busy or vanished database, a foreign key)
@@ -96,7 +102,7 @@ export function asSentence(error: unknown): UserError | null {
   const path = (error as { path?: string } | null)?.path ?? (error as { dest?: string } | null)?.dest;
   const where = path ? ` (${path})` : '';
   const said = (text: string, hint: string, exitCode: ExitCode = ExitCode.failed) => new UserError(text, { hint, exitCode, cause: error });
-  if (code === 'ENOSPC' || code.startsWith('SQLITE_FULL') || /disk is full|database or disk is full|no space left/i.test(message)) {
+  if (isDiskFull(error)) {
     return said(
       `The disk is full${where}: the step stopped, and its partial file was removed; a phase in flight was rolled back as a whole.`,
       'Free space (or pass --backup-dir on another disk), then run again.',

@@ -14,6 +14,7 @@ export {
   type ErrorInfo,
   ExitCode,
   isConnectionFailure,
+  isDiskFull,
   messageOf,
   oneLine,
   toErrorInfo,

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   }
   const output = await fs.promises.open(dest, 'w', 0o600);
   let headerCopied = '';
+  let finished = false;
   try {
     await output.chmod(0o600);
     const hash = createHash('sha256');
@@ -61,13 +62,12 @@ async function main(): Promise<void> {
     const atEnd = Buffer.alloc(8);
     await input.read(atEnd, 0, 8, 24);
     process.stdout.write(`${JSON.stringify({ done, sha256: hash.digest('hex'), headerCopied, headerAtEnd: atEnd.toString('hex') })}\n`);
-  } catch (error) {
-    await output.close().catch(() => undefined);
-    fs.rmSync(dest, { force: true });
-    throw error;
+    finished = true;
   } finally {
     await output.close().catch(() => undefined);
     await input.close();
+    // A copy that did not finish is not left for anyone to mistake for one.
+    if (!finished) fs.rmSync(dest, { force: true });
   }
 }
 

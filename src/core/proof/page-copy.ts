@@ -28,7 +28,7 @@ export interface PageCopy {
   pages: number;
   /** Who read the pages: a child process reading the file, or the engine. */
   readBy: 'file' | 'engine';
-  /** Why the engine read them (WAL mode, or the child failed). */
+  /** Why the engine read them when the file could not be copied (a journal mode not listed, the child failed); absent in WAL mode, which always reads through the engine. */
   why?: string;
 }
 
@@ -57,7 +57,8 @@ export async function copyPages(
       const total = Number(pragma(conn, 'page_count'));
       const pageSize = Number(pragma(conn, 'page_size'));
       const mode = String(pragma(conn, 'journal_mode')).toLowerCase();
-      let why = mode === 'wal' ? 'the database is in WAL mode: its -wal file may hold committed pages' : `journal mode ${mode}`;
+      // WAL mode: committed pages may still sit in the -wal file, so the engine reads them (no warning).
+      let why = mode === 'wal' ? undefined : `journal mode ${mode}`;
       if (FILE_HOLDS_EVERYTHING.has(mode)) {
         // The file at the path now, by device and inode: the child must copy this one, not one renamed over it.
         const stat = fs.statSync(source);

@@ -14,6 +14,23 @@ export function quoteText(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** A name as written in SQL, without its quotes: "x", 'x' and `x` (their quote doubled inside) and [x]. */
+export function unquoteName(token: string): string {
+  const q = token[0];
+  if (q === '"' || q === "'" || q === '`')
+    return token
+      .slice(1, -1)
+      .split(q + q)
+      .join(q);
+  if (q === '[') return token.slice(1, -1);
+  return token;
+}
+
+/** A name as SQLite compares it: only ASCII letters fold. */
+export function foldName(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
 /** Collapse whitespace and case so two index definitions can be compared. */
 export function normalizeSql(sql: string): string {
   return sql

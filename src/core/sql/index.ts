@@ -4,7 +4,7 @@
  * This index is what other stages and the core entry may use; files inside the stage import
  * each other directly (dependency rules: .dependency-cruiser.cjs).
  */
-export { normalizeSql, plainIdent, quoteIdent, quoteText } from './identifiers.js';
+export { foldName, normalizeSql, plainIdent, quoteIdent, quoteText, unquoteName } from './identifiers.js';
 export { indexShape, type IndexShape, sameShape, serves, shapeSql } from './index-shape.js';
 export { notSha256Hex, upperHexSql } from './key-digests.js';
 export {
