@@ -11,7 +11,7 @@ import { phaseProgress } from '../src/core/engine/drift.js';
 import { takeSnapshot } from '../src/core/db/snapshot.js';
 import { BIN } from './support/cli.js';
 import { sqlOn, tempDir, v1Database, withSession } from './support/fixtures.js';
-import { killSession, tmux, waitForScreen } from './support/tmux.js';
+import { killSession, sendUntilChanged, tmux, waitForScreen } from './support/tmux.js';
 
 describe('the wizard in a real terminal (tmux)', () => {
   it('goes through the whole checklist to Migration complete', { timeout: 120_000 }, async () => {
@@ -81,12 +81,14 @@ describe('the wizard in a real terminal (tmux)', () => {
         `env -u CI ${process.execPath} ${BIN} --db ${file} --report-dir ${dir} --backup-dir ${path.join(dir, 'b')}; echo $? > ${exitFile}; sleep 60`,
       );
       try {
-        await waitForScreen(session, (s) => s.includes('Dry run done'), 'the dry-run prompt');
-        tmux('send-keys', '-t', session, 'C-c');
-        await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
-        tmux('send-keys', '-t', session, 'Down');
-        await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
-        tmux('send-keys', '-t', session, 'Enter');
+        const dryRun = await waitForScreen(session, (s) => s.includes('Dry run done'), 'the dry-run prompt');
+        // Each key is sent again if the screen did not change: a prompt listens from just
+        // after its first paint, so a key sent the moment it appears can be dropped.
+        await sendUntilChanged(session, 'C-c', dryRun);
+        const question = await waitForScreen(session, (s) => s.includes('Quit? The database stays as it is'), 'the quit question');
+        await sendUntilChanged(session, 'Down', question);
+        const quit = await waitForScreen(session, (s) => /❯ Quit \(state kept\)/.test(s), 'Quit highlighted');
+        await sendUntilChanged(session, 'Enter', quit);
         const end = await waitForScreen(session, () => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', 'the exit');
         // Quit at a prompt, before any write: the operator's choice, exit 4 (README: exit codes).
         expect(end).toContain('Migration stopped by the operator');

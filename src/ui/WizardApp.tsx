@@ -12,6 +12,7 @@ import { CHECKLIST, endingExitCode, labelOf, UserError, type ChecklistRecord, ty
 import { ChecksList } from './components/ChecksList.js';
 import { Choice } from './components/Choice.js';
 import { EndScreen } from './components/EndScreen.js';
+import { KeyRouter, KeysProvider } from './components/keys/key-router.js';
 import { ItemLine } from './components/ItemLine.js';
 import { DriftList, PhaseSummary, SqlListing } from './components/PlanView.js';
 import { plansOf, QuestionContext, QuestionPrompt } from './components/QuestionView.js';
@@ -46,6 +47,8 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
   const [now, setNow] = useState(Date.now());
   const [quitAsked, setQuitAsked] = useState(false);
   const [stopping, setStopping] = useState(false);
+  // Every key is read here, once for the app's life, and handed to the prompt on screen (why: keys/key-router.tsx).
+  const [keys] = useState(() => new KeyRouter());
   const finished = run.result !== null || run.error !== null;
 
   useEffect(() => {
@@ -68,6 +71,7 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
   useInput((input, key) => {
     // Once stopping, a second Ctrl+C changes nothing: the stop is already under way.
     if (key.ctrl && input === 'c' && !finished && !stopping) setQuitAsked(true);
+    keys.deliver(input, key);
   });
 
   useEffect(() => {
@@ -101,29 +105,31 @@ export function WizardApp({ source, start, onAbort, onExit, stopSignal }: Wizard
   };
 
   return (
-    <Box flexDirection="column" width={width}>
-      <Static items={printed.entries}>{(entry, i) => <PrintedBlock key={i} entry={entry} run={run} />}</Static>
-      {running ? <RunningItem record={running} report={run.report} now={now} waiting={run.pending !== null} /> : null}
-      {finished ? null : <WaitLine report={run.report} now={now} />}
-      {run.pending && !quitAsked && !stopping ? (
-        <QuestionPrompt key={run.pending.id} pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} />
-      ) : null}
-      {quitAsked ? (
-        <Choice
-          prompt="Quit? The database stays as it is: phases are atomic, none is ever left half-done."
-          options={[
-            { label: 'Keep going', value: 'keep' },
-            { label: 'Quit (state kept)', value: 'quit' },
-          ]}
-          onChoose={(v) => (v === 'quit' ? quit() : setQuitAsked(false))}
-        />
-      ) : null}
-      {stopping && !finished ? (
-        <Text color={tint('yellow')} wrap="wrap">
-          {stoppingLine(running?.item)}
-        </Text>
-      ) : null}
-    </Box>
+    <KeysProvider router={keys}>
+      <Box flexDirection="column" width={width}>
+        <Static items={printed.entries}>{(entry, i) => <PrintedBlock key={i} entry={entry} run={run} />}</Static>
+        {running ? <RunningItem record={running} report={run.report} now={now} waiting={run.pending !== null} /> : null}
+        {finished ? null : <WaitLine report={run.report} now={now} />}
+        {run.pending && !quitAsked && !stopping ? (
+          <QuestionPrompt key={run.pending.id} pending={run.pending} sqlPrinted={sqlFor === run.pending.question} onShowSql={showSql} />
+        ) : null}
+        {quitAsked ? (
+          <Choice
+            prompt="Quit? The database stays as it is: phases are atomic, none is ever left half-done."
+            options={[
+              { label: 'Keep going', value: 'keep' },
+              { label: 'Quit (state kept)', value: 'quit' },
+            ]}
+            onChoose={(v) => (v === 'quit' ? quit() : setQuitAsked(false))}
+          />
+        ) : null}
+        {stopping && !finished ? (
+          <Text color={tint('yellow')} wrap="wrap">
+            {stoppingLine(running?.item)}
+          </Text>
+        ) : null}
+      </Box>
+    </KeysProvider>
   );
 }
 

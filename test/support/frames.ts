@@ -19,9 +19,10 @@ export const ESC = '\u001b';
 export const DOWN = '\u001b[B';
 
 /**
- * Sends a key and waits for the frame to change. An Ink input handler attaches just after its
- * component renders (and re-attaches after each re-render), so a key that changed nothing
- * within a second was dropped and is sent again.
+ * Sends a key and waits for the frame to change. The wizard's prompts take keys from their first
+ * frame (src/ui/components/keys/key-router.tsx); a component rendered alone uses Ink's useInput,
+ * which attaches just after it renders, so a key that changed nothing within a second was dropped
+ * and is sent again. (flow.test.tsx proves the wizard needs no second send.)
  */
 export async function press(ui: { lastFrame: () => string | undefined; stdin: { write: (data: string) => void } }, key: string): Promise<void> {
   const before = ui.lastFrame();

@@ -101,9 +101,9 @@ export async function acceptDefaultsUntil(pane: WizardPane, until: RegExp, timeo
 }
 
 /**
- * Sends a key and waits for the screen to change. A prompt reads keys from just after it is
- * drawn (Ink subscribes after the first paint), so a key that changed nothing within 1.5 s was
- * dropped and is sent again; an answered prompt changes the screen at once.
+ * Sends a key and waits for the screen to change; a key that changed nothing within 1.5 s is sent
+ * again. The wizard's prompts read keys from their first frame (key-router.tsx), so this is only
+ * a safety net for a loaded machine; an answered prompt changes the screen at once.
  */
 export async function sendUntilChanged(session: string, key: string, before: string): Promise<string> {
   for (let attempt = 0; attempt < 10; attempt++) {

@@ -16,7 +16,7 @@ import { runWindow } from '../../src/core/window/run-window.js';
 import { WizardApp } from '../../src/ui/WizardApp.js';
 import type { EventSource, StartWindow } from '../../src/ui/use-window-run.js';
 import { openSession, rowsOf, v1Database, withSession } from '../support/fixtures.js';
-import { ENTER, highlight, press, typeInto, waitForFrame } from '../support/frames.js';
+import { DOWN, ENTER, highlight, press, typeInto, waitForFrame } from '../support/frames.js';
 
 async function mountWizard(file: string) {
   const session = await openSession(file, 'wizard');
@@ -139,6 +139,42 @@ describe('wizard flow', () => {
       session.db.close();
     }
     await withSession(file, async (s) => expect(phaseProgress(await takeSnapshot(s.db), PHASE_2).done).toBe(3));
+  });
+
+  it('a key pressed the instant a prompt is drawn is taken, once: Ctrl+C then Down at once highlight Quit', async () => {
+    const file = await v1Database();
+    const { ui, session } = await mountWizard(file);
+    try {
+      await waitForFrame(ui.lastFrame, (f) => f.includes('Dry run done'), 'the dry-run prompt');
+      // Each key goes in a microtask after the frame that shows its prompt is written: before
+      // React's passive effects, where Ink's own useInput would only start listening.
+      const keyAfterFrame = (shown: (frame: string) => boolean, key: string) =>
+        new Promise<void>((resolve) => {
+          const write = ui.stdout.write.bind(ui.stdout);
+          ui.stdout.write = (frame: string) => {
+            const written = write(frame);
+            if (shown(frame)) {
+              ui.stdout.write = write;
+              queueMicrotask(() => (ui.stdin.write(key), resolve()));
+            }
+            return written;
+          };
+        });
+      const down = keyAfterFrame((f) => f.includes('Quit? The database stays as it is'), DOWN);
+      ui.stdin.write('\u0003');
+      await down;
+      const frame = await waitForFrame(ui.lastFrame, (f) => /❯ Quit \(state kept\)/.test(f), 'Quit highlighted by the one Down', 5_000);
+      expect(frame).toContain('  Keep going');
+      const enter = keyAfterFrame((f) => f.includes('Dry run done') && !f.includes('Quit?'), ENTER);
+      await press(ui, DOWN);
+      ui.stdin.write(ENTER);
+      await enter;
+      // Keep going, then Enter at the dry run's prompt the moment it is back: the next question comes.
+      await waitForFrame(ui.lastFrame, (f) => !f.includes('Dry run done') && /❯ /.test(f), 'the question after the dry run', 5_000);
+    } finally {
+      ui.unmount();
+      session.db.close();
+    }
   });
 
   it('Ctrl+C then Quit at the plaintext-keys decision quits (exit 5): "quit" never passes for a key policy', async () => {
