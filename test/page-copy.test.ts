@@ -110,6 +110,32 @@ describe('page copies', () => {
     }
   });
 
+  it('a damaged file is refused in a sentence and nothing is kept: by quick_check on the copy while it is read back, or by the digest beside the copy', async () => {
+    const damaged = async (offset: (file: string) => number, bytes: number[]) => {
+      const file = await v1Database({ memories: 400 });
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, Buffer.from(bytes), 0, bytes.length, offset(file));
+      fs.closeSync(fd);
+      const dir = tempDir('sw-pc-');
+      const run = await runCli(['backup', '--db', file, '--backup-dir', dir]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toMatch(/unexpected error|at .*\.js:\d+/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+      return run.stderr;
+    };
+    // The header's freelist count says one free page where there is none: only quick_check sees it.
+    expect(await damaged(() => 36, [0, 0, 0, 1])).toMatch(/error: quick_check failed on the copy: .*\n?.*[Ff]reelist: size is 0 but should be 1/);
+    // A leaf page of interactions claims 65535 cells: the record digest walks off its bytes.
+    const leafAt = (file: string) => {
+      const pageSize = Number(execFileSync('sqlite3', [file, 'PRAGMA page_size;']).toString().trim());
+      const leaf = Number(
+        execFileSync('sqlite3', [file, "SELECT max(pageno) FROM dbstat WHERE name = 'interactions' AND pagetype = 'leaf';"]).toString().trim(),
+      );
+      return (leaf - 1) * pageSize + 3;
+    };
+    expect(await damaged(leafAt, [0xff, 0xff])).toMatch(/error: .*memory\.db is damaged: page \d+ claims 65535 cells\./);
+  });
+
   it('the CLI backup of a rollback-journal file says its pages were the file bytes', async () => {
     const file = await v1Database();
     const dir = tempDir('sw-pc-');

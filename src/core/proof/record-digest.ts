@@ -73,7 +73,13 @@ function digestTrees(file: string, pick: (roots: Roots) => [string, number | und
       const tables: Record<string, TableDigest> = {};
       for (const [name, root] of pick(roots).sort((a, b) => a[0].localeCompare(b[0]))) {
         if (!root) throw corrupt(file, `table ${name} has no b-tree`);
-        tables[name] = digestTree(read, geometry, root, file, onRows);
+        try {
+          tables[name] = digestTree(read, geometry, root, file, onRows);
+        } catch (error) {
+          // A damaged page sends the walk past its bytes (a RangeError, an undefined varint): said as damage, never as an internal error.
+          if (error instanceof UserError) throw error;
+          throw corrupt(file, `a b-tree page of ${name} cannot be read (${error instanceof Error ? error.message : String(error)})`);
+        }
       }
       return { kind: RECORDS, tables, sha256: combine(tables) };
     } finally {
@@ -107,6 +113,7 @@ function digestTree(read: PageReader, geometry: Geometry, root: number, file: st
     const interior = flag === 0x02 || flag === 0x05;
     const pointers = at + (interior ? 12 : 8);
     if (flag !== 0x02 && flag !== 0x05 && flag !== 0x0a && flag !== 0x0d) throw corrupt(file, `page ${pgno} is not a b-tree page`);
+    if (pointers + 2 * cells > data.length) throw corrupt(file, `page ${pgno} claims ${cells} cells`);
     for (let i = 0; i < cells; i++) {
       let p = data.readUInt16BE(pointers + 2 * i);
       if (interior) {
