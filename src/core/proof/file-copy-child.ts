@@ -8,9 +8,7 @@
  * the file DEV:INO. Prints `{"done": N}` lines as it goes and, once DEST is on disk,
  * `{"done": N, "sha256": "...", "headerCopied": "...", "headerAtEnd": "..."}`: bytes 24-31 of
  * page 1 (the change counter and the size in pages) as copied and as the file holds them after
- * the copy, so the parent can tell that no commit got past its lock; then `{"reread": "..."}`, the
- * hash of DEST read back from the file system (the parent checks the copy's integrity meanwhile).
- * It stops, removing DEST, as soon as its
+ * the copy, so the parent can tell that no commit got past its lock. It stops, removing DEST, as soon as its
  * parent lets go of its stdin (the parent was stopped or died): a copy nobody holds the lock for
  * must not go on.
  */
@@ -43,45 +41,27 @@ async function main(): Promise<void> {
   try {
     await output.chmod(0o600);
     const hash = createHash('sha256');
-    // Two buffers: the next chunk is read (in libuv's pool) while this one is hashed here and
-    // written (in the pool too), so reading, hashing and writing overlap.
-    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-    const readInto = (which: number, at: number) => input.read(buffers[which], 0, Math.min(CHUNK_BYTES, want - at), at);
-    let which = 0;
-    let next: ReturnType<typeof readInto> | null = readInto(which, 0);
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let done = 0;
     let said = 0;
-    try {
-      while (next) {
-        if (abandoned) throw new Error('the parent stopped');
-        const { bytesRead } = await next;
-        next = null;
-        if (bytesRead === 0) break;
-        const chunk = buffers[which].subarray(0, bytesRead);
-        const at = done;
-        done += bytesRead;
-        which ^= 1;
-        if (done < want) next = readInto(which, done);
-        if (at === 0) headerCopied = chunk.subarray(24, 32).toString('hex');
-        hash.update(chunk);
-        for (let off = 0; off < bytesRead;) off += (await output.write(chunk, off, bytesRead - off, at + off)).bytesWritten;
-        if (performance.now() - said >= PROGRESS_EVERY_MS) {
-          said = performance.now();
-          process.stdout.write(`${JSON.stringify({ done })}\n`);
-        }
+    while (done < want) {
+      if (abandoned) throw new Error('the parent stopped');
+      const { bytesRead } = await input.read(buffer, 0, Math.min(buffer.length, want - done), done);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      if (done === 0) headerCopied = chunk.subarray(24, 32).toString('hex');
+      hash.update(chunk);
+      for (let at = 0; at < bytesRead;) at += (await output.write(chunk, at, bytesRead - at, done + at)).bytesWritten;
+      done += bytesRead;
+      if (performance.now() - said >= PROGRESS_EVERY_MS) {
+        said = performance.now();
+        process.stdout.write(`${JSON.stringify({ done })}\n`);
       }
-    } finally {
-      // A read still in flight when the loop left (an error): settled before the file closes.
-      await (next as Promise<unknown> | null)?.catch(() => undefined);
     }
     await output.sync();
     const atEnd = Buffer.alloc(8);
     await input.read(atEnd, 0, 8, 24);
     process.stdout.write(`${JSON.stringify({ done, sha256: hash.digest('hex'), headerCopied, headerAtEnd: atEnd.toString('hex') })}\n`);
-    // The copy is on disk: the parent checks its integrity now while this process reads it back.
-    const reread = await sha256OfFile(dest);
-    if (abandoned) throw new Error('the parent stopped');
-    process.stdout.write(`${JSON.stringify({ reread })}\n`);
     finished = true;
   } finally {
     await output.close().catch(() => undefined);
@@ -92,29 +72,6 @@ async function main(): Promise<void> {
 }
 
 // The exit code is set, not forced: process.exit() could drop the last line still in the pipe.
-/** The file as it is now, read back in chunks (the next read overlaps this chunk's hashing). */
-async function sha256OfFile(file: string): Promise<string> {
-  const handle = await fs.promises.open(file, 'r');
-  try {
-    const hash = createHash('sha256');
-    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-    let which = 0;
-    let at = 0;
-    let next = handle.read(buffers[which], 0, CHUNK_BYTES, at);
-    for (;;) {
-      const { bytesRead } = await next;
-      if (bytesRead === 0) return hash.digest('hex');
-      const chunk = buffers[which].subarray(0, bytesRead);
-      at += bytesRead;
-      which ^= 1;
-      next = handle.read(buffers[which], 0, CHUNK_BYTES, at);
-      hash.update(chunk);
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
 main().then(
   () => {
     process.exitCode = 0;

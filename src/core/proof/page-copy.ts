@@ -30,8 +30,6 @@ export interface PageCopy {
   readBy: 'file' | 'engine';
   /** Why the engine read them when the file could not be copied (a journal mode not listed, the child failed); absent in WAL mode, which always reads through the engine. */
   why?: string;
-  /** The copy's hash as the child read it back from the file system after writing it (file copies only). */
-  reread?: string;
 }
 
 /** Bytes gathered before one write. */
@@ -40,18 +38,14 @@ const CHUNK_BYTES = 4 << 20;
 /**
  * `whileFileCopies` runs while the child copies the file and the lock is still held: the source
  * cannot change, so work on it (its record digest) sees the very bytes being copied, on the other
- * core. `whileReadBack` runs once the child's copy is on disk, while the child reads it back for
- * its hash: work on the copy (its integrity check) overlaps that read. Neither runs when the
- * engine copies the pages (the caller then works on the copy), and `ranWhileReadBack` says
- * whether the second ran on the copy that was kept.
+ * core. It does not run when the engine copies the pages (the caller then works on the copy).
  */
 export async function copyPages(
   source: string,
   dest: string,
   onPages?: (done: number, total: number) => void,
   whileFileCopies?: () => void,
-  whileReadBack?: () => void,
-): Promise<PageCopy & { ranWhileCopying: boolean; ranWhileReadBack: boolean }> {
+): Promise<PageCopy & { ranWhileCopying: boolean }> {
   const conn = openExistingFile(source);
   try {
     conn.exec('BEGIN');
@@ -69,18 +63,8 @@ export async function copyPages(
         // The file at the path now, by device and inode: the child must copy this one, not one renamed over it.
         const stat = fs.statSync(source);
         const expect = { header: headerCounters(conn), inode: `${stat.dev}:${stat.ino}` };
+        const copying = copyFileInChild(source, dest, total * pageSize, expect, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
         let failed: unknown = null;
-        let readBackRan = false;
-        const onDisk = () => {
-          if (failed || !whileReadBack) return;
-          try {
-            whileReadBack();
-            readBackRan = true;
-          } catch (error) {
-            failed = error;
-          }
-        };
-        const copying = copyFileInChild(source, dest, total * pageSize, expect, (bytes) => onPages?.(Math.floor(bytes / pageSize), total), onDisk);
         try {
           whileFileCopies?.();
         } catch (error) {
@@ -94,11 +78,10 @@ export async function copyPages(
           fs.rmSync(dest, { force: true });
           copied = { why: 'another file took its path while it was copied' };
         }
-        if ('sha256' in copied)
-          return { ...copied, pages: total, readBy: 'file', ranWhileCopying: whileFileCopies !== undefined, ranWhileReadBack: readBackRan };
+        if ('sha256' in copied) return { ...copied, pages: total, readBy: 'file', ranWhileCopying: whileFileCopies !== undefined };
         why = copied.why;
       }
-      return { ...copyThroughEngine(conn, source, dest, total, onPages), readBy: 'engine', why, ranWhileCopying: false, ranWhileReadBack: false };
+      return { ...copyThroughEngine(conn, source, dest, total, onPages), readBy: 'engine', why, ranWhileCopying: false };
     } finally {
       conn.exec('ROLLBACK');
     }
@@ -118,8 +101,6 @@ interface ChildCopy {
   /** Bytes 24-31 of page 1 (change counter, size in pages) as copied, and as re-read from the file after the copy. */
   headerCopied?: string;
   headerAtEnd?: string;
-  /** The copy's hash as read back from the file system, after it was on disk. */
-  reread?: string;
 }
 
 /**
@@ -135,8 +116,7 @@ function copyFileInChild(
   bytes: number,
   expect: { header: string; inode: string },
   onBytes: (done: number) => void,
-  onDisk: () => void,
-): Promise<{ sha256: string; bytes: number; reread: string } | { why: string }> {
+): Promise<{ sha256: string; bytes: number } | { why: string }> {
   const script = fileURLToPath(compiledModule(new URL('./file-copy-child.js', import.meta.url), 'core/proof/file-copy-child.js'));
   return new Promise((resolve) => {
     let failedToStart: Error | null = null;
@@ -159,26 +139,18 @@ function copyFileInChild(
     child.stdin.on('error', () => undefined);
     let out = '';
     let err = '';
-    // What the child said, its lines merged: the copy's line, then the read-back hash.
     let last: ChildCopy = {};
-    let announced = false;
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       out += text;
       const lines = out.split('\n');
       out = lines.pop() ?? '';
       for (const line of lines) {
-        let said: ChildCopy;
         try {
-          said = JSON.parse(line) as ChildCopy;
+          last = JSON.parse(line) as ChildCopy;
         } catch {
           continue;
         }
-        last = { ...last, ...said };
-        if (typeof said.done === 'number') onBytes(said.done);
-        if (said.sha256 && !announced) {
-          announced = true;
-          onDisk();
-        }
+        if (typeof last.done === 'number') onBytes(last.done);
       }
     });
     child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
@@ -193,8 +165,7 @@ function copyFileInChild(
       // writer got past the lock (a file system without working locks would let one).
       if (last.headerCopied !== expect.header || last.headerAtEnd !== expect.header)
         return fail('the file changed while it was copied (does its file system honour locks?)');
-      if (!last.reread) return fail('the copy was not read back');
-      resolve({ sha256: last.sha256, bytes, reread: last.reread });
+      resolve({ sha256: last.sha256, bytes });
     });
   });
 }
