@@ -13,7 +13,6 @@ import { translateError, writeError } from './driver-errors.js';
 import { releaseStatements } from './memory.js';
 import { countStatements, type Stmt } from '../sql/index.js';
 import type { Target } from './target.js';
-import { CommitWatch, type CommitMark } from './commit-watch.js';
 
 export type { Stmt } from '../sql/index.js';
 
@@ -76,13 +75,6 @@ export interface Db {
    * smoke tests exercise the live schema and leave the database as it was.
    */
   rolledBack<T>(work: (execute: (sql: string, args?: InArgs) => Promise<ResultSet>) => Promise<T>): Promise<T>;
-  /**
-   * A local file's commits so far (commit-watch.ts), taken before a measurement that may be
-   * reused; null remotely or where the file cannot be watched.
-   */
-  commitMark(): CommitMark | null;
-  /** True only when nobody, this run included, committed to the local file since `mark`. */
-  unchangedSince(mark: CommitMark | null): boolean;
   close(): void;
 }
 
@@ -321,23 +313,7 @@ class LibsqlDb implements Db {
 
   private opened: { dev: number; ino: number } | null | undefined;
 
-  private watch: CommitWatch | null = null;
-
-  commitMark(): CommitMark | null {
-    if (this.target.kind !== 'file' || !this.target.path || this.closed) return null;
-    this.watch ??= new CommitWatch(this.target.path);
-    return this.watch.mark();
-  }
-
-  unchangedSince(mark: CommitMark | null): boolean {
-    return !this.closed && this.watch !== null && this.watch.unchangedSince(mark);
-  }
-
-  private closed = false;
-
   close(): void {
-    this.closed = true;
-    this.watch?.close();
     this.client.close();
     // The local client's close() leaves the native file handles open until their wrappers are
     // collected; a restore that checks who has the file open would count them. Collect soon.

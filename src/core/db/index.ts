@@ -6,7 +6,6 @@
  * each other directly (dependency rules: .dependency-cruiser.cjs).
  */
 export { compiledModule } from './compiled-url.js';
-export { type CommitMark } from './commit-watch.js';
 export { type Db, openDb, type Row, type Stmt } from './db.js';
 export { GUARD_MARK, guardStatement } from './guard-mark.js';
 export { createScratchFile, openExistingFile } from './local-file.js';

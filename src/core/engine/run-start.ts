@@ -4,7 +4,7 @@
  * release the lock. The wizard's window takes its run start through takeRunStart too.
  */
 import type { BackupProvider } from './backup-provider.js';
-import { type ContentDigest, measureContent, rememberContent, withAggregates } from '../proof/index.js';
+import { type ContentDigest, measureContent, withAggregates } from '../proof/index.js';
 import {
   codeOf,
   notReached,
@@ -127,9 +127,6 @@ export async function withLock<T>(
  */
 export async function takeRunStart(session: Session, provider: BackupProvider | null): Promise<RunStart> {
   const measuredAt = new Date().toISOString();
-  // Before anything is read: while nobody commits after this mark, the backup's digest is the
-  // file's content, and the wizard's check before Phase 1 reuses it (content-proof.ts).
-  const mark = session.db.commitMark();
   const snapshot = await takeSnapshot(session.db);
   if (!provider) {
     session.emit({ type: 'backup-skipped', reason: '--no-backup was given: there is NO backup of this run; only the journal can undo it.' });
@@ -143,7 +140,6 @@ export async function takeRunStart(session: Session, provider: BackupProvider | 
     return { backup: null, digest: { ...digest, measuredAt }, snapshot };
   }
   const taken = await backupStep(session, () => provider.take(session.db, snapshot, session.emit));
-  rememberContent(session.db, mark, taken.digest);
   return { backup: taken.ref, digest: { ...taken.digest, measuredAt }, snapshot };
 }
 

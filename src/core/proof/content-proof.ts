@@ -6,7 +6,7 @@
  * manifest, possibly of an earlier version) is always compared with one of its own kind.
  */
 import { compareDigests, digestDatabase, digestTable, hashedTables, type ContentDigest, type TableDigest } from './content-hash.js';
-import { type CommitMark, type Db, takeSnapshot } from '../db/index.js';
+import { type Db, takeSnapshot } from '../db/index.js';
 import { runFileJob } from './file-worker.js';
 import type { Snapshot, TableInfo } from '../model/index.js';
 
@@ -25,27 +25,6 @@ export function preferredKind(db: Db): DigestKind {
   return localPath(db) ? 'records' : 'values';
 }
 
-/**
- * The last content measured on a local file, with the commit mark taken before the measurement
- * began. While nobody (this run included) has committed since, the file's content is what was
- * measured, so the same measurement is returned instead of reading every row again: the wizard's
- * check before each phase follows the backup or the verification just made. Any commit, a file
- * put in its place, or the client closed (a restore) makes it stale.
- */
-const lastMeasured = new WeakMap<Db, { mark: CommitMark; kind: DigestKind; digest: ContentDigest }>();
-
-/** Records a measurement made after `mark` (the backup's digest), for measureContent to reuse. */
-export function rememberContent(db: Db, mark: CommitMark | null, digest: ContentDigest): void {
-  if (mark) lastMeasured.set(db, { mark, kind: kindOf(digest), digest });
-}
-
-function reusable(db: Db, kind: DigestKind, tables: string[]): ContentDigest | null {
-  const kept = lastMeasured.get(db);
-  if (!kept || kept.kind !== kind || !db.unchangedSince(kept.mark)) return null;
-  const measured = Object.keys(kept.digest.tables);
-  return measured.length === tables.length && tables.every((t) => t in kept.digest.tables) ? kept.digest : null;
-}
-
 /** Measures the database's content in the kind asked for (records need a local file). */
 export async function measureContent(
   db: Db,
@@ -54,23 +33,13 @@ export async function measureContent(
   onRows?: (rows: number) => void,
 ): Promise<ContentDigest> {
   const file = localPath(db);
-  if (!file && kind === 'records') throw new Error('a record digest needs a local file');
-  if (!file) return digestDatabase(db, snapshot, onRows);
-  const tables = hashedTables(snapshot).map((t) => t.name);
-  const kept = reusable(db, kind, tables);
-  if (kept) return kept;
-  const mark = db.commitMark();
-  const digest = await measureFile(file, snapshot, kind, tables, onRows);
-  rememberContent(db, mark, digest);
-  return digest;
-}
-
-async function measureFile(file: string, snapshot: Snapshot, kind: DigestKind, tables: string[], onRows?: (rows: number) => void): Promise<ContentDigest> {
   if (kind === 'records') {
-    const job = runFileJob({ type: 'records', path: file, tables }, rowDeltas(onRows));
+    if (!file) throw new Error('a record digest needs a local file');
+    const job = runFileJob({ type: 'records', path: file, tables: hashedTables(snapshot).map((t) => t.name) }, rowDeltas(onRows));
     return job.done;
   }
-  return runFileJob({ type: 'values', path: file, snapshot }).done;
+  if (file) return runFileJob({ type: 'values', path: file, snapshot }).done;
+  return digestDatabase(db, snapshot, onRows);
 }
 
 /** Measures in the kind of `expected`, when this database can give it; else in its own kind. */
