@@ -77,7 +77,8 @@ function digestTrees(file: string, pick: (roots: Roots) => [string, number | und
           tables[name] = digestTree(read, geometry, root, file, onRows);
         } catch (error) {
           // A damaged page sends the walk past its bytes (a RangeError, an undefined varint): said as damage, never as an internal error.
-          if (error instanceof UserError) throw error;
+          // A driver error (an I/O error, out of memory) carries its code: it is not damage, and is said as itself.
+          if (error instanceof UserError || typeof (error as { code?: unknown })?.code === 'string') throw error;
           throw corrupt(file, `a b-tree page of ${name} cannot be read (${error instanceof Error ? error.message : String(error)})`);
         }
       }
