@@ -91,7 +91,7 @@ describe('page copies', () => {
     }
   });
 
-  it('a damaged file is refused in a sentence and nothing is kept: by quick_check on the copy while it is read back, or by the digest beside the copy', async () => {
+  it('a damaged file is refused in a sentence and nothing is kept: by quick_check on the copy, or by the digest beside the copy', async () => {
     const damaged = async (offset: (file: string) => number, bytes: number[]) => {
       const file = await v1Database({ memories: 400 });
       const fd = fs.openSync(file, 'r+');

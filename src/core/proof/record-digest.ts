@@ -14,7 +14,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { openExistingFile, sameName } from '../db/index.js';
-import { ExitCode, UserError } from '../model/index.js';
+import { codeOf, ExitCode, UserError } from '../model/index.js';
 import { combine, type ContentDigest, type TableDigest } from './content-hash.js';
 
 export const RECORDS = 'records' as const;
@@ -76,9 +76,9 @@ function digestTrees(file: string, pick: (roots: Roots) => [string, number | und
         try {
           tables[name] = digestTree(read, geometry, root, file, onRows);
         } catch (error) {
-          // A damaged page sends the walk past its bytes (a RangeError, an undefined varint): said as damage, never as an internal error.
-          // A driver error (an I/O error, out of memory) carries its code: it is not damage, and is said as itself.
-          if (error instanceof UserError || typeof (error as { code?: unknown })?.code === 'string') throw error;
+          // A damaged page sends the walk past its bytes (a RangeError, an undefined varint): said as
+          // damage. A driver error (I/O, out of memory) carries its code and is said as itself.
+          if (error instanceof UserError || codeOf(error)) throw error;
           throw corrupt(file, `a b-tree page of ${name} cannot be read (${error instanceof Error ? error.message : String(error)})`);
         }
       }
