@@ -18,5 +18,5 @@ export {
   type TableDigest,
   TableHasher,
 } from './content-hash.js';
-export { changesSince, type DigestKind, kindOf, measureContent, measureLike, measureTable, preferredKind } from './content-proof.js';
+export { changesSince, countChangesSince, type DigestKind, kindOf, measureContent, measureLike, measureTable, preferredKind } from './content-proof.js';
 export { rebuildError, runFileJob, type WorkerError } from './file-worker.js';

@@ -20,6 +20,18 @@ export interface VerifyOptions {
    * Phase 2 must not fail Phase 2's verification through Phase 1's older proof.
    */
   onlyRequestedData?: boolean;
+  /** The phases whose data proofs decide `ok` with onlyRequestedData (default: `phases`). */
+  dataOf?: PhaseId[];
+  /**
+   * The content is compared by a later verification of the same window: the data proofs are
+   * reported pending and nothing is measured for them (the archive check still runs).
+   */
+  deferContent?: boolean;
+  /**
+   * Content changed without a row lost fails instead of warning. Right for the window, where
+   * nothing else may write; a verify run days later expects the application's writes.
+   */
+  strictContent?: boolean;
 }
 
 export async function runVerify(session: Session, options: VerifyOptions): Promise<VerifyReport> {
@@ -33,7 +45,7 @@ export async function runVerify(session: Session, options: VerifyOptions): Promi
       const checks: Check[] = [...schemaChecks(snapshot, journal)];
       // The content measures are the longest checks: on a local file the digest runs in the file
       // worker while this thread runs the integrity checks and query plans.
-      const evidence = startDataEvidence(session, snapshot, journal, options.thorough);
+      const evidence = startDataEvidence(session, snapshot, journal, options.thorough, options.deferContent);
       const integrity = await integrityChecks(session, snapshot, options.thorough);
       // The undo of what is applied, rehearsed in scratch, tells scans the migration caused from older ones.
       const plans = await queryPlanChecks(session.db, snapshot, undoOfApplied(snapshot, journal) ?? []);
@@ -41,10 +53,14 @@ export async function runVerify(session: Session, options: VerifyOptions): Promi
       // After the nine Phase 1 schema checks: the tenth Phase 1 promise needs the data.
       checks.splice(9, 0, await archiveCheck(session, snapshot, journal, measured, options.thorough));
       checks.push(plaintextKeyCheck(snapshot));
-      checks.push(...dataChecks(session, journal, measured, options.thorough), ...integrity, ...plans);
+      checks.push(
+        ...dataChecks(session, journal, measured, { thorough: options.thorough, deferred: options.deferContent, strict: options.strictContent }),
+        ...integrity,
+        ...plans,
+      );
       const phases = { phase1: phaseState(snapshot, journal, PHASES.phase1), phase2: phaseState(snapshot, journal, PHASES.phase2) };
       const requestedPending = options.phases.some((p) => phases[p] !== 'applied');
-      const requestedData = (c: Check) => options.phases.some((p) => c.name.endsWith(`(${PHASES[p].title})`));
+      const requestedData = (c: Check) => (options.dataOf ?? options.phases).some((p) => c.name.endsWith(`(${PHASES[p].title})`));
       const relevant = checks.filter((c) =>
         c.phase === 'phase1' || c.phase === 'phase2'
           ? options.phases.includes(c.phase)

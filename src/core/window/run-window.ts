@@ -31,7 +31,7 @@ import { phaseSummaryWords, phaseTitles as titles } from './plan-words.js';
 import { recoveries } from './recovery.js';
 import { answerTo, type AskAbout, type Decider } from './questions.js';
 
-import { changesSince } from '../proof/index.js';
+import { changesSince, countChangesSince, measureContent } from '../proof/index.js';
 import { letMessagesIn, QUIT_IS_AN_ANSWER, Stop, untilStopped } from './stopping.js';
 import type { WindowOutcome, WindowResult } from './outcomes.js';
 export type { WindowOutcome, WindowResult } from './outcomes.js';
@@ -160,17 +160,28 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     return open.length ? ` ${titles(open)} ${open.length === 1 ? 'is' : 'are'} applied but not verified: run \`schema-wizard verify\` on this database.` : '';
   };
 
+  /**
+   * Unattended, nobody pauses between the backup and the writes: like `apply`, the window then
+   * measures the content once (with the backup) and compares it once, after the last phase.
+   * Before each phase it compares the row counts, and inside each phase the row guard holds
+   * them. With an operator, who may pause for minutes at any prompt, the content itself is
+   * compared before each phase, so a new backup can still be taken in time.
+   */
+  const compareOnce = decider.by === '--yes';
+  /** Applied phases whose content comparison is owed to the last verification (compareOnce). */
+  let owed: PhaseId[] = [];
+
   /** Set once the operator went on despite changes: from then on the accepted content is the baseline. */
   let accepted = false;
   const checkUnchanged = async (phase: PhaseId) => {
     for (;;) {
+      const then = accepted ? 'when you went on' : start!.backup ? 'in the backup' : 'when measured';
       // A read of the whole content (seconds on a large file): named on screen while it runs.
       session.emit({ type: 'waiting', wait: { kind: 'content-check', on: session.db.target.display, givesUpMs: 0 } });
-      const { changes, now } = await changesSince(
-        session.db,
-        start!.digest,
-        [],
-        accepted ? 'when you went on' : start!.backup ? 'in the backup' : 'when measured',
+      const { changes, now } = await (
+        compareOnce
+          ? countChangesSince(session.db, start!.digest, then).then((c) => ({ changes: c, now: null }))
+          : changesSince(session.db, start!.digest, [], then)
       ).finally(() => session.emit({ type: 'waiting', wait: null }));
       if (changes.length === 0) return;
       const since = accepted
@@ -197,12 +208,43 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           message: `Changed since ${since}, and accepted: ${changes.join('; ')}. A restore from the backup would undo these changes.`,
         });
         // The content the operator accepted is what the phases must keep: their proofs compare with it from here.
-        start = { ...start!, digest: { ...now, measuredAt: new Date().toISOString() } };
+        const digest = now ?? (await measureContent(session.db, await takeSnapshot(session.db)));
+        start = { ...start!, digest: { ...digest, measuredAt: new Date().toISOString() } };
         accepted = true;
         return;
       }
       start = await item('backup', () => takeRunStart(session, options.backup), describeBackup);
       if (applied.length === 0) preWrite = start.backup;
+    }
+  };
+
+  /**
+   * A stop before the last verification, with a phase's content comparison still owed: it is
+   * made now, so the ending never leaves an applied phase's content unproven without saying so.
+   */
+  const settleOwed = async (): Promise<{ note: string; changed: boolean }> => {
+    const open = owed.filter((p) => applied.includes(p));
+    owed = [];
+    if (open.length === 0 || !start) return { note: '', changed: false };
+    const phase = open.at(-1)!;
+    try {
+      const { changes, compared } = await changesSince(session.db, start.digest, keysHashed ? ['users'] : []);
+      const ok = changes.length === 0;
+      session.emit({
+        type: 'rows-checked',
+        phase,
+        ok,
+        detail: ok ? `content of every table equal to the proof measured before the first write (${compared} tables)` : changes.join('; '),
+      });
+      if (ok) for (const p of open) verified.add(p);
+      return ok
+        ? { note: ` The content of every table is equal to the proof measured before the first write.`, changed: false }
+        : { note: ` Content changed during the run: ${changes.join('; ')}.`, changed: true };
+    } catch (error) {
+      return {
+        note: ` ${titles(open)}'s content could not be compared (${toErrorInfo(error).message}): run \`schema-wizard verify\` on this database.`,
+        changed: false,
+      };
     }
   };
 
@@ -359,12 +401,23 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
           : `${PHASES[phase].title} was already applied`;
       });
       await recoverable(verifyItem, phase, async () => {
-        const report = await runVerify(session, { phases: [phase], thorough: false, onlyRequestedData: true });
-        const title = `(${PHASES[phase].title})`;
+        // Compared once: after Phase 1 it is owed; Phase 2's verification compares both phases' content.
+        const deferContent = compareOnce && phase === 'phase1' && applied.includes(phase);
+        const dataOf = [...owed.filter((p) => p !== phase && applied.includes(p)), phase];
+        const report = await runVerify(session, {
+          phases: [phase],
+          thorough: false,
+          onlyRequestedData: true,
+          dataOf,
+          deferContent,
+          strictContent: compareOnce,
+        });
+        const compared = deferContent ? [] : dataOf;
+        owed = deferContent ? [phase] : [];
         const shown = report.checks.filter(
           (c) =>
             c.phase === phase ||
-            (c.phase === 'data' && c.name.endsWith(title)) ||
+            (c.phase === 'data' && dataOf.some((p) => c.name.endsWith(`(${PHASES[p].title})`))) ||
             c.phase === 'integrity' ||
             c.phase === 'queries' ||
             // A failing schema check decides the outcome too: shown, never hidden behind a vague message.
@@ -381,7 +434,7 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
               exitCode: ExitCode.verificationFailed,
             },
           );
-        verified.add(phase);
+        for (const p of compared) verified.add(p);
         const warned = shown.filter((c) => c.status === 'warn').length;
         return `${shown.filter((c) => c.status === 'pass').length} passed, ${warned} warning${warned === 1 ? '' : 's'}`;
       });
@@ -416,7 +469,10 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
     await confirm('ops-after', ['Application services are started again.', 'Logs and performance metrics are being watched.']);
     return ended('complete', 'Migration complete.');
   } catch (error) {
-    if (error instanceof Stop) return ended(error.outcome, error.message, error.verificationFailed);
+    if (error instanceof Stop) {
+      const settled = await settleOwed();
+      return ended(error.outcome, error.message + settled.note, error.verificationFailed || settled.changed);
+    }
     if (error instanceof InterruptedError)
       return ended('interrupted', `${error.message}${applied.length ? ` ${titles(applied)} applied.` : ' Nothing was changed.'}${unverifiedNote()}`);
     throw error;
