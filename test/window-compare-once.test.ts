@@ -91,6 +91,29 @@ describe('the unattended window compares the content once', () => {
     expect(result.applied).toEqual([]);
   });
 
+  it(
+    'a Phase 1 applied by an earlier run, and edited by the application since, warns as before: strict only for what this run applied',
+    { timeout: 60_000 },
+    async () => {
+      const file = await v1Database();
+      const { spawnSync } = await import('node:child_process');
+      const bin = path.join(import.meta.dirname, '..', 'bin', 'schema-wizard.js');
+      const earlier = spawnSync(process.execPath, [bin, 'apply', '--phase', '1', '--yes', '--db', file, '--backup-dir', path.join(path.dirname(file), 'b1')], {
+        encoding: 'utf8',
+      });
+      expect(earlier.status).toBe(0);
+      await sqlOn(file, ["UPDATE memories SET content = content || ' (edited)' WHERE id = (SELECT min(id) FROM memories)"]);
+      const { session, result } = await windowOn(file, unattended());
+      expect(result.outcome).toBe('complete');
+      // Phase 1 was not applied by this run: its verification warns of the application's write, as `verify` does.
+      const phase1 = dataChecksShown(session, 'verify1').find((c) => c.name === 'rows and content kept (Phase 1)')!;
+      expect(phase1.status).toBe('warn');
+      expect(phase1.detail).toMatch(/^no rows lost, but content changed since .*\(memories: \d+ -> \d+ rows\): the application has written since/);
+      const checks = session.events.flatMap((e) => (e.type === 'verified' && e.item === 'verify2' ? e.checks : []));
+      expect(checks.find((c) => c.name === 'rows and content kept (Phase 2)')?.status).toBe('pass');
+    },
+  );
+
   it('a stop before the last verification makes the owed comparison and says what it found', { timeout: 60_000 }, async () => {
     const file = await v1Database();
     // Phase 2's write cannot get the database: another writer holds it past the busy timeout.

@@ -142,7 +142,7 @@ export function dataChecks(
   session: Session,
   journal: JournalEntry[],
   evidence: DataEvidence,
-  { thorough, deferred = false, strict = false }: { thorough: boolean; deferred?: boolean; strict?: boolean },
+  { thorough, deferred = false, strict = [] }: { thorough: boolean; deferred?: boolean; strict?: PhaseId[] },
 ): Check[] {
   // Tables the migration drops on purpose: their rows are checked in their archive instead.
   const archived = new Set(['phase1', 'phase2'].flatMap((p) => activeApplies(journal, p as PhaseId).flatMap((e) => (e.archive ? [e.archive.table] : []))));
@@ -186,7 +186,7 @@ export function dataChecks(
       else if (!same && contentCompared(table)) changed.push(`${table}: ${was} -> ${now} rows`);
     }
     if (lost.length > 0) return { name, phase: 'data', status: 'fail', detail: `rows missing since ${before.measuredAt}: ${lost.join('; ')}` };
-    if (changed.length > 0 && strict) {
+    if (changed.length > 0 && strict.includes(phase)) {
       return {
         name,
         phase: 'data',

@@ -28,10 +28,11 @@ export interface VerifyOptions {
    */
   deferContent?: boolean;
   /**
-   * Content changed without a row lost fails instead of warning. Right for the window, where
-   * nothing else may write; a verify run days later expects the application's writes.
+   * The phases whose changed content (no row lost) fails instead of warning: those the window
+   * applied itself, while nothing else may write. A phase applied by an earlier run, and a
+   * verify run days later, expect the application's writes since.
    */
-  strictContent?: boolean;
+  strictContent?: PhaseId[];
 }
 
 export async function runVerify(session: Session, options: VerifyOptions): Promise<VerifyReport> {

@@ -404,16 +404,12 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         // Compared once: after Phase 1 it is owed; Phase 2's verification compares both phases' content.
         const deferContent = compareOnce && phase === 'phase1' && applied.includes(phase);
         const dataOf = [...owed.filter((p) => p !== phase && applied.includes(p)), phase];
-        const report = await runVerify(session, {
-          phases: [phase],
-          thorough: false,
-          onlyRequestedData: true,
-          dataOf,
-          deferContent,
-          strictContent: compareOnce,
-        });
+        // Strict only for what this run applied: an earlier run's phase has seen the application write since.
+        const strictContent = compareOnce ? dataOf.filter((p) => applied.includes(p)) : [];
+        const report = await runVerify(session, { phases: [phase], thorough: false, onlyRequestedData: true, dataOf, deferContent, strictContent });
         const compared = deferContent ? [] : dataOf;
-        owed = deferContent ? [phase] : [];
+        // Owed only by a verification that passed: a failed one ends the window as failed.
+        owed = deferContent && report.ok ? [phase] : [];
         const shown = report.checks.filter(
           (c) =>
             c.phase === phase ||
@@ -439,6 +435,10 @@ export async function runWindow(session: Session, options: WindowOptions): Promi
         return `${shown.filter((c) => c.status === 'pass').length} passed, ${warned} warning${warned === 1 ? '' : 's'}`;
       });
     }
+
+    // Phase 2 skipped (a plaintext-keys decision) after Phase 1's comparison was owed: made now.
+    const settled = await settleOwed();
+    if (settled.changed) throw new Stop('failed', `Stopped before the smoke tests:${settled.note}`, true);
 
     // 11. Smoke tests, each ticked as it passes.
     await recoverable('smoke', null, async () => {
