@@ -35,9 +35,9 @@ describe('the wizard in a real terminal (tmux)', () => {
         } else {
           seen.push(/Apply Phase (\d) now/.exec(screen)?.[0] ?? 'prompt');
         }
-        tmux('send-keys', '-t', session, 'Enter');
-        // The next prompt (or the end) replaces this one.
-        await waitForScreen(session, (s) => s !== current, 'the screen to change');
+        // The next prompt (or the end) replaces this one; a key sent the moment a prompt
+        // appears can arrive before it listens, so it is sent again if nothing changed.
+        await sendUntilChanged(session, 'Enter', current);
       }
       const end = await waitForScreen(session, () => fs.existsSync(exitFile), 'the process to exit');
       expect(end).toContain('Migration complete');
@@ -153,8 +153,7 @@ describe('the wizard in a real terminal (tmux)', () => {
         // The backup comes after the dry run and the two confirmations that the services are stopped.
         for (const prompt of ['Dry run done', 'The team has been notified', 'Application services that use this database are stopped']) {
           const screen = await waitForScreen(session, (s) => s.includes(prompt) && /❯ /.test(s), prompt, 60_000);
-          tmux('send-keys', '-t', session, 'Enter');
-          await waitForScreen(session, (s) => s !== screen, 'the next screen');
+          await sendUntilChanged(session, 'Enter', screen);
         }
         const backup = /Backup database (\d+\.\d) s/;
         await waitForScreen(session, (s) => backup.test(s), 'the backup running', 60_000);
