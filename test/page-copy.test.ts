@@ -33,6 +33,8 @@ describe('page copies', () => {
     const dest = path.join(tempDir('sw-pc-'), 'copy.db');
     const attempts: string[] = [];
     let digestRan = false;
+    let copyOnDisk = '';
+    let writeDuringReadBack: string | null = null;
     const copy = await copyPages(
       file,
       dest,
@@ -47,17 +49,27 @@ describe('page copies', () => {
         other.close();
         digestRan = true;
       },
+      // Once the child's copy is on disk: it is whole there (what quick_check reads), and the lock
+      // is already let go, so the writer that was refused above commits now.
+      () => {
+        copyOnDisk = sha256(dest);
+        writeDuringReadBack = writeNow(file);
+      },
     );
     expect(digestRan).toBe(true);
     expect(copy.ranWhileCopying).toBe(true);
+    expect(copy.ranWhileReadBack).toBe(true);
+    expect(copyOnDisk).toBe(before);
+    expect(writeDuringReadBack).toBe('');
+    // The child read the copy back from the file system and hashed it again.
+    expect(copy.reread).toBe(before);
     expect(copy.readBy).toBe('file');
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatch(/database is locked/);
     expect(copy.sha256).toBe(before);
     expect(sha256(dest)).toBe(before);
     expect(fs.statSync(dest).mode & 0o777).toBe(0o600);
-    // The lock ends with the copy: the same write now commits.
-    expect(writeNow(file)).toBe('');
+    expect(Number((await rowsOf(file, "SELECT count(*) AS n FROM users WHERE id = 'late-writer'"))[0].n)).toBe(1);
     expect(Number((await rowsOf(dest, "SELECT count(*) AS n FROM users WHERE id = 'late-writer'"))[0].n)).toBe(0);
   });
 
@@ -79,6 +91,23 @@ describe('page copies', () => {
       app.exec('PRAGMA wal_autocheckpoint = 0');
       app.exec("INSERT INTO users (id, email, created_at, updated_at) VALUES ('in-the-wal', 'wal@example.com', 'c', 'u')");
       expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      // Through the engine nothing runs beside the copy, and the caller hashes and checks it after.
+      const direct = path.join(tempDir('sw-pc-'), 'copy.db');
+      let hooks = 0;
+      const copy = await copyPages(
+        file,
+        direct,
+        undefined,
+        () => hooks++,
+        () => hooks++,
+      );
+      expect({ readBy: copy.readBy, hooks, reread: copy.reread, ranWhileReadBack: copy.ranWhileReadBack }).toEqual({
+        readBy: 'engine',
+        hooks: 0,
+        reread: undefined,
+        ranWhileReadBack: false,
+      });
+      expect(copy.sha256).toBe(sha256(direct));
       const dir = tempDir('sw-pc-');
       const run = await runCli(['backup', '--db', file, '--backup-dir', dir, '--json']);
       expect(run.code, run.stderr).toBe(0);

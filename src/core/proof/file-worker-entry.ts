@@ -46,19 +46,23 @@ async function run(): Promise<unknown> {
       let trees: ContentDigest | null = null;
       // One running count of rows for both walks (a fallback walks the copy again): never backwards.
       const hashed = rowsHashed();
+      let problems: string[] = [];
       const copy = await copyPages(
         job.source,
         job.dest,
         (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }),
         () => (trees = allTreesDigestOfFile(job.source, job.exceptTable, hashed)),
+        // The copy is on disk and the lock let go; the child reads it back meanwhile.
+        () => (problems = checkIntegrity(job.dest, job.pragma)),
       );
-      if (sha256OfFileSync(job.dest) !== copy.sha256) {
+      // The child's read-back hash, or (an engine copy, or a read-back that failed) this thread's.
+      if ((copy.reread ?? sha256OfFileSync(job.dest)) !== copy.sha256) {
         throw new UserError(`Backup verification failed: ${job.dest} does not hold the bytes that were written to it (the disk or file system changed them).`, {
           hint: 'Check the disk, then back up again (to another --backup-dir if needed).',
           exitCode: ExitCode.failed,
         });
       }
-      const problems = checkIntegrity(job.dest, job.pragma);
+      if (!copy.ranWhileReadBack) problems = checkIntegrity(job.dest, job.pragma);
       if (problems.length > 0) {
         throw new UserError(`${job.pragma} failed on the copy: ${problems.join('; ')}`, {
           hint: 'The backup is not usable; nothing was changed. Run PRAGMA integrity_check on the database.',

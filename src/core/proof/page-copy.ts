@@ -30,6 +30,8 @@ export interface PageCopy {
   readBy: 'file' | 'engine';
   /** Why the engine read them when the file could not be copied (a journal mode not listed, the child failed); absent in WAL mode, which always reads through the engine. */
   why?: string;
+  /** The copy's hash as the child read it back from the file system after writing it (file copies whose read-back worked). */
+  reread?: string;
 }
 
 /** Bytes gathered before one write. */
@@ -38,54 +40,80 @@ const CHUNK_BYTES = 4 << 20;
 /**
  * `whileFileCopies` runs while the child copies the file and the lock is still held: the source
  * cannot change, so work on it (its record digest) sees the very bytes being copied, on the other
- * core. It does not run when the engine copies the pages (the caller then works on the copy).
+ * core. Once the child's copy is on disk and proven to be the locked file's bytes, the lock is let
+ * go (a writer waits no longer than the copy) and `whileReadBack` runs while the child reads the
+ * copy back for its hash: work on the copy (its integrity check) overlaps that read, and `reread`
+ * is that hash (absent when the read-back failed: the caller hashes the file itself). Neither
+ * runs when the engine copies the pages (the caller then works on the copy).
  */
 export async function copyPages(
   source: string,
   dest: string,
   onPages?: (done: number, total: number) => void,
   whileFileCopies?: () => void,
-): Promise<PageCopy & { ranWhileCopying: boolean }> {
+  whileReadBack?: () => void,
+): Promise<PageCopy & { ranWhileCopying: boolean; ranWhileReadBack: boolean }> {
   const conn = openExistingFile(source);
+  let locked = false;
+  const release = () => {
+    if (!locked) return;
+    locked = false;
+    conn.exec('ROLLBACK');
+  };
   try {
     conn.exec('BEGIN');
-    try {
-      // The first read starts the transaction (rolling back a hot journal first): page_count and
-      // every page read below see one state, and no writer can commit, or spill its cache into
-      // the file, until it ends.
-      conn.prepare('SELECT count(*) FROM sqlite_schema').raw(true).get();
-      const total = Number(pragma(conn, 'page_count'));
-      const pageSize = Number(pragma(conn, 'page_size'));
-      const mode = String(pragma(conn, 'journal_mode')).toLowerCase();
-      // WAL mode: committed pages may still sit in the -wal file, so the engine reads them (no warning).
-      let why = mode === 'wal' ? undefined : `journal mode ${mode}`;
-      if (FILE_HOLDS_EVERYTHING.has(mode)) {
-        // The file at the path now, by device and inode: the child must copy this one, not one renamed over it.
-        const stat = fs.statSync(source);
-        const expect = { header: headerCounters(conn), inode: `${stat.dev}:${stat.ino}` };
-        const copying = copyFileInChild(source, dest, total * pageSize, expect, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
-        let failed: unknown = null;
+    locked = true;
+    // The first read starts the transaction (rolling back a hot journal first): page_count and
+    // every page read below see one state, and no writer can commit, or spill its cache into
+    // the file, until it ends.
+    conn.prepare('SELECT count(*) FROM sqlite_schema').raw(true).get();
+    const total = Number(pragma(conn, 'page_count'));
+    const pageSize = Number(pragma(conn, 'page_size'));
+    const mode = String(pragma(conn, 'journal_mode')).toLowerCase();
+    // WAL mode: committed pages may still sit in the -wal file, so the engine reads them (no warning).
+    let why = mode === 'wal' ? undefined : `journal mode ${mode}`;
+    if (FILE_HOLDS_EVERYTHING.has(mode)) {
+      // The file at the path now, by device and inode: the child must copy this one, not one renamed over it.
+      const stat = fs.statSync(source);
+      const expect = { header: headerCounters(conn), inode: `${stat.dev}:${stat.ino}` };
+      const child = copyFileInChild(source, dest, total * pageSize, expect, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
+      let failed: unknown = null;
+      try {
+        whileFileCopies?.();
+      } catch (error) {
+        failed = error;
+      }
+      let copied = await child.copied;
+      if (failed) {
+        await child.abandon();
+        throw failed;
+      }
+      const now = fs.statSync(source, { throwIfNoEntry: false });
+      if ('sha256' in copied && (!now || `${now.dev}:${now.ino}` !== expect.inode)) {
+        // The digest beside the copy read the path: it must still name the file the lock is on.
+        await child.abandon();
+        copied = { why: 'another file took its path while it was copied' };
+      }
+      if ('sha256' in copied) {
+        // Every byte of the copy is the locked file's (its hash, its length, the header's
+        // counters unmoved): nothing more needs the source, so writers may go on.
+        release();
+        let ranWhileReadBack = false;
         try {
-          whileFileCopies?.();
+          whileReadBack?.();
+          ranWhileReadBack = whileReadBack !== undefined;
         } catch (error) {
           failed = error;
         }
-        let copied = await copying;
+        const reread = await child.readBack;
         if (failed) throw failed;
-        const now = fs.statSync(source, { throwIfNoEntry: false });
-        if ('sha256' in copied && (!now || `${now.dev}:${now.ino}` !== expect.inode)) {
-          // The digest beside the copy read the path: it must still name the file the lock is on.
-          fs.rmSync(dest, { force: true });
-          copied = { why: 'another file took its path while it was copied' };
-        }
-        if ('sha256' in copied) return { ...copied, pages: total, readBy: 'file', ranWhileCopying: whileFileCopies !== undefined };
-        why = copied.why;
+        return { ...copied, ...(reread ? { reread } : {}), pages: total, readBy: 'file', ranWhileCopying: whileFileCopies !== undefined, ranWhileReadBack };
       }
-      return { ...copyThroughEngine(conn, source, dest, total, onPages), readBy: 'engine', why, ranWhileCopying: false };
-    } finally {
-      conn.exec('ROLLBACK');
+      why = copied.why;
     }
+    return { ...copyThroughEngine(conn, source, dest, total, onPages), readBy: 'engine', why, ranWhileCopying: false, ranWhileReadBack: false };
   } finally {
+    release();
     conn.close();
   }
 }
@@ -94,80 +122,119 @@ function pragma(conn: Database.Database, name: string): unknown {
   return (conn.prepare(`PRAGMA ${name}`).raw(true).get() as unknown[])[0];
 }
 
-/** What the child reports at the end: the bytes, their hash, and the header's counters as it saw them. */
+/** What the child reports, its lines merged: the bytes, their hash and the header's counters as it saw them, then the read-back hash. */
 interface ChildCopy {
   done?: number;
   sha256?: string;
   /** Bytes 24-31 of page 1 (change counter, size in pages) as copied, and as re-read from the file after the copy. */
   headerCopied?: string;
   headerAtEnd?: string;
+  /** The copy's hash as read back from the file system, after it was on disk. */
+  reread?: string;
+}
+
+interface ChildRun {
+  /**
+   * The copy's hash once it is on disk and checked against the lock's view (its length, the
+   * header's counters), or why it was not made (the file shorter than its pages, another file at
+   * the path, its counters moved, the child failed to run), with nothing left at DEST: the caller
+   * then reads through the engine.
+   */
+  copied: Promise<{ sha256: string; bytes: number } | { why: string }>;
+  /** The copy's hash as the child read it back, once it has exited; null when that read failed (DEST is kept). */
+  readBack: Promise<string | null>;
+  /** Stops the child (it removes DEST) and waits for it to exit. */
+  abandon(): Promise<void>;
 }
 
 /**
  * The file's first `bytes` bytes copied by a child process (the read lock stays with this
- * connection, in this process). Resolves with the copy's hash, or why it was not made (the
- * file shorter than its pages, another file at the path, its header counters moved, the child
- * failed to run): the caller then reads through the engine. Its stdin stays open while this side
- * waits: closing it (this thread stopped) stops it.
+ * connection, in this process). Its stdin stays open while this side waits: closing it (this
+ * thread stopped, or the copy refused) stops it and removes DEST.
  */
-function copyFileInChild(
-  source: string,
-  dest: string,
-  bytes: number,
-  expect: { header: string; inode: string },
-  onBytes: (done: number) => void,
-): Promise<{ sha256: string; bytes: number } | { why: string }> {
+function copyFileInChild(source: string, dest: string, bytes: number, expect: { header: string; inode: string }, onBytes: (done: number) => void): ChildRun {
   const script = fileURLToPath(compiledModule(new URL('./file-copy-child.js', import.meta.url), 'core/proof/file-copy-child.js'));
-  return new Promise((resolve) => {
-    let failedToStart: Error | null = null;
-    const fail = (why: string) => {
-      fs.rmSync(dest, { force: true });
-      resolve({ why });
-    };
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(process.execPath, [script, source, dest, String(bytes), expect.inode], { stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (error) {
-      fail(`the copy could not start (${(error as Error).message})`);
+  let settleCopied!: (outcome: { sha256: string; bytes: number } | { why: string }) => void;
+  const copied = new Promise<{ sha256: string; bytes: number } | { why: string }>((resolve) => (settleCopied = resolve));
+  let settleExit!: (reread: string | null) => void;
+  const readBack = new Promise<string | null>((resolve) => (settleExit = resolve));
+  let child: ReturnType<typeof spawn> | null = null;
+  const abandon = async () => {
+    child?.stdin?.destroy();
+    await readBack;
+  };
+  let refused: string | null = null;
+  let accepted = false;
+  const fail = (why: string) => {
+    fs.rmSync(dest, { force: true });
+    settleCopied({ why });
+  };
+  try {
+    child = spawn(process.execPath, [script, source, dest, String(bytes), expect.inode], { stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (error) {
+    fail(`the copy could not start (${(error as Error).message})`);
+    settleExit(null);
+    return { copied, readBack, abandon };
+  }
+  const running = child;
+  if (!running.stdout || !running.stderr || !running.stdin) {
+    running.kill();
+    fail('the copy could not start (no pipes)');
+    settleExit(null);
+    return { copied, readBack, abandon };
+  }
+  running.stdin.on('error', () => undefined);
+  let out = '';
+  let err = '';
+  let last: ChildCopy = {};
+  /** The copy line: accepted when it is the whole file as the lock saw it, else the child is stopped. */
+  const judge = () => {
+    if (last.done !== bytes) refused = `the file holds ${last.done ?? 0} of the ${bytes} bytes of its pages`;
+    // Every commit moves the change counter: equal at the start, in the copy and after it, no
+    // writer got past the lock (a file system without working locks would let one).
+    else if (last.headerCopied !== expect.header || last.headerAtEnd !== expect.header)
+      refused = 'the file changed while it was copied (does its file system honour locks?)';
+    if (refused) {
+      running.stdin?.destroy();
       return;
     }
-    if (!child.stdout || !child.stderr || !child.stdin) {
-      child.kill();
-      fail('the copy could not start (no pipes)');
-      return;
-    }
-    child.stdin.on('error', () => undefined);
-    let out = '';
-    let err = '';
-    let last: ChildCopy = {};
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      out += text;
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          last = JSON.parse(line) as ChildCopy;
-        } catch {
-          continue;
-        }
-        if (typeof last.done === 'number') onBytes(last.done);
+    accepted = true;
+    settleCopied({ sha256: last.sha256!, bytes });
+  };
+  running.stdout.setEncoding('utf8').on('data', (text: string) => {
+    out += text;
+    const lines = out.split('\n');
+    out = lines.pop() ?? '';
+    for (const line of lines) {
+      let said: ChildCopy;
+      try {
+        said = JSON.parse(line) as ChildCopy;
+      } catch {
+        continue;
       }
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
-    // A child that cannot start reports 'error' and then 'close': the outcome is settled once, at 'close'.
-    child.once('error', (error) => (failedToStart = error));
-    child.once('close', (code, signal) => {
-      child.stdin?.destroy();
-      if (failedToStart) return fail(`the copy could not start (${failedToStart.message})`);
-      if (code !== 0) return fail(`the copy failed (${err.trim().slice(0, 160) || (signal ? `killed by ${signal}` : `exit ${code}`)})`);
-      if (!last.sha256 || last.done !== bytes) return fail(`the file holds ${last.done ?? 0} of the ${bytes} bytes of its pages`);
-      // Every commit moves the change counter: equal at the start, in the copy and after it, no
-      // writer got past the lock (a file system without working locks would let one).
-      if (last.headerCopied !== expect.header || last.headerAtEnd !== expect.header)
-        return fail('the file changed while it was copied (does its file system honour locks?)');
-      resolve({ sha256: last.sha256, bytes });
-    });
+      last = { ...last, ...said };
+      if (typeof said.done === 'number') onBytes(said.done);
+      if (said.sha256 && !accepted && !refused) judge();
+    }
   });
+  running.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
+  let failedToStart: Error | null = null;
+  // A child that cannot start reports 'error' and then 'close': the outcome is settled once, at 'close'.
+  running.once('error', (error) => (failedToStart = error));
+  running.once('close', (code, signal) => {
+    running.stdin?.destroy();
+    if (accepted) {
+      // The copy stays (the child removes it only when let go of): a failed read-back is hashed by the caller.
+      settleExit(code === 0 && last.reread ? last.reread : null);
+      return;
+    }
+    settleExit(null);
+    if (refused) return fail(refused);
+    if (failedToStart) return fail(`the copy could not start (${(failedToStart as Error).message})`);
+    if (code !== 0) return fail(`the copy failed (${err.trim().slice(0, 160) || (signal ? `killed by ${signal}` : `exit ${code}`)})`);
+    fail(`the file holds ${last.done ?? 0} of the ${bytes} bytes of its pages`);
+  });
+  return { copied, readBack, abandon };
 }
 
 /** Bytes 24-31 of page 1 as the locked connection reads them: the change counter and the size in pages. */
