@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { runChild } from './child-main.js';
 
 const CHUNK_BYTES = 4 << 20;
 const PROGRESS_EVERY_MS = 250;
@@ -133,15 +134,4 @@ async function sha256OfFile(file: string): Promise<string> {
   }
 }
 
-// The exit code is set, not forced: process.exit() could drop the last line still in the pipe.
-main().then(
-  () => {
-    process.exitCode = 0;
-    process.stdin.destroy();
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-    process.stdin.destroy();
-  },
-);
+runChild(main);

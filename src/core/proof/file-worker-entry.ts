@@ -51,7 +51,7 @@ async function run(): Promise<unknown> {
         job.source,
         job.dest,
         (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }),
-        () => (trees = allTreesDigestOfFile(job.source, job.exceptTable, hashed)),
+        async () => (trees = await allTreesDigestOfFile(job.source, job.exceptTable, hashed)),
         // The copy is on disk and the lock let go; the child reads it back meanwhile.
         () => (problems = checkIntegrity(job.dest, job.pragma)),
       );
@@ -69,7 +69,7 @@ async function run(): Promise<unknown> {
           exitCode: ExitCode.failed,
         });
       }
-      const all: ContentDigest = copy.ranWhileCopying && trees ? trees : allTreesDigestOfFile(job.dest, job.exceptTable, hashed);
+      const all: ContentDigest = copy.ranWhileCopying && trees ? trees : await allTreesDigestOfFile(job.dest, job.exceptTable, hashed);
       const tables = Object.fromEntries(job.tables.map((t) => [t, all.tables[t]]));
       const digest = { kind: all.kind, tables, sha256: combine(tables) };
       return { copy, digest, trees: all };

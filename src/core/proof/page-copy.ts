@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'libsql';
 import { compiledModule, openExistingFile } from '../db/index.js';
 import { ExitCode, UserError } from '../model/index.js';
+import { FILE_HOLDS_EVERYTHING, headerCounters, journalModeOf } from './locked-file.js';
 
 export interface PageCopy {
   /** SHA-256 of the bytes written (what the .sha256 file and the manifest record). */
@@ -38,9 +39,9 @@ export interface PageCopy {
 const CHUNK_BYTES = 4 << 20;
 
 /**
- * `whileFileCopies` runs while the child copies the file and the lock is still held: the source
- * cannot change, so work on it (its record digest) sees the very bytes being copied, on the other
- * core. Once the child's copy is on disk and proven to be the locked file's bytes, the lock is let
+ * `whileFileCopies` runs (and is awaited) while the child copies the file and the lock is still
+ * held: the source cannot change, so work on it (its record digest, read by a child of its own)
+ * sees the very bytes being copied. Once the child's copy is on disk and proven to be the locked file's bytes, the lock is let
  * go (a writer waits no longer than the copy) and `whileReadBack` runs while the child reads the
  * copy back for its hash: work on the copy (its integrity check) overlaps that read, and `reread`
  * is that hash (absent when the read-back failed: the caller hashes the file itself). Neither
@@ -50,7 +51,7 @@ export async function copyPages(
   source: string,
   dest: string,
   onPages?: (done: number, total: number) => void,
-  whileFileCopies?: () => void,
+  whileFileCopies?: () => Promise<unknown> | void,
   whileReadBack?: () => void,
 ): Promise<PageCopy & { ranWhileCopying: boolean; ranWhileReadBack: boolean }> {
   const conn = openExistingFile(source);
@@ -69,7 +70,7 @@ export async function copyPages(
     conn.prepare('SELECT count(*) FROM sqlite_schema').raw(true).get();
     const total = Number(pragma(conn, 'page_count'));
     const pageSize = Number(pragma(conn, 'page_size'));
-    const mode = String(pragma(conn, 'journal_mode')).toLowerCase();
+    const mode = journalModeOf(conn);
     // WAL mode: committed pages may still sit in the -wal file, so the engine reads them (no warning).
     let why = mode === 'wal' ? undefined : `journal mode ${mode}`;
     if (FILE_HOLDS_EVERYTHING.has(mode)) {
@@ -79,7 +80,7 @@ export async function copyPages(
       const child = copyFileInChild(source, dest, total * pageSize, expect, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
       let failed: unknown = null;
       try {
-        whileFileCopies?.();
+        await whileFileCopies?.();
       } catch (error) {
         failed = error;
       }
@@ -236,16 +237,6 @@ function copyFileInChild(source: string, dest: string, bytes: number, expect: { 
   });
   return { copied, readBack, abandon };
 }
-
-/** Bytes 24-31 of page 1 as the locked connection reads them: the change counter and the size in pages. */
-function headerCounters(conn: Database.Database): string {
-  const row = conn.prepare('SELECT data FROM sqlite_dbpage WHERE pgno = 1').raw(true).get() as unknown[] | undefined;
-  const page = row?.[0];
-  return Buffer.isBuffer(page) ? page.subarray(24, 32).toString('hex') : '';
-}
-
-/** Journal modes whose committed pages are all in the main file once the lock is held. */
-const FILE_HOLDS_EVERYTHING = new Set(['delete', 'truncate', 'persist', 'memory', 'off']);
 
 function copyThroughEngine(
   conn: Database.Database,
