@@ -90,6 +90,70 @@ describe('page copies', () => {
     expect(changed.tables.users.sha256).not.toBe(fromFile.tables.users.sha256);
   });
 
+  describe('the read-back (the child pauses before it, as a test may ask)', () => {
+    const flipLastByte = (file: string) => {
+      const fd = fs.openSync(file, 'r+');
+      const size = fs.fstatSync(fd).size;
+      const byte = Buffer.alloc(1);
+      fs.readSync(fd, byte, 0, 1, size - 1);
+      byte[0] ^= 0xff;
+      fs.writeSync(fd, byte, 0, 1, size - 1);
+      fs.closeSync(fd);
+    };
+    const paused = async (ms: number, run: () => Promise<void>) => {
+      process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS = String(ms);
+      try {
+        await run();
+      } finally {
+        delete process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS;
+      }
+    };
+
+    it('reads the file on disk: a byte changed after the copy was written shows in its hash', async () => {
+      const file = await v1Database({ memories: 50 });
+      const dest = path.join(tempDir('sw-pc-'), 'copy.db');
+      await paused(300, async () => {
+        const copy = await copyPages(file, dest, undefined, undefined, () => flipLastByte(dest));
+        expect(copy.sha256).toBe(sha256(file));
+        expect(copy.reread).toBe(sha256(dest));
+        expect(copy.reread).not.toBe(copy.sha256);
+      });
+    });
+
+    it('a child killed before its read-back keeps the copy, and no read-back hash is claimed', async () => {
+      const file = await v1Database({ memories: 50 });
+      const dest = path.join(tempDir('sw-pc-'), 'copy.db');
+      await paused(5_000, async () => {
+        const copy = await copyPages(file, dest, undefined, undefined, () => {
+          execFileSync('pkill', ['-KILL', '-P', String(process.pid), '-f', 'file-copy-child']);
+        });
+        expect(copy.readBy).toBe('file');
+        expect(copy.reread).toBeUndefined();
+        expect(sha256(dest)).toBe(copy.sha256);
+      });
+    });
+
+    it('the CLI backup fails in a sentence, keeping nothing, when the copy on disk is not what was written', async () => {
+      const file = await v1Database({ memories: 50 });
+      const dir = tempDir('sw-pc-');
+      const size = fs.statSync(file).size;
+      const running = runCli(['backup', '--db', file, '--backup-dir', dir], { env: { SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS: '3000' } });
+      // The copy is whole once it has the source's size: change it while the child waits to read it back.
+      for (let waited = 0; waited < 20_000; waited += 20) {
+        const partial = fs.readdirSync(dir).find((f) => f.endsWith('.partial'));
+        if (partial && fs.statSync(path.join(dir, partial)).size === size) {
+          flipLastByte(path.join(dir, partial));
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const run = await running;
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/Backup verification failed: .* does not hold the bytes that were written to it/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+  });
+
   it('the copying child refuses a path that now names another file, and leaves nothing', async () => {
     const file = await v1Database({ memories: 20 });
     const dest = path.join(tempDir('sw-pc-'), 'copy.db');

@@ -55,6 +55,9 @@ async function main(): Promise<void> {
       await output.close().catch(() => undefined);
       await input.close();
     }
+    // A test's seam (never set in use): a pause before the read-back, to change or kill what it reads.
+    const pause = Number(process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS ?? 0);
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     const reread = await sha256OfFile(dest);
     if (abandoned) throw new Error('the parent stopped');
     process.stdout.write(`${JSON.stringify({ reread })}\n`);

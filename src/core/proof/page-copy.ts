@@ -78,24 +78,22 @@ export async function copyPages(
       const stat = fs.statSync(source);
       const expect = { header: headerCounters(conn), inode: `${stat.dev}:${stat.ino}` };
       const child = copyFileInChild(source, dest, total * pageSize, expect, (bytes) => onPages?.(Math.floor(bytes / pageSize), total));
-      let failed: unknown = null;
-      try {
-        await whileFileCopies?.();
-      } catch (error) {
-        failed = error;
-      }
-      let copied = await child.copied;
-      if (failed) {
-        await child.abandon();
-        throw failed;
-      }
-      const now = fs.statSync(source, { throwIfNoEntry: false });
-      if ('sha256' in copied && (!now || `${now.dev}:${now.ino}` !== expect.inode)) {
-        // The digest beside the copy read the path: it must still name the file the lock is on.
-        await child.abandon();
-        copied = { why: 'another file took its path while it was copied' };
-      }
-      if ('sha256' in copied) {
+      const accepted = async () => {
+        let failed: unknown = null;
+        try {
+          await whileFileCopies?.();
+        } catch (error) {
+          failed = error;
+        }
+        const copied = await child.copied;
+        if (failed) throw failed;
+        if (!('sha256' in copied)) return copied;
+        const now = fs.statSync(source, { throwIfNoEntry: false });
+        if (!now || `${now.dev}:${now.ino}` !== expect.inode) {
+          // The digest beside the copy read the path: it must still name the file the lock is on.
+          await child.abandon();
+          return { why: 'another file took its path while it was copied' };
+        }
         // Every byte of the copy is the locked file's (its hash, its length, the header's
         // counters unmoved): nothing more needs the source, so writers may go on.
         release();
@@ -108,8 +106,21 @@ export async function copyPages(
         }
         const reread = await child.readBack;
         if (failed) throw failed;
-        return { ...copied, ...(reread ? { reread } : {}), pages: total, readBy: 'file', ranWhileCopying: whileFileCopies !== undefined, ranWhileReadBack };
-      }
+        return {
+          ...copied,
+          ...(reread ? { reread } : {}),
+          pages: total,
+          readBy: 'file' as const,
+          ranWhileCopying: whileFileCopies !== undefined,
+          ranWhileReadBack,
+        };
+      };
+      // Whatever fails on the way, the child is stopped (it removes its copy) before this returns.
+      const copied = await accepted().catch(async (error: unknown) => {
+        await child.abandon();
+        throw error;
+      });
+      if ('sha256' in copied) return copied;
       why = copied.why;
     }
     return { ...copyThroughEngine(conn, source, dest, total, onPages), readBy: 'engine', why, ranWhileCopying: false, ranWhileReadBack: false };
@@ -171,7 +182,12 @@ function copyFileInChild(source: string, dest: string, bytes: number, expect: { 
     settleCopied({ why });
   };
   try {
-    child = spawn(process.execPath, [script, source, dest, String(bytes), expect.inode], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [script, source, dest, String(bytes), expect.inode], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // A group of its own: a Ctrl+C or hangup meant for the CLI does not kill the copy under it
+      // (the run decides when to stop, and closing stdin stops the child).
+      detached: true,
+    });
   } catch (error) {
     fail(`the copy could not start (${(error as Error).message})`);
     settleExit(null);

@@ -127,7 +127,11 @@ async function digestInChild(
   const said = await new Promise<ChildDigest | null>((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(process.execPath, [script, file, `${stat.dev}:${stat.ino}`], { stdio: ['pipe', 'pipe', 'ignore'] });
+      child = spawn(process.execPath, [script, file, `${stat.dev}:${stat.ino}`], {
+        stdio: ['pipe', 'pipe', 'ignore'],
+        // A group of its own, as the copy's (page-copy.ts): a signal meant for the CLI is the run's to act on.
+        detached: true,
+      });
     } catch {
       resolve(null);
       return;
