@@ -78,8 +78,10 @@ describe('page copies', () => {
     const wal = path.join(tempDir('sw-pc-'), 'wal.db');
     fs.copyFileSync(file, wal);
     execFileSync('sqlite3', [wal, 'PRAGMA journal_mode = WAL;']);
-    const fromFile = await allTreesDigestOfFile(file, '_schema_wizard_lock');
-    const throughEngine = await allTreesDigestOfFile(wal, '_schema_wizard_lock');
+    const readers: string[] = [];
+    const fromFile = await allTreesDigestOfFile(file, '_schema_wizard_lock', undefined, (by) => readers.push(by));
+    const throughEngine = await allTreesDigestOfFile(wal, '_schema_wizard_lock', undefined, (by, why) => readers.push(`${by} (${why})`));
+    expect(readers).toEqual(['file', 'engine (WAL mode)']);
     expect(Object.keys(fromFile.tables).length).toBeGreaterThan(20);
     expect(throughEngine).toEqual(fromFile);
     // One value changed in the WAL copy: that table's digest, and only its, moves.
@@ -153,6 +155,41 @@ describe('page copies', () => {
       expect(fs.readdirSync(dir)).toEqual([]);
     });
   });
+
+  it.each([
+    { pageSize: 65_536, reserve: 12 },
+    { pageSize: 1_024, reserve: 0 },
+  ])(
+    'the file and the engine agree on odd geometry: $pageSize-byte pages, $reserve reserved bytes, overflow chains, WITHOUT ROWID keys, free pages',
+    async ({ pageSize, reserve }) => {
+      const file = path.join(tempDir('sw-pc-'), 'odd.db');
+      execFileSync('sqlite3', [
+        file,
+        `PRAGMA page_size = ${pageSize};`,
+        `.filectrl reserve_bytes ${reserve}`,
+        `CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB, note TEXT);
+       CREATE TABLE keyed (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;
+       CREATE INDEX blobs_note ON blobs(note);
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+         INSERT INTO blobs SELECT i, randomblob(i * 997 % 150000), printf('%.*c', i * 61 % 30000, 'n') FROM n;
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+         INSERT INTO keyed SELECT printf('%05d', i) || printf('%.*c', i * 113 % 25000, 'k'), i FROM n;
+       DELETE FROM blobs WHERE id % 7 = 0;`,
+      ]);
+      expect(Number(execFileSync('sqlite3', [file, 'PRAGMA freelist_count;']).toString())).toBeGreaterThan(0);
+      expect(execFileSync('sqlite3', [file, 'PRAGMA integrity_check;']).toString().trim()).toBe('ok');
+      const wal = path.join(tempDir('sw-pc-'), 'odd-wal.db');
+      fs.copyFileSync(file, wal);
+      execFileSync('sqlite3', [wal, 'PRAGMA journal_mode = WAL;']);
+      const readers: string[] = [];
+      const fromFile = await allTreesDigestOfFile(file, '_schema_wizard_lock', undefined, (by) => readers.push(by));
+      const throughEngine = await allTreesDigestOfFile(wal, '_schema_wizard_lock', undefined, (by) => readers.push(by));
+      expect(readers).toEqual(['file', 'engine']);
+      expect(fromFile.tables.blobs.rows).toBe(300 - 42);
+      expect(fromFile.tables.keyed.rows).toBe(200);
+      expect(throughEngine).toEqual(fromFile);
+    },
+  );
 
   it('the copying child refuses a path that now names another file, and leaves nothing', async () => {
     const file = await v1Database({ memories: 20 });

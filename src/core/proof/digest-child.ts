@@ -12,7 +12,8 @@
  * `{"tables": {...}, "headerAtStart": "...", "headerAtEnd": "..."}`: bytes 24-31 of page 1 (the
  * change counter and the size in pages) as the file held them before and after the walk, so the
  * parent can tell that no commit got past its lock. Damage found in the file is printed as
- * `{"damaged": "sentence"}`; any other failure goes to stderr with exit code 1.
+ * `{"damaged": "sentence"}` (the parent then walks through the engine, which alone says a file is
+ * damaged); any other failure goes to stderr with exit code 1. It stops if its parent dies.
  */
 import fs from 'node:fs';
 import { runChild } from './child-main.js';
@@ -46,15 +47,23 @@ async function main(): Promise<void> {
     const read: PageReader = {
       read(pgno) {
         const page = free.pop() ?? Buffer.allocUnsafe(pageSize);
-        const got = fs.readSync(fd, page, 0, pageSize, (pgno - 1) * pageSize);
-        if (got !== pageSize) throw damaged(job.display, `page ${pgno} is missing`);
+        // A read may return less than asked (network and FUSE file systems): read on to the page's end.
+        for (let got = 0; got < pageSize;) {
+          const n = fs.readSync(fd, page, got, pageSize - got, (pgno - 1) * pageSize + got);
+          if (n === 0) throw damaged(job.display, `page ${pgno} is missing`);
+          got += n;
+        }
         return page;
       },
       release: (page) => void free.push(page),
     };
     let rows = 0;
     let said = 0;
+    const parent = process.ppid;
     const tables = digestTrees(read, geometryOf(header, job.pageCount), job.trees, job.display, (n) => {
+      // The walk is synchronous, so stdin's end is never seen: an orphan (its parent gone, the lock
+      // with it) notices it has been handed to another parent, and stops.
+      if (process.ppid !== parent) process.exit(1);
       rows += n;
       if (performance.now() - said < PROGRESS_EVERY_MS) return;
       said = performance.now();

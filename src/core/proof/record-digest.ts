@@ -24,22 +24,25 @@ import type Database from 'libsql';
 import { compiledModule, openExistingFile, sameName } from '../db/index.js';
 import { combine, type ContentDigest, type TableDigest } from './content-hash.js';
 import { FILE_HOLDS_EVERYTHING, headerCounters, journalModeOf } from './locked-file.js';
-import { damage, damaged, digestTrees, geometryOf, type PageReader } from './tree-walk.js';
+import { damaged, digestTrees, geometryOf, type PageReader } from './tree-walk.js';
 
 export const RECORDS = 'records' as const;
 
 /** The record digest of the named tables (exact names as in sqlite_schema), under one read transaction. */
-export function recordDigestOfFile(file: string, tableNames: string[], onRows?: (rows: number) => void): Promise<ContentDigest> {
-  return digestFile(file, (roots) => tableNames.map((name) => [name, roots.tables.get(name)]), onRows);
+export function recordDigestOfFile(file: string, tableNames: string[], onRows?: (rows: number) => void, onReader?: ReaderSeen): Promise<ContentDigest> {
+  return digestFile(file, (roots) => tableNames.map((name) => [name, roots.tables.get(name)]), onRows, onReader);
 }
+
+/** Who read the pages: a child reading the file, or the engine (and why, when the file could not be read). */
+export type ReaderSeen = (by: 'file' | 'engine', why?: string) => void;
 
 /**
  * Every b-tree of the file (tables, indexes, FTS shadow tables, bookkeeping) except those of
  * `exceptTable` and its indexes: what a backup's manifest records so that a restore can tell
  * that not one entry of any of them was altered afterwards (an index entry, a journal row).
  */
-export function allTreesDigestOfFile(file: string, exceptTable: string, onRows?: (rows: number) => void): Promise<ContentDigest> {
-  return digestFile(file, (roots) => [...roots.all].filter(([, r]) => !sameName(r.table, exceptTable)).map(([name, r]) => [name, r.root]), onRows);
+export function allTreesDigestOfFile(file: string, exceptTable: string, onRows?: (rows: number) => void, onReader?: ReaderSeen): Promise<ContentDigest> {
+  return digestFile(file, (roots) => [...roots.all].filter(([, r]) => !sameName(r.table, exceptTable)).map(([name, r]) => [name, r.root]), onRows, onReader);
 }
 
 interface Roots {
@@ -47,7 +50,15 @@ interface Roots {
   all: Map<string, { root: number; table: string }>;
 }
 
-async function digestFile(file: string, pick: (roots: Roots) => [string, number | undefined][], onRows?: (rows: number) => void): Promise<ContentDigest> {
+async function digestFile(
+  file: string,
+  pick: (roots: Roots) => [string, number | undefined][],
+  onRows?: (rows: number) => void,
+  onReader?: ReaderSeen,
+): Promise<ContentDigest> {
+  // The file at the path before the connection opens it, and again once its lock is held: the
+  // same inode both times is the file the lock is on, the one the child must read.
+  const before = inodeOf(file);
   const conn = openExistingFile(file);
   try {
     conn.exec('BEGIN');
@@ -74,10 +85,23 @@ async function digestFile(file: string, pick: (roots: Roots) => [string, number 
         onRows?.(rows - reported);
         reported = rows;
       };
-      const fromFile = FILE_HOLDS_EVERYTHING.has(journalModeOf(conn)) ? await digestInChild(conn, file, trees, pageCount, counted) : null;
+      const locked = inodeOf(file);
+      let fromFile: Outcome;
+      if (!FILE_HOLDS_EVERYTHING.has(journalModeOf(conn))) fromFile = { why: 'WAL mode' };
+      else if (!locked || locked !== before) fromFile = { why: 'another file took its path' };
+      else fromFile = await digestInChild(conn, file, locked, trees, pageCount, counted);
+      if ('tables' in fromFile) {
+        // The path must still name the file the lock is on: the child opened it by that path.
+        if (inodeOf(file) === locked) {
+          onReader?.('file');
+          return { kind: RECORDS, tables: fromFile.tables, sha256: combine(fromFile.tables) };
+        }
+        fromFile = { why: 'another file took its path' };
+      }
+      onReader?.('engine', fromFile.why);
       let walked = 0;
       const engine = engineReader(conn, file);
-      const tables = fromFile ?? digestTrees(engine, geometryOf(engine.read(1), pageCount), trees, file, (n) => counted((walked += n)));
+      const tables = digestTrees(engine, geometryOf(engine.read(1), pageCount), trees, file, (n) => counted((walked += n)));
       return { kind: RECORDS, tables, sha256: combine(tables) };
     } finally {
       conn.exec('ROLLBACK');
@@ -108,36 +132,46 @@ interface ChildDigest {
   damaged?: string;
 }
 
+function inodeOf(file: string): string | null {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.dev}:${stat.ino}` : null;
+}
+
+type Outcome = { tables: Record<string, TableDigest> } | { why: string };
+
 /**
  * The walk done by a child reading the file (the caller's connection holds the read lock), or
- * null when its result cannot be trusted or it could not run (the caller then walks through the
- * engine). Damage it found is thrown, as the engine's walk would find the same bytes.
+ * why its result cannot be used (the caller then walks through the engine). Damage is said only
+ * by the engine's walk: a child that reports it (or a short read on a file system that does such
+ * things) is walked again through the engine, which reads the very pages SQLite reads.
  */
 async function digestInChild(
   conn: Database.Database,
   file: string,
+  inode: string,
   trees: [string, number][],
   pageCount: number,
   onRows: (rows: number) => void,
-): Promise<Record<string, TableDigest> | null> {
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (!stat) return null;
+): Promise<Outcome> {
   const header = headerCounters(conn);
   const script = fileURLToPath(compiledModule(new URL('./digest-child.js', import.meta.url), 'core/proof/digest-child.js'));
-  const said = await new Promise<ChildDigest | null>((resolve) => {
+  const said = await new Promise<ChildDigest | { why: string }>((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(process.execPath, [script, file, `${stat.dev}:${stat.ino}`], {
-        stdio: ['pipe', 'pipe', 'ignore'],
+      child = spawn(process.execPath, [script, file, inode], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
         // A group of its own, as the copy's (page-copy.ts): a signal meant for the CLI is the run's to act on.
         detached: true,
       });
-    } catch {
-      resolve(null);
+    } catch (error) {
+      resolve({ why: `the walk could not start (${(error as Error).message})` });
       return;
     }
     let out = '';
+    let err = '';
     let last: ChildDigest = {};
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => (err += text).length > 4_000 && (err = err.slice(0, 4_000)));
     child.stdout?.setEncoding('utf8').on('data', (text: string) => {
       out += text;
       const lines = out.split('\n');
@@ -155,12 +189,15 @@ async function digestInChild(
     child.stdin?.end(`${JSON.stringify({ trees, pageCount, display: file })}\n`);
     // A child that cannot start reports 'error' and then 'close': settled once, at 'close'.
     child.once('error', () => undefined);
-    child.once('close', (code) => resolve(code === 0 ? last : null));
+    child.once('close', (code, signal) =>
+      resolve(code === 0 ? last : { why: `the walk failed (${err.trim().slice(0, 160) || (signal ? `killed by ${signal}` : `exit ${code}`)})` }),
+    );
   });
-  if (!said) return null;
-  if (said.damaged) throw damage(said.damaged);
+  if ('why' in said) return said;
+  if (said.damaged) return { why: said.damaged };
   // Every commit moves the change counter: equal before, at the start and at the end of the walk,
   // no writer got past the lock (a file system without working locks would let one).
-  if (!said.tables || said.headerAtStart !== header || said.headerAtEnd !== header) return null;
-  return said.tables;
+  if (!said.tables || said.headerAtStart !== header || said.headerAtEnd !== header)
+    return { why: 'the file changed while it was read (does its file system honour locks?)' };
+  return { tables: said.tables };
 }

@@ -39,14 +39,17 @@ export function digestTrees(
   file: string,
   onRows?: (rows: number) => void,
 ): Record<string, TableDigest> {
-  const tables: Record<string, TableDigest> = {};
+  // No prototype: a table named __proto__ is a key like any other.
+  const tables = Object.create(null) as Record<string, TableDigest>;
   for (const [name, root] of trees) {
     try {
       tables[name] = digestTree(read, geometry, root, file, onRows);
     } catch (error) {
       // A damaged page sends the walk past its bytes (a RangeError, an undefined varint): said as
       // damage. A driver error (I/O, out of memory) carries its code and is said as itself.
-      if (error instanceof UserError || codeOf(error)) throw error;
+      // (Node's own buffer errors carry ERR_ codes: those are the walk running off a damaged page.)
+      const code = codeOf(error);
+      if (error instanceof UserError || (code && !String(code).startsWith('ERR_'))) throw error;
       throw damaged(file, `a b-tree page of ${name} cannot be read (${error instanceof Error ? error.message : String(error)})`);
     }
   }
@@ -155,10 +158,8 @@ function varintBig(data: Buffer, at: number): [bigint, number] {
 }
 
 export function damaged(file: string, detail: string): UserError {
-  return damage(`${file} is damaged: ${detail}.`);
-}
-
-/** The error for damage found, from its sentence (also as a child process reported it). */
-export function damage(sentence: string): UserError {
-  return new UserError(sentence, { hint: 'Run PRAGMA integrity_check on it; restore from a backup if it fails.', exitCode: ExitCode.failed });
+  return new UserError(`${file} is damaged: ${detail}.`, {
+    hint: 'Run PRAGMA integrity_check on it; restore from a backup if it fails.',
+    exitCode: ExitCode.failed,
+  });
 }
