@@ -20,7 +20,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { runChild } from './child-main.js';
 
-const CHUNK_BYTES = 4 << 20;
+/** One read and one write (why this size: copyInto). */
+const CHUNK_BYTES = 64 << 10;
 const PROGRESS_EVERY_MS = 250;
 
 let abandoned = false;
@@ -34,26 +35,26 @@ async function main(): Promise<void> {
   process.stdin.on('end', () => (abandoned = true));
   process.stdin.on('error', () => (abandoned = true));
   process.stdin.resume();
-  const input = await fs.promises.open(source, 'r');
-  const opened = await input.stat();
+  const input = fs.openSync(source, 'r');
+  const opened = fs.fstatSync(input);
   if (`${opened.dev}:${opened.ino}` !== inode) {
-    await input.close();
+    fs.closeSync(input);
     throw new Error('another file is at the path now');
   }
-  const output = await fs.promises.open(dest, 'w', 0o600);
+  const output = fs.openSync(dest, 'w', 0o600);
   let written = false;
   try {
     try {
-      await output.chmod(0o600);
+      fs.fchmodSync(output, 0o600);
       const copied = await copyInto(input, output, want);
-      await output.sync();
+      fs.fsyncSync(output);
       const atEnd = Buffer.alloc(8);
-      await input.read(atEnd, 0, 8, 24);
+      fs.readSync(input, atEnd, 0, 8, 24);
       process.stdout.write(`${JSON.stringify({ ...copied, headerAtEnd: atEnd.toString('hex') })}\n`);
       written = true;
     } finally {
-      await output.close().catch(() => undefined);
-      await input.close();
+      fs.closeSync(output);
+      fs.closeSync(input);
     }
     // A test's seam (never set in use): a pause before the read-back, to change or kill what it reads.
     const pause = Number(process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS ?? 0);
@@ -68,72 +69,64 @@ async function main(): Promise<void> {
 }
 
 /**
- * SOURCE's first `want` bytes into DEST. Two buffers: the next chunk is read (in libuv's pool)
- * while this one is hashed here and written (in the pool too), so reading, hashing and writing
- * overlap.
+ * Reads and writes in a synchronous loop with one small buffer, and lets the event loop run every
+ * YIELD_BYTES (so a closed stdin is seen, and abandoned stops the copy). Measured on a 1.75 GB
+ * file: 64 KiB synchronous 1.6-1.8 s for the copy and its hash; asynchronous (a trip through
+ * libuv's pool per call) 5.5 s at 64 KiB and 4.0 s at 128 KiB; 4 MiB buffers (larger than the
+ * caches) 3.2-5 s either way.
  */
-async function copyInto(
-  input: fs.promises.FileHandle,
-  output: fs.promises.FileHandle,
-  want: number,
-): Promise<{ done: number; sha256: string; headerCopied: string }> {
+const YIELD_BYTES = 16 << 20;
+const breathe = () => new Promise((resolve) => setImmediate(resolve));
+
+/** SOURCE's first `want` bytes into DEST, hashed as they pass. */
+async function copyInto(input: number, output: number, want: number): Promise<{ done: number; sha256: string; headerCopied: string }> {
   const hash = createHash('sha256');
-  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-  const readInto = (which: number, at: number) => input.read(buffers[which], 0, Math.min(CHUNK_BYTES, want - at), at);
-  let which = 0;
-  let next: ReturnType<typeof readInto> | null = readInto(which, 0);
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let done = 0;
   let said = 0;
+  let sinceYield = 0;
   let headerCopied = '';
-  try {
-    while (next) {
+  while (done < want) {
+    const bytesRead = fs.readSync(input, buffer, 0, Math.min(CHUNK_BYTES, want - done), done);
+    if (bytesRead === 0) break;
+    const chunk = bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
+    if (done === 0) headerCopied = chunk.subarray(24, 32).toString('hex');
+    hash.update(chunk);
+    for (let off = 0; off < bytesRead;) off += fs.writeSync(output, chunk, off, bytesRead - off, done + off);
+    done += bytesRead;
+    if ((sinceYield += bytesRead) >= YIELD_BYTES) {
+      sinceYield = 0;
+      await breathe();
       if (abandoned) throw new Error('the parent stopped');
-      const { bytesRead } = await next;
-      next = null;
-      if (bytesRead === 0) break;
-      const chunk = buffers[which].subarray(0, bytesRead);
-      const at = done;
-      done += bytesRead;
-      which ^= 1;
-      if (done < want) next = readInto(which, done);
-      if (at === 0) headerCopied = chunk.subarray(24, 32).toString('hex');
-      hash.update(chunk);
-      for (let off = 0; off < bytesRead;) off += (await output.write(chunk, off, bytesRead - off, at + off)).bytesWritten;
-      if (performance.now() - said >= PROGRESS_EVERY_MS) {
-        said = performance.now();
-        process.stdout.write(`${JSON.stringify({ done })}\n`);
-      }
     }
-  } finally {
-    // A read still in flight when the loop left (an error): settled before the file closes.
-    await (next as Promise<unknown> | null)?.catch(() => undefined);
+    if (performance.now() - said >= PROGRESS_EVERY_MS) {
+      said = performance.now();
+      process.stdout.write(`${JSON.stringify({ done })}\n`);
+    }
   }
   return { done, sha256: hash.digest('hex'), headerCopied };
 }
 
-/** The file as it is on disk now, read back in chunks (the next read overlaps this chunk's hashing). */
+/** The file as it is on disk now, read back (and the event loop let run) as the copy was. */
 async function sha256OfFile(file: string): Promise<string> {
-  const handle = await fs.promises.open(file, 'r');
-  const hash = createHash('sha256');
-  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-  let which = 0;
-  let at = 0;
-  let next: Promise<{ bytesRead: number }> | null = handle.read(buffers[which], 0, CHUNK_BYTES, at);
+  const fd = fs.openSync(file, 'r');
   try {
-    for (;;) {
-      if (abandoned) throw new Error('the parent stopped');
-      const { bytesRead } = await next;
-      next = null;
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let sinceYield = 0;
+    for (let at = 0; ;) {
+      const bytesRead = fs.readSync(fd, buffer, 0, CHUNK_BYTES, at);
       if (bytesRead === 0) return hash.digest('hex');
-      const chunk = buffers[which].subarray(0, bytesRead);
+      hash.update(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead));
       at += bytesRead;
-      which ^= 1;
-      next = handle.read(buffers[which], 0, CHUNK_BYTES, at);
-      hash.update(chunk);
+      if ((sinceYield += bytesRead) >= YIELD_BYTES) {
+        sinceYield = 0;
+        await breathe();
+        if (abandoned) throw new Error('the parent stopped');
+      }
     }
   } finally {
-    await (next as Promise<unknown> | null)?.catch(() => undefined);
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 

@@ -35,8 +35,8 @@ export interface PageCopy {
   reread?: string;
 }
 
-/** Bytes gathered before one write. */
-const CHUNK_BYTES = 4 << 20;
+/** Bytes gathered before one write, and read at once when a file is hashed again (as file-copy-child.ts: larger buffers copy slower). */
+const CHUNK_BYTES = 64 << 10;
 
 /**
  * `whileFileCopies` runs (and is awaited) while the child copies the file and the lock is still
