@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     const pause = Number(process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS ?? 0);
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     const reread = await sha256OfFile(dest);
+    // One turn of the event loop: a stdin closed during a read-back too short to yield is seen now.
+    await breathe();
     if (abandoned) throw new Error('the parent stopped');
     process.stdout.write(`${JSON.stringify({ reread })}\n`);
   } finally {
