@@ -156,6 +156,38 @@ describe('page copies', () => {
     });
   });
 
+  describe('the flush to disk, after the lock (the child fails it, as a test may ask)', () => {
+    it('a copy whose flush failed is removed, never flushed again, and the copy fails in a sentence', async () => {
+      const file = await v1Database({ memories: 50 });
+      const dest = path.join(tempDir('sw-pc-'), 'copy.db');
+      let checked = false;
+      process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR = 'EIO: i/o error, fsync';
+      try {
+        await expect(copyPages(file, dest, undefined, undefined, () => (checked = true))).rejects.toThrow(
+          /The backup could not be written to disk: .*copy\.db did not flush \(EIO: i\/o error, fsync\)/,
+        );
+      } finally {
+        delete process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR;
+      }
+      // The lock was let go and the check ran beside the flush; what is left is nothing.
+      expect(checked).toBe(true);
+      expect(fs.existsSync(dest)).toBe(false);
+      expect(writeNow(file)).toBe('');
+    });
+
+    it('the CLI backup exits 1 with the reason and keeps no file', async () => {
+      const file = await v1Database({ memories: 50 });
+      const dir = tempDir('sw-pc-');
+      const run = await runCli(['backup', '--db', file, '--backup-dir', dir], {
+        env: { SCHEMA_WIZARD_TEST_FLUSH_ERROR: 'ENOSPC: no space left on device, fsync' },
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/The backup could not be written to disk: .* did not flush \(ENOSPC: no space left on device, fsync\)/);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+  });
+
   it.each([
     { pageSize: 65_536, reserve: 12 },
     { pageSize: 1_024, reserve: 0 },

@@ -6,15 +6,16 @@
  *
  * Usage: node file-copy-child.js SOURCE DEST BYTES DEV:INO. Refuses a SOURCE that is no longer
  * the file DEV:INO. Prints `{"done": N}` lines as it goes and, once DEST is on disk,
- * `{"done": N, "sha256": "...", "headerCopied": "...", "headerAtEnd": "..."}`: bytes 24-31 of
- * page 1 (the change counter and the size in pages) as copied and as the file holds them after
- * the copy, so the parent can tell that no commit got past its lock. The parent lets go of the
- * source's lock on that line; this process then reads DEST back from the file system and prints
- * `{"reread": "..."}`, its hash, while the parent checks the copy's integrity.
+ * `{"done": N, "sha256": "...", "headerCopied": "...", "headerAtEnd": "..."}` once every byte is
+ * written: bytes 24-31 of page 1 (the change counter and the size in pages) as copied and as the
+ * file holds them after the copy, so the parent can tell that no commit got past its lock. The
+ * parent lets go of the source's lock on that line; this process then flushes DEST to disk while
+ * it reads DEST back from the file system, and prints `{"synced": true, "reread": "..."}` (the
+ * read-back's hash) while the parent checks the copy's integrity, or `{"flushFailed": "..."}`.
  *
  * It stops, removing DEST, as soon as its parent lets go of its stdin (the parent was stopped or
  * died, or refused the copy): a copy nobody vouches for must not be left to look like a backup.
- * A read-back that fails on its own keeps DEST: the parent then hashes it itself.
+ * A read-back that fails on its own keeps DEST once it is flushed: the parent then hashes it itself.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -43,30 +44,56 @@ async function main(): Promise<void> {
   }
   const output = fs.openSync(dest, 'w', 0o600);
   let written = false;
+  let synced = false;
+  let flushed: Promise<void> | null = null;
   try {
     try {
       fs.fchmodSync(output, 0o600);
       const copied = await copyInto(input, output, want);
-      fs.fsyncSync(output);
       const atEnd = Buffer.alloc(8);
       fs.readSync(input, atEnd, 0, 8, 24);
       process.stdout.write(`${JSON.stringify({ ...copied, headerAtEnd: atEnd.toString('hex') })}\n`);
       written = true;
     } finally {
-      fs.closeSync(output);
       fs.closeSync(input);
     }
+    // Every byte is read from the source: the parent lets go of its lock now. The flush to disk
+    // (seconds for a large file, bound by the disk) runs in libuv's pool while this thread reads
+    // the copy back and the parent checks it; the copy counts only once both are done.
+    // A test's seam (never set in use): a flush that fails with this message, as a disk may.
+    const failFlush = process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR;
+    flushed = failFlush
+      ? Promise.reject(new Error(failFlush))
+      : new Promise<void>((resolve, reject) => fs.fsync(output, (error) => (error ? reject(error) : resolve())));
+    flushed.catch(() => undefined);
     // A test's seam (never set in use): a pause before the read-back, to change or kill what it reads.
     const pause = Number(process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS ?? 0);
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
-    const reread = await sha256OfFile(dest);
+    let readBackFailed: unknown = null;
+    const reread = await sha256OfFile(dest).catch((error: unknown) => {
+      if (abandoned) throw error;
+      readBackFailed = error;
+      return null;
+    });
+    try {
+      await flushed;
+    } catch (error) {
+      // Never retried: after a failed fsync the kernel may have dropped the pages it could not write.
+      process.stdout.write(`${JSON.stringify({ flushFailed: (error as Error).message })}\n`);
+      throw error;
+    }
+    synced = true;
     // One turn of the event loop: a stdin closed during a read-back too short to yield is seen now.
     await breathe();
     if (abandoned) throw new Error('the parent stopped');
-    process.stdout.write(`${JSON.stringify({ reread })}\n`);
+    process.stdout.write(`${JSON.stringify({ synced: true, ...(reread ? { reread } : {}) })}\n`);
+    if (readBackFailed) throw readBackFailed;
   } finally {
-    // A copy that did not finish, or that its parent let go of, is not left for anyone to mistake for one.
-    if (!written || abandoned) fs.rmSync(dest, { force: true });
+    // A copy that did not finish, was not flushed, or that its parent let go of, is not left for
+    // anyone to mistake for one (removed before the flush in flight is waited for).
+    if (!written || !synced || abandoned) fs.rmSync(dest, { force: true });
+    await flushed?.catch(() => undefined);
+    fs.closeSync(output);
   }
 }
 

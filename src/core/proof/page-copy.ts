@@ -41,11 +41,12 @@ const CHUNK_BYTES = 64 << 10;
 /**
  * `whileFileCopies` runs (and is awaited) while the child copies the file and the lock is still
  * held: the source cannot change, so work on it (its record digest, read by a child of its own)
- * sees the very bytes being copied. Once the child's copy is on disk and proven to be the locked file's bytes, the lock is let
- * go (a writer waits no longer than the copy) and `whileReadBack` runs while the child reads the
- * copy back for its hash: work on the copy (its integrity check) overlaps that read, and `reread`
- * is that hash (absent when the read-back failed: the caller hashes the file itself). Neither
- * runs when the engine copies the pages (the caller then works on the copy).
+ * sees the very bytes being copied. Once every byte of the copy is written and proven to be the
+ * locked file's, the lock is let go (a writer waits no longer than the copy: the source is not
+ * read again) and `whileReadBack` runs while the child flushes the copy to disk and reads it back
+ * for its hash: work on the copy (its integrity check) overlaps both, and `reread` is that hash
+ * (absent when the read-back failed: the caller hashes the file itself). It returns once the
+ * copy is on disk. Neither runs when the engine copies the pages (the caller then works on the copy).
  */
 export async function copyPages(
   source: string,
@@ -104,8 +105,12 @@ export async function copyPages(
         } catch (error) {
           failed = error;
         }
-        const reread = await child.readBack;
+        const exit = await child.readBack;
         if (failed) throw failed;
+        // The child flushes the copy while it reads it back; one that did not say it did (killed,
+        // say) leaves it to this side, and a flush that failed is never retried.
+        if (!exit.synced) flushCopy(dest, exit.flushFailed);
+        const reread = exit.reread;
         return {
           ...copied,
           ...(reread ? { reread } : {}),
@@ -141,20 +146,33 @@ interface ChildCopy {
   /** Bytes 24-31 of page 1 (change counter, size in pages) as copied, and as re-read from the file after the copy. */
   headerCopied?: string;
   headerAtEnd?: string;
-  /** The copy's hash as read back from the file system, after it was on disk. */
+  /** The copy's hash as read back from the file system, after it was written. */
   reread?: string;
+  /** The copy is on disk (its fsync returned). */
+  synced?: boolean;
+  /** Why its fsync failed. */
+  flushFailed?: string;
+}
+
+/** How the child ended, once its copy was accepted. */
+interface ChildExit {
+  /** The copy's hash as the child read it back; null when that read failed (DEST is kept). */
+  reread: string | null;
+  /** The child flushed DEST to disk. */
+  synced: boolean;
+  flushFailed?: string;
 }
 
 interface ChildRun {
   /**
-   * The copy's hash once it is on disk and checked against the lock's view (its length, the
+   * The copy's hash once it is written and checked against the lock's view (its length, the
    * header's counters), or why it was not made (the file shorter than its pages, another file at
    * the path, its counters moved, the child failed to run), with nothing left at DEST: the caller
    * then reads through the engine.
    */
   copied: Promise<{ sha256: string; bytes: number } | { why: string }>;
-  /** The copy's hash as the child read it back, once it has exited; null when that read failed (DEST is kept). */
-  readBack: Promise<string | null>;
+  /** How the child ended (its read-back hash, its flush), once it has exited. */
+  readBack: Promise<ChildExit>;
   /** Stops the child (it removes DEST) and waits for it to exit. */
   abandon(): Promise<void>;
 }
@@ -168,8 +186,8 @@ function copyFileInChild(source: string, dest: string, bytes: number, expect: { 
   const script = fileURLToPath(compiledModule(new URL('./file-copy-child.js', import.meta.url), 'core/proof/file-copy-child.js'));
   let settleCopied!: (outcome: { sha256: string; bytes: number } | { why: string }) => void;
   const copied = new Promise<{ sha256: string; bytes: number } | { why: string }>((resolve) => (settleCopied = resolve));
-  let settleExit!: (reread: string | null) => void;
-  const readBack = new Promise<string | null>((resolve) => (settleExit = resolve));
+  let settleExit!: (exit: ChildExit) => void;
+  const readBack = new Promise<ChildExit>((resolve) => (settleExit = resolve));
   let child: ReturnType<typeof spawn> | null = null;
   const abandon = async () => {
     child?.stdin?.destroy();
@@ -190,14 +208,14 @@ function copyFileInChild(source: string, dest: string, bytes: number, expect: { 
     });
   } catch (error) {
     fail(`the copy could not start (${(error as Error).message})`);
-    settleExit(null);
+    settleExit(NOTHING_FLUSHED);
     return { copied, readBack, abandon };
   }
   const running = child;
   if (!running.stdout || !running.stderr || !running.stdin) {
     running.kill();
     fail('the copy could not start (no pipes)');
-    settleExit(null);
+    settleExit(NOTHING_FLUSHED);
     return { copied, readBack, abandon };
   }
   running.stdin.on('error', () => undefined);
@@ -241,17 +259,46 @@ function copyFileInChild(source: string, dest: string, bytes: number, expect: { 
   running.once('close', (code, signal) => {
     running.stdin?.destroy();
     if (accepted) {
-      // The copy stays (the child removes it only when let go of): a failed read-back is hashed by the caller.
-      settleExit(code === 0 && last.reread ? last.reread : null);
+      // The copy stays (the child removes it only when let go of, or when its flush failed): a
+      // failed read-back is hashed by the caller.
+      settleExit({
+        reread: code === 0 && last.reread ? last.reread : null,
+        synced: last.synced === true,
+        ...(last.flushFailed ? { flushFailed: last.flushFailed } : {}),
+      });
       return;
     }
-    settleExit(null);
+    settleExit(NOTHING_FLUSHED);
     if (refused) return fail(refused);
     if (failedToStart) return fail(`the copy could not start (${(failedToStart as Error).message})`);
     if (code !== 0) return fail(`the copy failed (${err.trim().slice(0, 160) || (signal ? `killed by ${signal}` : `exit ${code}`)})`);
     fail(`the file holds ${last.done ?? 0} of the ${bytes} bytes of its pages`);
   });
   return { copied, readBack, abandon };
+}
+
+const NOTHING_FLUSHED: ChildExit = { reread: null, synced: false };
+
+/** The accepted copy flushed by this side, or the child's failed flush reported: the backup is not on disk. */
+function flushCopy(dest: string, flushFailed: string | undefined): void {
+  let why = flushFailed;
+  if (why === undefined) {
+    try {
+      const fd = fs.openSync(dest, 'r+');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return;
+    } catch (error) {
+      why = (error as Error).message;
+    }
+  }
+  throw new UserError(`The backup could not be written to disk: ${dest} did not flush (${why}).`, {
+    hint: 'Check the disk and its free space, then back up again (to another --backup-dir if needed).',
+    exitCode: ExitCode.failed,
+  });
 }
 
 function copyThroughEngine(
