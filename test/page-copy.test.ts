@@ -122,17 +122,30 @@ describe('page copies', () => {
       });
     });
 
-    it('a child killed before its read-back keeps the copy, and no read-back hash is claimed', async () => {
+    it.each([
+      { flush: 'in flight', env: {} },
+      { flush: 'already failed', env: { SCHEMA_WIZARD_TEST_FLUSH_ERROR: 'EIO: i/o error, fsync' } },
+    ])('a child killed before it confirmed its flush ($flush): the copy never counts, is not flushed again, and is removed', async ({ env }) => {
       const file = await v1Database({ memories: 50 });
       const dest = path.join(tempDir('sw-pc-'), 'copy.db');
-      await paused(5_000, async () => {
-        const copy = await copyPages(file, dest, undefined, undefined, () => {
-          execFileSync('pkill', ['-KILL', '-P', String(process.pid), '-f', 'file-copy-child']);
+      Object.assign(process.env, env);
+      let checked = false;
+      try {
+        await paused(5_000, async () => {
+          const copying = copyPages(file, dest, undefined, undefined, () => {
+            checked = fs.existsSync(dest);
+            execFileSync('pkill', ['-KILL', '-P', String(process.pid), '-f', 'file-copy-child']);
+          });
+          await expect(copying).rejects.toThrow(
+            /The backup could not be written to disk: its copy did not flush \(the copying process ended before it confirmed the flush\)\. The partial file was removed/,
+          );
         });
-        expect(copy.readBy).toBe('file');
-        expect(copy.reread).toBeUndefined();
-        expect(sha256(dest)).toBe(copy.sha256);
-      });
+      } finally {
+        for (const key of Object.keys(env)) delete process.env[key];
+      }
+      expect(checked).toBe(true);
+      expect(fs.existsSync(dest)).toBe(false);
+      expect(writeNow(file)).toBe('');
     });
 
     it('the CLI backup fails in a sentence, keeping nothing, when the copy on disk is not what was written', async () => {
@@ -164,7 +177,7 @@ describe('page copies', () => {
       process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR = 'EIO: i/o error, fsync';
       try {
         await expect(copyPages(file, dest, undefined, undefined, () => (checked = true))).rejects.toThrow(
-          /The backup could not be written to disk: .*copy\.db did not flush \(EIO: i\/o error, fsync\)/,
+          /The backup could not be written to disk: its copy did not flush \(EIO: i\/o error, fsync\)\. The partial file was removed and the database was not changed\./,
         );
       } finally {
         delete process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR;
@@ -182,7 +195,7 @@ describe('page copies', () => {
         env: { SCHEMA_WIZARD_TEST_FLUSH_ERROR: 'ENOSPC: no space left on device, fsync' },
       });
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/The backup could not be written to disk: .* did not flush \(ENOSPC: no space left on device, fsync\)/);
+      expect(run.stderr).toMatch(/The backup could not be written to disk: its copy did not flush \(ENOSPC: no space left on device, fsync\)/);
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(fs.readdirSync(dir)).toEqual([]);
     });

@@ -5,9 +5,8 @@
  * descriptor of the database file in the process that holds SQLite's locks drops them all.
  *
  * Usage: node file-copy-child.js SOURCE DEST BYTES DEV:INO. Refuses a SOURCE that is no longer
- * the file DEV:INO. Prints `{"done": N}` lines as it goes and, once DEST is on disk,
- * `{"done": N, "sha256": "...", "headerCopied": "...", "headerAtEnd": "..."}` once every byte is
- * written: bytes 24-31 of page 1 (the change counter and the size in pages) as copied and as the
+ * the file DEV:INO. Prints `{"done": N}` lines as it goes and, once every byte is written,
+ * `{"done": N, "sha256": "...", "headerCopied": "...", "headerAtEnd": "..."}`: bytes 24-31 of page 1 (the change counter and the size in pages) as copied and as the
  * file holds them after the copy, so the parent can tell that no commit got past its lock. The
  * parent lets go of the source's lock on that line; this process then flushes DEST to disk while
  * it reads DEST back from the file system, and prints `{"synced": true, "reread": "..."}` (the
@@ -16,6 +15,7 @@
  * It stops, removing DEST, as soon as its parent lets go of its stdin (the parent was stopped or
  * died, or refused the copy): a copy nobody vouches for must not be left to look like a backup.
  * A read-back that fails on its own keeps DEST once it is flushed: the parent then hashes it itself.
+ * A failed flush keeps DEST too: the parent, which may be checking it, removes it and fails.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -44,7 +44,6 @@ async function main(): Promise<void> {
   }
   const output = fs.openSync(dest, 'w', 0o600);
   let written = false;
-  let synced = false;
   let flushed: Promise<void> | null = null;
   try {
     try {
@@ -82,16 +81,16 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ flushFailed: (error as Error).message })}\n`);
       throw error;
     }
-    synced = true;
     // One turn of the event loop: a stdin closed during a read-back too short to yield is seen now.
     await breathe();
     if (abandoned) throw new Error('the parent stopped');
     process.stdout.write(`${JSON.stringify({ synced: true, ...(reread ? { reread } : {}) })}\n`);
     if (readBackFailed) throw readBackFailed;
   } finally {
-    // A copy that did not finish, was not flushed, or that its parent let go of, is not left for
-    // anyone to mistake for one (removed before the flush in flight is waited for).
-    if (!written || !synced || abandoned) fs.rmSync(dest, { force: true });
+    // A copy that did not finish, or that its parent let go of, is not left for anyone to mistake
+    // for one (removed before the flush in flight is waited for). One whose flush failed is the
+    // parent's to remove: it may be checking the file right now, and it never counts it.
+    if (!written || abandoned) fs.rmSync(dest, { force: true });
     await flushed?.catch(() => undefined);
     fs.closeSync(output);
   }

@@ -52,7 +52,7 @@ async function run(): Promise<unknown> {
         job.dest,
         (done, total) => post({ progress: { stage: 'copy', done, total, unit: 'pages' } }),
         async () => (trees = await allTreesDigestOfFile(job.source, job.exceptTable, hashed)),
-        // The copy is on disk and the lock let go; the child reads it back meanwhile.
+        // The copy is written and the lock let go; the child flushes it and reads it back meanwhile.
         () => (problems = checkIntegrity(job.dest, job.pragma)),
       );
       // The child's read-back hash, or (an engine copy, or a read-back that failed) this thread's.

@@ -106,10 +106,10 @@ export async function copyPages(
           failed = error;
         }
         const exit = await child.readBack;
+        // The child flushes the copy while it reads it back: a copy it did not confirm on disk
+        // (its flush failed, or it was killed) does not count, whatever else was found.
+        if (!exit.synced) throw notFlushed(dest, exit.flushFailed);
         if (failed) throw failed;
-        // The child flushes the copy while it reads it back; one that did not say it did (killed,
-        // say) leaves it to this side, and a flush that failed is never retried.
-        if (!exit.synced) flushCopy(dest, exit.flushFailed);
         const reread = exit.reread;
         return {
           ...copied,
@@ -173,7 +173,7 @@ interface ChildRun {
   copied: Promise<{ sha256: string; bytes: number } | { why: string }>;
   /** How the child ended (its read-back hash, its flush), once it has exited. */
   readBack: Promise<ChildExit>;
-  /** Stops the child (it removes DEST) and waits for it to exit. */
+  /** Stops the child (it removes DEST unless it already ended) and waits for it to exit. */
   abandon(): Promise<void>;
 }
 
@@ -279,26 +279,22 @@ function copyFileInChild(source: string, dest: string, bytes: number, expect: { 
 
 const NOTHING_FLUSHED: ChildExit = { reread: null, synced: false };
 
-/** The accepted copy flushed by this side, or the child's failed flush reported: the backup is not on disk. */
-function flushCopy(dest: string, flushFailed: string | undefined): void {
-  let why = flushFailed;
-  if (why === undefined) {
-    try {
-      const fd = fs.openSync(dest, 'r+');
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return;
-    } catch (error) {
-      why = (error as Error).message;
-    }
-  }
-  throw new UserError(`The backup could not be written to disk: ${dest} did not flush (${why}).`, {
-    hint: 'Check the disk and its free space, then back up again (to another --backup-dir if needed).',
-    exitCode: ExitCode.failed,
-  });
+/**
+ * The accepted copy's flush failed, or the child ended without saying it flushed: the backup is
+ * not on disk. Never flushed again from here: after a failed fsync the kernel may have marked the
+ * pages it could not write clean, and a descriptor opened now would not see that error (a child
+ * killed mid-flush may have met one). The copy is removed once nothing reads it any more.
+ */
+function notFlushed(dest: string, flushFailed: string | undefined): UserError {
+  fs.rmSync(dest, { force: true });
+  const why = flushFailed ?? 'the copying process ended before it confirmed the flush';
+  return new UserError(
+    `The backup could not be written to disk: its copy did not flush (${why}). The partial file was removed and the database was not changed.`,
+    {
+      hint: 'Check the disk and its free space, then back up again (to another --backup-dir if needed).',
+      exitCode: ExitCode.failed,
+    },
+  );
 }
 
 function copyThroughEngine(
@@ -369,7 +365,8 @@ export function sha256OfFileSync(file: string): string {
 
 /** quick_check (or integrity_check) of a closed copy; the first messages when it fails. */
 export function checkIntegrity(file: string, pragma: 'quick_check' | 'integrity_check'): string[] {
-  const conn = new Database(file, { timeout: 5_000 });
+  // Never a new, empty database (which would pass) where the copy went missing.
+  const conn = openExistingFile(file);
   try {
     const rows = conn.prepare(`PRAGMA ${pragma}`).raw(true).all() as unknown[][];
     const messages = rows.map((r) => String(r[0]));
