@@ -17,6 +17,16 @@ import { rowsOf, tempDir, v1Database } from './support/fixtures.js';
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** One write from another process that will not wait for a lock: its stderr, or '' when it committed. */
+/** Runs `run` with the test seams in `env` set in this process (children inherit them), then unsets them. */
+async function withEnv(env: Record<string, string>, run: () => Promise<void>): Promise<void> {
+  Object.assign(process.env, env);
+  try {
+    await run();
+  } finally {
+    for (const key of Object.keys(env)) delete process.env[key];
+  }
+}
+
 function writeNow(file: string): string {
   const run = spawnSync(
     'sqlite3',
@@ -102,14 +112,7 @@ describe('page copies', () => {
       fs.writeSync(fd, byte, 0, 1, size - 1);
       fs.closeSync(fd);
     };
-    const paused = async (ms: number, run: () => Promise<void>) => {
-      process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS = String(ms);
-      try {
-        await run();
-      } finally {
-        delete process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS;
-      }
-    };
+    const paused = (ms: number, run: () => Promise<void>) => withEnv({ SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS: String(ms) }, run);
 
     it('reads the file on disk: a byte changed after the copy was written shows in its hash', async () => {
       const file = await v1Database({ memories: 50 });
@@ -123,26 +126,21 @@ describe('page copies', () => {
     });
 
     it.each([
-      { flush: 'in flight', env: {} },
+      { flush: 'in flight', env: {} as Record<string, string> },
       { flush: 'already failed', env: { SCHEMA_WIZARD_TEST_FLUSH_ERROR: 'EIO: i/o error, fsync' } },
     ])('a child killed before it confirmed its flush ($flush): the copy never counts, is not flushed again, and is removed', async ({ env }) => {
       const file = await v1Database({ memories: 50 });
       const dest = path.join(tempDir('sw-pc-'), 'copy.db');
-      Object.assign(process.env, env);
       let checked = false;
-      try {
-        await paused(5_000, async () => {
-          const copying = copyPages(file, dest, undefined, undefined, () => {
-            checked = fs.existsSync(dest);
-            execFileSync('pkill', ['-KILL', '-P', String(process.pid), '-f', 'file-copy-child']);
-          });
-          await expect(copying).rejects.toThrow(
-            /The backup could not be written to disk: its copy did not flush \(the copying process ended before it confirmed the flush\)\. The partial file was removed/,
-          );
+      await withEnv({ ...env, SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS: '5000' }, async () => {
+        const copying = copyPages(file, dest, undefined, undefined, () => {
+          checked = fs.existsSync(dest);
+          execFileSync('pkill', ['-KILL', '-P', String(process.pid), '-f', 'file-copy-child']);
         });
-      } finally {
-        for (const key of Object.keys(env)) delete process.env[key];
-      }
+        await expect(copying).rejects.toThrow(
+          /The backup could not be written to disk: its copy did not flush \(the copying process ended before it confirmed the flush\)\. The partial file was removed/,
+        );
+      });
       expect(checked).toBe(true);
       expect(fs.existsSync(dest)).toBe(false);
       expect(writeNow(file)).toBe('');
@@ -174,14 +172,11 @@ describe('page copies', () => {
       const file = await v1Database({ memories: 50 });
       const dest = path.join(tempDir('sw-pc-'), 'copy.db');
       let checked = false;
-      process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR = 'EIO: i/o error, fsync';
-      try {
-        await expect(copyPages(file, dest, undefined, undefined, () => (checked = true))).rejects.toThrow(
+      await withEnv({ SCHEMA_WIZARD_TEST_FLUSH_ERROR: 'EIO: i/o error, fsync' }, () =>
+        expect(copyPages(file, dest, undefined, undefined, () => (checked = true))).rejects.toThrow(
           /The backup could not be written to disk: its copy did not flush \(EIO: i\/o error, fsync\)\. The partial file was removed and the database was not changed\./,
-        );
-      } finally {
-        delete process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR;
-      }
+        ),
+      );
       // The lock was let go and the check ran beside the flush; what is left is nothing.
       expect(checked).toBe(true);
       expect(fs.existsSync(dest)).toBe(false);

@@ -6,8 +6,9 @@
  *
  * Usage: node file-copy-child.js SOURCE DEST BYTES DEV:INO. Refuses a SOURCE that is no longer
  * the file DEV:INO. Prints `{"done": N}` lines as it goes and, once every byte is written,
- * `{"done": N, "sha256": "...", "headerCopied": "...", "headerAtEnd": "..."}`: bytes 24-31 of page 1 (the change counter and the size in pages) as copied and as the
- * file holds them after the copy, so the parent can tell that no commit got past its lock. The
+ * `{"done": N, "sha256": "...", "headerCopied": "...", "headerAtEnd": "..."}`: bytes 24-31 of
+ * page 1 (the change counter and the size in pages) as copied and as the file holds them after
+ * the copy, so the parent can tell that no commit got past its lock. The
  * parent lets go of the source's lock on that line; this process then flushes DEST to disk while
  * it reads DEST back from the file system, and prints `{"synced": true, "reread": "..."}` (the
  * read-back's hash) while the parent checks the copy's integrity, or `{"flushFailed": "..."}`.
@@ -19,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import { runChild } from './child-main.js';
 
 /** One read and one write (why this size: copyInto). */
@@ -61,9 +63,7 @@ async function main(): Promise<void> {
     // the copy back and the parent checks it; the copy counts only once both are done.
     // A test's seam (never set in use): a flush that fails with this message, as a disk may.
     const failFlush = process.env.SCHEMA_WIZARD_TEST_FLUSH_ERROR;
-    flushed = failFlush
-      ? Promise.reject(new Error(failFlush))
-      : new Promise<void>((resolve, reject) => fs.fsync(output, (error) => (error ? reject(error) : resolve())));
+    flushed = failFlush ? Promise.reject(new Error(failFlush)) : promisify(fs.fsync)(output);
     flushed.catch(() => undefined);
     // A test's seam (never set in use): a pause before the read-back, to change or kill what it reads.
     const pause = Number(process.env.SCHEMA_WIZARD_TEST_READBACK_PAUSE_MS ?? 0);

@@ -259,8 +259,8 @@ function copyFileInChild(source: string, dest: string, bytes: number, expect: { 
   running.once('close', (code, signal) => {
     running.stdin?.destroy();
     if (accepted) {
-      // The copy stays (the child removes it only when let go of, or when its flush failed): a
-      // failed read-back is hashed by the caller.
+      // The copy stays (the child removes it only when let go of): a failed read-back is hashed
+      // by the caller, a copy not confirmed on disk is removed by it.
       settleExit({
         reread: code === 0 && last.reread ? last.reread : null,
         synced: last.synced === true,
