@@ -73,6 +73,15 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
         const journalAt = sent.findIndex((sql) => sql.startsWith('INSERT INTO _schema_wizard_journal'));
         expect(sent.slice(journalAt + 1, journalAt + 1 + planned.length)).toEqual(planned);
         expect(sent.every((sql) => countStatements(sql) === 1)).toBe(true);
+        // Locally, the counts the write repeats under its lock (journal, guard) are read just
+        // before its BEGIN, into a cache that holds them; remotely the write is one request.
+        const warm = sent.slice(journalAt - 2, journalAt);
+        if (kind === 'file') {
+          expect(warm[0]).toMatch(/^PRAGMA cache_size = -\d+$/);
+          for (const table of ['users', 'memories', 'learned_patterns', 'api_usage_tracking']) expect(warm[1]).toContain(`count(*) FROM "${table}"`);
+        } else {
+          expect(sent.some((sql) => sql.startsWith('PRAGMA cache_size'))).toBe(false);
+        }
         // And every one of them took effect: all 17 changes of Phase 1 are true.
         expect(phaseProgress(await takeSnapshot(s.db), PHASE_1)).toEqual({ done: 17, total: 17 });
       });

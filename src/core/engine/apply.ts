@@ -13,7 +13,7 @@ import type { PhaseId } from '../sql/index.js';
 import { keyHashesCommitted, keyHashStatements, prepareKeyHashes } from './key-hashing.js';
 import { describeUnhashable } from './plan-keys.js';
 import { planMigration, type KeyPolicy, type Plan, type PhasePlan } from './planner.js';
-import { rowGuard } from './row-guard.js';
+import { countWarmUp, rowGuard } from './row-guard.js';
 import { runPhaseSet, type RunStart } from './run-start.js';
 import { inspect, lockMsOf, step, type Session } from './session.js';
 
@@ -172,6 +172,7 @@ async function writePhase(
         (index, ms) => {
           if (index > 0) session.emit({ type: 'statement-executed', phase, index, total, sql: statements[index - 1].sql, ms });
         },
+        countWarmUp(snapshot),
       ),
     );
   } catch (error) {

@@ -10,7 +10,7 @@ import { cascadeExplains } from './cascade-evidence.js';
 import { type PhaseId, PHASES, quoteIdent } from '../sql/index.js';
 import { findTable, freeRowidAlias, GUARD_MARK, rowCounts, takeSnapshot } from '../db/index.js';
 import { rehearseSteps } from './rehearsal.js';
-import { rollbackGuard } from './row-guard.js';
+import { countWarmUp, rollbackGuard } from './row-guard.js';
 import { archivedRowid, planRollback, type RollbackFacts, type RollbackPlan } from './rollback-plan.js';
 import { inspect, lockMsOf, step, type Session } from './session.js';
 
@@ -117,29 +117,32 @@ async function writeRollback(session: Session, phase: PhaseId, backup: BackupRef
     // Foreign keys off for this write: archived rows go back even where their parent rows were
     // deleted since (the orphans are reported below), and nothing in it can fire an ON DELETE action.
     results = await step(session, phase === 'phase1' ? 'rollback-phase1' : 'rollback-phase2', `Roll back ${title}`, async () => {
-      const written = await session.db.atomicWriteWithoutForeignKeys([
-        journalInsert(
-          {
-            runId: session.runId,
-            phase,
-            action: 'rollback',
-            statements: plan.statements.map((s) => s.sql),
-            dropped: plan.dropped,
-            created: [],
-            renamed: [],
-            archive: null,
-            backup,
-            operator: session.operator,
-            toolVersion: session.toolVersion,
-            startedAt: new Date().toISOString(),
-            undoes: entries[0].id,
-          },
-          snapshot,
-        ),
-        ...plan.statements,
-        rollbackGuard(snapshot, plan.expectRows),
-        ...entries.map((e) => markUndone(e.id)),
-      ]);
+      const written = await session.db.atomicWriteWithoutForeignKeys(
+        [
+          journalInsert(
+            {
+              runId: session.runId,
+              phase,
+              action: 'rollback',
+              statements: plan.statements.map((s) => s.sql),
+              dropped: plan.dropped,
+              created: [],
+              renamed: [],
+              archive: null,
+              backup,
+              operator: session.operator,
+              toolVersion: session.toolVersion,
+              startedAt: new Date().toISOString(),
+              undoes: entries[0].id,
+            },
+            snapshot,
+          ),
+          ...plan.statements,
+          rollbackGuard(snapshot, plan.expectRows),
+          ...entries.map((e) => markUndone(e.id)),
+        ],
+        countWarmUp(snapshot),
+      );
       plan.statements.forEach((s, i) => session.emit({ type: 'statement-executed', phase, index: i + 1, total, sql: s.sql, ms: 0 }));
       return written;
     });

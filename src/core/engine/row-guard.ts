@@ -29,6 +29,17 @@ export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt 
 }
 
 /**
+ * The reads a phase's write repeats inside its lock (the journal's before-counts, then the
+ * guard's), made once just before it, outside the lock: db.ts's warmConnection says why. One
+ * statement, so one call locally.
+ */
+export function countWarmUp(snapshot: Snapshot): Stmt[] {
+  const tables = snapshot.tables.filter((t) => t.kind === 'plain');
+  if (tables.length === 0) return [];
+  return [{ sql: `SELECT ${tables.map((t) => `(SELECT count(*) FROM ${quoteIdent(t.name)})`).join(', ')}` }];
+}
+
+/**
  * The same proof for a rollback write: tables whose rows come back from an archive must hold
  * exactly the expected count, every other table the count measured at the write's start. A
  * trigger of a recreated learned_patterns that deleted or added rows elsewhere cannot commit.
