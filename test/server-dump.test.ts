@@ -318,6 +318,15 @@ describe("the server's dump kept as the backup file", () => {
       ['the end cut off', text.slice(0, text.lastIndexOf('COMMIT;')), /ended before its COMMIT/],
       ['an INSERT ... SELECT', beforeSchema("INSERT INTO users(rowid,id) SELECT 1, 'dup';\n"), /a statement a dump never writes/],
       [
+        // Rows run through the engine's exec, which runs every statement it is handed: a NUL
+        // ends the engine's reading of the text early, so it can only see less, and fails.
+        'a NUL inside a text, before a statement',
+        beforeSchema(
+          `INSERT INTO users(id,email,created_at,updated_at) VALUES('n\u0000'' ; ATTACH ''${victim}'' AS v; DELETE FROM v.users; --','e','c','u');\n`,
+        ),
+        /a statement of it failed \(INSERT INTO users/,
+      ],
+      [
         'a row that breaks a key',
         beforeSchema("INSERT INTO users(rowid,id,email) VALUES(1,'dup','dup@example.com');\n"),
         /a statement of it failed \(INSERT INTO users/,
