@@ -75,10 +75,11 @@ describe.each(TARGETS)('on %s', (kind: TargetKind) => {
         expect(sent.every((sql) => countStatements(sql) === 1)).toBe(true);
         // Locally, the counts the write repeats under its lock (journal, guard) are read just
         // before its BEGIN, into a cache that holds them; remotely the write is one request.
-        const warm = sent.slice(journalAt - 2, journalAt);
+        const warm = sent.slice(journalAt - 5, journalAt);
         if (kind === 'file') {
-          expect(warm[0]).toMatch(/^PRAGMA cache_size = -\d+$/);
-          for (const table of ['users', 'memories', 'learned_patterns', 'api_usage_tracking']) expect(warm[1]).toContain(`count(*) FROM "${table}"`);
+          expect(warm.slice(0, 3)).toEqual(['PRAGMA busy_timeout = 0', 'PRAGMA cache_size', 'PRAGMA cache_size = -16384']);
+          for (const table of ['users', 'memories', 'learned_patterns', 'api_usage_tracking']) expect(warm[3]).toContain(`count(*) FROM "${table}"`);
+          expect(warm[4]).toMatch(/^PRAGMA busy_timeout = \d+$/);
         } else {
           expect(sent.some((sql) => sql.startsWith('PRAGMA cache_size'))).toBe(false);
         }

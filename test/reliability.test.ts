@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
 import { contentsOf, rowsOf, schemaOf, sqlOn, tempDir, v1Database } from './support/fixtures.js';
 import { BIN } from './support/cli.js';
+import { openDb } from '../src/core/db/db.js';
+import { resolveTarget } from '../src/core/db/target.js';
 
 const LOCK_DDL =
   'CREATE TABLE IF NOT EXISTS _schema_wizard_lock (id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, "user" TEXT NOT NULL, command TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)';
@@ -116,6 +118,45 @@ describe('a database another process is writing', () => {
     }
     await new Promise((r) => holder.on('close', r));
     expect(await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name = 'learned_patterns'")).toHaveLength(1);
+  });
+});
+
+describe("a write's warm-up read (local files)", () => {
+  const warmUp = [{ sql: 'SELECT count(*) FROM users' }];
+
+  it('runs on the connection that then writes, which gets its own cache size back afterwards', async () => {
+    const db = await openDb(resolveTarget({ db: await v1Database() }));
+    try {
+      const [inside] = await db.atomicWrite([{ sql: 'SELECT cache_size FROM pragma_cache_size()' }], undefined, warmUp);
+      expect(Number(inside.rows[0][0])).toBe(-16384);
+      expect(Number((await db.query('PRAGMA cache_size'))[0].cache_size)).toBe(-2000);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('never waits for a writer: only the BEGIN waits, announced, --busy-timeout once', async () => {
+    const file = await v1Database();
+    const db = await openDb(resolveTarget({ db: file }), { busyTimeoutMs: 1_000 });
+    const waits: string[] = [];
+    db.onWait = (wait) => waits.push(wait ? wait.kind : 'done');
+    // EXCLUSIVE: readers are refused too, as while another process commits.
+    const holder = spawn('sqlite3', [file], { stdio: ['pipe', 'pipe', 'pipe'] });
+    holder.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n");
+    await new Promise<void>((resolve) => holder.stdout.on('data', (d) => String(d).includes('locked') && resolve()));
+    try {
+      const started = Date.now();
+      await expect(db.atomicWrite([{ sql: 'CREATE TABLE never(x)' }], undefined, warmUp)).rejects.toThrow(/is busy/);
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(1_000);
+      expect(waited).toBeLessThan(1_900);
+      expect(waits).toEqual(['lock', 'done']);
+    } finally {
+      holder.stdin.end('ROLLBACK;\n.quit\n');
+      db.close();
+    }
+    await new Promise((r) => holder.on('close', r));
+    expect(await rowsOf(file, "SELECT name FROM sqlite_schema WHERE name = 'never'")).toEqual([]);
   });
 });
 

@@ -58,7 +58,7 @@ export interface Db {
    * Runs statements as ONE atomic write. Local files: one transaction with per-statement
    * callbacks (real progress for long index builds); remote: one batch request.
    * `warmUp`: reads the write's own checks repeat (each table's count), run just before its
-   * BEGIN, outside the lock (see warmConnection).
+   * BEGIN, outside the lock (see `warmed`).
    */
   atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void, warmUp?: Stmt[]): Promise<ResultSet[]>;
   /**
@@ -80,7 +80,7 @@ export interface Db {
   close(): void;
 }
 
-/** The cache of a connection about to write (KiB; SQLite's default is 2,000): bounds what warmConnection keeps. */
+/** The cache of a connection about to write (KiB; SQLite's default is 2,000): bounds what `warmed` keeps. */
 const WRITE_CACHE_KIB = 16_384;
 
 export async function openDb(target: Target, options: DbOptions = {}): Promise<Db> {
@@ -203,7 +203,7 @@ class LibsqlDb implements Db {
 
   async atomicWrite(stmts: Stmt[], onStatement?: (index: number, ms: number) => void, warmUp: Stmt[] = []): Promise<ResultSet[]> {
     this.assertSameFile();
-    await this.warmConnection(warmUp);
+    if (this.target.kind === 'file' && warmUp.length > 0) return this.warmed(warmUp, () => this.atomicWrite(stmts, onStatement));
     this.track(stmts);
     if (this.target.kind === 'remote') {
       this.roundTrips++;
@@ -246,7 +246,7 @@ class LibsqlDb implements Db {
 
   async atomicWriteWithoutForeignKeys(stmts: Stmt[], warmUp: Stmt[] = []): Promise<ResultSet[]> {
     this.assertSameFile();
-    await this.warmConnection(warmUp);
+    if (this.target.kind === 'file' && warmUp.length > 0) return this.warmed(warmUp, () => this.atomicWriteWithoutForeignKeys(stmts));
     this.track(stmts);
     this.roundTrips++;
     const started = performance.now();
@@ -261,26 +261,58 @@ class LibsqlDb implements Db {
   }
 
   /**
-   * A phase's write reads every table's count twice inside its lock (the journal's before-counts,
-   * then the row guard). Read cold, the pages of those b-trees came from the OS one by one: at
-   * 100k memories that was two thirds of Phase 2's lock window (about 1,800 pages, 7 MiB). Read
-   * here first, on the pooled connection the write then borrows (the pool hands back the one
-   * released last), with a cache large enough to keep them, the counts inside the lock are cached
-   * reads. Nothing is decided from these reads: the write still counts inside its own transaction,
-   * and SQLite drops the cache by itself if another connection commits before the BEGIN. A larger
-   * database, whose counted pages outgrow the cache, is only slower, as before. Local files only:
-   * remotely the write is one request and the server's cache is its own.
+   * A phase's write counts the rows of every plain table twice inside its lock (the journal's
+   * before-counts, then the row guard). Read cold, those b-trees' pages came from the OS one by
+   * one: at 100k memories about 1,800 pages (7 MiB), most of Phase 2's lock window. Read here
+   * first, on the pooled connection the write then borrows (the pool hands out the connection
+   * released last, and nothing else runs in between), with a cache large enough to keep them,
+   * the counts inside the lock read cached pages. Nothing is decided from these reads: the write
+   * counts inside its own transaction, and SQLite drops the cache by itself if another
+   * connection commits before the BEGIN. So the read never waits (a committing writer would make
+   * it wait unannounced; the BEGIN waits, announced, as before) and a failed read only means a
+   * colder write. Once the write is done the connection gets its own cache size back. Local
+   * files only: remotely the write is one request and the server's cache is its own.
    */
-  private async warmConnection(warmUp: Stmt[]): Promise<void> {
-    if (this.target.kind !== 'file' || warmUp.length === 0) return;
-    for (const stmt of [{ sql: `PRAGMA cache_size = -${WRITE_CACHE_KIB}` }, ...warmUp]) {
-      this.track([stmt]);
-      this.roundTrips++;
-      try {
-        await this.client.execute(toIn(stmt));
-      } catch (error) {
-        throw translateError(error, this.target, [stmt]);
+  private async warmed<T>(warmUp: Stmt[], write: () => Promise<T>): Promise<T> {
+    const client = this.client;
+    let size: unknown;
+    await this.withoutWaiting(async () => {
+      size = (await this.sendLocal({ sql: 'PRAGMA cache_size' })).rows[0]?.[0];
+      await this.sendLocal({ sql: `PRAGMA cache_size = -${WRITE_CACHE_KIB}` });
+      for (const stmt of warmUp) await this.sendLocal(stmt);
+    });
+    try {
+      return await write();
+    } finally {
+      // For memory only. A BEGIN that met a lock replaces the client: its connection never had the larger cache.
+      if (this.client === client && (typeof size === 'number' || typeof size === 'bigint')) {
+        await this.withoutWaiting(() => this.sendLocal({ sql: `PRAGMA cache_size = ${size}` }));
       }
+    }
+  }
+
+  /**
+   * Runs `work` on a local connection whose busy timeout is 0 meanwhile: reads that only help
+   * never wait for a lock (a wait must be announced, and bounded once). Their errors are
+   * dropped: what they would have helped then works as it did without them.
+   */
+  private async withoutWaiting(work: () => Promise<unknown>): Promise<void> {
+    await this.sendLocal({ sql: 'PRAGMA busy_timeout = 0' });
+    try {
+      await work().catch(() => undefined);
+    } finally {
+      await this.sendLocal({ sql: `PRAGMA busy_timeout = ${this.busyTimeoutMs}` });
+    }
+  }
+
+  /** One statement on a local file through the client, counted, its error in the driver's sentences. */
+  private async sendLocal(stmt: Stmt): Promise<ResultSet> {
+    this.track([stmt]);
+    this.roundTrips++;
+    try {
+      return await this.client.execute(toIn(stmt));
+    } catch (error) {
+      throw translateError(error, this.target, [stmt]);
     }
   }
 

@@ -88,6 +88,7 @@ function closingQuote(sql: string, start: number): number {
   }
 }
 
+/** A character that continues a name, as SQLite's tokenizer reads one: every character above ASCII does. */
 function isWordChar(c: string | undefined): boolean {
-  return c !== undefined && /[A-Za-z0-9_$]/.test(c);
+  return c !== undefined && (/[A-Za-z0-9_$]/.test(c) || c.charCodeAt(0) >= 0x80);
 }
