@@ -270,8 +270,9 @@ class LibsqlDb implements Db {
    * counts inside its own transaction, and SQLite drops the cache by itself if another
    * connection commits before the BEGIN. So the read never waits (a committing writer would make
    * it wait unannounced; the BEGIN waits, announced, as before) and a failed read only means a
-   * colder write. Once the write is done the connection gets its own cache size back. Local
-   * files only: remotely the write is one request and the server's cache is its own.
+   * colder write. A database whose counted pages outgrow the cache pays this one count more,
+   * outside the lock, for nothing. Once the write is done the connection gets its own cache
+   * size back. Local files only: remotely the write is one request, the server's cache its own.
    */
   private async warmed<T>(warmUp: Stmt[], write: () => Promise<T>): Promise<T> {
     const client = this.client;
