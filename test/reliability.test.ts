@@ -130,6 +130,8 @@ describe("a write's warm-up read (local files)", () => {
       const [inside] = await db.atomicWrite([{ sql: 'SELECT cache_size FROM pragma_cache_size()' }], undefined, warmUp);
       expect(Number(inside.rows[0][0])).toBe(-16384);
       expect(Number((await db.query('PRAGMA cache_size'))[0].cache_size)).toBe(-2000);
+      // And its busy timeout: a later BEGIN still waits --busy-timeout (default 5 s).
+      expect(Number((await db.query('PRAGMA busy_timeout'))[0].timeout)).toBe(5_000);
     } finally {
       db.close();
     }

@@ -285,9 +285,14 @@ class LibsqlDb implements Db {
     try {
       return await write();
     } finally {
-      // For memory only. A BEGIN that met a lock replaces the client: its connection never had the larger cache.
+      // For memory only, so it never masks what the write did (a committed phase stays committed)
+      // and never opens a connection to a file that moved. A BEGIN that met a lock replaces the
+      // client: its connection never had the larger cache.
       if (this.client === client && (typeof size === 'number' || typeof size === 'bigint')) {
-        await this.withoutWaiting(() => this.sendLocal({ sql: `PRAGMA cache_size = ${size}` }));
+        await Promise.resolve()
+          .then(() => this.assertSameFile())
+          .then(() => this.withoutWaiting(() => this.sendLocal({ sql: `PRAGMA cache_size = ${size}` })))
+          .catch(() => undefined);
       }
     }
   }
