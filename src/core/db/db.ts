@@ -276,23 +276,20 @@ class LibsqlDb implements Db {
    */
   private async warmed<T>(warmUp: Stmt[], write: () => Promise<T>): Promise<T> {
     const client = this.client;
-    let size: unknown;
-    await this.withoutWaiting(async () => {
-      size = (await this.sendLocal({ sql: 'PRAGMA cache_size' })).rows[0]?.[0];
-      await this.sendLocal({ sql: `PRAGMA cache_size = -${WRITE_CACHE_KIB}` });
-      for (const stmt of warmUp) await this.sendLocal(stmt);
+    const size = await this.withoutWaiting(async () => {
+      const own = (await this.execute('PRAGMA cache_size')).rows[0]?.[0];
+      await this.execute(`PRAGMA cache_size = -${WRITE_CACHE_KIB}`);
+      for (const stmt of warmUp) await this.execute(stmt.sql, stmt.args);
+      return own;
     });
     try {
       return await write();
     } finally {
-      // For memory only, so it never masks what the write did (a committed phase stays committed)
-      // and never opens a connection to a file that moved. A BEGIN that met a lock replaces the
-      // client: its connection never had the larger cache.
+      // For memory only, so it never masks what the write did (a committed phase stays committed);
+      // execute() never opens a file that moved. A BEGIN that met a lock replaces the client: its
+      // connection never had the larger cache.
       if (this.client === client && (typeof size === 'number' || typeof size === 'bigint')) {
-        await Promise.resolve()
-          .then(() => this.assertSameFile())
-          .then(() => this.withoutWaiting(() => this.sendLocal({ sql: `PRAGMA cache_size = ${size}` })))
-          .catch(() => undefined);
+        await this.withoutWaiting(() => this.execute(`PRAGMA cache_size = ${size}`)).catch(() => undefined);
       }
     }
   }
@@ -300,25 +297,14 @@ class LibsqlDb implements Db {
   /**
    * Runs `work` on a local connection whose busy timeout is 0 meanwhile: reads that only help
    * never wait for a lock (a wait must be announced, and bounded once). Their errors are
-   * dropped: what they would have helped then works as it did without them.
+   * dropped (undefined is returned): what they would have helped then works as without them.
    */
-  private async withoutWaiting(work: () => Promise<unknown>): Promise<void> {
-    await this.sendLocal({ sql: 'PRAGMA busy_timeout = 0' });
+  private async withoutWaiting<T>(work: () => Promise<T>): Promise<T | undefined> {
+    await this.execute('PRAGMA busy_timeout = 0');
     try {
-      await work().catch(() => undefined);
+      return await work().catch(() => undefined);
     } finally {
-      await this.sendLocal({ sql: `PRAGMA busy_timeout = ${this.busyTimeoutMs}` });
-    }
-  }
-
-  /** One statement on a local file through the client, counted, its error in the driver's sentences. */
-  private async sendLocal(stmt: Stmt): Promise<ResultSet> {
-    this.track([stmt]);
-    this.roundTrips++;
-    try {
-      return await this.client.execute(toIn(stmt));
-    } catch (error) {
-      throw translateError(error, this.target, [stmt]);
+      await this.execute(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import { type Db, findTable, guideTables, namedIndexes, num, type Stmt, str, userTriggers } from '../db/index.js';
 import type { ContentDigest } from '../proof/index.js';
-import type { BackupRef, OperatorInfo, Snapshot } from '../model/index.js';
+import type { BackupRef, OperatorInfo, Snapshot, TableInfo } from '../model/index.js';
 import { type ColumnRename, type PhaseId, quoteIdent } from '../sql/index.js';
 import type { ArchivePlan } from './planner.js';
 
@@ -95,12 +95,17 @@ export interface EntryInput {
 
 const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+/** The tables whose rows a write counts (the journal's before-counts, the row guards, the warm-up before them): the plain ones. */
+export function countedTables(snapshot: Snapshot): TableInfo[] {
+  return snapshot.tables.filter((t) => t.kind === 'plain');
+}
+
 /**
  * The INSERT that opens a phase's atomic write. Counts and dropped DDL are SELECTed in the
  * same transaction, before any DDL of the phase runs.
  */
 export function journalInsert(entry: EntryInput, snapshot: Snapshot): Stmt {
-  const counted = snapshot.tables.filter((t) => t.kind === 'plain');
+  const counted = countedTables(snapshot);
   const countsSql =
     counted.length === 0
       ? "'{}'"

@@ -6,7 +6,7 @@
  * commit stays as a second, independent proof.
  */
 import { guardStatement, type Stmt } from '../db/index.js';
-import { JOURNAL_TABLE } from './journal.js';
+import { countedTables, JOURNAL_TABLE } from './journal.js';
 import type { ArchivePlan } from './planner.js';
 import { quoteIdent } from '../sql/index.js';
 import type { Snapshot } from '../model/index.js';
@@ -15,7 +15,7 @@ import type { Snapshot } from '../model/index.js';
 const COUNT_BEFORE = `(SELECT value FROM json_each((SELECT before_counts FROM ${JOURNAL_TABLE} ORDER BY id DESC LIMIT 1)) WHERE key = ?)`;
 
 export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt {
-  const tables = snapshot.tables.filter((t) => t.kind === 'plain');
+  const tables = countedTables(snapshot);
   const conditions = tables.map((t) => {
     const counted = archive && archive.table === t.name ? archive.archiveTable : t.name;
     return `(SELECT count(*) FROM ${quoteIdent(counted)}) IS ${COUNT_BEFORE}`;
@@ -30,11 +30,11 @@ export function rowGuard(snapshot: Snapshot, archive: ArchivePlan | null): Stmt 
 
 /**
  * The reads a phase's write repeats inside its lock (the journal's before-counts, then the
- * guard's), made once just before it, outside the lock: db.ts's warmConnection says why. One
+ * guard's), made once just before it, outside the lock: db.ts's `warmed` says why. One
  * statement, so one call locally.
  */
 export function countWarmUp(snapshot: Snapshot): Stmt[] {
-  const tables = snapshot.tables.filter((t) => t.kind === 'plain');
+  const tables = countedTables(snapshot);
   if (tables.length === 0) return [];
   return [{ sql: `SELECT ${tables.map((t) => `(SELECT count(*) FROM ${quoteIdent(t.name)})`).join(', ')}` }];
 }
@@ -46,7 +46,7 @@ export function countWarmUp(snapshot: Snapshot): Stmt[] {
  */
 export function rollbackGuard(snapshot: Snapshot, expectRows: Record<string, number>): Stmt {
   const expected = Object.entries(expectRows);
-  const others = snapshot.tables.filter((t) => t.kind === 'plain' && !expected.some(([name]) => name === t.name));
+  const others = countedTables(snapshot).filter((t) => !expected.some(([name]) => name === t.name));
   const conditions = [
     ...others.map((t) => `(SELECT count(*) FROM ${quoteIdent(t.name)}) IS ${COUNT_BEFORE}`),
     ...expected.map(([name]) => `(SELECT count(*) FROM ${quoteIdent(name)}) = ?`),
